@@ -1,0 +1,41 @@
+"""Settings: one object, built at the edge (CLI, web) and passed in.
+
+Every setting has a default and help text; core code never reads the
+environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATABASE_FILE = "goodwill.db"
+
+
+class Settings(BaseSettings):
+    """Goodwill's settings, from arguments or `GOODWILL_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GOODWILL_", extra="ignore")
+
+    workspace: Path = Field(
+        default=Path("goodwill-workspace"),
+        description="Workspace directory; holds the SQLite store when no database URL is given.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL database (postgresql+psycopg://...) to use instead of SQLite.",
+    )
+    import_batch_size: int = Field(
+        default=5000, ge=1, description="Messages written per transaction while importing."
+    )
+
+    def resolved_database_url(self) -> str:
+        """The URL the store opens: the configured one, else the workspace's SQLite file."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.workspace / DATABASE_FILE).resolve()}"

@@ -1,0 +1,1 @@
+"""Sources of messages. `files` reads exports; live platforms come later behind one protocol."""

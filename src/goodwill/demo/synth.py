@@ -1,0 +1,1270 @@
+"""Large, seeded, realistic synthetic social-media workspaces.
+
+`generate(n)` streams `n` message records in the generic import format for a
+fictional e-bike brand: customers asking about battery range, app logins,
+deliveries and warranties, complaining, praising, shopping around and simply
+chatting about cycling, on twitter, mastodon, bluesky, reddit and a review
+site; the brand answering most (not all) of the questions and complaints and
+posting now and then.
+
+What makes it realistic enough to benchmark and demo with:
+
+* People: about n/8 of them, with heavy-tailed (Pareto) activity, so most
+  post once or twice and a few post hundreds of times. Popular people are
+  also mentioned and replied to more.
+* Conversations: every thread is planned when its first message is, so reply
+  chains have sensible shapes (brand answer, customer answers back, other
+  users join) and a reply always comes after its parent, minutes to a day or
+  two later (the support team keeps office hours).
+* Time: a daily rhythm (quiet nights, late-morning and evening peaks), a
+  weekly one (weekends differ), day-to-day noise and one app-outage day.
+
+The stream is yielded in chronological order and ids are numbered in that
+order (`s1`, `s2`, ...), so every `reply_to` names a record yielded earlier.
+A shuffled list is put back into a valid order by sorting on `order_key`.
+Memory stays bounded: only the pending messages of open threads are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import json
+import math
+import random
+from bisect import bisect
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FIELDS", "PLATFORMS", "generate", "order_key", "write_csv", "write_jsonl"]
+
+FIELDS: tuple[str, ...] = (
+    "id", "platform", "author", "author_name", "text", "created_at",
+    "reply_to", "kind", "is_brand", "likes", "reposts", "replies",
+)
+PLATFORMS: tuple[str, ...] = ("twitter", "mastodon", "bluesky", "reddit", "reviews")
+_PLATFORM_WEIGHTS = (50, 15, 15, 12, 8)
+DEFAULT_START = datetime(2026, 8, 1, tzinfo=timezone.utc)
+
+Record = dict[str, Any]
+
+# ---------------------------------------------------------------------------
+# Word lists: people
+# ---------------------------------------------------------------------------
+
+_FIRST = (
+    "Mara", "Tom", "Kasper", "Lena", "Jonas", "Aisha", "Priya", "Mateo", "Sofia", "Liam",
+    "Noah", "Emma", "Olivia", "Lucas", "Mia", "Finn", "Freya", "Ingrid", "Sven", "Anika",
+    "Ravi", "Chen", "Wei", "Yuki", "Hana", "Omar", "Layla", "Tariq", "Zara", "Elif",
+    "Mehmet", "Giulia", "Marco", "Luca", "Chiara", "Pablo", "Lucia", "Diego", "Carmen", "Ana",
+    "Joao", "Beatriz", "Pierre", "Camille", "Louis", "Chloe", "Hugo", "Manon", "Lars", "Astrid",
+    "Nils", "Sanne", "Daan", "Femke", "Bram", "Jesse", "Sam", "Alex", "Jordan", "Casey",
+    "Riley", "Morgan", "Jamie", "Taylor", "Robin", "Kim", "Dana", "Nora", "Ella", "Isla",
+    "Oscar", "Felix", "Theo", "Max", "Ben", "Leo", "Ruth", "Grace", "Ada", "Iris",
+    "Kofi", "Amara", "Tunde", "Ngozi", "Sipho", "Thandi", "Aroha", "Mika", "Saoirse", "Ciaran",
+    "Niamh", "Rhys", "Carys", "Dylan", "Megan", "Hamish", "Fiona", "Callum", "Eilidh", "Ivan",
+)
+_LAST = (
+    "Jensen", "Nielsen", "Hansen", "Larsen", "Berg", "Lindqvist", "Andersson", "Virtanen", "Novak", "Kowalski",
+    "Nowak", "Horvat", "Muller", "Schmidt", "Weber", "Fischer", "Becker", "Wagner", "Hoffmann", "Vogel",
+    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Peeters", "Maes",
+    "Dubois", "Moreau", "Laurent", "Lefevre", "Roux", "Garcia", "Martinez", "Lopez", "Fernandez", "Silva",
+    "Santos", "Costa", "Ferreira", "Rossi", "Russo", "Bianchi", "Romano", "Ricci", "Conti", "Greco",
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas", "Walker", "Wright",
+    "Murphy", "Kelly", "Byrne", "Walsh", "Campbell", "Stewart", "MacLeod", "Fraser", "Patel", "Shah",
+    "Singh", "Kumar", "Khan", "Ali", "Chen", "Wang", "Li", "Zhang", "Tanaka", "Sato",
+    "Suzuki", "Kim", "Park", "Nguyen", "Tran", "Okafor", "Mensah", "Dlamini", "Ngata", "Cohen",
+    "Levi", "Yilmaz", "Demir", "Popescu", "Ionescu", "Petrov", "Ivanova", "Horvath", "Nagy", "Svoboda",
+)
+_WORDS = (
+    "rides", "velo", "cycles", "pedals", "spokes", "commutes", "trail", "gravel", "roadie", "wheels",
+    "cargo", "dad", "mum", "bikes", "outdoors", "urban", "climbs", "cadence", "chainring", "fixie",
+    "tandem", "coffee", "north", "city", "green", "sunday", "daily", "slow", "fast", "miles",
+    "kms", "hills", "rain", "sprocket", "gears", "saddle", "tailwind", "headwind", "crank", "hub",
+    "watts", "volt", "amp", "spin", "loop", "route", "lane", "canal", "harbor", "forest",
+)
+_INSTANCES = (
+    "mastodon.social", "mastodon.social", "mastodon.social", "fosstodon.org", "mas.to",
+    "hachyderm.io", "social.vivaldi.net", "mstdn.social", "velo.social", "toot.community",
+    "chaos.social", "mastodon.online", "aus.social", "mastodon.scot", "norden.social",
+)
+_NAME_EMOJI = ("🚲", "⚡", "🌿", "☕", "🏔️", "🌊", "🚴", "✨", "🔋")
+
+# ---------------------------------------------------------------------------
+# Word lists: the world the conversations happen in
+# ---------------------------------------------------------------------------
+
+_MODELS = ("Drift", "Meridian", "Solstice", "Ridge", "Harbor Cargo", "Drift ST", "Meridian Step-Through", "Lumen Folding")
+_COMPETITORS = ("Voltra", "Cadence E-Bikes", "Riverline", "Ampwheel", "Northpeak", "Zephyr Cycles")
+_COMPETITOR_MODELS = ("Voltra City 3", "Riverline Tour", "Ampwheel Flux", "Northpeak Summit", "Zephyr Glide", "Cadence Metro")
+_PARTS = (
+    "motor", "battery", "display", "rear hub", "brake pads", "chain", "charger", "kickstand", "rear rack",
+    "headlight", "throttle", "torque sensor", "derailleur", "belt drive", "controller", "charging port",
+)
+_CITIES = (
+    "Copenhagen", "Amsterdam", "Berlin", "Portland", "Melbourne", "Leeds", "Utrecht", "Montreal", "Lyon", "Ghent",
+    "Seattle", "Bristol", "Malmo", "Hamburg", "Denver", "Toronto", "Oslo", "Vienna", "Zurich", "Austin",
+    "Glasgow", "Dublin", "Munich", "Rotterdam", "Vancouver", "Wellington", "Barcelona", "Milan", "Aarhus", "Gothenburg",
+)
+_COUNTRIES = ("Canada", "Ireland", "Norway", "Portugal", "Poland", "New Zealand", "Austria", "Switzerland", "Iceland", "Japan", "Finland", "Czechia")
+_SEASONS = ("winter", "the cold", "the rain", "summer heat", "a headwind", "hilly terrain", "autumn", "sub-zero mornings")
+_WEATHER = ("rain", "sunshine", "drizzle", "fog", "a proper gale", "heat", "first frost", "perfect autumn light", "sideways rain")
+_COLORS = ("sage green", "midnight blue", "sand", "matte black", "coral", "storm grey")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_STREETS = ("Main Street", "the harbour front", "Canal Road", "the ring road", "Market Square", "the old rail line", "Bridge Street", "the river path")
+_AGENTS = ("Maya", "Jonas", "Priya", "Sam", "Lotte", "Ravi", "Elena", "Kai")
+_TEAMS = ("warranty", "logistics", "tech", "app", "customer care", "service")
+
+_HASHTAGS = (
+    "#ebike", "#ebike", "#ebike", "#bikecommute", "#bikecommute", "#cycling", "#ebikes", "#emtb", "#cargobike",
+    "#bikelife", "#commute", "#cyclingcommunity", "#velo", "#urbancycling", "#gravel", "#bikeinfrastructure",
+    "#30daysofbiking", "#bikeportland", "#fietsen", "#radfahren",
+)
+_EMOJI = ("🚲", "⚡", "🔋", "😅", "🙌", "😡", "👍", "❤️", "🤔", "😩", "☔", "🌞", "🎉", "🙏", "😂", "🤦", "💪", "🌧️")
+
+# ---------------------------------------------------------------------------
+# Phrase banks. Slots in braces are filled per thread, so a brand answer
+# names the same model or order number as the question it answers.
+# ---------------------------------------------------------------------------
+
+# topic -> (help-page slug, questions, complaints, brand answers, peer answers)
+_TOPICS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "battery": (
+        "battery-range",
+        (
+            "What's the real-world range of the {model} in {season}? Getting about {km} km on eco, is that normal?",
+            "How long does a full charge take on the {model}?",
+            "Is it ok to leave the {model} battery on the charger overnight?",
+            "Can I buy a second battery for the {model}? Planning some {km2} km days.",
+            "Battery shows {pct}% and then drops straight to zero, anyone else seen this?",
+            "Does cold weather damage the battery or just reduce range?",
+            "Which assist mode gives the best range on the {model}?",
+            "How many charge cycles is the {model} battery rated for?",
+            "range question: {km} km on a full charge, flat commute, 85 kg rider. good or bad?",
+            "Can I take the {model} battery on a train/ferry?",
+        ),
+        (
+            "My {model} battery went from 100% to dead in {km} km. That's half of what was advertised.",
+            "Battery won't charge past {pct}% since last week. Bike is {months} months old.",
+            "The charger light just blinks red and nothing happens. {model}, bought in {month}.",
+            "Range on my {model} has dropped by a third in {months} months. Not impressed.",
+            "Battery lock is jammed and I can't get the pack out to charge it. Stuck.",
+        ),
+        (
+            "Range depends a lot on temperature, tyre pressure and assist level; {km} km in {season} is within the normal band.",
+            "A full charge takes 4-5 hours with the standard charger, 2.5 with the fast charger.",
+            "Leaving it on the charger overnight is fine, the BMS stops at 100%. For storage keep it around 60%.",
+            "Yes, spare batteries for the {model} are in the shop and work with the dual-battery mount.",
+            "That pattern usually means the cells need balancing: charge to 100% and leave it connected for two extra hours.",
+            "Cold reduces range temporarily but doesn't damage the pack; store and charge it indoors.",
+        ),
+        (
+            "I get about {km} km on mine, {season} cuts it by a third.",
+            "Pump your tyres up, made a huge difference for me.",
+            "Eco mode plus a bit more effort on hills = easily {km2} km.",
+            "Mine did that too, a full charge with the bike off fixed it.",
+            "Charge it indoors in winter, cold batteries hate fast charging.",
+        ),
+    ),
+    "app": (
+        "app-login",
+        (
+            "Can't log in to the {app} since the update, keeps saying 'session expired'. Any fix?",
+            "Is there a way to reset my password in the {app}? The email never arrives.",
+            "{app} won't pair with my {model} anymore, is there a reset procedure?",
+            "Does the {app} work on Android {android}?",
+            "How do I update the firmware on the {model} through the {app}?",
+            "Can two people share one bike in the {app}?",
+            "Where did the ride history go in the latest {app} version?",
+        ),
+        (
+            "The {app} has logged me out three times today and now won't accept my password.",
+            "App update {version} broke bluetooth pairing. Can't unlock my bike. Great.",
+            "Paid for a bike, not for an app that crashes every time I open the map.",
+            "The {app} lost all my ride history after the update. {months} months of data gone.",
+            "Login loop in the {app}: enter code, back to login screen, repeat forever.",
+        ),
+        (
+            "A fix for the login loop is rolling out in version {version}; until then, clear the app cache and sign in again.",
+            "Password reset emails can land in spam, and they expire after 15 minutes.",
+            "To re-pair, hold the light button for 10 seconds until the display flashes, then add the bike again in the app.",
+            "Android 10 and newer are supported; older versions can still ride, just without live stats.",
+            "Firmware updates run from Settings > Bike > Update with the bike switched on and at least 30% charge.",
+            "Ride history is still there: it moved to the Profile tab in the new version.",
+        ),
+        (
+            "Uninstall + reinstall worked for me.",
+            "Same here since {weekday}, looks like their servers.",
+            "Check spam, my reset email was there.",
+            "You can still ride without the app, the display works fine.",
+            "Logging out on the other phone fixed it for me.",
+        ),
+    ),
+    "delivery": (
+        "delivery",
+        (
+            "Ordered a {model} {days} days ago, tracking hasn't moved. Any update? Order {order}",
+            "When will the {model} in {color} be back in stock?",
+            "Do you ship to {country}?",
+            "Can I change the delivery address after ordering?",
+            "Is the {model} delivered fully assembled?",
+            "Any idea on delivery times to {city} right now?",
+        ),
+        (
+            "{days} days and still no {model}. Order {order}. Nobody answers the phone.",
+            "Delivery was supposed to be {weekday}. Took the day off work, nobody showed up.",
+            "My {model} arrived with a scratched frame and a bent {part}. Box was fine.",
+            "Tracking says delivered. It wasn't. Order {order}.",
+            "Third time my delivery date has been pushed back. Considering cancelling.",
+        ),
+        (
+            "Current delivery times are 5-8 working days; the {color} {model} is back in stock from week {week}.",
+            "We ship to most of Europe, the UK, Canada and New Zealand; the checkout shows options for your address.",
+            "The address can be changed until the bike leaves the warehouse, just reply to your order email.",
+            "Bikes arrive 95% assembled: handlebar and pedals go on in about 15 minutes.",
+            "Your order has been picked and the carrier should update tracking within 48 hours.",
+        ),
+        (
+            "Took {days} days for mine, tracking only updated on the last day.",
+            "Mine came in 6 days to {city}.",
+            "Call the carrier directly, they were more helpful than the shop.",
+            "Same, waiting since {weekday}.",
+        ),
+    ),
+    "warranty": (
+        "warranty",
+        (
+            "Is the {part} covered under warranty on the {model}?",
+            "My {part} cracked after {months} months, is that a warranty thing?",
+            "Does the warranty transfer if I buy a used {model}?",
+            "How long is the warranty on the motor and battery?",
+            "Do I void the warranty if I swap the saddle and pedals?",
+        ),
+        (
+            "Warranty claim for my {part} open for {weeks} weeks. No answer. Ticket {ticket}.",
+            "Told my {part} failure is 'wear and tear' after {months} months. Seriously?",
+            "{part} died again, second time this year. Third replacement?",
+        ),
+        (
+            "Frame is covered for 10 years, motor and battery for 2 years or 800 cycles, other parts for 2 years.",
+            "Swapping saddle, pedals or grips doesn't affect your warranty.",
+            "Warranty transfers to the new owner with the original receipt.",
+            "A cracked {part} at {months} months is definitely something we want to look at.",
+        ),
+        (
+            "They replaced my {part} under warranty, took about two weeks.",
+            "Keep the receipt, they asked for it.",
+            "Mine was covered, just send photos.",
+        ),
+    ),
+    "service": (
+        "service",
+        (
+            "Where can I get my {model} serviced in {city}?",
+            "How often should the {part} be replaced?",
+            "Can any bike shop work on the {model} or does it need a partner store?",
+            "Is there a recommended service interval for the {model}?",
+            "The {part} makes a clicking noise on hills, normal?",
+        ),
+        (
+            "Partner shop in {city} says they can't get {part} spares for {weeks} weeks. Bike's useless till then.",
+            "Squeaking {part} after {km} km. Service centre 'couldn't reproduce'.",
+            "Paid for a service, {part} still grinding.",
+        ),
+        (
+            "Any good bike shop can handle the mechanical parts; motor and electrics need a partner store, listed on our site.",
+            "We recommend a service every 2,000 km or once a year.",
+            "A clicking {part} is usually a loose bolt, but please let a partner shop check it.",
+            "Brake pads typically last 1,500-3,000 km depending on terrain and weather.",
+        ),
+        (
+            "My local shop in {city} does them, really good.",
+            "Had the same noise, it was the {part} needing grease.",
+            "Check the torque on the crank bolts.",
+        ),
+    ),
+    "sizing": (
+        "sizing",
+        (
+            "I'm {height} cm, M or L frame for the {model}?",
+            "Is the {model} ok for a rider over 110 kg?",
+            "Can I test ride a {model} anywhere near {city}?",
+            "What's the difference between the {model} and the {model2}?",
+        ),
+        (
+            "Ordered the size your chart recommended for {height} cm and it's way too big.",
+            "Test ride booking in {city} cancelled on me twice.",
+        ),
+        (
+            "At {height} cm most riders go for M; between sizes, pick M for comfort and L for a sportier position.",
+            "The {model} is rated for a total weight of 150 kg including luggage.",
+            "Test rides can be booked at any partner store, listed on our site.",
+        ),
+        (
+            "I'm {height} and ride an M, perfect fit.",
+            "Go to a shop and try both if you can.",
+        ),
+    ),
+}
+
+_TOPIC_NAMES = tuple(_TOPICS)
+_TOPIC_WEIGHTS = (30, 22, 20, 12, 10, 6)
+
+_REDDIT_CONTEXT = (
+    "I commute {km} km each way, mostly flat.",
+    "Bought it in {month}, about {km2} km on the clock.",
+    "Already tried turning it off and on again, obviously.",
+    "Any advice appreciated!",
+    "Not sure if this is a me problem or a bike problem.",
+    "For context I'm about {height} cm and ride in all weather.",
+    "Support said they'd get back to me, that was {days} days ago.",
+    "EDIT: formatting",
+    "Thanks in advance, this sub has been super helpful so far.",
+    "Pics in the comments if that helps.",
+    "Otherwise I love the bike, so I'd like to keep it.",
+    "Curious what others have seen.",
+)
+
+_PRAISE = (
+    "Three months and {km2} km on my {model}, zero issues. Best purchase of the year.",
+    "Shoutout to {brandname} support, had a new {part} sent out in two days.",
+    "The {model} just climbed the hill I used to push my old bike up. Grinning like an idiot.",
+    "love my {model}",
+    "Sold the car. The {model} does the school run, the shopping and the commute.",
+    "{brandname}'s service team in {city} sorted my bike in an hour. Legends.",
+    "Commute used to be 40 min on the bus, now 22 min on the {model} and I actually enjoy it.",
+    "Honestly didn't expect the battery to last this long in {season}. Impressed.",
+    "New {color} {model} arrived today and it's gorgeous.",
+    "One year with the {model}: {km2} km, one set of brake pads, zero regrets.",
+    "best bike ever",
+    "The belt drive on the {model} is so quiet I keep checking it's still there.",
+    "Took the {model} on a {km} km day trip, came home with {pct}% left.",
+    "Kudos to whoever designed the {app}, ride stats are actually useful.",
+)
+
+_SUGGESTIONS = (
+    "Would love a proper rear rack option for the {model}, the current one is a bit flimsy.",
+    "Feature request for the {app}: export rides to GPX please.",
+    "Please make the {model} in {color}!",
+    "Any plans for a cargo version of the {model}? Would buy in a heartbeat.",
+    "The {app} really needs a dark mode.",
+    "Suggestion: a fender kit that actually fits the {model} with wider tyres.",
+    "Would be great if the display showed remaining range in km, not just bars.",
+    "Idea: let us set a custom max assist speed in the {app} for the kids.",
+    "Bring back the {color} colourway!",
+)
+
+_PURCHASE = (
+    "Torn between the {model} and the {model2}. Anyone ridden both?",
+    "Thinking about getting a {model} for my {km} km commute. Worth it?",
+    "Is the {model} worth the extra over the {model2}?",
+    "Finally ordering the {model} this weekend, any accessories I shouldn't skip?",
+    "Looking for an e-bike under {price} for hilly {city}. {brandname} or {competitor}?",
+    "Saving up for a {model}. Any discounts coming up?",
+    "Test rode the {model} today. Sold. Now to convince my partner.",
+    "Anyone bought a second-hand {model}? What should I check?",
+)
+
+_CHATTER = (
+    "Rode {km} km to work today in {weather}. {model} didn't care.",
+    "Morning commute along {street} on the {model}, {weather} and empty roads.",
+    "Weekend loop: {km2} km, three coffee stops, one flat tyre.",
+    "Parked my {model} next to another {model} at the station. We nodded at each other.",
+    "Day {days} of commuting by e-bike instead of driving. Still smiling.",
+    "New lights on the {model}, night rides are a different sport now.",
+    "Quick ride before the {weather} rolls in",
+    "Took the kids to school on the {model}, they now refuse the car.",
+    "{km} km round trip to the lake today, battery still at {pct}%.",
+    "First ride of the season on the {model} and it feels like flying.",
+    "Anyone else ride their {model} in {weather}? Asking for a friend.",
+    "The {model} has officially replaced the second car in our household.",
+)
+
+_NOISE = (
+    "{city} is finally opening the new bike lane on {street}.",
+    "{city} announces an e-bike subsidy of up to {amount}. About time.",
+    "Does anyone know a good bike shop in {city}?",
+    "Drivers in {city} this morning were something else.",
+    "What's everyone's go-to rain gear for commuting?",
+    "Hot take: fenders are the most underrated bike accessory.",
+    "New study says e-bike commuters get almost as much exercise as regular cyclists.",
+    "Saw the {model2} in person today, looks smaller than in photos.",
+    "Cargo bike school run in {weather}. Kids loved it, I did not.",
+    "Just did my first {km2} km ride ever. Legs are jelly.",
+    "Bike theft in {city} is getting ridiculous. Lock your bikes, people.",
+    "Which is better for commuting: hub motor or mid-drive?",
+    "Bike to Work Day in {city} on {weekday}, who's in?",
+    "Traffic jam on the ring road, me on the bike lane: 😌",
+    "Anyone tried {competitor}? Their new {model2} looks interesting.",
+    "Tyre pressure: how often do you check it?",
+    "The {street} bridge is closed for cyclists until {month}. Detour adds {km} km.",
+    "Got caught in {weather} today without a jacket, lesson learned.",
+    "Group ride in {city} this {weekday}, all bikes welcome.",
+    "{competitor} just announced a recall on some {model2} batteries.",
+    "Reminder that bike lanes are not parking spaces.",
+    "Teaching my dad to ride an e-bike at 70. He's faster than me now.",
+)
+
+_REVIEW_TITLES = {
+    5: ("Fantastic bike", "Exceeded expectations", "Best purchase in years", "Great service", "Love it"),
+    4: ("Very good, small niggles", "Great bike, app could be better", "Solid choice", "Happy overall"),
+    3: ("Mixed feelings", "Good bike, poor delivery", "Okay", "Decent but pricey"),
+    2: ("Disappointed", "Support too slow", "Expected more", "Not great"),
+    1: ("Avoid", "Terrible experience", "Still waiting for a fix", "Worst customer service", "Broken after a month"),
+}
+_REVIEW_BODIES = {
+    5: (
+        "Bought the {model} in {month}, {km2} km so far and no problems at all.",
+        "Delivery was quick and assembly took 15 minutes.",
+        "The motor is smooth and quiet, battery easily does {km} km.",
+        "Support answered within an hour when I had a question about the {part}.",
+        "Would recommend to anyone thinking about commuting by e-bike.",
+    ),
+    4: (
+        "Great ride quality on the {model}.",
+        "The {app} is a bit clunky but the bike itself is excellent.",
+        "Delivery took {days} days, longer than promised, but worth the wait.",
+        "Range is a bit lower than advertised in {season}.",
+    ),
+    3: (
+        "The bike is fine, but delivery took {weeks} weeks.",
+        "The {part} needed adjusting out of the box.",
+        "Good value compared to {competitor}, but customer service was slow.",
+        "The {app} logs me out all the time.",
+    ),
+    2: (
+        "The {part} failed after {months} months and the warranty claim is dragging on.",
+        "Nobody answers the phone, emails take a week.",
+        "Range is nowhere near what was advertised.",
+        "Tracking never worked and the bike arrived with a scratched frame.",
+    ),
+    1: (
+        "Ordered in {month}, still no bike and no answer from support. Order {order}.",
+        "{part} broke in the first month. Ticket {ticket} open for {weeks} weeks.",
+        "The {app} won't let me log in and I can't unlock the bike without it.",
+        "Asked for a refund three times. Nothing.",
+        "Would not buy again.",
+    ),
+}
+
+_BRAND_GREET = ("Hi {first}!", "Hey {first},", "Hi there,", "Thanks for reaching out, {first}.", "Hello {first},", "Hi {first},", "")
+_BRAND_SORRY = (
+    "Sorry about this.", "We're sorry to hear that.", "That's not the experience we want you to have.",
+    "Really sorry for the hassle.", "Apologies for the wait.", "Oh no, that's frustrating.",
+)
+_BRAND_DM = (
+    "Could you DM us your order number so we can check?",
+    "Send us a DM with your frame number and we'll take a look.",
+    "Our {team} team will follow up by DM.",
+    "Please DM us your email address and we'll get this sorted.",
+    "Can you send us a DM with a photo? We'll take it from there.",
+)
+_BRAND_LINK = ("More here: ", "This guide should help: ", "Step by step: ", "Details: ", "")
+_BRAND_SIGN = ("", "", "", " ^{initial}", " - {agent}")
+_BRAND_THANKS = (
+    "Thank you {first}, this made our day! 🚲",
+    "Love to hear it! Enjoy the ride.",
+    "Thanks for sharing, {first}! Happy riding.",
+    "This is why we do what we do. Thanks {first}!",
+    "Great photo! Ride safe out there.",
+    "{km2} km already? Amazing!",
+)
+_BRAND_SUGGESTION = (
+    "Great idea, {first}! We've passed it on to the product team.",
+    "Thanks for the suggestion, it's on our list.",
+    "Noted! Our {team} team is looking into exactly this.",
+    "We hear you. Can't share dates yet, but stay tuned 👀",
+)
+_BRAND_PURCHASE = (
+    "Happy to help you choose, {first}! The {model} is great for commutes up to {km2} km.",
+    "Test rides are available at partner stores, that's the best way to decide.",
+    "Both are good bikes; the {model} has the bigger battery and a belt drive.",
+    "Feel free to DM us with any questions before you order!",
+)
+_BRAND_FOLLOWUP = (
+    "Thanks {first}, we've got your DM and escalated it to our {team} team.",
+    "We've just replied by DM.",
+    "Our {team} team will contact you within 24 hours, sorry again for the wait.",
+    "We understand, {first}. A replacement {part} is on its way, tracking follows by email.",
+    "We've raised this as a priority. You'll hear from us today.",
+    "Thanks for your patience, {first}. Could you check your inbox? We sent an update.",
+)
+_BRAND_CLOSE = ("Glad to hear it! Enjoy the ride 🚲", "Great news! Ride safe.", "Happy to help!", "Brilliant, thanks for letting us know.")
+_BRAND_POSTS = (
+    "The new {model} is here: longer range, quieter motor, same price. {link}",
+    "Autumn service weeks: 20% off servicing at all partner stores until the end of {month}. {link}",
+    "App update {version} is rolling out today with GPX export and a dark mode. {link}",
+    "Planned maintenance tonight 01:00-03:00 UTC: the {app} may be unavailable. Your bike works as normal.",
+    "Riding in {season}? Our top 5 tips to get the most out of your battery: {link}",
+    "Meet the team behind the {model}: a short film about building bikes in {city}. {link}",
+    "We're at the {city} cycle show this {weekday}. Come say hi and test ride the {model}!",
+    "Giveaway! Tell us your favourite commute route for a chance to win a {model} accessory kit.",
+    "Known issue: some users can't log in to the {app}. We're on it and will post updates here.",
+    "Free delivery on all {model} orders this week. {link}",
+    "Now shipping to {country}! {link}",
+)
+_BRAND_POST_SLUGS = ("news", "service-weeks", "app-release-notes", "battery-range", "stories", "events", "shipping")
+
+_FOLLOW_GOOD = (
+    "That worked, thanks!", "Perfect, cheers 🙌", "Sorted, thank you!", "Thanks, will try that.",
+    "Great, thanks for the quick reply.", "ok thanks", "Brilliant, that did it.", "Thanks, DM sent.",
+)
+_FOLLOW_BAD = (
+    "Already tried that, still nothing.", "DM sent, order {order}.", "It's been {days} days. This is ridiculous.",
+    "That's what you said last week.", "Still broken after the update.", "DM sent two days ago, no reply.",
+    "Your help page doesn't cover this at all.", "Not good enough, honestly.", "Any news? Still waiting.",
+    "Sent the photos, nothing since.",
+)
+_BUMP = (
+    "Hello? Anyone?", "Still waiting for an answer here...", "Bump. {brandname}, anyone?", "No reply. Great.",
+    "Guess I'll call instead.", "Day {days} without an answer.",
+)
+_PEER_SAME = (
+    "Same here", "Same problem since {weekday}.", "+1, exactly the same", "Same, following.",
+    "Happening to me too 😩", "Glad it's not just me.", "same",
+)
+_PEER_CHAT = (
+    "Great shot!", "Where is this?", "Nice!", "Looks amazing", "Jealous of that weather.", "How's the range in {season}?",
+    "I need one of these.", "That bike lane looks great.", "{city} drivers are the worst, stay safe.", "Love this 😍",
+    "Which tyres are you running?", "How heavy is it?", "Mine does about {km} km on that route.", "Totally agree.",
+    "Hard disagree, mid-drive all the way.", "Ha, same route as me!", "What lock do you use?", "Fenders. Always fenders.",
+    "So true", "This is the way.", "Did you take the {street} route?", "Congrats!", "Welcome to the club!",
+    "My {model} would like a word.", "I switched from {competitor} last year, no regrets.", "Good question, following.",
+    "Depends on the hills honestly.", "Try the river path, much calmer.", "Wow", "Needed to hear this today.",
+)
+_PEER_BACK = (
+    "Thanks!", "Haha yes", "Exactly my point.", "Fair enough.", "Around {km} km, depends on the wind.",
+    "Down by {street}.", "Good tip, will try.", "Not sure tbh, I'd ask the shop.", "Cheers!", "You should!",
+    "Agree to disagree 😄", "I'll post a pic later.", "Noted, thanks.", "That's what I thought too.",
+)
+_PEER_RECOMMEND = (
+    "Had the {model} for a year, would buy again.", "Go for it, best decision I made.",
+    "Test ride both, they feel very different.", "The {model2} is fine but the {model} has better support.",
+    "Get a good lock and fenders, trust me.", "Wait for the autumn sale if you can.",
+    "I went {competitor}, cheaper but the app is worse.",
+)
+_FANS = (
+    "Finally!", "Take my money 😂", "Is this available in {country}?", "When is this coming to the {model}?",
+    "Does this work with the older {model}?", "Nice one!", "About time 👏", "Looks great!", "Will the {model} get this too?",
+    "Is the discount also online?", "Can we get this in {color}?",
+)
+
+# A few conversations in other languages: (question/complaint, praise/chatter).
+_FOREIGN = (
+    "Hat jemand Erfahrung mit dem {model} im Winter? Reichweite?",
+    "Mein Akku lädt seit gestern nicht mehr. Was tun?",
+    "Super Fahrrad, fahre jeden Tag {km} km damit zur Arbeit!",
+    "Weet iemand hoe ik de {app} opnieuw koppel met mijn fiets?",
+    "Mijn {model} is na {days} dagen nog steeds niet geleverd.",
+    "Heerlijk gefietst vandaag, {km} km langs het water.",
+    "¿Alguien sabe si el {model} llega a {country}?",
+    "La batería no carga después de la actualización. Ayuda por favor.",
+    "Me encanta mi {model}, lo uso todos los días.",
+    "Quelqu'un a testé le {model} en montagne ?",
+    "Livraison en retard de {days} jours, commande {order}. Pas content.",
+    "Premier trajet domicile-travail en vélo électrique, génial !",
+    "Nogen der har prøvet {model} på {km} km om dagen?",
+    "Qualcuno sa se la garanzia copre il {part}?",
+)
+
+# ---------------------------------------------------------------------------
+# Categories of conversation starters, per platform family
+# ---------------------------------------------------------------------------
+
+_CATEGORIES = ("question", "complaint", "praise", "suggestion", "purchase", "chatter", "noise", "brand_post")
+_CATEGORY_WEIGHTS: dict[str, tuple[float, ...]] = {
+    "social": (0.075, 0.050, 0.11, 0.035, 0.065, 0.26, 0.385, 0.020),
+    "reddit": (0.110, 0.050, 0.06, 0.030, 0.100, 0.20, 0.435, 0.015),
+}
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+class _Slots(dict[str, str]):
+    """A template context that fills a slot the first time it is used."""
+
+    __slots__ = ("_fill",)
+
+    def __init__(self, fill: dict[str, Callable[[], str]], base: dict[str, str]) -> None:
+        super().__init__(base)
+        self._fill = fill
+
+    def __missing__(self, key: str) -> str:
+        value = self._fill[key]()
+        self[key] = value
+        return value
+
+
+def _split_brand(brand: str) -> tuple[str, str]:
+    """'halcyonbikes' -> ('halcyon', 'bikes'); a brand with no known suffix -> (brand, '')."""
+    for suffix in ("bikes", "bike", "cycles", "motors", "shop", "store", "app", "labs", "hq", "co"):
+        if brand.endswith(suffix) and len(brand) > len(suffix):
+            return brand[: -len(suffix)].rstrip("_.-"), suffix
+    return brand, ""
+
+
+def brand_handles(brand: str) -> dict[str, str]:
+    """The brand's handle on each platform: 'halcyonbikes' -> 'halcyon@bikes.example' on mastodon, ..."""
+    head, suffix = _split_brand(brand)
+    fedi = f"{head}@{suffix}.example" if suffix else f"{brand}@social.example"
+    return {
+        "twitter": brand,
+        "mastodon": fedi,
+        "bluesky": f"{brand}.bsky.social",
+        "reddit": brand,
+        "reviews": brand,
+    }
+
+
+def _brand_display_name(brand: str) -> str:
+    head, suffix = _split_brand(brand)
+    return f"{head.title()} {suffix.title()}".strip()
+
+
+def order_key(record: dict[str, Any]) -> tuple[str, int]:
+    """Sort key that puts a shuffled list of records back into a valid order.
+
+    Records sort by time, then by stream position; a reply is always at least
+    one second younger than its parent, so parents come first.
+    """
+    return record["created_at"], int(str(record["id"])[1:])
+
+
+def _utc(start: datetime | None) -> datetime:
+    if start is None:
+        return DEFAULT_START
+    if start.tzinfo is None:
+        return start.replace(tzinfo=timezone.utc)
+    return start.astimezone(timezone.utc)
+
+
+# The shape of a week, hour by hour: weekday and weekend profiles.
+_WEEKDAY_HOURS = (
+    0.20, 0.12, 0.08, 0.06, 0.06, 0.12, 0.35, 0.70, 0.95, 1.00, 1.15, 1.25,
+    1.20, 1.05, 0.95, 0.90, 0.95, 1.05, 1.15, 1.30, 1.35, 1.20, 0.85, 0.45,
+)
+_WEEKEND_HOURS = (
+    0.30, 0.20, 0.12, 0.08, 0.06, 0.08, 0.15, 0.30, 0.55, 0.85, 1.10, 1.25,
+    1.30, 1.25, 1.20, 1.10, 1.05, 1.05, 1.05, 1.10, 1.05, 0.95, 0.75, 0.50,
+)
+
+_DAY = 86400
+_MIN_GAP = 30  # a reply is at least this many seconds after its parent
+_MAX_GAP = 2 * _DAY
+_HHMM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SS = tuple(f"{s:02d}Z" for s in range(60))
+
+
+class _People:
+    """One platform's population: handles, display names, first names and activity weights."""
+
+    __slots__ = ("handles", "names", "firsts", "weights", "cum", "total", "last")
+
+    def __init__(self, handles: list[str], names: list[str], firsts: list[str], weights: list[float]) -> None:
+        self.handles = handles
+        self.names = names
+        self.firsts = firsts
+        self.weights = weights
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1]
+        self.last = len(handles) - 1
+
+
+# ---------------------------------------------------------------------------
+# The generator
+# ---------------------------------------------------------------------------
+
+
+class _Synth:
+    """State for one generated stream: people, the clock, and the open threads."""
+
+    # Activity: Pareto shape and cap (in multiples of the least active person).
+    ALPHA = 1.15
+    CAP = 3000.0
+
+    def __init__(self, n: int, seed: int, brand: str, start: datetime, days: int) -> None:
+        self.n = n
+        self.rng = random.Random(seed)
+        self.brand = brand
+        self.brand_handle = brand_handles(brand)
+        self.brand_name = _brand_display_name(brand)
+        self.start = start
+        self.t0 = int(start.timestamp())
+        self.end_t = days * _DAY
+        self.heap: list[tuple[int, int, Record, Record | None]] = []
+        self.seq = 0
+        self.planned = 0
+        self.stats: dict[str, int] = {}
+        self._build_clock(days)
+        self._build_people(max(50, n // 8))
+        self._build_slots()
+        self._platform_cum = list(accumulate(_PLATFORM_WEIGHTS))
+        self._category_cum = {k: list(accumulate(v)) for k, v in _CATEGORY_WEIGHTS.items()}
+        self._topic_cum = list(accumulate(_TOPIC_WEIGHTS))
+
+    # -- setup ---------------------------------------------------------------
+
+    def _build_clock(self, days: int) -> None:
+        rng = self.rng
+        first_day = self.t0 // _DAY
+        last_day = (self.t0 + self.end_t) // _DAY + 1
+        self.d0 = first_day
+        self.daystr = [
+            (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(days=d)).strftime("%Y-%m-%dT")
+            for d in range(first_day, last_day + 1)
+        ]
+        daily = [rng.uniform(0.85, 1.15) for _ in range(days + 2)]
+        self.outage_day = rng.randrange(days // 3, max(days // 3 + 1, days - 1)) if days > 2 else 0
+        daily[self.outage_day] *= 1.8
+        hours = days * 24
+        weights = []
+        for b in range(hours):
+            absolute = self.t0 + b * 3600
+            weekday = (absolute // _DAY + 3) % 7  # 1970-01-01 was a Thursday
+            hour = (absolute // 3600) % 24
+            profile = _WEEKEND_HOURS if weekday >= 5 else _WEEKDAY_HOURS
+            weights.append(profile[hour] * daily[b // 24])
+        self.hour_weights = weights
+        self.hour_cum = list(accumulate(weights))
+        self.outage = (self.outage_day * _DAY + 6 * 3600, self.outage_day * _DAY + 20 * 3600)
+
+    def _build_people(self, size: int) -> None:
+        total = sum(_PLATFORM_WEIGHTS)
+        self.people: dict[str, _People] = {}
+        for platform, weight in zip(PLATFORMS, _PLATFORM_WEIGHTS):
+            count = max(8, round(size * weight / total))
+            self.people[platform] = self._population(platform, count)
+
+    def _population(self, platform: str, count: int) -> _People:
+        rng = self.rng
+        seen = {self.brand_handle[platform].casefold()}
+        handles: list[str] = []
+        names: list[str] = []
+        firsts: list[str] = []
+        weights: list[float] = []
+        alpha, cap = self.ALPHA, self.CAP
+        for _ in range(count):
+            first = rng.choice(_FIRST)
+            last = rng.choice(_LAST)
+            handle = self._handle(platform, first, last)
+            while handle.casefold() in seen:
+                handle = self._handle(platform, first, last, salt=str(rng.randrange(2, 9999)))
+            seen.add(handle.casefold())
+            handles.append(handle)
+            names.append(self._display_name(platform, first, last, handle))
+            firsts.append(first if platform != "reddit" else handle)
+            weights.append(min(cap, rng.paretovariate(alpha)))
+        return _People(handles, names, firsts, weights)
+
+    def _handle(self, platform: str, first: str, last: str, salt: str = "") -> str:
+        rng = self.rng
+        f, l = first.lower(), last.lower().replace(" ", "")
+        word = rng.choice(_WORDS)
+        num = str(rng.randrange(1, 99)) if rng.random() < 0.4 else ""
+        pattern = rng.randrange(9)
+        base = (
+            f"{f}_{word}",
+            f"{f[0]}.{l}",
+            f"{word}_{f}{num or rng.randrange(70, 99)}",
+            f"{f}{l}{num}",
+            f"{f}{num or rng.randrange(1, 999)}",
+            f"{f}.{l}",
+            f"{word}{rng.choice(_WORDS)}{num}",
+            f"{f}_{l[0]}{num}",
+            f"the{word}{f}",
+        )[pattern] + salt
+        if platform == "twitter":
+            return base.replace(".", "_")[:15].rstrip("_") or f
+        if platform == "mastodon":
+            return f"{base.replace('.', '_')}@{rng.choice(_INSTANCES)}"
+        if platform == "bluesky":
+            return base.replace("_", "-").replace(".", "-") + ".bsky.social"
+        if platform == "reddit":
+            if rng.random() < 0.3:
+                return "_".join(part.capitalize() for part in base.replace(".", "_").split("_"))
+            return base.replace(".", "_")
+        return base
+
+    def _display_name(self, platform: str, first: str, last: str, handle: str) -> str:
+        rng = self.rng
+        if platform == "reddit":
+            return handle
+        if platform == "reviews":
+            return f"{first} {last[0]}."
+        r = rng.random()
+        if r < 0.70:
+            return f"{first} {last}"
+        if r < 0.85:
+            return first
+        if r < 0.93:
+            return f"{first} {last} {rng.choice(_NAME_EMOJI)}"
+        return f"{first.lower()} {rng.choice(_NAME_EMOJI)}"
+
+    def _build_slots(self) -> None:
+        rng = self.rng
+        ri, ch = rng.randint, rng.choice
+        self.fill: dict[str, Callable[[], str]] = {
+            "model": lambda: ch(_MODELS),
+            "model2": lambda: ch(_COMPETITOR_MODELS),
+            "competitor": lambda: ch(_COMPETITORS),
+            "part": lambda: ch(_PARTS),
+            "city": lambda: ch(_CITIES),
+            "country": lambda: ch(_COUNTRIES),
+            "season": lambda: ch(_SEASONS),
+            "weather": lambda: ch(_WEATHER),
+            "color": lambda: ch(_COLORS),
+            "weekday": lambda: ch(_WEEKDAYS),
+            "month": lambda: ch(_MONTHS),
+            "street": lambda: ch(_STREETS),
+            "agent": lambda: ch(_AGENTS),
+            "team": lambda: ch(_TEAMS),
+            "km": lambda: str(ri(12, 95)),
+            "km2": lambda: str(ri(2, 90) * 100),
+            "pct": lambda: str(ri(2, 16) * 5),
+            "days": lambda: str(ri(3, 45)),
+            "weeks": lambda: str(ri(2, 9)),
+            "week": lambda: str(ri(1, 52)),
+            "months": lambda: str(ri(1, 30)),
+            "order": lambda: f"HB-{ri(100000, 999999)}",
+            "ticket": lambda: f"#{ri(20000, 99999)}",
+            "height": lambda: str(ri(152, 201)),
+            "android": lambda: str(ri(8, 15)),
+            "version": lambda: f"{ri(2, 4)}.{ri(0, 19)}.{ri(0, 9)}",
+            "amount": lambda: f"€{ri(2, 20) * 50}",
+            "price": lambda: f"€{ri(15, 45) * 100}",
+            "initial": lambda: ch(_AGENTS)[0],
+            "first": lambda: "there",
+        }
+        self.base_slots = {
+            "brandname": self.brand_name,
+            "app": f"{self.brand_name.split()[0]} Ride app",
+            "brand": self.brand,
+        }
+
+    # -- the clock -----------------------------------------------------------
+
+    def _root_time(self) -> int:
+        """When the next conversation starts: where the stream is, on the week's curve."""
+        frac = (self.planned + self.rng.random()) / self.n
+        target = min(frac, 0.999999999) * self.hour_cum[-1]
+        b = bisect(self.hour_cum, target)
+        prev = self.hour_cum[b - 1] if b else 0.0
+        return b * 3600 + int((target - prev) / self.hour_weights[b] * 3600)
+
+    def iso(self, t: int) -> str:
+        a = self.t0 + t
+        d = a // _DAY
+        s = a - d * _DAY
+        return self.daystr[d - self.d0] + _HHMM[s // 60] + _SS[s % 60]
+
+    def _customer_delay(self) -> int:
+        return min(_MAX_GAP, _MIN_GAP + int(self.rng.lognormvariate(7.2, 1.5)))
+
+    def _brand_delay(self, t: int) -> int:
+        """Support keeps office hours: 08-20 on weekdays, 09-17 at weekends (UTC)."""
+        a = self.t0 + t
+        hour = (a // 3600) % 24
+        weekend = (a // _DAY + 3) % 7 >= 5
+        opens, closes = (9, 17) if weekend else (8, 20)
+        wait = 0
+        if hour < opens:
+            wait = (opens - hour) * 3600 - a % 3600
+        elif hour >= closes:
+            wait = (24 - hour + 8) * 3600 - a % 3600
+        work = int(self.rng.lognormvariate(7.6 if weekend else 7.0, 1.0))
+        return min(_MAX_GAP, _MIN_GAP + wait + work)
+
+    # -- records -------------------------------------------------------------
+
+    def _add(
+        self, t: int, platform: str, people: _People | None, who: int, text: str,
+        parent: Record | None, likes: int,
+    ) -> Record | None:
+        """Plan one message; None when it would fall after the end of the window."""
+        if t >= self.end_t:
+            return None
+        if people is None:
+            author, name, is_brand = self.brand_handle[platform], self.brand_name, True
+        else:
+            author, name, is_brand = people.handles[who], people.names[who], False
+        if parent is None:
+            kind = "review" if platform == "reviews" else "post"
+        else:
+            kind = "comment" if platform == "reddit" else "reply"
+            parent["replies"] += 1
+        reposts = 0
+        if likes > 2 and platform in ("twitter", "mastodon", "bluesky"):
+            reposts = int(likes * self.rng.random() * 0.3)
+        rec: Record = {
+            "id": None, "platform": platform, "author": author, "author_name": name, "text": text,
+            "created_at": self.iso(t), "reply_to": None, "kind": kind, "is_brand": is_brand,
+            "likes": likes, "reposts": reposts, "replies": 0,
+        }
+        self.seq += 1
+        heapq.heappush(self.heap, (t, self.seq, rec, parent))
+        self.planned += 1
+        return rec
+
+    def _likes(self, scale: float) -> int:
+        return int(scale * (self.rng.random() ** -0.7 - 1.0))
+
+    def _decorate(self, text: str, platform: str, mention_brand: float) -> str:
+        """Add brand and people mentions, hashtags and emoji the way people do."""
+        rnd = self.rng.random
+        if platform == "reviews":
+            return text
+        if platform == "reddit":
+            if rnd() < mention_brand * 0.3:
+                text += f" (u/{self.brand_handle['reddit']})"
+            return text
+        r = rnd()
+        if r < mention_brand * 0.55:
+            text = f"@{self.brand_handle[platform]} {text}"
+        elif r < mention_brand:
+            text += f" @{self.brand_handle[platform]}"
+        if rnd() < 0.09:
+            people = self.people[platform]
+            other = people.handles[self._pick(people)]
+            text += self.rng.choice((f" cc @{other}", f" @{other} you'd like this", f" (with @{other})", f" h/t @{other}"))
+        if rnd() < 0.28:
+            text += " " + " ".join(self.rng.sample(_HASHTAGS, 1 + int(rnd() * 2.2)))
+        if rnd() < 0.12:
+            text += " " + self.rng.choice(_EMOJI)
+        return text
+
+    def _pick(self, people: _People) -> int:
+        i = bisect(people.cum, self.rng.random() * people.total)
+        return i if i <= people.last else people.last
+
+    def _other(self, people: _People, *avoid: int) -> int:
+        who = self._pick(people)
+        if who in avoid:
+            who = self._pick(people)
+        return who
+
+    def _prefix(self, platform: str, parent: Record, text: str) -> str:
+        """Replies on microblogs usually start by mentioning whoever they answer."""
+        if platform in ("twitter", "mastodon", "bluesky") and self.rng.random() < 0.85:
+            return f"@{parent['author']} {text}"
+        return text
+
+    # -- conversations -------------------------------------------------------
+
+    def _plan_root(self, t: int) -> None:
+        rnd = self.rng.random
+        i = bisect(self._platform_cum, rnd() * self._platform_cum[-1])
+        platform = PLATFORMS[min(i, 4)]
+        people = self.people[platform]
+        slots = _Slots(self.fill, self.base_slots)
+        if platform == "reviews":
+            self._review_thread(t, people, slots)
+            return
+        family = "reddit" if platform == "reddit" else "social"
+        cum = self._category_cum[family]
+        category = _CATEGORIES[min(bisect(cum, rnd() * cum[-1]), len(_CATEGORIES) - 1)]
+        if category == "brand_post":
+            self._brand_post_thread(t, platform, people, slots)
+        elif category in ("question", "complaint"):
+            self._support_thread(t, platform, people, slots, category == "complaint")
+        else:
+            self._chat_thread(t, platform, people, slots, category)
+
+    def _count(self, key: str) -> None:
+        self.stats[key] = self.stats.get(key, 0) + 1
+
+    def _support_thread(self, t: int, platform: str, people: _People, slots: _Slots, complaint: bool) -> None:
+        rng = self.rng
+        rnd = rng.random
+        ch = rng.choice
+        in_outage = self.outage[0] <= t < self.outage[1]
+        topic = "app" if in_outage and rnd() < 0.7 else _TOPIC_NAMES[bisect(self._topic_cum, rnd() * self._topic_cum[-1])]
+        slug, questions, complaints, answers, peer_answers = _TOPICS[topic]
+        asker = self._pick(people)
+        if rnd() < 0.025:
+            text = ch(_FOREIGN).format_map(slots)
+        else:
+            text = ch(complaints if complaint else questions).format_map(slots)
+            if platform == "reddit":
+                text += " " + " ".join(c.format_map(slots) for c in rng.sample(_REDDIT_CONTEXT, 1 + int(rnd() * 3)))
+        text = self._decorate(text, platform, 0.85)
+        root = self._add(t, platform, people, asker, text, None, self._likes(1.5))
+        if root is None:
+            return
+        self._count("support_roots")
+        # Other customers chime in, before or after the brand.
+        for _ in range(self._peer_count(people.weights[asker], 0.45)):
+            peer = self._other(people, asker)
+            pt = t + self._customer_delay()
+            body = ch(peer_answers if rnd() < 0.5 else _PEER_SAME).format_map(slots)
+            reply = self._add(pt, platform, people, peer, self._prefix(platform, root, body), root, self._likes(0.4))
+            if reply is not None and rnd() < 0.25:
+                back = ch(_PEER_BACK).format_map(slots)
+                self._add(pt + self._customer_delay(), platform, people, asker, self._prefix(platform, reply, back), reply, self._likes(0.2))
+        answer_rate = 0.80 if complaint else 0.76
+        if rnd() >= answer_rate:
+            if rnd() < 0.3:
+                self._add(t + self._customer_delay() * 3, platform, people, asker, ch(_BUMP).format_map(slots), root, 0)
+            return
+        self._count("support_answered")
+        slots["first"] = people.firsts[asker]
+        bt = t + self._brand_delay(t)
+        answer = self._brand_answer(slots, slug, answers, complaint, topic)
+        last = self._add(bt, platform, None, 0, self._prefix(platform, root, answer), root, self._likes(0.5))
+        self._support_chain(last, bt, platform, people, asker, slots, complaint)
+        if last is not None and rnd() < 0.12:
+            # Someone else with the same problem asks the brand too.
+            peer = self._other(people, asker)
+            pt = bt + self._customer_delay()
+            ask = self._prefix(platform, last, ch(_PEER_SAME).format_map(slots) + " " + ch(_FOLLOW_BAD[2:]).format_map(slots))
+            reply = self._add(pt, platform, people, peer, ask, last, 0)
+            if reply is not None and rnd() < 0.6:
+                slots["first"] = people.firsts[peer]
+                text = ch(_BRAND_DM).format_map(slots)
+                self._add(pt + self._brand_delay(pt), platform, None, 0, self._prefix(platform, reply, text), reply, 0)
+
+    def _brand_answer(self, slots: _Slots, slug: str, answers: tuple[str, ...], complaint: bool, topic: str) -> str:
+        rnd = self.rng.random
+        ch = self.rng.choice
+        parts = [ch(_BRAND_GREET)]
+        if complaint:
+            parts.append(ch(_BRAND_SORRY))
+        if not complaint or rnd() < 0.4:
+            parts.append(ch(answers))
+        if complaint or rnd() < 0.3:
+            parts.append(ch(_BRAND_DM))
+        if rnd() < 0.7:
+            parts.append(f"{ch(_BRAND_LINK)}https://{self.brand}.example/help/{slug}")
+        text = " ".join(p for p in parts if p) + ch(_BRAND_SIGN)
+        return text.format_map(slots)
+
+    def _support_chain(
+        self, last: Record | None, t: int, platform: str, people: _People, asker: int, slots: _Slots, complaint: bool,
+    ) -> None:
+        """The customer answers back; while unhappy, the brand keeps replying."""
+        rng = self.rng
+        rnd = rng.random
+        keep = 0.55 if complaint else 0.45
+        while last is not None and rnd() < keep:
+            t += self._customer_delay()
+            unhappy = rnd() < (0.65 if complaint else 0.35)
+            body = rng.choice(_FOLLOW_BAD if unhappy else _FOLLOW_GOOD).format_map(slots)
+            last = self._add(t, platform, people, asker, self._prefix(platform, last, body), last, self._likes(0.3))
+            if last is None:
+                return
+            if not unhappy:
+                if rnd() < 0.35:
+                    t += self._brand_delay(t)
+                    self._add(t, platform, None, 0, self._prefix(platform, last, rng.choice(_BRAND_CLOSE)), last, 0)
+                return
+            if rnd() >= 0.8:
+                return
+            t += self._brand_delay(t)
+            body = rng.choice(_BRAND_FOLLOWUP).format_map(slots)
+            last = self._add(t, platform, None, 0, self._prefix(platform, last, body), last, self._likes(0.2))
+            keep *= 0.92
+
+    def _peer_count(self, weight: float, base: float) -> int:
+        """How many people reply directly: usually none, more for popular authors."""
+        rnd = self.rng.random
+        mean = base * (0.6 + 0.4 * math.log1p(weight))
+        if rnd() > mean / (1.0 + mean):
+            return 0
+        k = 1
+        while k < 40 and rnd() < 0.42:
+            k += 1
+        return k
+
+    def _chat_thread(self, t: int, platform: str, people: _People, slots: _Slots, category: str) -> None:
+        rng = self.rng
+        rnd = rng.random
+        ch = rng.choice
+        author = self._pick(people)
+        if rnd() < 0.02:
+            text = ch(_FOREIGN).format_map(slots)
+        else:
+            bank = {
+                "praise": _PRAISE, "suggestion": _SUGGESTIONS, "purchase": _PURCHASE,
+                "chatter": _CHATTER, "noise": _NOISE,
+            }[category]
+            text = ch(bank).format_map(slots)
+            if platform == "reddit" and category != "praise" and rnd() < 0.6:
+                text += " " + " ".join(c.format_map(slots) for c in rng.sample(_REDDIT_CONTEXT, 1 + int(rnd() * 3)))
+        mention = {"praise": 0.6, "suggestion": 0.7, "purchase": 0.45, "chatter": 0.3, "noise": 0.0}[category]
+        weight = people.weights[author]
+        root = self._add(t, platform, people, author, self._decorate(text, platform, mention), None,
+                         self._likes(1.0 + math.sqrt(weight)))
+        if root is None:
+            return
+        # The brand joins some conversations about it.
+        brand_p = {"praise": 0.14, "suggestion": 0.3, "purchase": 0.3, "chatter": 0.03, "noise": 0.0}[category]
+        if rnd() < brand_p:
+            slots["first"] = people.firsts[author]
+            bank = {"praise": _BRAND_THANKS, "suggestion": _BRAND_SUGGESTION, "purchase": _BRAND_PURCHASE}.get(category, _BRAND_THANKS)
+            bt = t + self._brand_delay(t)
+            self._add(bt, platform, None, 0, self._prefix(platform, root, ch(bank).format_map(slots)), root, self._likes(0.5))
+        base = {"praise": 0.35, "suggestion": 0.35, "purchase": 0.9, "chatter": 0.45, "noise": 0.5}[category]
+        if platform == "reddit":
+            base *= 1.8
+        replies = _PEER_RECOMMEND if category == "purchase" else _PEER_CHAT
+        for _ in range(self._peer_count(weight, base)):
+            peer = self._other(people, author)
+            pt = t + self._customer_delay()
+            reply = self._add(pt, platform, people, peer, self._prefix(platform, root, ch(replies).format_map(slots)), root,
+                              self._likes(0.4 + 0.2 * math.sqrt(people.weights[peer])))
+            if reply is not None:
+                self._discussion(reply, pt, platform, people, author, peer, slots)
+
+    def _discussion(self, last: Record, t: int, platform: str, people: _People, a: int, b: int, slots: _Slots) -> None:
+        """A back-and-forth under a reply: mostly the same two people, sometimes a third joins."""
+        rng = self.rng
+        rnd = rng.random
+        keep = 0.38
+        speakers = (a, b)
+        turn = 0
+        node: Record | None = last
+        depth = 1
+        while node is not None and depth < 40 and rnd() < keep:
+            if rnd() < 0.15:
+                who = self._other(people, a, b)
+            else:
+                who = speakers[turn]
+                turn ^= 1
+            t += self._customer_delay()
+            body = rng.choice(_PEER_BACK if rnd() < 0.5 else _PEER_CHAT).format_map(slots)
+            node = self._add(t, platform, people, who, self._prefix(platform, node, body), node, self._likes(0.2))
+            depth += 1
+            keep = 0.72  # once two people are talking, they often keep going
+
+    def _brand_post_thread(self, t: int, platform: str, people: _People, slots: _Slots) -> None:
+        rng = self.rng
+        rnd = rng.random
+        ch = rng.choice
+        link = f"https://{self.brand}.example/{ch(_BRAND_POST_SLUGS)}"
+        slots["link"] = link
+        text = ch(_BRAND_POSTS).format_map(slots)
+        if platform != "reddit" and rnd() < 0.5:
+            text += " " + " ".join(rng.sample(_HASHTAGS, 1 + int(rnd() * 2)))
+        root = self._add(t, platform, None, 0, text, None, self._likes(12.0))
+        if root is None:
+            return
+        for _ in range(self._peer_count(30.0, 0.9)):
+            fan = self._pick(people)
+            ft = t + self._customer_delay()
+            reply = self._add(ft, platform, people, fan, self._prefix(platform, root, ch(_FANS).format_map(slots)), root,
+                              self._likes(0.3))
+            if reply is not None and rnd() < 0.4:
+                slots["first"] = people.firsts[fan]
+                answer = ch(_BRAND_PURCHASE + _BRAND_CLOSE).format_map(slots)
+                self._add(ft + self._brand_delay(ft), platform, None, 0, self._prefix(platform, reply, answer), reply, 0)
+
+    def _review_thread(self, t: int, people: _People, slots: _Slots) -> None:
+        rng = self.rng
+        rnd = rng.random
+        r = rnd()
+        stars = 5 if r < 0.45 else 4 if r < 0.65 else 3 if r < 0.75 else 2 if r < 0.83 else 1
+        reviewer = self._pick(people)
+        bodies = _REVIEW_BODIES[stars]
+        body = " ".join(s.format_map(slots) for s in rng.sample(bodies, 1 + int(rnd() * min(3, len(bodies)))))
+        text = f"{'★' * stars}{'☆' * (5 - stars)} {rng.choice(_REVIEW_TITLES[stars])}. {body}"
+        root = self._add(t, "reviews", people, reviewer, text, None, int(rnd() * 4))
+        if root is None:
+            return
+        if stars <= 2:
+            self._count("support_roots")
+        if rnd() < (0.72 if stars <= 2 else 0.2):
+            if stars <= 2:
+                self._count("support_answered")
+            slots["first"] = people.firsts[reviewer]
+            if stars <= 2:
+                answer = self._brand_answer(slots, "contact", ("",), True, "review")
+            else:
+                answer = rng.choice(_BRAND_THANKS).format_map(slots)
+            bt = t + self._brand_delay(t)
+            reply = self._add(bt, "reviews", None, 0, answer, root, 0)
+            if reply is not None and stars <= 2 and rnd() < 0.2:
+                self._add(bt + self._customer_delay(), "reviews", people, reviewer,
+                          rng.choice(_FOLLOW_BAD + _FOLLOW_GOOD).format_map(slots), reply, 0)
+
+    # -- the stream ----------------------------------------------------------
+
+    def stream(self) -> Iterator[Record]:
+        """Yield exactly n records in time order, planning conversations just in time."""
+        heap = self.heap
+        pop = heapq.heappop
+        n = self.n
+        count = 0
+        next_t = self._root_time()
+        while count < n:
+            while self.planned < n and (not heap or next_t <= heap[0][0]):
+                self._plan_root(next_t)
+                next_t = self._root_time()
+            _, _, rec, parent = pop(heap)
+            count += 1
+            rec["id"] = "s" + str(count)
+            if parent is not None:
+                rec["reply_to"] = parent["id"]
+            yield rec
+
+
+def generate(
+    n: int, *, seed: int = 7, brand: str = "halcyonbikes", start: datetime | None = None, days: int = 90,
+) -> Iterator[dict[str, Any]]:
+    """Stream `n` synthetic message records, deterministic for a given `n` and `seed`.
+
+    Records come in time order with ids `s1`, `s2`, ... in that order; a
+    reply's parent is always yielded before it, on the same platform.
+    Timestamps lie in [start, start + days) (start defaults to 2026-08-01 UTC).
+    """
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    if days < 1:
+        raise ValueError("days must be >= 1")
+    if not brand or any(c.isspace() or c == "@" for c in brand):
+        raise ValueError("brand must be a handle without spaces or @")
+    if n == 0:
+        return iter(())
+    return _Synth(n, seed, brand, _utc(start), days).stream()
+
+
+def write_jsonl(path: str | Path, n: int, **kw: Any) -> int:
+    """Write `generate(n, **kw)` as JSON lines (UTF-8); return the number of lines written."""
+    count = 0
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        write = fh.write
+        for rec in generate(n, **kw):
+            write(dumps(rec) + "\n")
+            count += 1
+    return count
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
+
+
+def write_csv(path: str | Path, n: int, **kw: Any) -> int:
+    """Write `generate(n, **kw)` as CSV with a header row; return the number of records written.
+
+    Columns are `FIELDS`; None is written as the empty string, booleans as true/false.
+    """
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FIELDS)
+        for rec in generate(n, **kw):
+            writer.writerow([_csv_value(rec[f]) for f in FIELDS])
+            count += 1
+    return count

@@ -1,0 +1,45 @@
+"""Every error Goodwill raises on purpose.
+
+GoodwillError
+├── ConfigError (ValueError)          bad settings, unknown workspace, bad --map
+├── WorkspaceError                    no workspace here / one exists already
+├── ImportFileError (ValueError)      a file that cannot be imported: names file, line, field
+└── NotFoundError (LookupError)       an id that is not in the store
+
+The CLI turns any GoodwillError into a one-line message and exit code 1;
+nothing else is caught, so a bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+
+class GoodwillError(Exception):
+    """Base of every error Goodwill raises on purpose."""
+
+
+class ConfigError(GoodwillError, ValueError):
+    """A setting or option has a value Goodwill cannot use."""
+
+
+class WorkspaceError(GoodwillError):
+    """The workspace is missing, or already exists where a new one was asked for."""
+
+
+class NotFoundError(GoodwillError, LookupError):
+    """The thing asked for is not in the store."""
+
+
+class ImportFileError(GoodwillError, ValueError):
+    """A file cannot be imported. The message names the file, the line and the field."""
+
+    def __init__(self, path: str, line: int | None, field: str | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = path
+        if line is not None:
+            where += f", line {line}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {problem}")

@@ -1,0 +1,99 @@
+"""Opening the store: engine, connection settings and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from goodwill.errors import WorkspaceError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Store:
+    """An open store. `engine` is shared; use `begin()` for a transaction."""
+
+    engine: Engine
+    url: str
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when it is there already)."""
+        with self.engine.begin() as conn:
+            cfg = _alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def is_current(self) -> bool:
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current == ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def create_store_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with Goodwill's connection settings (WAL and friends on SQLite)."""
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute("PRAGMA temp_store=MEMORY")
+            cur.close()
+
+    return engine
+
+
+def open_store(url: str, *, create: bool = False, **engine_kwargs: Any) -> Store:
+    """Open the store at `url`; with `create`, make and migrate it first.
+
+    :param url: a SQLAlchemy URL (sqlite:///path or postgresql+psycopg://...)
+    :param create: create the SQLite file's directory and run migrations
+    """
+    if url.startswith("sqlite:///") and not create:
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise WorkspaceError(
+                f"no workspace store at {path.parent}: run `goodwill init` (or `goodwill demo`) first"
+            )
+    if url.startswith("sqlite:///") and create:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(create_store_engine(url, **engine_kwargs), url)
+    if create:
+        store.migrate()
+    elif not store.is_current():
+        store.migrate()
+    return store
