@@ -8,6 +8,7 @@ people, threads and interactions.
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,6 +89,7 @@ def normalise_handle(handle: str) -> str:
     return handle.strip().lstrip("@").casefold()
 
 
+@lru_cache(maxsize=1 << 17)
 def account_key(handle: str) -> str:
     """The key an account is stored under on its platform."""
     return "@" + normalise_handle(handle)

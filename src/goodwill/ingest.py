@@ -21,6 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -48,7 +49,7 @@ class ImportReport:
     format: str
     run_id: int
     records: int
-    added: int
+    added: int  # new messages stored by this call (a resumed run counts only its own)
     resumed_from: int = 0
     already_imported: bool = False
     seconds: float = 0.0
@@ -84,39 +85,46 @@ class Ingestor:
         account_ids = self._upsert_accounts(unique.values(), brand)
         roots = self._thread_roots(unique)
         now = datetime.now(UTC)
+        sqlite_store = self.conn.dialect.name == "sqlite"
+        dumps = _json_text
         rows = [
-            {
-                "platform": m.platform,
-                "platform_id": m.platform_id,
-                "account_id": account_ids[(m.platform, account_key(m.author))],
-                "kind": m.kind.value,
-                "text": m.text,
-                "created_at": m.created_at,
-                "url": m.url,
-                "reply_to_id": m.reply_to_id,
-                "thread_root_id": roots[key],
-                "quote_of_id": m.quote_of_id,
-                "repost_of_id": m.repost_of_id,
-                "mentions": m.mentions,
-                "hashtags": m.hashtags,
-                "links": m.links,
-                "metrics": m.metrics,
-                "raw": m.raw,
-                "is_brand": brand[key],
-                "ingest_run_id": self.run_id,
-            }
+            (
+                m.platform,
+                m.platform_id,
+                account_ids[(m.platform, account_key(m.author))],
+                m.kind.value,
+                m.text,
+                _db_time(m.created_at, sqlite_store),
+                m.url,
+                m.reply_to_id,
+                roots[key],
+                m.quote_of_id,
+                m.repost_of_id,
+                dumps(m.mentions),
+                dumps(m.hashtags),
+                dumps(m.links),
+                dumps(m.metrics),
+                dumps(m.raw),
+                brand[key],
+                self.run_id,
+            )
             for key, m in unique.items()
         ]
-        self.conn.execute(
-            _insert(self.conn, messages).on_conflict_do_nothing(index_elements=["platform", "platform_id"]),
-            rows,
-        )
+        self.conn.exec_driver_sql(_INSERT_MESSAGES_SQLITE if sqlite_store else _INSERT_MESSAGES_PG, rows)
         new = self.conn.execute(
             select(messages.c.id, messages.c.platform, messages.c.platform_id).where(
                 messages.c.ingest_run_id == self.run_id, messages.c.id > self._last_id
             )
         ).all()
         if new:
+            if sqlite_store:
+                self.conn.execute(
+                    text(
+                        "INSERT INTO messages_fts(rowid, text) SELECT id, text FROM messages "
+                        "WHERE ingest_run_id = :run AND id > :last"
+                    ),
+                    {"run": self.run_id, "last": self._last_id},
+                )
             self._link_new(unique, account_ids, new, now)
             self._last_id = max(r.id for r in new)
         return BatchResult(records=len(batch), added=len(new))
@@ -203,11 +211,14 @@ class Ingestor:
         return self._accounts
 
     def _thread_roots(self, batch: dict[tuple[str, str], ParsedMessage]) -> dict[tuple[str, str], str]:
-        """Root platform id for each message, following parents through the batch and the store."""
+        """Root platform id for each message, following parents through the store and the batch.
+
+        A stored message's root comes from the store; when that root is a
+        message of this batch that has a parent, the walk goes on from there.
+        """
         parents = {key: m.reply_to_id for key, m in batch.items() if m.reply_to_id}
-        outside = [(p, rid) for (p, _), rid in parents.items() if (p, rid) not in batch]
         known: dict[tuple[str, str], str] = {}
-        for platform, ids in _by_platform(outside).items():
+        for platform, ids in _by_platform((p, rid) for (p, _), rid in parents.items()).items():
             for chunk in _chunks(sorted(set(ids)), 900):
                 found = self.conn.execute(
                     select(messages.c.platform_id, messages.c.thread_root_id).where(
@@ -219,24 +230,25 @@ class Ingestor:
         roots: dict[tuple[str, str], str] = {}
 
         def resolve(key: tuple[str, str]) -> str:
-            path = []
+            path: list[tuple[str, str]] = []
             current = key
             while True:
                 if current in roots:
                     root = roots[current]
                     break
+                if current in path:  # a reply cycle in bad data: cut it here
+                    root = current[1]
+                    break
                 if current in known:
                     root = known[current]
+                    following = (current[0], root)
+                    if following != current and (following in batch or following in known):
+                        path.append(current)
+                        current = following
+                        continue
                     break
                 parent = parents.get(current)
-                if current not in batch:  # a parent we have never seen
-                    root = current[1]
-                    break
-                if parent is None:
-                    root = current[1]
-                    roots[current] = root
-                    break
-                if current in path:  # a reply cycle in bad data: cut it here
+                if current not in batch or parent is None:  # a root, or a parent never seen
                     root = current[1]
                     break
                 path.append(current)
@@ -256,7 +268,19 @@ class Ingestor:
     ) -> None:
         conn, params = self.conn, {"run": self.run_id, "last": self._last_id}
         fresh = "m.ingest_run_id = :run AND m.id > :last"
-        # Orphans whose parent has just arrived join the parent's thread.
+        # Threads are kept incrementally. Orphans whose parent has just arrived
+        # join the parent's thread: their thread rows are folded into it.
+        conn.execute(
+            text(
+                f"INSERT INTO threads ({_THREAD_COLUMNS}) "
+                "SELECT m.platform, m.thread_root_id, NULL, false, sum(o.message_count), "
+                "sum(o.brand_message_count), min(o.first_at), max(o.last_at) "
+                "FROM threads o JOIN messages m ON m.platform = o.platform AND m.platform_id = o.root_platform_id "
+                f"WHERE {fresh} AND m.thread_root_id <> m.platform_id "
+                f"GROUP BY m.platform, m.thread_root_id {_ADD_TO_THREAD}"
+            ),
+            params,
+        )
         conn.execute(
             text(
                 "DELETE FROM threads WHERE (platform, root_platform_id) IN "
@@ -271,6 +295,29 @@ class Ingestor:
                 "WHERE m.platform = messages.platform AND m.platform_id = messages.thread_root_id) "
                 "WHERE (platform, thread_root_id) IN (SELECT m.platform, m.platform_id FROM messages m "
                 f"WHERE {fresh} AND m.thread_root_id <> m.platform_id)"
+            ),
+            params,
+        )
+        # The new messages themselves count in their threads ...
+        conn.execute(
+            text(
+                f"INSERT INTO threads ({_THREAD_COLUMNS}) "
+                "SELECT m.platform, m.thread_root_id, NULL, false, count(*), "
+                "sum(CASE WHEN m.is_brand THEN 1 ELSE 0 END), min(m.created_at), max(m.created_at) "
+                f"FROM messages m WHERE {fresh} GROUP BY m.platform, m.thread_root_id {_ADD_TO_THREAD}"
+            ),
+            params,
+        )
+        # ... and a thread whose first message has arrived knows who started it.
+        conn.execute(
+            text(
+                "UPDATE threads SET "
+                "root_account_id = (SELECT r.account_id FROM messages r "
+                "WHERE r.platform = threads.platform AND r.platform_id = threads.root_platform_id), "
+                "root_is_brand = (SELECT r.is_brand FROM messages r "
+                "WHERE r.platform = threads.platform AND r.platform_id = threads.root_platform_id) "
+                "WHERE (platform, root_platform_id) IN (SELECT m.platform, m.platform_id FROM messages m "
+                f"WHERE {fresh} AND m.thread_root_id = m.platform_id)"
             ),
             params,
         )
@@ -296,6 +343,7 @@ class Ingestor:
         )
         # Mentions.
         mention_rows = []
+        sqlite_store = conn.dialect.name == "sqlite"
         for row in new:
             m = batch[(row.platform, row.platform_id)]
             if not m.mentions:
@@ -304,35 +352,11 @@ class Ingestor:
             for handle in m.mentions:
                 target = account_ids.get((m.platform, account_key(handle)))
                 if target is not None and target != source:
-                    mention_rows.append(
-                        {
-                            "kind": "mention",
-                            "source_account_id": source,
-                            "target_account_id": target,
-                            "message_id": row.id,
-                            "created_at": m.created_at,
-                        }
-                    )
+                    mention_rows.append((source, target, row.id, _db_time(m.created_at, sqlite_store)))
         if mention_rows:
-            conn.execute(_insert(conn, interactions).on_conflict_do_nothing(), mention_rows)
-        # Threads touched by this batch, recomputed from their messages.
-        conn.execute(
-            text(
-                "INSERT INTO threads (platform, root_platform_id, root_account_id, root_is_brand, "
-                "message_count, brand_message_count, first_at, last_at) "
-                "SELECT t.platform, t.thread_root_id, r.account_id, COALESCE(r.is_brand, false), "
-                "count(*), sum(CASE WHEN t.is_brand THEN 1 ELSE 0 END), min(t.created_at), max(t.created_at) "
-                "FROM messages t LEFT JOIN messages r ON r.platform = t.platform AND r.platform_id = t.thread_root_id "
-                "WHERE (t.platform, t.thread_root_id) IN "
-                f"(SELECT DISTINCT m.platform, m.thread_root_id FROM messages m WHERE {fresh}) "
-                "GROUP BY t.platform, t.thread_root_id, r.account_id, r.is_brand "
-                "ON CONFLICT (platform, root_platform_id) DO UPDATE SET "
-                "root_account_id = excluded.root_account_id, root_is_brand = excluded.root_is_brand, "
-                "message_count = excluded.message_count, brand_message_count = excluded.brand_message_count, "
-                "first_at = excluded.first_at, last_at = excluded.last_at"
-            ),
-            params,
-        )
+            conn.exec_driver_sql(
+                _INSERT_MENTIONS_SQLITE if conn.dialect.name == "sqlite" else _INSERT_MENTIONS_PG, mention_rows
+            )
         # A person for every account that has none yet.
         conn.execute(
             text(
@@ -347,6 +371,51 @@ class Ingestor:
                 "WHERE person_id IS NULL"
             )
         )
+
+
+# The hot path writes messages through the driver: SQLAlchemy's per-row
+# processing cost more than the database's own work here.
+_MESSAGE_COLUMNS = (
+    "platform, platform_id, account_id, kind, text, created_at, url, reply_to_id, thread_root_id, "
+    "quote_of_id, repost_of_id, mentions, hashtags, links, metrics, raw, is_brand, ingest_run_id"
+)
+_INSERT_MESSAGES_SQLITE = (
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+    "ON CONFLICT (platform, platform_id) DO NOTHING"
+)
+_INSERT_MESSAGES_PG = (
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES "
+    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s::json, %s, %s) "
+    "ON CONFLICT (platform, platform_id) DO NOTHING"
+)
+
+_INSERT_MENTIONS_SQLITE = (
+    "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
+    "VALUES ('mention', ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_MENTIONS_PG = _INSERT_MENTIONS_SQLITE.replace("?", "%s")
+_THREAD_COLUMNS = (
+    "platform, root_platform_id, root_account_id, root_is_brand, message_count, brand_message_count, first_at, last_at"
+)
+_ADD_TO_THREAD = (
+    "ON CONFLICT (platform, root_platform_id) DO UPDATE SET "
+    "message_count = threads.message_count + excluded.message_count, "
+    "brand_message_count = threads.brand_message_count + excluded.brand_message_count, "
+    "first_at = CASE WHEN excluded.first_at < threads.first_at THEN excluded.first_at ELSE threads.first_at END, "
+    "last_at = CASE WHEN excluded.last_at > threads.last_at THEN excluded.last_at ELSE threads.last_at END"
+)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _db_time(value: datetime, sqlite_store: bool) -> Any:
+    """A timestamp as the store keeps it: naive UTC (text on SQLite, as SQLAlchemy writes it)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    naive = value.replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds") if sqlite_store else naive
 
 
 def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -434,7 +503,7 @@ def import_file(
             else:
                 run_id, done, added = previous["id"], previous["records_done"], previous["added"]
             ingestor = Ingestor(conn, workspace, run_id)
-        resumed_from = done
+        resumed_from, added_before = done, added
         remaining = islice(read_messages(path, options), done, None)
         if progress and done:
             progress(done)
@@ -457,7 +526,9 @@ def import_file(
                 .values(status="done", finished_at=datetime.now(UTC))
             )
     seconds = (datetime.now(UTC) - started).total_seconds()
-    return ImportReport(str(path), fmt, run_id, total, added, resumed_from=resumed_from, seconds=seconds, platforms=per_platform)
+    return ImportReport(
+        str(path), fmt, run_id, total, added - added_before, resumed_from=resumed_from, seconds=seconds, platforms=per_platform
+    )
 
 
 def ingest_messages(store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None) -> int:

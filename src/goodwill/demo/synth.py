@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 __all__ = ["FIELDS", "PLATFORMS", "generate", "order_key", "write_csv", "write_jsonl"]
@@ -112,6 +113,7 @@ _CITIES = (
 _COUNTRIES = ("Canada", "Ireland", "Norway", "Portugal", "Poland", "New Zealand", "Austria", "Switzerland", "Iceland", "Japan", "Finland", "Czechia")
 _SEASONS = ("winter", "the cold", "the rain", "summer heat", "a headwind", "hilly terrain", "autumn", "sub-zero mornings")
 _WEATHER = ("rain", "sunshine", "drizzle", "fog", "a proper gale", "heat", "first frost", "perfect autumn light", "sideways rain")
+_STORMS = ("rain", "drizzle", "a proper gale", "sideways rain", "hail", "a thunderstorm", "a downpour")
 _COLORS = ("sage green", "midnight blue", "sand", "matte black", "coral", "storm grey")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
@@ -376,7 +378,7 @@ _CHATTER = (
     "Parked my {model} next to another {model} at the station. We nodded at each other.",
     "Day {days} of commuting by e-bike instead of driving. Still smiling.",
     "New lights on the {model}, night rides are a different sport now.",
-    "Quick ride before the {weather} rolls in",
+    "Quick ride before the weather turns",
     "Took the kids to school on the {model}, they now refuse the car.",
     "{km} km round trip to the lake today, battery still at {pct}%.",
     "First ride of the season on the {model} and it feels like flying.",
@@ -393,7 +395,7 @@ _NOISE = (
     "Hot take: fenders are the most underrated bike accessory.",
     "New study says e-bike commuters get almost as much exercise as regular cyclists.",
     "Saw the {model2} in person today, looks smaller than in photos.",
-    "Cargo bike school run in {weather}. Kids loved it, I did not.",
+    "Cargo bike school run in {storm}. Kids loved it, I did not.",
     "Just did my first {km2} km ride ever. Legs are jelly.",
     "Bike theft in {city} is getting ridiculous. Lock your bikes, people.",
     "Which is better for commuting: hub motor or mid-drive?",
@@ -402,7 +404,7 @@ _NOISE = (
     "Anyone tried {competitor}? Their new {model2} looks interesting.",
     "Tyre pressure: how often do you check it?",
     "The {street} bridge is closed for cyclists until {month}. Detour adds {km} km.",
-    "Got caught in {weather} today without a jacket, lesson learned.",
+    "Got caught in {storm} today without a jacket, lesson learned.",
     "Group ride in {city} this {weekday}, all bikes welcome.",
     "{competitor} just announced a recall on some {model2} batteries.",
     "Reminder that bike lanes are not parking spaces.",
@@ -480,7 +482,7 @@ _BRAND_SUGGESTION = (
     "We hear you. Can't share dates yet, but stay tuned 👀",
 )
 _BRAND_PURCHASE = (
-    "Happy to help you choose, {first}! The {model} is great for commutes up to {km2} km.",
+    "Happy to help you choose, {first}! The {model} is great for commutes up to {km} km each way.",
     "Test rides are available at partner stores, that's the best way to decide.",
     "Both are good bikes; the {model} has the bigger battery and a belt drive.",
     "Feel free to DM us with any questions before you order!",
@@ -532,7 +534,7 @@ _PEER_CHAT = (
     "I need one of these.", "That bike lane looks great.", "{city} drivers are the worst, stay safe.", "Love this 😍",
     "Which tyres are you running?", "How heavy is it?", "Mine does about {km} km on that route.", "Totally agree.",
     "Hard disagree, mid-drive all the way.", "Ha, same route as me!", "What lock do you use?", "Fenders. Always fenders.",
-    "So true", "This is the way.", "Did you take the {street} route?", "Congrats!", "Welcome to the club!",
+    "So true", "This is the way.", "Did you take {street}?", "Congrats!", "Welcome to the club!",
     "My {model} would like a word.", "I switched from {competitor} last year, no regrets.", "Good question, following.",
     "Depends on the hills honestly.", "Try the river path, much calmer.", "Wow", "Needed to hear this today.",
 )
@@ -572,14 +574,30 @@ _FOREIGN = (
 )
 
 # ---------------------------------------------------------------------------
-# Categories of conversation starters, per platform family
+# Conversation starters and how each kind of thread tends to unfold
 # ---------------------------------------------------------------------------
 
 _CATEGORIES = ("question", "complaint", "praise", "suggestion", "purchase", "chatter", "noise", "brand_post")
 _CATEGORY_WEIGHTS: dict[str, tuple[float, ...]] = {
-    "social": (0.075, 0.050, 0.11, 0.035, 0.065, 0.26, 0.385, 0.020),
-    "reddit": (0.110, 0.050, 0.06, 0.030, 0.100, 0.20, 0.435, 0.015),
+    "social": (0.060, 0.040, 0.10, 0.030, 0.060, 0.25, 0.440, 0.020),
+    "reddit": (0.085, 0.035, 0.05, 0.030, 0.100, 0.20, 0.490, 0.010),
 }
+# category -> (phrases, chance the brand is mentioned, chance the brand joins, brand phrases, reply rate)
+_CHAT: dict[str, tuple[tuple[str, ...], float, float, tuple[str, ...], float]] = {
+    "praise": (_PRAISE, 0.60, 0.08, _BRAND_THANKS, 0.22),
+    "suggestion": (_SUGGESTIONS, 0.70, 0.25, _BRAND_SUGGESTION, 0.22),
+    "purchase": (_PURCHASE, 0.45, 0.25, _BRAND_PURCHASE, 0.45),
+    "chatter": (_CHATTER, 0.30, 0.012, _BRAND_THANKS, 0.20),
+    "noise": (_NOISE, 0.0, 0.0, _BRAND_THANKS, 0.20),
+}
+_BRAND_TO_FANS = _BRAND_PURCHASE + _BRAND_CLOSE
+_FOLLOW_ANY = _FOLLOW_BAD + _FOLLOW_GOOD
+_FOLLOW_ESCALATE = _FOLLOW_BAD[2:]
+_MICROBLOGS = frozenset({"twitter", "mastodon", "bluesky"})
+_MENTION_FORMS = (" cc @{}", " @{} you'd like this", " (with @{})", " h/t @{}")
+
+# Assumed messages per conversation before any are planned (adapted as we go).
+_PRIOR_THREAD_SIZE = {"twitter": 1.7, "mastodon": 1.7, "bluesky": 1.7, "reddit": 2.2, "reviews": 1.25}
 
 
 # ---------------------------------------------------------------------------
@@ -587,17 +605,22 @@ _CATEGORY_WEIGHTS: dict[str, tuple[float, ...]] = {
 # ---------------------------------------------------------------------------
 
 
-class _Slots(dict[str, str]):
-    """A template context that fills a slot the first time it is used."""
+class _SlotsBase(dict[str, str]):
+    """A template context that fills a slot the first time a template uses it.
 
-    __slots__ = ("_fill",)
+    Subclassed per generator so that `specs` and `rnd` are class attributes.
+    """
 
-    def __init__(self, fill: dict[str, Callable[[], str]], base: dict[str, str]) -> None:
-        super().__init__(base)
-        self._fill = fill
+    __slots__ = ()
+    specs: dict[str, Any] = {}
+    rnd: Callable[[], float]
 
     def __missing__(self, key: str) -> str:
-        value = self._fill[key]()
+        spec = self.specs[key]
+        if type(spec) is tuple:
+            value: str = spec[int(self.rnd() * len(spec))]
+        else:
+            value = spec(self.rnd())
         self[key] = value
         return value
 
@@ -611,7 +634,7 @@ def _split_brand(brand: str) -> tuple[str, str]:
 
 
 def brand_handles(brand: str) -> dict[str, str]:
-    """The brand's handle on each platform: 'halcyonbikes' -> 'halcyon@bikes.example' on mastodon, ..."""
+    """The brand's handle per platform: 'halcyonbikes' is 'halcyon@bikes.example' on mastodon."""
     head, suffix = _split_brand(brand)
     fedi = f"{head}@{suffix}.example" if suffix else f"{brand}@social.example"
     return {
@@ -632,7 +655,7 @@ def order_key(record: dict[str, Any]) -> tuple[str, int]:
     """Sort key that puts a shuffled list of records back into a valid order.
 
     Records sort by time, then by stream position; a reply is always at least
-    one second younger than its parent, so parents come first.
+    thirty seconds younger than its parent, so parents come first.
     """
     return record["created_at"], int(str(record["id"])[1:])
 
@@ -645,7 +668,7 @@ def _utc(start: datetime | None) -> datetime:
     return start.astimezone(timezone.utc)
 
 
-# The shape of a week, hour by hour: weekday and weekend profiles.
+# The shape of a week, hour by hour (UTC): weekday and weekend profiles.
 _WEEKDAY_HOURS = (
     0.20, 0.12, 0.08, 0.06, 0.06, 0.12, 0.35, 0.70, 0.95, 1.00, 1.15, 1.25,
     1.20, 1.05, 0.95, 0.90, 0.95, 1.05, 1.15, 1.30, 1.35, 1.20, 0.85, 0.45,
@@ -657,57 +680,138 @@ _WEEKEND_HOURS = (
 
 _DAY = 86400
 _MIN_GAP = 30  # a reply is at least this many seconds after its parent
-_MAX_GAP = 2 * _DAY
+_MAX_GAP = 2 * _DAY  # and at most this many
 _HHMM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
 _SS = tuple(f"{s:02d}Z" for s in range(60))
+_TABLE = 8192
+
+
+def _lognormal_table(mu: float, sigma: float, lo: int, hi: int) -> tuple[int, ...]:
+    """Quantiles of a clipped log-normal, so a draw is one random() and an index."""
+    inv = NormalDist().inv_cdf
+    return tuple(min(hi, lo + int(math.exp(mu + sigma * inv((i + 0.5) / _TABLE)))) for i in range(_TABLE))
+
+
+_CUSTOMER_DELAYS = _lognormal_table(7.2, 1.5, _MIN_GAP, _MAX_GAP)  # median ~22 min
+_BRAND_WORK = _lognormal_table(7.0, 1.0, _MIN_GAP, 6 * 3600)  # median ~18 min in office hours
+_BRAND_WORK_WEEKEND = _lognormal_table(7.7, 1.0, _MIN_GAP, 8 * 3600)
+# Engagement: Pareto quantiles minus one, so most messages get no likes and a few get many.
+_LIKES = tuple((1.0 - (i + 0.5) / _TABLE) ** -0.7 - 1.0 for i in range(_TABLE))
+
+
+def _numbers(lo: int, hi: int, step: int = 1, fmt: str = "{}") -> tuple[str, ...]:
+    return tuple(fmt.format(v) for v in range(lo, hi + 1, step))
+
+
+_NUMBER_SLOTS: dict[str, Any] = {
+    "km": _numbers(12, 95),
+    "km2": _numbers(200, 9000, 100),
+    "pct": _numbers(10, 80, 5),
+    "days": _numbers(3, 45),
+    "weeks": _numbers(2, 9),
+    "week": _numbers(1, 52),
+    "months": _numbers(1, 30),
+    "height": _numbers(152, 201),
+    "android": _numbers(8, 15),
+    "amount": _numbers(100, 1000, 50, "€{}"),
+    "price": _numbers(1500, 4500, 100, "€{}"),
+    "initial": tuple(a[0] for a in _AGENTS),
+    "first": ("{first}",),  # filled per message with the name of whoever is answered
+    "order": lambda u: f"HB-{100000 + int(u * 900000)}",
+    "ticket": lambda u: f"#{20000 + int(u * 80000)}",
+    "version": lambda u: f"{2 + int(u * 3)}.{int(u * 600) % 20}.{int(u * 7000) % 10}",
+}
+_WORD_SLOTS: dict[str, tuple[str, ...]] = {
+    "model": _MODELS, "model2": _COMPETITOR_MODELS, "competitor": _COMPETITORS, "part": _PARTS,
+    "city": _CITIES, "country": _COUNTRIES, "season": _SEASONS, "weather": _WEATHER, "storm": _STORMS,
+    "color": _COLORS, "weekday": _WEEKDAYS, "month": _MONTHS, "street": _STREETS, "agent": _AGENTS,
+    "team": _TEAMS,
+}
+
+
+_VARIANTS = 24  # filled-in variants of each template, drawn once per generator
 
 
 class _People:
-    """One platform's population: handles, display names, first names and activity weights."""
+    """One platform's population: handles, display names, first names and activity weights.
 
-    __slots__ = ("handles", "names", "firsts", "weights", "cum", "total", "last")
+    People are drawn in proportion to their (Pareto) weight with Vose's alias
+    method, except that a steady trickle of draws goes to the next person who
+    has not posted yet, so nearly the whole population shows up at least once.
+    """
+
+    __slots__ = ("handles", "names", "firsts", "weights", "boost", "prob", "alias", "size", "fresh", "q", "buf")
 
     def __init__(self, handles: list[str], names: list[str], firsts: list[str], weights: list[float]) -> None:
         self.handles = handles
         self.names = names
         self.firsts = firsts
         self.weights = weights
-        self.cum = list(accumulate(weights))
-        self.total = self.cum[-1]
-        self.last = len(handles) - 1
+        self.boost = [0.5 + 0.5 * math.log1p(w) for w in weights]  # popular people get more replies
+        self.size = len(handles)
+        self.prob, self.alias = _alias_table(weights)
+        self.fresh = 0
+        self.q = 0.0
+        self.buf: list[int] = []  # upcoming authors, drawn in batches
+
+
+def _alias_table(weights: list[float]) -> tuple[list[float], list[int]]:
+    """Vose's alias method: draw i with probability weights[i] / sum in O(1)."""
+    size = len(weights)
+    scale = size / sum(weights)
+    prob = [w * scale for w in weights]
+    alias = list(range(size))
+    small = [i for i, p in enumerate(prob) if p < 1.0]
+    large = [i for i, p in enumerate(prob) if p >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        alias[s] = g
+        prob[g] += prob[s] - 1.0
+        (small if prob[g] < 1.0 else large).append(g)
+    for i in small + large:
+        prob[i] = 1.0
+    return prob, alias
 
 
 # ---------------------------------------------------------------------------
 # The generator
 # ---------------------------------------------------------------------------
 
+Handler = Callable[[int, str, _People, Any], None]
+
 
 class _Synth:
     """State for one generated stream: people, the clock, and the open threads."""
 
-    # Activity: Pareto shape and cap (in multiples of the least active person).
-    ALPHA = 1.15
-    CAP = 3000.0
+    # Activity is Pareto(ALPHA) in multiples of the least active person; weights
+    # above CAP are spread over [0.4, 1] * CAP so the most active few differ.
+    ALPHA = 0.8
+    CAP = 2500.0
+    DISPATCH = 8192  # resolution of the table that picks what the next conversation is
+    QUANTILES = 16384  # resolution of the table that maps stream position to time
 
     def __init__(self, n: int, seed: int, brand: str, start: datetime, days: int) -> None:
         self.n = n
         self.rng = random.Random(seed)
+        self.rnd = self.rng.random
         self.brand = brand
         self.brand_handle = brand_handles(brand)
         self.brand_name = _brand_display_name(brand)
-        self.start = start
         self.t0 = int(start.timestamp())
+        self.t0_second = self.t0 % 60
         self.end_t = days * _DAY
         self.heap: list[tuple[int, int, Record, Record | None]] = []
-        self.seq = 0
         self.planned = 0
-        self.stats: dict[str, int] = {}
+        self.started = 0  # conversations started
+        self.stats: dict[str, int] = {"support_roots": 0, "support_answered": 0}
         self._build_clock(days)
         self._build_people(max(50, n // 8))
-        self._build_slots()
-        self._platform_cum = list(accumulate(_PLATFORM_WEIGHTS))
-        self._category_cum = {k: list(accumulate(v)) for k, v in _CATEGORY_WEIGHTS.items()}
+        self._build_phrases(seed)
         self._topic_cum = list(accumulate(_TOPIC_WEIGHTS))
+        self._roots = [0] * len(PLATFORMS)
+        self._sizes = [0] * len(PLATFORMS)
+        self._dispatch: list[tuple[int, str, _People, Handler, Any]] = []
+        self._adapt_platforms()
 
     # -- setup ---------------------------------------------------------------
 
@@ -716,180 +820,252 @@ class _Synth:
         first_day = self.t0 // _DAY
         last_day = (self.t0 + self.end_t) // _DAY + 1
         self.d0 = first_day
-        self.daystr = [
-            (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(days=d)).strftime("%Y-%m-%dT")
-            for d in range(first_day, last_day + 1)
-        ]
-        daily = [rng.uniform(0.85, 1.15) for _ in range(days + 2)]
-        self.outage_day = rng.randrange(days // 3, max(days // 3 + 1, days - 1)) if days > 2 else 0
-        daily[self.outage_day] *= 1.8
-        hours = days * 24
+        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        self.daystr = [(epoch + timedelta(days=d)).strftime("%Y-%m-%dT") for d in range(first_day, last_day + 1)]
+        daily = [rng.uniform(0.85, 1.15) for _ in range(days)]
+        outage_day = rng.randrange(days // 3, max(days // 3 + 1, days - 1))
+        daily[outage_day] *= 1.8  # an app outage: lots of people asking what's going on
         weights = []
-        for b in range(hours):
+        for b in range(days * 24):
             absolute = self.t0 + b * 3600
             weekday = (absolute // _DAY + 3) % 7  # 1970-01-01 was a Thursday
-            hour = (absolute // 3600) % 24
             profile = _WEEKEND_HOURS if weekday >= 5 else _WEEKDAY_HOURS
-            weights.append(profile[hour] * daily[b // 24])
-        self.hour_weights = weights
-        self.hour_cum = list(accumulate(weights))
-        self.outage = (self.outage_day * _DAY + 6 * 3600, self.outage_day * _DAY + 20 * 3600)
+            weights.append(profile[(absolute // 3600) % 24] * daily[b // 24])
+        self._build_quantiles(weights)
+        self.stamps: dict[int, str] = {}
+        self.outage = (outage_day * _DAY + 6 * 3600, outage_day * _DAY + 20 * 3600)
+
+    def _build_quantiles(self, weights: list[float]) -> None:
+        """Times at which 0, 1/K, 2/K, ... of the stream has happened, for linear interpolation."""
+        k = self.QUANTILES
+        cum = list(accumulate(weights))
+        total = cum[-1]
+        times: list[float] = []
+        b = 0
+        for i in range(k + 1):
+            target = min(i / k, 0.999999999) * total
+            while cum[b] <= target:
+                b += 1
+            prev = cum[b - 1] if b else 0.0
+            times.append(b * 3600 + (target - prev) / weights[b] * 3600)
+        self.qtimes = times
+        self.qsteps = [times[i + 1] - times[i] for i in range(k)] + [0.0]
+        self.qscale = k / self.n
 
     def _build_people(self, size: int) -> None:
         total = sum(_PLATFORM_WEIGHTS)
         self.people: dict[str, _People] = {}
         for platform, weight in zip(PLATFORMS, _PLATFORM_WEIGHTS):
-            count = max(8, round(size * weight / total))
-            self.people[platform] = self._population(platform, count)
+            people = self._population(platform, max(8, round(size * weight / total)))
+            # About 90% of a platform's messages are written by its customers.
+            people.q = min(0.9, people.size / (0.9 * self.n * weight / total))
+            self.people[platform] = people
 
     def _population(self, platform: str, count: int) -> _People:
-        rng = self.rng
+        rnd = self.rnd
         seen = {self.brand_handle[platform].casefold()}
         handles: list[str] = []
         names: list[str] = []
         firsts: list[str] = []
         weights: list[float] = []
-        alpha, cap = self.ALPHA, self.CAP
+        inv_alpha, cap = 1.0 / self.ALPHA, self.CAP
+        nf, nl = len(_FIRST), len(_LAST)
         for _ in range(count):
-            first = rng.choice(_FIRST)
-            last = rng.choice(_LAST)
-            handle = self._handle(platform, first, last)
+            first = _FIRST[int(rnd() * nf)]
+            last = _LAST[int(rnd() * nl)]
+            handle = self._handle(platform, first, last, "")
             while handle.casefold() in seen:
-                handle = self._handle(platform, first, last, salt=str(rng.randrange(2, 9999)))
+                handle = self._handle(platform, first, last, str(2 + int(rnd() * 9998)))
             seen.add(handle.casefold())
             handles.append(handle)
             names.append(self._display_name(platform, first, last, handle))
-            firsts.append(first if platform != "reddit" else handle)
-            weights.append(min(cap, rng.paretovariate(alpha)))
+            firsts.append(handle if platform == "reddit" else first)
+            weight = (1.0 - rnd()) ** -inv_alpha
+            weights.append(weight if weight <= cap else cap * (0.4 + 0.6 * rnd()))
         return _People(handles, names, firsts, weights)
 
-    def _handle(self, platform: str, first: str, last: str, salt: str = "") -> str:
-        rng = self.rng
+    def _handle(self, platform: str, first: str, last: str, salt: str) -> str:
+        rnd = self.rnd
         f, l = first.lower(), last.lower().replace(" ", "")
-        word = rng.choice(_WORDS)
-        num = str(rng.randrange(1, 99)) if rng.random() < 0.4 else ""
-        pattern = rng.randrange(9)
-        base = (
-            f"{f}_{word}",
-            f"{f[0]}.{l}",
-            f"{word}_{f}{num or rng.randrange(70, 99)}",
-            f"{f}{l}{num}",
-            f"{f}{num or rng.randrange(1, 999)}",
-            f"{f}.{l}",
-            f"{word}{rng.choice(_WORDS)}{num}",
-            f"{f}_{l[0]}{num}",
-            f"the{word}{f}",
-        )[pattern] + salt
+        word = _WORDS[int(rnd() * len(_WORDS))]
+        num = str(1 + int(rnd() * 98)) if rnd() < 0.4 else ""
+        pattern = int(rnd() * 9)
+        if pattern == 0:
+            base = f"{f}_{word}"
+        elif pattern == 1:
+            base = f"{f[0]}.{l}"
+        elif pattern == 2:
+            base = f"{word}_{f}{num or 70 + int(rnd() * 29)}"
+        elif pattern == 3:
+            base = f"{f}{l}{num}"
+        elif pattern == 4:
+            base = f"{f}{num or 1 + int(rnd() * 998)}"
+        elif pattern == 5:
+            base = f"{f}.{l}"
+        elif pattern == 6:
+            base = f"{word}{_WORDS[int(rnd() * len(_WORDS))]}{num}"
+        elif pattern == 7:
+            base = f"{f}_{l[0]}{num}"
+        else:
+            base = f"the{word}{f}"
+        base += salt
         if platform == "twitter":
-            return base.replace(".", "_")[:15].rstrip("_") or f
+            return base.replace(".", "_")[:15].rstrip("_")
         if platform == "mastodon":
-            return f"{base.replace('.', '_')}@{rng.choice(_INSTANCES)}"
+            return f"{base.replace('.', '_')}@{_INSTANCES[int(rnd() * len(_INSTANCES))]}"
         if platform == "bluesky":
             return base.replace("_", "-").replace(".", "-") + ".bsky.social"
         if platform == "reddit":
-            if rng.random() < 0.3:
-                return "_".join(part.capitalize() for part in base.replace(".", "_").split("_"))
-            return base.replace(".", "_")
+            base = base.replace(".", "_")
+            if rnd() < 0.3:
+                return "_".join(part.capitalize() for part in base.split("_"))
+            return base
         return base
 
     def _display_name(self, platform: str, first: str, last: str, handle: str) -> str:
-        rng = self.rng
         if platform == "reddit":
             return handle
         if platform == "reviews":
             return f"{first} {last[0]}."
-        r = rng.random()
+        r = self.rnd()
         if r < 0.70:
             return f"{first} {last}"
         if r < 0.85:
             return first
+        emoji = _NAME_EMOJI[int(r * 1000) % len(_NAME_EMOJI)]
         if r < 0.93:
-            return f"{first} {last} {rng.choice(_NAME_EMOJI)}"
-        return f"{first.lower()} {rng.choice(_NAME_EMOJI)}"
+            return f"{first} {last} {emoji}"
+        return f"{first.lower()} {emoji}"
 
-    def _build_slots(self) -> None:
-        rng = self.rng
-        ri, ch = rng.randint, rng.choice
-        self.fill: dict[str, Callable[[], str]] = {
-            "model": lambda: ch(_MODELS),
-            "model2": lambda: ch(_COMPETITOR_MODELS),
-            "competitor": lambda: ch(_COMPETITORS),
-            "part": lambda: ch(_PARTS),
-            "city": lambda: ch(_CITIES),
-            "country": lambda: ch(_COUNTRIES),
-            "season": lambda: ch(_SEASONS),
-            "weather": lambda: ch(_WEATHER),
-            "color": lambda: ch(_COLORS),
-            "weekday": lambda: ch(_WEEKDAYS),
-            "month": lambda: ch(_MONTHS),
-            "street": lambda: ch(_STREETS),
-            "agent": lambda: ch(_AGENTS),
-            "team": lambda: ch(_TEAMS),
-            "km": lambda: str(ri(12, 95)),
-            "km2": lambda: str(ri(2, 90) * 100),
-            "pct": lambda: str(ri(2, 16) * 5),
-            "days": lambda: str(ri(3, 45)),
-            "weeks": lambda: str(ri(2, 9)),
-            "week": lambda: str(ri(1, 52)),
-            "months": lambda: str(ri(1, 30)),
-            "order": lambda: f"HB-{ri(100000, 999999)}",
-            "ticket": lambda: f"#{ri(20000, 99999)}",
-            "height": lambda: str(ri(152, 201)),
-            "android": lambda: str(ri(8, 15)),
-            "version": lambda: f"{ri(2, 4)}.{ri(0, 19)}.{ri(0, 9)}",
-            "amount": lambda: f"€{ri(2, 20) * 50}",
-            "price": lambda: f"€{ri(15, 45) * 100}",
-            "initial": lambda: ch(_AGENTS)[0],
-            "first": lambda: "there",
-        }
+    def _build_phrases(self, seed: int) -> None:
+        """Templates are filled in ahead of time: a phrase is then one random index."""
+        links = tuple(f"https://{self.brand}.example/{slug}" for slug in _BRAND_POST_SLUGS)
+        specs: dict[str, Any] = {**_WORD_SLOTS, **_NUMBER_SLOTS, "link": links}
+        fill_rng = random.Random(f"{seed}/phrases")
+        self.Slots: type[_SlotsBase] = type(
+            "Slots", (_SlotsBase,), {"__slots__": (), "specs": specs, "rnd": fill_rng.random},
+        )
         self.base_slots = {
             "brandname": self.brand_name,
             "app": f"{self.brand_name.split()[0]} Ride app",
             "brand": self.brand,
         }
+        self._banks: dict[int, tuple[str, ...]] = {}
+
+    def _expand(self, bank: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for template in bank:
+            if "{" in template:
+                out.extend(template.format_map(self.Slots(self.base_slots)) for _ in range(_VARIANTS))
+            else:
+                out.extend([template] * _VARIANTS)
+        return tuple(out)
+
+    def _phrase(self, bank: tuple[str, ...]) -> str:
+        """A random phrase from `bank`, slots filled; '{first}' is left for the caller."""
+        expanded = self._banks.get(id(bank))
+        if expanded is None:
+            expanded = self._banks[id(bank)] = self._expand(bank)
+        return expanded[int(self.rnd() * len(expanded))]
+
+    def _bank(self, bank: tuple[str, ...]) -> tuple[str, ...]:
+        expanded = self._banks.get(id(bank))
+        if expanded is None:
+            expanded = self._banks[id(bank)] = self._expand(bank)
+        return expanded
+
+    def _phrase(self, bank: tuple[str, ...]) -> str:
+        """A random phrase from `bank`, slots filled; '{first}' is left for the caller."""
+        expanded = self._banks.get(id(bank)) or self._bank(bank)
+        return expanded[int(self.rnd() * len(expanded))]
+
+    def _adapt_platforms(self) -> None:
+        """Rebuild the table that decides where the next conversation starts and what it is.
+
+        Platforms are weighted by target share over average thread size so far,
+        so that each platform's share of messages stays on target.
+        """
+        entries: list[tuple[float, tuple[int, str, _People, Handler, Any]]] = []
+        for index, (platform, weight) in enumerate(zip(PLATFORMS, _PLATFORM_WEIGHTS)):
+            prior = _PRIOR_THREAD_SIZE[platform]
+            size = (self._sizes[index] + 50 * prior) / (self._roots[index] + 50)
+            share = weight / size
+            people = self.people[platform]
+            if platform == "reviews":
+                entries.append((share, (index, platform, people, self._review_thread, None)))
+                continue
+            reddit = platform == "reddit"
+            for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if reddit else "social"]):
+                handler, arg = self._handler(category, reddit)
+                entries.append((share * w, (index, platform, people, handler, arg)))
+        total = sum(w for w, _ in entries)
+        table: list[tuple[int, str, _People, Handler, Any]] = []
+        cum = 0.0
+        for w, entry in entries:
+            cum += w
+            table.extend([entry] * (round(cum / total * self.DISPATCH) - len(table)))
+        self._dispatch = table
+
+    def _handler(self, category: str, reddit: bool) -> tuple[Handler, Any]:
+        if category == "brand_post":
+            return self._brand_post_thread, None
+        if category in ("question", "complaint"):
+            return self._support_thread, category == "complaint"
+        bank, mention, brand_joins, brand_bank, reply_rate = _CHAT[category]
+        replies = _PEER_RECOMMEND if category == "purchase" else _PEER_CHAT
+        params = (
+            self._bank(bank), mention, brand_joins, self._bank(brand_bank),
+            reply_rate * (2.0 if reddit else 1.0), self._bank(replies),
+        )
+        return self._chat_thread, params
 
     # -- the clock -----------------------------------------------------------
 
     def _root_time(self) -> int:
-        """When the next conversation starts: where the stream is, on the week's curve."""
-        frac = (self.planned + self.rng.random()) / self.n
-        target = min(frac, 0.999999999) * self.hour_cum[-1]
-        b = bisect(self.hour_cum, target)
-        prev = self.hour_cum[b - 1] if b else 0.0
-        return b * 3600 + int((target - prev) / self.hour_weights[b] * 3600)
+        """When the next conversation starts: where the stream is, on the curve of the weeks.
 
-    def iso(self, t: int) -> str:
-        a = self.t0 + t
+        Never earlier than the previous start, since `planned` only grows.
+        """
+        x = (self.planned + self.rnd()) * self.qscale
+        i = int(x)
+        return int(self.qtimes[i] + (x - i) * self.qsteps[i])
+
+    def _stamp(self, minute: int) -> str:
+        a = self.t0 - self.t0_second + minute * 60
         d = a // _DAY
-        s = a - d * _DAY
-        return self.daystr[d - self.d0] + _HHMM[s // 60] + _SS[s % 60]
-
-    def _customer_delay(self) -> int:
-        return min(_MAX_GAP, _MIN_GAP + int(self.rng.lognormvariate(7.2, 1.5)))
+        stamp = self.daystr[d - self.d0] + _HHMM[(a - d * _DAY) // 60]
+        self.stamps[minute] = stamp
+        return stamp
 
     def _brand_delay(self, t: int) -> int:
         """Support keeps office hours: 08-20 on weekdays, 09-17 at weekends (UTC)."""
         a = self.t0 + t
         hour = (a // 3600) % 24
-        weekend = (a // _DAY + 3) % 7 >= 5
-        opens, closes = (9, 17) if weekend else (8, 20)
+        if (a // _DAY + 3) % 7 >= 5:
+            opens, closes, work = 9, 17, _BRAND_WORK_WEEKEND
+        else:
+            opens, closes, work = 8, 20, _BRAND_WORK
         wait = 0
         if hour < opens:
             wait = (opens - hour) * 3600 - a % 3600
         elif hour >= closes:
-            wait = (24 - hour + 8) * 3600 - a % 3600
-        work = int(self.rng.lognormvariate(7.6 if weekend else 7.0, 1.0))
-        return min(_MAX_GAP, _MIN_GAP + wait + work)
+            wait = (24 - hour + opens) * 3600 - a % 3600
+        return min(_MAX_GAP, wait + work[int(self.rnd() * _TABLE)])
 
     # -- records -------------------------------------------------------------
 
     def _add(
-        self, t: int, platform: str, people: _People | None, who: int, text: str,
-        parent: Record | None, likes: int,
+        self, t: int, platform: str, people: _People | None, who: int, text: str, parent: Record | None,
+        fame: float,
     ) -> Record | None:
-        """Plan one message; None when it would fall after the end of the window."""
+        """Plan one message (people None: the brand); None if it would fall after the window.
+
+        `fame` scales the heavy-tailed like count. A reply on a microblog
+        usually starts by mentioning whoever it answers.
+        """
         if t >= self.end_t:
             return None
+        rnd = self.rnd
         if people is None:
             author, name, is_brand = self.brand_handle[platform], self.brand_name, True
         else:
@@ -899,25 +1075,54 @@ class _Synth:
         else:
             kind = "comment" if platform == "reddit" else "reply"
             parent["replies"] += 1
-        reposts = 0
-        if likes > 2 and platform in ("twitter", "mastodon", "bluesky"):
-            reposts = int(likes * self.rng.random() * 0.3)
+            if platform in _MICROBLOGS and parent["author"] != author and rnd() < 0.85:
+                text = f"@{parent['author']} {text}"
+        likes = int(fame * _LIKES[int(rnd() * _TABLE)]) if fame else 0
+        reposts = int(likes * rnd() * 0.3) if likes > 2 and platform in _MICROBLOGS else 0
+        minute, second = divmod(t + self.t0_second, 60)
         rec: Record = {
             "id": None, "platform": platform, "author": author, "author_name": name, "text": text,
-            "created_at": self.iso(t), "reply_to": None, "kind": kind, "is_brand": is_brand,
-            "likes": likes, "reposts": reposts, "replies": 0,
+            "created_at": (self.stamps.get(minute) or self._stamp(minute)) + _SS[second],
+            "reply_to": None, "kind": kind, "is_brand": is_brand, "likes": likes, "reposts": reposts, "replies": 0,
         }
-        self.seq += 1
-        heapq.heappush(self.heap, (t, self.seq, rec, parent))
         self.planned += 1
+        heapq.heappush(self.heap, (t, self.planned, rec, parent))
         return rec
 
-    def _likes(self, scale: float) -> int:
-        return int(scale * (self.rng.random() ** -0.7 - 1.0))
+    def _pick(self, people: _People) -> int:
+        """Someone to write a message: a newcomer now and then, else in proportion to activity."""
+        buf = people.buf
+        return buf.pop() if buf else self._refill(people)
+
+    def _refill(self, people: _People, batch: int = 1024) -> int:
+        rnd = self.rnd
+        size, prob, alias = people.size, people.prob, people.alias
+        draws = [u * size for u in (rnd() for _ in range(batch))]
+        buf = [i if u - i < prob[i] else alias[i] for u, i in ((u, int(u)) for u in draws)]
+        left = size - people.fresh
+        if left > 0 and people.q > 0.0:
+            step = max(1, round(1.0 / people.q))
+            count = min(left, len(range(0, batch, step)))
+            buf[0: count * step: step] = range(people.fresh, people.fresh + count)
+            people.fresh += count
+        people.buf = buf
+        return buf.pop()
+
+    def _famous(self, people: _People) -> int:
+        """Someone picked by activity alone: who gets mentioned."""
+        u = self.rnd() * people.size
+        i = int(u)
+        return i if u - i < people.prob[i] else people.alias[i]
+
+    def _other(self, people: _People, *avoid: int) -> int:
+        who = self._pick(people)
+        if who in avoid:
+            who = self._pick(people)
+        return who
 
     def _decorate(self, text: str, platform: str, mention_brand: float) -> str:
         """Add brand and people mentions, hashtags and emoji the way people do."""
-        rnd = self.rng.random
+        rnd = self.rnd
         if platform == "reviews":
             return text
         if platform == "reddit":
@@ -929,268 +1134,228 @@ class _Synth:
             text = f"@{self.brand_handle[platform]} {text}"
         elif r < mention_brand:
             text += f" @{self.brand_handle[platform]}"
-        if rnd() < 0.09:
+        r = rnd()
+        if r < 0.09:
             people = self.people[platform]
-            other = people.handles[self._pick(people)]
-            text += self.rng.choice((f" cc @{other}", f" @{other} you'd like this", f" (with @{other})", f" h/t @{other}"))
-        if rnd() < 0.28:
-            text += " " + " ".join(self.rng.sample(_HASHTAGS, 1 + int(rnd() * 2.2)))
+            text += _MENTION_FORMS[int(r * 44.4)].format(people.handles[self._famous(people)])
+        r = rnd()
+        if r < 0.28:
+            tags = _HASHTAGS
+            text += " " + tags[int(rnd() * len(tags))]
+            if r < 0.12:
+                second = tags[int(rnd() * len(tags))]
+                if second not in text:
+                    text += " " + second
         if rnd() < 0.12:
-            text += " " + self.rng.choice(_EMOJI)
+            text += " " + _EMOJI[int(rnd() * len(_EMOJI))]
         return text
 
-    def _pick(self, people: _People) -> int:
-        i = bisect(people.cum, self.rng.random() * people.total)
-        return i if i <= people.last else people.last
-
-    def _other(self, people: _People, *avoid: int) -> int:
-        who = self._pick(people)
-        if who in avoid:
-            who = self._pick(people)
-        return who
-
-    def _prefix(self, platform: str, parent: Record, text: str) -> str:
-        """Replies on microblogs usually start by mentioning whoever they answer."""
-        if platform in ("twitter", "mastodon", "bluesky") and self.rng.random() < 0.85:
-            return f"@{parent['author']} {text}"
-        return text
+    def _reddit_body(self, text: str) -> str:
+        phrase = self._phrase
+        parts = [phrase(_REDDIT_CONTEXT) for _ in range(1 + int(self.rnd() * 3))]
+        return text + "\n\n" + " ".join(parts)
 
     # -- conversations -------------------------------------------------------
 
     def _plan_root(self, t: int) -> None:
-        rnd = self.rng.random
-        i = bisect(self._platform_cum, rnd() * self._platform_cum[-1])
-        platform = PLATFORMS[min(i, 4)]
-        people = self.people[platform]
-        slots = _Slots(self.fill, self.base_slots)
-        if platform == "reviews":
-            self._review_thread(t, people, slots)
-            return
-        family = "reddit" if platform == "reddit" else "social"
-        cum = self._category_cum[family]
-        category = _CATEGORIES[min(bisect(cum, rnd() * cum[-1]), len(_CATEGORIES) - 1)]
-        if category == "brand_post":
-            self._brand_post_thread(t, platform, people, slots)
-        elif category in ("question", "complaint"):
-            self._support_thread(t, platform, people, slots, category == "complaint")
-        else:
-            self._chat_thread(t, platform, people, slots, category)
-
-    def _count(self, key: str) -> None:
-        self.stats[key] = self.stats.get(key, 0) + 1
-
-    def _support_thread(self, t: int, platform: str, people: _People, slots: _Slots, complaint: bool) -> None:
-        rng = self.rng
-        rnd = rng.random
-        ch = rng.choice
-        in_outage = self.outage[0] <= t < self.outage[1]
-        topic = "app" if in_outage and rnd() < 0.7 else _TOPIC_NAMES[bisect(self._topic_cum, rnd() * self._topic_cum[-1])]
-        slug, questions, complaints, answers, peer_answers = _TOPICS[topic]
-        asker = self._pick(people)
-        if rnd() < 0.025:
-            text = ch(_FOREIGN).format_map(slots)
-        else:
-            text = ch(complaints if complaint else questions).format_map(slots)
-            if platform == "reddit":
-                text += " " + " ".join(c.format_map(slots) for c in rng.sample(_REDDIT_CONTEXT, 1 + int(rnd() * 3)))
-        text = self._decorate(text, platform, 0.85)
-        root = self._add(t, platform, people, asker, text, None, self._likes(1.5))
-        if root is None:
-            return
-        self._count("support_roots")
-        # Other customers chime in, before or after the brand.
-        for _ in range(self._peer_count(people.weights[asker], 0.45)):
-            peer = self._other(people, asker)
-            pt = t + self._customer_delay()
-            body = ch(peer_answers if rnd() < 0.5 else _PEER_SAME).format_map(slots)
-            reply = self._add(pt, platform, people, peer, self._prefix(platform, root, body), root, self._likes(0.4))
-            if reply is not None and rnd() < 0.25:
-                back = ch(_PEER_BACK).format_map(slots)
-                self._add(pt + self._customer_delay(), platform, people, asker, self._prefix(platform, reply, back), reply, self._likes(0.2))
-        answer_rate = 0.80 if complaint else 0.76
-        if rnd() >= answer_rate:
-            if rnd() < 0.3:
-                self._add(t + self._customer_delay() * 3, platform, people, asker, ch(_BUMP).format_map(slots), root, 0)
-            return
-        self._count("support_answered")
-        slots["first"] = people.firsts[asker]
-        bt = t + self._brand_delay(t)
-        answer = self._brand_answer(slots, slug, answers, complaint, topic)
-        last = self._add(bt, platform, None, 0, self._prefix(platform, root, answer), root, self._likes(0.5))
-        self._support_chain(last, bt, platform, people, asker, slots, complaint)
-        if last is not None and rnd() < 0.12:
-            # Someone else with the same problem asks the brand too.
-            peer = self._other(people, asker)
-            pt = bt + self._customer_delay()
-            ask = self._prefix(platform, last, ch(_PEER_SAME).format_map(slots) + " " + ch(_FOLLOW_BAD[2:]).format_map(slots))
-            reply = self._add(pt, platform, people, peer, ask, last, 0)
-            if reply is not None and rnd() < 0.6:
-                slots["first"] = people.firsts[peer]
-                text = ch(_BRAND_DM).format_map(slots)
-                self._add(pt + self._brand_delay(pt), platform, None, 0, self._prefix(platform, reply, text), reply, 0)
-
-    def _brand_answer(self, slots: _Slots, slug: str, answers: tuple[str, ...], complaint: bool, topic: str) -> str:
-        rnd = self.rng.random
-        ch = self.rng.choice
-        parts = [ch(_BRAND_GREET)]
-        if complaint:
-            parts.append(ch(_BRAND_SORRY))
-        if not complaint or rnd() < 0.4:
-            parts.append(ch(answers))
-        if complaint or rnd() < 0.3:
-            parts.append(ch(_BRAND_DM))
-        if rnd() < 0.7:
-            parts.append(f"{ch(_BRAND_LINK)}https://{self.brand}.example/help/{slug}")
-        text = " ".join(p for p in parts if p) + ch(_BRAND_SIGN)
-        return text.format_map(slots)
-
-    def _support_chain(
-        self, last: Record | None, t: int, platform: str, people: _People, asker: int, slots: _Slots, complaint: bool,
-    ) -> None:
-        """The customer answers back; while unhappy, the brand keeps replying."""
-        rng = self.rng
-        rnd = rng.random
-        keep = 0.55 if complaint else 0.45
-        while last is not None and rnd() < keep:
-            t += self._customer_delay()
-            unhappy = rnd() < (0.65 if complaint else 0.35)
-            body = rng.choice(_FOLLOW_BAD if unhappy else _FOLLOW_GOOD).format_map(slots)
-            last = self._add(t, platform, people, asker, self._prefix(platform, last, body), last, self._likes(0.3))
-            if last is None:
-                return
-            if not unhappy:
-                if rnd() < 0.35:
-                    t += self._brand_delay(t)
-                    self._add(t, platform, None, 0, self._prefix(platform, last, rng.choice(_BRAND_CLOSE)), last, 0)
-                return
-            if rnd() >= 0.8:
-                return
-            t += self._brand_delay(t)
-            body = rng.choice(_BRAND_FOLLOWUP).format_map(slots)
-            last = self._add(t, platform, None, 0, self._prefix(platform, last, body), last, self._likes(0.2))
-            keep *= 0.92
+        index, platform, people, handler, arg = self._dispatch[int(self.rnd() * self.DISPATCH)]
+        before = self.planned
+        handler(t, platform, people, arg)
+        self._sizes[index] += self.planned - before
+        self._roots[index] += 1
+        self.started += 1
+        if self.started & 4095 == 0:
+            self._adapt_platforms()
 
     def _peer_count(self, weight: float, base: float) -> int:
         """How many people reply directly: usually none, more for popular authors."""
-        rnd = self.rng.random
-        mean = base * (0.6 + 0.4 * math.log1p(weight))
-        if rnd() > mean / (1.0 + mean):
+        rnd = self.rnd
+        mean = base * (0.5 + 0.5 * math.log1p(weight))
+        if rnd() * (1.0 + mean) > mean:
             return 0
         k = 1
-        while k < 40 and rnd() < 0.42:
+        while k < 60 and rnd() < 0.42:
             k += 1
         return k
 
-    def _chat_thread(self, t: int, platform: str, people: _People, slots: _Slots, category: str) -> None:
-        rng = self.rng
-        rnd = rng.random
-        ch = rng.choice
-        author = self._pick(people)
-        if rnd() < 0.02:
-            text = ch(_FOREIGN).format_map(slots)
+    def _support_thread(self, t: int, platform: str, people: _People, complaint: bool) -> None:
+        rnd = self.rnd
+        add, phrase = self._add, self._phrase
+        if self.outage[0] <= t < self.outage[1] and rnd() < 0.7:
+            topic = "app"
         else:
-            bank = {
-                "praise": _PRAISE, "suggestion": _SUGGESTIONS, "purchase": _PURCHASE,
-                "chatter": _CHATTER, "noise": _NOISE,
-            }[category]
-            text = ch(bank).format_map(slots)
-            if platform == "reddit" and category != "praise" and rnd() < 0.6:
-                text += " " + " ".join(c.format_map(slots) for c in rng.sample(_REDDIT_CONTEXT, 1 + int(rnd() * 3)))
-        mention = {"praise": 0.6, "suggestion": 0.7, "purchase": 0.45, "chatter": 0.3, "noise": 0.0}[category]
-        weight = people.weights[author]
-        root = self._add(t, platform, people, author, self._decorate(text, platform, mention), None,
-                         self._likes(1.0 + math.sqrt(weight)))
+            topic = _TOPIC_NAMES[bisect(self._topic_cum, rnd() * self._topic_cum[-1])]
+        slug, questions, complaints, answers, peer_answers = _TOPICS[topic]
+        asker = self._pick(people)
+        if rnd() < 0.025:
+            text = phrase(_FOREIGN)
+        else:
+            text = phrase(complaints if complaint else questions)
+            if platform == "reddit":
+                text = self._reddit_body(text)
+        root = add(t, platform, people, asker, self._decorate(text, platform, 0.85), None, 1.5)
         if root is None:
             return
-        # The brand joins some conversations about it.
-        brand_p = {"praise": 0.14, "suggestion": 0.3, "purchase": 0.3, "chatter": 0.03, "noise": 0.0}[category]
-        if rnd() < brand_p:
-            slots["first"] = people.firsts[author]
-            bank = {"praise": _BRAND_THANKS, "suggestion": _BRAND_SUGGESTION, "purchase": _BRAND_PURCHASE}.get(category, _BRAND_THANKS)
-            bt = t + self._brand_delay(t)
-            self._add(bt, platform, None, 0, self._prefix(platform, root, ch(bank).format_map(slots)), root, self._likes(0.5))
-        base = {"praise": 0.35, "suggestion": 0.35, "purchase": 0.9, "chatter": 0.45, "noise": 0.5}[category]
-        if platform == "reddit":
-            base *= 1.8
-        replies = _PEER_RECOMMEND if category == "purchase" else _PEER_CHAT
-        for _ in range(self._peer_count(weight, base)):
-            peer = self._other(people, author)
-            pt = t + self._customer_delay()
-            reply = self._add(pt, platform, people, peer, self._prefix(platform, root, ch(replies).format_map(slots)), root,
-                              self._likes(0.4 + 0.2 * math.sqrt(people.weights[peer])))
-            if reply is not None:
-                self._discussion(reply, pt, platform, people, author, peer, slots)
+        self.stats["support_roots"] += 1
+        # Other customers chime in: an answer, or "same here".
+        for _ in range(self._peer_count(people.weights[asker], 0.2)):
+            peer = self._other(people, asker)
+            pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            reply = add(pt, platform, people, peer, phrase(peer_answers if rnd() < 0.5 else _PEER_SAME), root, 0.4)
+            if reply is not None and rnd() < 0.25:
+                pt += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+                add(pt, platform, people, asker, phrase(_PEER_BACK), reply, 0.2)
+        if rnd() >= (0.68 if complaint else 0.65):
+            if rnd() < 0.25:  # unanswered: the customer bumps their own post
+                bump = t + min(_MAX_GAP, 3 * _CUSTOMER_DELAYS[int(rnd() * _TABLE)])
+                add(bump, platform, people, asker, phrase(_BUMP), root, 0.0)
+            return
+        self.stats["support_answered"] += 1
+        first = people.firsts[asker]
+        bt = t + self._brand_delay(t)
+        last = add(bt, platform, None, 0, self._brand_answer(first, slug, answers, complaint), root, 0.5)
+        self._support_chain(last, bt, platform, people, asker, complaint)
+        if last is not None and rnd() < 0.1:
+            # Someone else with the same problem asks the brand too.
+            peer = self._other(people, asker)
+            pt = bt + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            reply = add(pt, platform, people, peer, phrase(_PEER_SAME) + " " + phrase(_FOLLOW_ESCALATE), last, 0.0)
+            if reply is not None and rnd() < 0.6:
+                text = phrase(_BRAND_DM).replace("{first}", people.firsts[peer])
+                add(pt + self._brand_delay(pt), platform, None, 0, text, reply, 0.0)
 
-    def _discussion(self, last: Record, t: int, platform: str, people: _People, a: int, b: int, slots: _Slots) -> None:
+    def _brand_answer(self, first: str, slug: str, answers: tuple[str, ...], complaint: bool) -> str:
+        rnd = self.rnd
+        phrase = self._phrase
+        parts = [phrase(_BRAND_GREET)]
+        if complaint:
+            parts.append(phrase(_BRAND_SORRY))
+        if answers and (not complaint or rnd() < 0.4):
+            parts.append(phrase(answers))
+        if complaint or rnd() < 0.3:
+            parts.append(phrase(_BRAND_DM))
+        if rnd() < 0.7:
+            parts.append(f"{phrase(_BRAND_LINK)}https://{self.brand}.example/help/{slug}")
+        text = " ".join(p for p in parts if p) + phrase(_BRAND_SIGN)
+        return text.replace("{first}", first)
+
+    def _support_chain(
+        self, last: Record | None, t: int, platform: str, people: _People, asker: int, complaint: bool,
+    ) -> None:
+        """The customer answers back; while they are unhappy, the brand keeps replying."""
+        rnd = self.rnd
+        add, phrase = self._add, self._phrase
+        first = people.firsts[asker]
+        keep = 0.45 if complaint else 0.35
+        while last is not None and rnd() < keep:
+            t += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            unhappy = rnd() < (0.65 if complaint else 0.35)
+            last = add(t, platform, people, asker, phrase(_FOLLOW_BAD if unhappy else _FOLLOW_GOOD), last, 0.3)
+            if last is None:
+                return
+            if not unhappy:
+                if rnd() < 0.25:
+                    t += self._brand_delay(t)
+                    add(t, platform, None, 0, phrase(_BRAND_CLOSE), last, 0.0)
+                return
+            if rnd() >= 0.75:
+                return
+            t += self._brand_delay(t)
+            last = add(t, platform, None, 0, phrase(_BRAND_FOLLOWUP).replace("{first}", first), last, 0.2)
+            keep = 0.55  # an unhappy customer who got an answer tends to answer again
+
+    def _chat_thread(self, t: int, platform: str, people: _People, params: Any) -> None:
+        rnd = self.rnd
+        add = self._add
+        bank, mention, brand_joins, brand_bank, reply_rate, replies = params
+        author = self._pick(people)
+        weight = people.weights[author]
+        if rnd() < 0.02:
+            text = self._phrase(_FOREIGN)
+        else:
+            text = bank[int(rnd() * len(bank))]
+            if platform == "reddit" and rnd() < 0.5:
+                text = self._reddit_body(text)
+        if platform != "reviews":
+            text = self._decorate(text, platform, mention)
+        root = add(t, platform, people, author, text, None, 0.5 + 0.5 * math.sqrt(weight))
+        if root is None:
+            return
+        if rnd() < brand_joins:
+            text = brand_bank[int(rnd() * len(brand_bank))].replace("{first}", people.firsts[author])
+            add(t + self._brand_delay(t), platform, None, 0, text, root, 0.5)
+        for _ in range(self._peer_count(weight, reply_rate)):
+            peer = self._other(people, author)
+            pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            reply = add(pt, platform, people, peer, replies[int(rnd() * len(replies))], root, 0.3)
+            if reply is not None and rnd() < 0.3:
+                self._discussion(reply, pt, platform, people, author, peer)
+
+    def _discussion(self, node: Record | None, t: int, platform: str, people: _People, a: int, b: int) -> None:
         """A back-and-forth under a reply: mostly the same two people, sometimes a third joins."""
-        rng = self.rng
-        rnd = rng.random
-        keep = 0.38
+        rnd = self.rnd
+        add = self._add
+        back, chat = self._bank(_PEER_BACK), self._bank(_PEER_CHAT)
         speakers = (a, b)
         turn = 0
-        node: Record | None = last
         depth = 1
-        while node is not None and depth < 40 and rnd() < keep:
+        while node is not None and depth < 40:
             if rnd() < 0.15:
                 who = self._other(people, a, b)
             else:
                 who = speakers[turn]
                 turn ^= 1
-            t += self._customer_delay()
-            body = rng.choice(_PEER_BACK if rnd() < 0.5 else _PEER_CHAT).format_map(slots)
-            node = self._add(t, platform, people, who, self._prefix(platform, node, body), node, self._likes(0.2))
+            t += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            bank = back if rnd() < 0.5 else chat
+            node = add(t, platform, people, who, bank[int(rnd() * len(bank))], node, 0.15)
             depth += 1
-            keep = 0.72  # once two people are talking, they often keep going
+            if rnd() >= 0.55:
+                return
 
-    def _brand_post_thread(self, t: int, platform: str, people: _People, slots: _Slots) -> None:
-        rng = self.rng
-        rnd = rng.random
-        ch = rng.choice
-        link = f"https://{self.brand}.example/{ch(_BRAND_POST_SLUGS)}"
-        slots["link"] = link
-        text = ch(_BRAND_POSTS).format_map(slots)
+    def _brand_post_thread(self, t: int, platform: str, people: _People, _: Any) -> None:
+        rnd = self.rnd
+        add, phrase = self._add, self._phrase
+        text = phrase(_BRAND_POSTS)
         if platform != "reddit" and rnd() < 0.5:
-            text += " " + " ".join(rng.sample(_HASHTAGS, 1 + int(rnd() * 2)))
-        root = self._add(t, platform, None, 0, text, None, self._likes(12.0))
+            text += " " + _HASHTAGS[int(rnd() * len(_HASHTAGS))]
+        root = add(t, platform, None, 0, text, None, 12.0)
         if root is None:
             return
-        for _ in range(self._peer_count(30.0, 0.9)):
+        for _ in range(self._peer_count(20.0, 0.6)):
             fan = self._pick(people)
-            ft = t + self._customer_delay()
-            reply = self._add(ft, platform, people, fan, self._prefix(platform, root, ch(_FANS).format_map(slots)), root,
-                              self._likes(0.3))
-            if reply is not None and rnd() < 0.4:
-                slots["first"] = people.firsts[fan]
-                answer = ch(_BRAND_PURCHASE + _BRAND_CLOSE).format_map(slots)
-                self._add(ft + self._brand_delay(ft), platform, None, 0, self._prefix(platform, reply, answer), reply, 0)
+            ft = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+            reply = add(ft, platform, people, fan, phrase(_FANS), root, 0.3)
+            if reply is not None and rnd() < 0.3:
+                text = phrase(_BRAND_TO_FANS).replace("{first}", people.firsts[fan])
+                add(ft + self._brand_delay(ft), platform, None, 0, text, reply, 0.0)
 
-    def _review_thread(self, t: int, people: _People, slots: _Slots) -> None:
-        rng = self.rng
-        rnd = rng.random
+    def _review_thread(self, t: int, platform: str, people: _People, _: Any) -> None:
+        rnd = self.rnd
+        add, phrase = self._add, self._phrase
         r = rnd()
         stars = 5 if r < 0.45 else 4 if r < 0.65 else 3 if r < 0.75 else 2 if r < 0.83 else 1
         reviewer = self._pick(people)
         bodies = _REVIEW_BODIES[stars]
-        body = " ".join(s.format_map(slots) for s in rng.sample(bodies, 1 + int(rnd() * min(3, len(bodies)))))
-        text = f"{'★' * stars}{'☆' * (5 - stars)} {rng.choice(_REVIEW_TITLES[stars])}. {body}"
-        root = self._add(t, "reviews", people, reviewer, text, None, int(rnd() * 4))
+        body = " ".join(phrase(bodies) for _ in range(1 + int(rnd() * 3)))
+        text = f"{'★' * stars}{'☆' * (5 - stars)} {phrase(_REVIEW_TITLES[stars])}. {body}"
+        root = add(t, platform, people, reviewer, text, None, 0.6)
         if root is None:
             return
-        if stars <= 2:
-            self._count("support_roots")
-        if rnd() < (0.72 if stars <= 2 else 0.2):
-            if stars <= 2:
-                self._count("support_answered")
-            slots["first"] = people.firsts[reviewer]
-            if stars <= 2:
-                answer = self._brand_answer(slots, "contact", ("",), True, "review")
-            else:
-                answer = rng.choice(_BRAND_THANKS).format_map(slots)
-            bt = t + self._brand_delay(t)
-            reply = self._add(bt, "reviews", None, 0, answer, root, 0)
-            if reply is not None and stars <= 2 and rnd() < 0.2:
-                self._add(bt + self._customer_delay(), "reviews", people, reviewer,
-                          rng.choice(_FOLLOW_BAD + _FOLLOW_GOOD).format_map(slots), reply, 0)
+        negative = stars <= 2
+        if negative:
+            self.stats["support_roots"] += 1
+        if rnd() >= (0.66 if negative else 0.15):
+            return
+        first = people.firsts[reviewer]
+        if negative:
+            self.stats["support_answered"] += 1
+            answer = self._brand_answer(first, "contact", (), True)
+        else:
+            answer = phrase(_BRAND_THANKS).replace("{first}", first)
+        bt = t + self._brand_delay(t)
+        reply = add(bt, platform, None, 0, answer, root, 0.0)
+        if reply is not None and negative and rnd() < 0.2:
+            add(bt + _CUSTOMER_DELAYS[int(rnd() * _TABLE)], platform, people, reviewer, phrase(_FOLLOW_ANY), reply, 0.0)
 
     # -- the stream ----------------------------------------------------------
 
@@ -1198,13 +1363,15 @@ class _Synth:
         """Yield exactly n records in time order, planning conversations just in time."""
         heap = self.heap
         pop = heapq.heappop
+        plan = self._plan_root
+        root_time = self._root_time
         n = self.n
         count = 0
-        next_t = self._root_time()
+        next_t = root_time()
         while count < n:
             while self.planned < n and (not heap or next_t <= heap[0][0]):
-                self._plan_root(next_t)
-                next_t = self._root_time()
+                plan(next_t)
+                next_t = root_time()
             _, _, rec, parent = pop(heap)
             count += 1
             rec["id"] = "s" + str(count)
@@ -1216,11 +1383,11 @@ class _Synth:
 def generate(
     n: int, *, seed: int = 7, brand: str = "halcyonbikes", start: datetime | None = None, days: int = 90,
 ) -> Iterator[dict[str, Any]]:
-    """Stream `n` synthetic message records, deterministic for a given `n` and `seed`.
+    """Stream `n` synthetic message records; the same arguments give the same records.
 
     Records come in time order with ids `s1`, `s2`, ... in that order; a
     reply's parent is always yielded before it, on the same platform.
-    Timestamps lie in [start, start + days) (start defaults to 2026-08-01 UTC).
+    Timestamps lie in [start, start + days); start defaults to 2026-08-01 UTC.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
@@ -1236,23 +1403,13 @@ def generate(
 def write_jsonl(path: str | Path, n: int, **kw: Any) -> int:
     """Write `generate(n, **kw)` as JSON lines (UTF-8); return the number of lines written."""
     count = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         write = fh.write
         for rec in generate(n, **kw):
-            write(dumps(rec) + "\n")
+            write(encode(rec) + "\n")
             count += 1
     return count
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value
 
 
 def write_csv(path: str | Path, n: int, **kw: Any) -> int:
@@ -1265,6 +1422,9 @@ def write_csv(path: str | Path, n: int, **kw: Any) -> int:
         writer = csv.writer(fh)
         writer.writerow(FIELDS)
         for rec in generate(n, **kw):
-            writer.writerow([_csv_value(rec[f]) for f in FIELDS])
+            row = [rec[f] for f in FIELDS]
+            row[6] = row[6] or ""  # reply_to
+            row[8] = "true" if row[8] else "false"  # is_brand
+            writer.writerow(row)
             count += 1
     return count

@@ -1,0 +1,96 @@
+"""Fixtures: a fresh store on SQLite and on PostgreSQL for every store test.
+
+PostgreSQL tests use GOODWILL_TEST_POSTGRES_URL (default: the local server's
+`test` database) and a schema of their own that is dropped afterwards. When
+no server answers they skip, except with CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from goodwill.config import Settings
+from goodwill.domain import Workspace
+from goodwill.service import init_workspace
+from goodwill.store import Store
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+POSTGRES_URL = os.environ.get(
+    "GOODWILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_pg_checked: bool | None = None
+
+
+def _postgres_available() -> bool:
+    global _pg_checked
+    if _pg_checked is None:
+        try:
+            engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            engine.dispose()
+            _pg_checked = True
+        except Exception:  # noqa: BLE001 - any failure means "not available"
+            _pg_checked = False
+    return _pg_checked
+
+
+def require_postgres() -> None:
+    if _postgres_available():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required in CI but {POSTGRES_URL} does not answer")
+    pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema."""
+    require_postgres()
+    schema = f"gw_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a new workspace on each backend."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        return Settings(workspace=tmp_path / "ws", database_url=url)
+    return Settings(workspace=tmp_path / "ws")
+
+
+BRAND = Workspace(
+    name="Halcyon Bikes",
+    brand_accounts={"twitter": ["halcyonbikes"], "mastodon": ["halcyon@bikes.example"]},
+    keywords=["halcyon"],
+    competitors=["Vantor"],
+)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    """A migrated store holding an empty workspace for a fictional brand."""
+    s = init_workspace(settings, BRAND)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
