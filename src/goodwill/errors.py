@@ -43,3 +43,6 @@ class ImportFileError(GoodwillError, ValueError):
         if field is not None:
             where += f", field {field!r}"
         super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[type[ImportFileError], tuple[str, int | None, str | None, str]]:
+        return (type(self), (self.path, self.line, self.field, self.problem))

@@ -13,7 +13,11 @@ at the parent's own root, so threads join up whatever the arrival order.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,8 +29,16 @@ import orjson
 from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from goodwill.connectors.files import ImportOptions, file_format, read_messages
+from goodwill.connectors.files import (
+    ImportOptions,
+    check_file,
+    check_result,
+    file_format,
+    options_to_json,
+    read_messages,
+)
 from goodwill.domain import ParsedMessage, Workspace, account_key
+from goodwill.errors import GoodwillError
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, interactions, messages
 from goodwill.store.workspace import load_workspace
@@ -447,6 +459,50 @@ def fingerprint(path: Path, fmt: str, options: ImportOptions) -> str:
     return digest.hexdigest()
 
 
+#: Files at least this big are checked in a second process while this one writes.
+PARALLEL_CHECK_BYTES = 4 << 20
+
+
+class _Check:
+    """The check pass over a file: inline for small files, else in a child
+    process (`python -m goodwill.connectors.files`) so both cores work."""
+
+    def __init__(self, path: Path, options: ImportOptions) -> None:
+        self._result: tuple[int, dict[str, int]] | None = None
+        self._error: BaseException | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        spec = options_to_json(options)
+        if path.stat().st_size >= PARALLEL_CHECK_BYTES and spec is not None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "goodwill.connectors.files", str(path), spec],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        else:
+            try:
+                self._result = check_file(path, options)
+            except GoodwillError as exc:
+                self._error = exc
+
+    def done(self) -> bool:
+        return self._proc is None or self._proc.poll() is not None
+
+    def result(self) -> tuple[int, dict[str, int]]:
+        if self._proc is not None:
+            out, err = self._proc.communicate()
+            self._result, self._error = check_result(self._proc.returncode, out, err)
+            self._proc = None
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+
 def import_file(
     store: Store,
     path: Path,
@@ -458,76 +514,84 @@ def import_file(
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
-    The whole file is read and checked first, so a malformed file changes
-    nothing. Then batches are written, each in its own transaction together
-    with the run's progress; an interrupted import resumes from the last
-    committed batch when the same file is imported again.
+    Nothing is committed until the whole file has been checked, so a
+    malformed file changes nothing. Big files are checked in a second process
+    while this one writes inside one open transaction; once the check has
+    passed, every batch commits together with the run's progress, so an
+    interrupted import resumes from its last committed batch when the same
+    file is imported again.
 
     :param progress: called with the number of records each batch handled
     :param on_validated: called with the record count once the file checks out
     """
-    started = datetime.now(UTC)
+    started = time.perf_counter()
     fmt = file_format(path, options)
-    options = ImportOptions(**{**options.__dict__, "format": fmt})
-    total = 0
-    per_platform: dict[str, int] = {}
-    for m in read_messages(path, options):  # the check pass: raises before anything is written
-        total += 1
-        per_platform[m.platform] = per_platform.get(m.platform, 0) + 1
-    if on_validated:
-        on_validated(total)
+    options = dataclasses.replace(options, format=fmt)
     key = fingerprint(path, fmt, options)
     with store.begin() as conn:
         previous = conn.execute(
             select(ingest_runs).where(ingest_runs.c.fingerprint == key).order_by(ingest_runs.c.id.desc())
         ).mappings().first()
     if previous is not None and previous["status"] == "done":
-        return ImportReport(str(path), fmt, previous["id"], total, 0, already_imported=True, platforms=per_platform)
-    with store.engine.connect() as conn:
-        with conn.begin():
-            workspace = load_workspace(conn)
-            if previous is None:
-                run_id = conn.execute(
-                    ingest_runs.insert().values(
-                        kind="file",
-                        name=str(path),
-                        fingerprint=key,
-                        format=fmt,
-                        status="running",
-                        records_done=0,
-                        added=0,
-                        started_at=started,
+        return ImportReport(str(path), fmt, previous["id"], previous["records_done"], 0, already_imported=True)
+    check = _Check(path, options)
+    checked: tuple[int, dict[str, int]] | None = None
+
+    def check_passed(wait: bool) -> bool:
+        nonlocal checked
+        if checked is None and (wait or check.done()):
+            checked = check.result()  # raises ImportFileError for a bad file
+            if on_validated:
+                on_validated(checked[0])
+        return checked is not None
+
+    try:
+        with store.engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                workspace = load_workspace(conn)
+                if previous is None:
+                    run_id = conn.execute(
+                        ingest_runs.insert().values(
+                            kind="file", name=str(path), fingerprint=key, format=fmt, status="running",
+                            records_done=0, added=0, started_at=datetime.now(UTC),
+                        )
+                    ).inserted_primary_key[0]
+                    done, added = 0, 0
+                else:
+                    run_id, done, added = previous["id"], previous["records_done"], previous["added"]
+                ingestor = Ingestor(conn, workspace, run_id)
+                resumed_from, added_before = done, added
+                if progress and done:
+                    progress(done)
+                for batch in _batches(islice(read_messages(path, options), done, None), batch_size):
+                    result = ingestor.write(batch)
+                    done += result.records
+                    added += result.added
+                    conn.execute(
+                        ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added)
                     )
-                ).inserted_primary_key[0]
-                done, added = 0, 0
-            else:
-                run_id, done, added = previous["id"], previous["records_done"], previous["added"]
-            ingestor = Ingestor(conn, workspace, run_id)
-        resumed_from, added_before = done, added
-        remaining = islice(read_messages(path, options), done, None)
-        if progress and done:
-            progress(done)
-        for batch in _batches(remaining, batch_size):
-            with conn.begin():
-                result = ingestor.write(batch)
-                done += result.records
-                added += result.added
+                    if check_passed(wait=False):
+                        trans.commit()
+                        trans = conn.begin()
+                    if progress:
+                        progress(result.records)
+                check_passed(wait=True)
                 conn.execute(
                     ingest_runs.update()
                     .where(ingest_runs.c.id == run_id)
-                    .values(records_done=done, added=added)
+                    .values(status="done", finished_at=datetime.now(UTC))
                 )
-            if progress:
-                progress(result.records)
-        with conn.begin():
-            conn.execute(
-                ingest_runs.update()
-                .where(ingest_runs.c.id == run_id)
-                .values(status="done", finished_at=datetime.now(UTC))
-            )
-    seconds = (datetime.now(UTC) - started).total_seconds()
+                trans.commit()
+            except BaseException:
+                trans.rollback()
+                raise
+    finally:
+        check.stop()
+    assert checked is not None
     return ImportReport(
-        str(path), fmt, run_id, total, added - added_before, resumed_from=resumed_from, seconds=seconds, platforms=per_platform
+        str(path), fmt, run_id, checked[0], added - added_before,
+        resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=checked[1],
     )
 
 

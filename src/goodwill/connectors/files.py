@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from charset_normalizer import from_path
@@ -138,16 +139,26 @@ def resolve_encoding(path: Path, requested: str | None) -> str:
             return "utf-8-sig"
         except UnicodeDecodeError:
             pass
-    best = from_path(path, steps=20).best()
+    results = from_path(path, steps=20)
+    best = results.best()
     if best is None:
         raise ImportFileError(str(path), None, None, "not text in any known encoding; pass --encoding")
+    # The Latin code pages often tie (cp1250 and cp1252 both read "café"), and
+    # charset-normalizer then takes whichever it tried first. Among equally
+    # good guesses take cp1252, by far the most common outside UTF-8.
+    for match in results:
+        if (
+            match.chaos <= best.chaos
+            and match.coherence >= best.coherence
+            and "cp1252" in (match.encoding, *match.could_be_from_charset)
+        ):
+            return "cp1252"
     return best.encoding
 
 
 def read_messages(path: Path, options: ImportOptions) -> Iterator[ParsedMessage]:
     """Every message in the file at `path`, in file order."""
-    if not path.is_file():
-        raise ImportFileError(str(path), None, None, "no such file")
+    _require_file(path)
     encoding = resolve_encoding(path, options.encoding)
     fmt = options.format or detect_format(path, encoding)
     if fmt not in READERS:
@@ -159,7 +170,15 @@ def read_messages(path: Path, options: ImportOptions) -> Iterator[ParsedMessage]
 
 def file_format(path: Path, options: ImportOptions) -> str:
     """The format `read_messages` will use for `path`."""
+    _require_file(path)
     return options.format or detect_format(path, resolve_encoding(path, options.encoding))
+
+
+def _require_file(path: Path) -> None:
+    if not path.exists():
+        raise ImportFileError(str(path), None, None, "no such file")
+    if not path.is_file():
+        raise ImportFileError(str(path), None, None, "is not a file")
 
 
 # --- line access -----------------------------------------------------------
@@ -169,8 +188,15 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
     """(line number, line with its ending) pairs, decoded line by line so an
     undecodable byte is reported at its line."""
     if encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
-        with path.open(encoding=encoding, newline="") as fh:
-            yield from enumerate(fh, 1)
+        try:
+            with path.open(encoding=encoding, newline="") as fh:
+                for number, line in enumerate(fh, 1):
+                    yield number, line[1:] if number == 1 and line.startswith("\ufeff") else line
+        except UnicodeDecodeError as exc:
+            number, reason = _decode_error_line(path, encoding, exc)
+            raise ImportFileError(
+                str(path), number, None, f"not valid {encoding} text ({reason}); pass --encoding"
+            ) from None
         return
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, 1):
@@ -183,6 +209,24 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
             if number == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             yield number, line
+
+
+def _decode_error_line(path: Path, encoding: str, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line holding the first byte `encoding` cannot decode, and why.
+
+    A text-mode file decodes ahead of the line being read, so `exc` alone
+    does not say which line is bad: decode the whole file to find it.
+    """
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as whole:
+        before = data[: whole.start].decode(encoding, errors="replace")
+        return len(_LINE_BREAK.findall(before)) + 1, whole.reason
+    return 1, exc.reason
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _csv_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -429,6 +473,11 @@ def _generic(path: Path, records: Iterator[tuple[int, dict[str, Any]]], options:
                 missing = [c for n, c in columns.items() if n in options.mapping and c not in record]
                 if missing:
                     raise ImportFileError(str(path), 1, missing[0], "--map names a column the header does not have")
+                absent = [n for n in REQUIRED if n not in columns]
+                if absent:
+                    raise ImportFileError(
+                        str(path), 1, absent[0], f"no column in the header; name one with --map {absent[0]}=COLUMN"
+                    )
             reader = _Fields(path, number, record, columns)
             fast = _fast_reader(columns, options)
         message = fast(number, record) if fast is not None else None
@@ -680,11 +729,24 @@ def read_tweets_js(path: Path, encoding: str, options: ImportOptions) -> Iterato
             author_id=user_id,
             author_name=name,
             url=f"https://x.com/{handle}/status/{tweet.get('id_str')}",
-            mentions=[m["screen_name"] for m in entities.get("user_mentions", []) if isinstance(m, dict) and m.get("screen_name")],
-            hashtags=[h["text"] for h in entities.get("hashtags", []) if isinstance(h, dict) and h.get("text")],
-            links=[u["expanded_url"] for u in entities.get("urls", []) if isinstance(u, dict) and u.get("expanded_url")],
+            mentions=_entity_strings(entities, "user_mentions", "screen_name"),
+            hashtags=_entity_strings(entities, "hashtags", "text"),
+            links=_entity_strings(entities, "urls", "expanded_url"),
             metrics={k: v for k, v in metrics.items() if v is not None},
         )
+
+
+def _entity_strings(entities: Mapping[str, Any], kind: str, key: str) -> list[str]:
+    """The non-empty strings at `key` in the list `entities[kind]`, each once."""
+    items = entities.get(kind)
+    if not isinstance(items, list):
+        return []
+    out: list[str] = []
+    for item in items:
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, str) and value.strip() and value not in out:
+            out.append(_clean(value))
+    return out
 
 
 def read_text(path: Path, encoding: str, options: ImportOptions) -> Iterator[ParsedMessage]:
@@ -718,3 +780,71 @@ READERS: dict[str, Callable[[Path, str, ImportOptions], Iterator[ParsedMessage]]
     "tweets-js": read_tweets_js,
     "text": read_text,
 }
+
+
+# --- the check pass, also runnable as a child process ----------------------
+
+
+def check_file(path: Path, options: ImportOptions) -> tuple[int, dict[str, int]]:
+    """Read the whole file, raising at the first bad record; returns the
+    record count and the count per platform."""
+    total = 0
+    per_platform: dict[str, int] = {}
+    for m in read_messages(path, options):
+        total += 1
+        per_platform[m.platform] = per_platform.get(m.platform, 0) + 1
+    return total, per_platform
+
+
+def options_to_json(options: ImportOptions) -> str | None:
+    """The options as JSON for a child process, or None if they cannot travel."""
+    tz = options.default_tz
+    if tz is UTC:
+        zone = "UTC"
+    elif isinstance(tz, ZoneInfo):
+        zone = tz.key
+    else:
+        return None
+    return orjson.dumps(
+        {
+            "format": options.format,
+            "platform": options.platform,
+            "mapping": dict(options.mapping),
+            "encoding": options.encoding,
+            "author": options.author,
+            "zone": zone,
+        }
+    ).decode()
+
+
+def check_result(returncode: int, out: bytes, err: bytes) -> tuple[tuple[int, dict[str, int]] | None, GoodwillError | None]:
+    """What a child check process reported: (result, None) or (None, error)."""
+    try:
+        report = orjson.loads(out)
+    except orjson.JSONDecodeError:
+        raise RuntimeError(f"the file check failed (exit {returncode}): {err.decode(errors='replace')[-2000:]}") from None
+    if "error" in report:
+        e = report["error"]
+        if e["kind"] == "file":
+            return None, ImportFileError(e["path"], e["line"], e["field"], e["problem"])
+        return None, ConfigError(e["message"])
+    return (report["records"], report["platforms"]), None
+
+
+def _check_main(argv: list[str]) -> int:
+    path, spec = Path(argv[1]), orjson.loads(argv[2])
+    zone = spec.pop("zone")
+    options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
+    try:
+        records, platforms = check_file(path, options)
+        report: dict[str, Any] = {"records": records, "platforms": platforms}
+    except ImportFileError as exc:
+        report = {"error": {"kind": "file", "path": exc.path, "line": exc.line, "field": exc.field, "problem": exc.problem}}
+    except ConfigError as exc:
+        report = {"error": {"kind": "config", "message": str(exc)}}
+    sys.stdout.buffer.write(orjson.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_check_main(sys.argv))

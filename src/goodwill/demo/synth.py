@@ -579,20 +579,21 @@ _FOREIGN = (
 
 _CATEGORIES = ("question", "complaint", "praise", "suggestion", "purchase", "chatter", "noise", "brand_post")
 _CATEGORY_WEIGHTS: dict[str, tuple[float, ...]] = {
-    "social": (0.060, 0.040, 0.10, 0.030, 0.060, 0.25, 0.440, 0.020),
-    "reddit": (0.085, 0.035, 0.05, 0.030, 0.100, 0.20, 0.490, 0.010),
+    "social": (0.048, 0.032, 0.10, 0.030, 0.060, 0.25, 0.460, 0.020),
+    "reddit": (0.075, 0.030, 0.05, 0.030, 0.100, 0.20, 0.505, 0.010),
 }
 # category -> (phrases, chance the brand is mentioned, chance the brand joins, brand phrases, reply rate)
 _CHAT: dict[str, tuple[tuple[str, ...], float, float, tuple[str, ...], float]] = {
-    "praise": (_PRAISE, 0.60, 0.08, _BRAND_THANKS, 0.22),
-    "suggestion": (_SUGGESTIONS, 0.70, 0.25, _BRAND_SUGGESTION, 0.22),
-    "purchase": (_PURCHASE, 0.45, 0.25, _BRAND_PURCHASE, 0.45),
-    "chatter": (_CHATTER, 0.30, 0.012, _BRAND_THANKS, 0.20),
-    "noise": (_NOISE, 0.0, 0.0, _BRAND_THANKS, 0.20),
+    "praise": (_PRAISE, 0.60, 0.08, _BRAND_THANKS, 0.085),
+    "suggestion": (_SUGGESTIONS, 0.70, 0.25, _BRAND_SUGGESTION, 0.09),
+    "purchase": (_PURCHASE, 0.45, 0.25, _BRAND_PURCHASE, 0.19),
+    "chatter": (_CHATTER, 0.30, 0.012, _BRAND_THANKS, 0.08),
+    "noise": (_NOISE, 0.0, 0.0, _BRAND_THANKS, 0.08),
 }
 _BRAND_TO_FANS = _BRAND_PURCHASE + _BRAND_CLOSE
 _FOLLOW_ANY = _FOLLOW_BAD + _FOLLOW_GOOD
 _FOLLOW_ESCALATE = _FOLLOW_BAD[2:]
+_DRESSINGS = 1024  # pre-drawn ways of dressing up a post, per platform and mention rate
 _MICROBLOGS = frozenset({"twitter", "mastodon", "bluesky"})
 _MENTION_FORMS = (" cc @{}", " @{} you'd like this", " (with @{})", " h/t @{}")
 
@@ -681,8 +682,7 @@ _WEEKEND_HOURS = (
 _DAY = 86400
 _MIN_GAP = 30  # a reply is at least this many seconds after its parent
 _MAX_GAP = 2 * _DAY  # and at most this many
-_HHMM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SS = tuple(f"{s:02d}Z" for s in range(60))
+_MMSS = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in range(60))
 _TABLE = 8192
 
 
@@ -740,7 +740,7 @@ class _People:
     has not posted yet, so nearly the whole population shows up at least once.
     """
 
-    __slots__ = ("handles", "names", "firsts", "weights", "boost", "prob", "alias", "size", "fresh", "q", "buf")
+    __slots__ = ("handles", "names", "firsts", "weights", "boost", "fame", "prob", "alias", "size", "fresh", "q", "buf")
 
     def __init__(self, handles: list[str], names: list[str], firsts: list[str], weights: list[float]) -> None:
         self.handles = handles
@@ -748,6 +748,7 @@ class _People:
         self.firsts = firsts
         self.weights = weights
         self.boost = [0.5 + 0.5 * math.log1p(w) for w in weights]  # popular people get more replies
+        self.fame = [0.5 + 0.5 * math.sqrt(w) for w in weights]  # and more likes
         self.size = len(handles)
         self.prob, self.alias = _alias_table(weights)
         self.fresh = 0
@@ -798,9 +799,11 @@ class _Synth:
         self.brand_handle = brand_handles(brand)
         self.brand_name = _brand_display_name(brand)
         self.t0 = int(start.timestamp())
-        self.t0_second = self.t0 % 60
         self.end_t = days * _DAY
-        self.heap: list[tuple[int, int, Record, Record | None]] = []
+        # Planned, not yet yielded messages: a heap of keys (time << 32 | sequence)
+        # and the message with its parent under each key.
+        self.heap: list[int] = []
+        self.pending: dict[int, tuple[Record, Record | None]] = {}
         self.planned = 0
         self.started = 0  # conversations started
         self.stats: dict[str, int] = {"support_roots": 0, "support_answered": 0}
@@ -811,17 +814,17 @@ class _Synth:
         self._roots = [0] * len(PLATFORMS)
         self._sizes = [0] * len(PLATFORMS)
         self._dispatch: list[tuple[int, str, _People, Handler, Any]] = []
+        self._dressings: dict[tuple[str, float], list[tuple[str, str, str, str]]] = {}
         self._adapt_platforms()
 
     # -- setup ---------------------------------------------------------------
 
     def _build_clock(self, days: int) -> None:
         rng = self.rng
-        first_day = self.t0 // _DAY
-        last_day = (self.t0 + self.end_t) // _DAY + 1
-        self.d0 = first_day
-        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-        self.daystr = [(epoch + timedelta(days=d)).strftime("%Y-%m-%dT") for d in range(first_day, last_day + 1)]
+        # created_at is "YYYY-MM-DDTHH:" for the hour plus "MM:SSZ" within it.
+        self.hour_offset = self.t0 % 3600
+        first_hour = datetime.fromtimestamp(self.t0 - self.hour_offset, timezone.utc)
+        self.hourstr = [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H:") for h in range(days * 24 + 2)]
         daily = [rng.uniform(0.85, 1.15) for _ in range(days)]
         outage_day = rng.randrange(days // 3, max(days // 3 + 1, days - 1))
         daily[outage_day] *= 1.8  # an app outage: lots of people asking what's going on
@@ -832,7 +835,6 @@ class _Synth:
             profile = _WEEKEND_HOURS if weekday >= 5 else _WEEKDAY_HOURS
             weights.append(profile[(absolute // 3600) % 24] * daily[b // 24])
         self._build_quantiles(weights)
-        self.stamps: dict[int, str] = {}
         self.outage = (outage_day * _DAY + 6 * 3600, outage_day * _DAY + 20 * 3600)
 
     def _build_quantiles(self, weights: list[float]) -> None:
@@ -996,7 +998,7 @@ class _Synth:
                 continue
             reddit = platform == "reddit"
             for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if reddit else "social"]):
-                handler, arg = self._handler(category, reddit)
+                handler, arg = self._handler(category, platform)
                 entries.append((share * w, (index, platform, people, handler, arg)))
         total = sum(w for w, _ in entries)
         table: list[tuple[int, str, _People, Handler, Any]] = []
@@ -1006,7 +1008,7 @@ class _Synth:
             table.extend([entry] * (round(cum / total * self.DISPATCH) - len(table)))
         self._dispatch = table
 
-    def _handler(self, category: str, reddit: bool) -> tuple[Handler, Any]:
+    def _handler(self, category: str, platform: str) -> tuple[Handler, Any]:
         if category == "brand_post":
             return self._brand_post_thread, None
         if category in ("question", "complaint"):
@@ -1014,8 +1016,8 @@ class _Synth:
         bank, mention, brand_joins, brand_bank, reply_rate = _CHAT[category]
         replies = _PEER_RECOMMEND if category == "purchase" else _PEER_CHAT
         params = (
-            self._bank(bank), mention, brand_joins, self._bank(brand_bank),
-            reply_rate * (2.0 if reddit else 1.0), self._bank(replies),
+            self._bank(bank), self._dressing(platform, mention), brand_joins, self._bank(brand_bank),
+            reply_rate * (1.8 if platform == "reddit" else 1.0), self._bank(replies),
         )
         return self._chat_thread, params
 
@@ -1025,17 +1027,11 @@ class _Synth:
         """When the next conversation starts: where the stream is, on the curve of the weeks.
 
         Never earlier than the previous start, since `planned` only grows.
+        (`_plan_root` inlines this.)
         """
         x = (self.planned + self.rnd()) * self.qscale
         i = int(x)
         return int(self.qtimes[i] + (x - i) * self.qsteps[i])
-
-    def _stamp(self, minute: int) -> str:
-        a = self.t0 - self.t0_second + minute * 60
-        d = a // _DAY
-        stamp = self.daystr[d - self.d0] + _HHMM[(a - d * _DAY) // 60]
-        self.stamps[minute] = stamp
-        return stamp
 
     def _brand_delay(self, t: int) -> int:
         """Support keeps office hours: 08-20 on weekdays, 09-17 at weekends (UTC)."""
@@ -1079,14 +1075,16 @@ class _Synth:
                 text = f"@{parent['author']} {text}"
         likes = int(fame * _LIKES[int(rnd() * _TABLE)]) if fame else 0
         reposts = int(likes * rnd() * 0.3) if likes > 2 and platform in _MICROBLOGS else 0
-        minute, second = divmod(t + self.t0_second, 60)
+        a = t + self.hour_offset
         rec: Record = {
             "id": None, "platform": platform, "author": author, "author_name": name, "text": text,
-            "created_at": (self.stamps.get(minute) or self._stamp(minute)) + _SS[second],
+            "created_at": self.hourstr[a // 3600] + _MMSS[a % 3600],
             "reply_to": None, "kind": kind, "is_brand": is_brand, "likes": likes, "reposts": reposts, "replies": 0,
         }
         self.planned += 1
-        heapq.heappush(self.heap, (t, self.planned, rec, parent))
+        key = t << 32 | self.planned
+        heapq.heappush(self.heap, key)
+        self.pending[key] = (rec, parent)
         return rec
 
     def _pick(self, people: _People) -> int:
@@ -1120,35 +1118,49 @@ class _Synth:
             who = self._pick(people)
         return who
 
-    def _decorate(self, text: str, platform: str, mention_brand: float) -> str:
-        """Add brand and people mentions, hashtags and emoji the way people do."""
-        rnd = self.rnd
-        if platform == "reviews":
-            return text
-        if platform == "reddit":
-            if rnd() < mention_brand * 0.3:
-                text += f" (u/{self.brand_handle['reddit']})"
-            return text
-        r = rnd()
-        if r < mention_brand * 0.55:
-            text = f"@{self.brand_handle[platform]} {text}"
-        elif r < mention_brand:
-            text += f" @{self.brand_handle[platform]}"
-        r = rnd()
-        if r < 0.09:
+    def _dressing(self, platform: str, mention_brand: float) -> list[tuple[str, str, str, str]]:
+        """Ways people dress up a post, drawn ahead of time: (before, after, someone-else, tags).
+
+        Brand mentions, hashtags and emoji the way people use them; `someone-else`
+        is a format for mentioning another user, filled in when used.
+        """
+        key = (platform, mention_brand)
+        table = self._dressings.get(key)
+        if table is not None:
+            return table
+        rng = self.rng
+        rnd = rng.random
+        brand = self.brand_handle[platform]
+        table = []
+        for _ in range(_DRESSINGS):
+            before = after = other = tags = ""
+            if platform == "reddit":
+                if rnd() < mention_brand * 0.3:
+                    after = f" (u/{brand})"
+            elif platform in _MICROBLOGS:
+                r = rnd()
+                if r < mention_brand * 0.55:
+                    before = f"@{brand} "
+                elif r < mention_brand:
+                    after = f" @{brand}"
+                if rnd() < 0.09:
+                    other = _MENTION_FORMS[int(rnd() * len(_MENTION_FORMS))]
+                r = rnd()
+                if r < 0.28:
+                    picked = rng.sample(_HASHTAGS, 2)
+                    tags = " " + " ".join(picked if r < 0.12 and picked[0] != picked[1] else picked[:1])
+                if rnd() < 0.12:
+                    tags += " " + _EMOJI[int(rnd() * len(_EMOJI))]
+            table.append((before, after, other, tags))
+        self._dressings[key] = table
+        return table
+
+    def _decorate(self, text: str, platform: str, dressing: list[tuple[str, str, str, str]]) -> str:
+        before, after, other, tags = dressing[int(self.rnd() * _DRESSINGS)]
+        if other:
             people = self.people[platform]
-            text += _MENTION_FORMS[int(r * 44.4)].format(people.handles[self._famous(people)])
-        r = rnd()
-        if r < 0.28:
-            tags = _HASHTAGS
-            text += " " + tags[int(rnd() * len(tags))]
-            if r < 0.12:
-                second = tags[int(rnd() * len(tags))]
-                if second not in text:
-                    text += " " + second
-        if rnd() < 0.12:
-            text += " " + _EMOJI[int(rnd() * len(_EMOJI))]
-        return text
+            after += other.format(people.handles[self._famous(people)])
+        return before + text + after + tags
 
     def _reddit_body(self, text: str) -> str:
         phrase = self._phrase
@@ -1157,7 +1169,8 @@ class _Synth:
 
     # -- conversations -------------------------------------------------------
 
-    def _plan_root(self, t: int) -> None:
+    def _plan_root(self, t: int) -> int:
+        """Plan the conversation starting at `t`; return when the next one starts."""
         index, platform, people, handler, arg = self._dispatch[int(self.rnd() * self.DISPATCH)]
         before = self.planned
         handler(t, platform, people, arg)
@@ -1166,13 +1179,20 @@ class _Synth:
         self.started += 1
         if self.started & 4095 == 0:
             self._adapt_platforms()
+        x = (self.planned + self.rnd()) * self.qscale
+        i = int(x)
+        return int(self.qtimes[i] + (x - i) * self.qsteps[i])
 
-    def _peer_count(self, weight: float, base: float) -> int:
-        """How many people reply directly: usually none, more for popular authors."""
+    def _peer_count(self, mean: float) -> int:
+        """How many people reply directly to a message: usually none."""
         rnd = self.rnd
-        mean = base * (0.5 + 0.5 * math.log1p(weight))
         if rnd() * (1.0 + mean) > mean:
             return 0
+        return self._more_peers()
+
+    def _more_peers(self) -> int:
+        """Given that someone replies: how many do (geometric)."""
+        rnd = self.rnd
         k = 1
         while k < 60 and rnd() < 0.42:
             k += 1
@@ -1193,12 +1213,12 @@ class _Synth:
             text = phrase(complaints if complaint else questions)
             if platform == "reddit":
                 text = self._reddit_body(text)
-        root = add(t, platform, people, asker, self._decorate(text, platform, 0.85), None, 1.5)
+        root = add(t, platform, people, asker, self._decorate(text, platform, self._dressing(platform, 0.85)), None, 1.5)
         if root is None:
             return
         self.stats["support_roots"] += 1
         # Other customers chime in: an answer, or "same here".
-        for _ in range(self._peer_count(people.weights[asker], 0.2)):
+        for _ in range(self._peer_count(0.12 * people.boost[asker])):
             peer = self._other(people, asker)
             pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
             reply = add(pt, platform, people, peer, phrase(peer_answers if rnd() < 0.5 else _PEER_SAME), root, 0.4)
@@ -1267,24 +1287,25 @@ class _Synth:
     def _chat_thread(self, t: int, platform: str, people: _People, params: Any) -> None:
         rnd = self.rnd
         add = self._add
-        bank, mention, brand_joins, brand_bank, reply_rate, replies = params
-        author = self._pick(people)
-        weight = people.weights[author]
+        bank, dressing, brand_joins, brand_bank, reply_rate, replies = params
+        buf = people.buf
+        author = buf.pop() if buf else self._refill(people)
         if rnd() < 0.02:
             text = self._phrase(_FOREIGN)
         else:
             text = bank[int(rnd() * len(bank))]
             if platform == "reddit" and rnd() < 0.5:
                 text = self._reddit_body(text)
-        if platform != "reviews":
-            text = self._decorate(text, platform, mention)
-        root = add(t, platform, people, author, text, None, 0.5 + 0.5 * math.sqrt(weight))
+        root = add(t, platform, people, author, self._decorate(text, platform, dressing), None, people.fame[author])
         if root is None:
             return
         if rnd() < brand_joins:
             text = brand_bank[int(rnd() * len(brand_bank))].replace("{first}", people.firsts[author])
             add(t + self._brand_delay(t), platform, None, 0, text, root, 0.5)
-        for _ in range(self._peer_count(weight, reply_rate)):
+        mean = reply_rate * people.boost[author]
+        if rnd() * (1.0 + mean) > mean:
+            return
+        for _ in range(self._more_peers()):
             peer = self._other(people, author)
             pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
             reply = add(pt, platform, people, peer, replies[int(rnd() * len(replies))], root, 0.3)
@@ -1321,7 +1342,7 @@ class _Synth:
         root = add(t, platform, None, 0, text, None, 12.0)
         if root is None:
             return
-        for _ in range(self._peer_count(20.0, 0.6)):
+        for _ in range(self._peer_count(1.2)):
             fan = self._pick(people)
             ft = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
             reply = add(ft, platform, people, fan, phrase(_FANS), root, 0.3)
@@ -1363,16 +1384,16 @@ class _Synth:
         """Yield exactly n records in time order, planning conversations just in time."""
         heap = self.heap
         pop = heapq.heappop
+        take = self.pending.pop
         plan = self._plan_root
         root_time = self._root_time
         n = self.n
         count = 0
         next_t = root_time()
         while count < n:
-            while self.planned < n and (not heap or next_t <= heap[0][0]):
-                plan(next_t)
-                next_t = root_time()
-            _, _, rec, parent = pop(heap)
+            while self.planned < n and (not heap or next_t << 32 <= heap[0]):
+                next_t = plan(next_t)
+            rec, parent = take(pop(heap))
             count += 1
             rec["id"] = "s" + str(count)
             if parent is not None:

@@ -1,0 +1,33 @@
+"""Keep the docs true: every command, field and format is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goodwill.cli import app
+from goodwill.connectors.files import FIELDS, FORMATS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__
+        assert f"goodwill {name}" in readme, name
+
+
+def test_every_import_field_and_format_is_documented() -> None:
+    doc = (ROOT / "docs" / "import-formats.md").read_text(encoding="utf-8")
+    for field, aliases in FIELDS.items():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{field}` |"))
+        assert all(f"`{a}`" in row for a in aliases), field
+    for fmt in FORMATS:
+        assert fmt in doc, fmt
+
+
+def test_the_ci_script_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".ci/run" in readme and ".venv/bin/python -m pytest" in readme
+    assert ".venv/bin/python -m pytest" in ci
