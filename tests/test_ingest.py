@@ -108,9 +108,13 @@ def expected_roots_from_twcs(path: Path) -> dict[str, str]:
     return out
 
 
-def test_twcs_import_rebuilds_threads_brand_and_people(store: Store, shared_data: Path) -> None:
+READERS = pytest.mark.parametrize("parallel_bytes", [1 << 30, 0], ids=["inline", "reader-process"])
+
+
+@READERS
+def test_twcs_import_rebuilds_threads_brand_and_people(store: Store, shared_data: Path, parallel_bytes: int) -> None:
     path = shared_data / "twcs" / "twcs_head5000.csv"
-    report = import_file(store, path, ImportOptions(), batch_size=700)
+    report = import_file(store, path, ImportOptions(), batch_size=700, parallel_bytes=parallel_bytes)
     assert (report.format, report.records, report.added) == ("twcs", 5000, 5000)
     assert roots(store) == expected_roots_from_twcs(path)
     assert_threads_consistent(store)
@@ -183,21 +187,28 @@ def test_reply_before_parent_in_one_file(store: Store, tmp_path: Path) -> None:
     assert_threads_consistent(store)
     with store.begin() as conn:
         assert conn.execute(sa.select(threads.c.message_count)).scalars().all() == [12]
+        first_seen = dict(conn.execute(sa.select(accounts.c.handle, accounts.c.first_seen_at)).all())
+    # accounts remember their earliest message, though the file runs backwards
+    assert first_seen == {f"user{i}": T0 + timedelta(minutes=i) for i in range(3)}
 
 
-def test_malformed_file_leaves_store_unchanged(store: Store, tmp_path: Path) -> None:
+@READERS
+def test_malformed_file_leaves_store_unchanged(store: Store, tmp_path: Path, parallel_bytes: int) -> None:
     import_file(store, write_jsonl(tmp_path / "good.jsonl", [rec(1, "ana", "fine")]), ImportOptions())
     before = counts(store)
     good = [rec(i, "bob", f"message {i}") for i in range(2, 60)]
     bad = good[:40] + [{**rec(99, "bob", "x"), "created_at": "the day after tomorrow"}] + good[40:]
     path = write_jsonl(tmp_path / "bad.jsonl", bad)
     with pytest.raises(ImportFileError) as info:
-        import_file(store, path, ImportOptions(), batch_size=5)
+        import_file(store, path, ImportOptions(), batch_size=5, parallel_bytes=parallel_bytes)
     assert str(info.value).startswith(f"{path}, line 41, field 'created_at'")
     assert counts(store) == before
 
 
-def test_interrupted_import_resumes_without_loss_or_duplicates(store: Store, settings: Settings, tmp_path: Path) -> None:
+@READERS
+def test_interrupted_import_resumes_without_loss_or_duplicates(
+    store: Store, settings: Settings, tmp_path: Path, parallel_bytes: int
+) -> None:
     records = [rec(0, "ana", "start")] + [
         rec(i, f"user{i % 17}", f"@halcyonbikes note {i} @user{(i * 7) % 17}", (i * 5) // 7) for i in range(1, 300)
     ]
@@ -211,12 +222,17 @@ def test_interrupted_import_resumes_without_loss_or_duplicates(store: Store, set
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_file(store, path, ImportOptions(), batch_size=50, progress=crash)
-    assert counts(store)["messages"] == 150
+        import_file(store, path, ImportOptions(), batch_size=50, progress=crash, parallel_bytes=parallel_bytes)
+    committed = counts(store)["messages"]
+    if parallel_bytes:
+        assert committed == 150  # the file was checked first, so every batch committed
+    else:
+        # a batch commits only once the reading process has vouched for the whole file
+        assert committed in (0, 50, 100, 150)
     status = workspace_status(store)
-    assert [r["records_done"] for r in status["incomplete_imports"]] == [150]
-    resumed = import_file(store, path, ImportOptions(), batch_size=50)
-    assert (resumed.resumed_from, resumed.added) == (150, 150)
+    assert [r["records_done"] for r in status["incomplete_imports"]] == ([committed] if committed else [])
+    resumed = import_file(store, path, ImportOptions(), batch_size=50, parallel_bytes=parallel_bytes)
+    assert (resumed.resumed_from, resumed.added) == (committed, 300 - committed)
     assert workspace_status(store)["incomplete_imports"] == []
     # the result equals an import that never stopped
     reference = init_workspace(Settings(workspace=tmp_path / "ref"), BRAND)
@@ -337,6 +353,7 @@ def test_killed_import_resumes(settings: Settings, tmp_path: Path) -> None:
         **os.environ,
         "GOODWILL_WORKSPACE": str(settings.workspace),
         "GOODWILL_IMPORT_BATCH_SIZE": "100",
+        "GOODWILL_IMPORT_PARALLEL_BYTES": "0",  # read by a second process, as big files are
     }
     if settings.database_url:
         env["GOODWILL_DATABASE_URL"] = settings.database_url

@@ -181,9 +181,7 @@ def _import_one(store: Any, settings: Settings, path: Path, options: ImportOptio
             bar.update(task, description=f"Importing {path.name}", total=total, completed=0)
 
         advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
-        return service.import_path(
-            store, path, options, batch_size=settings.import_batch_size, progress=advance, on_validated=validated
-        )
+        return service.import_path(store, settings, path, options, progress=advance, on_validated=validated)
 
 
 @app.command()

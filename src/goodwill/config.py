@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         default=5000, ge=1, description="Messages written per transaction while importing."
     )
+    import_parallel_bytes: int = Field(
+        default=4 << 20,
+        ge=0,
+        description="Files at least this big are read by a second process while the first writes.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""

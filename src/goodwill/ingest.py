@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,19 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from goodwill.connectors.files import (
-    ImportOptions,
-    check_file,
-    check_result,
-    file_format,
-    options_to_json,
-    read_messages,
-)
+from goodwill.connectors.files import ImportOptions, file_format
 from goodwill.domain import ParsedMessage, Workspace, account_key
-from goodwill.errors import GoodwillError
+from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, interactions, messages
 from goodwill.store.workspace import load_workspace
@@ -81,6 +72,8 @@ class Ingestor:
         self.workspace = workspace
         self.run_id = run_id
         self._accounts: dict[tuple[str, str], int] = {}
+        # What this run has written about each account: (flags, earliest time seen).
+        self._account_facts: dict[tuple[str, str], tuple[int, datetime | None]] = {}
         last = conn.execute(
             select(func.max(messages.c.id)).where(messages.c.ingest_run_id == run_id)
         ).scalar()
@@ -184,32 +177,44 @@ class Ingestor:
                         "is_brand": self.workspace.is_brand_handle(m.platform, handle),
                         "first_seen_at": None,
                     }
-        # Write rows that are new to this run, or that now say more (brand, a name).
-        to_write = [
-            row
-            for key, row in wanted.items()
-            if key not in self._accounts or row["is_brand"] or row["display_name"]
-        ]
+        # Write only rows that are new to this run or say more than it has written.
+        to_write = []
+        for key, row in wanted.items():
+            facts = _account_facts(row)
+            known = self._account_facts.get(key)
+            if known is None or facts[0] & ~known[0] or (facts[1] is not None and (known[1] is None or facts[1] < known[1])):
+                to_write.append(row)
+                if known is None:
+                    self._account_facts[key] = facts
+                else:
+                    earliest = min((t for t in (facts[1], known[1]) if t is not None), default=None)
+                    self._account_facts[key] = (facts[0] | known[0], earliest)
         if to_write:
             stmt = _insert(self.conn, accounts)
             ex = stmt.excluded
+            earlier = ex.first_seen_at < accounts.c.first_seen_at
             stmt = stmt.on_conflict_do_update(
                 index_elements=["platform", "account_key"],
                 set_={
                     "is_brand": accounts.c.is_brand | ex.is_brand,
                     "display_name": func.coalesce(accounts.c.display_name, ex.display_name),
                     "platform_user_id": func.coalesce(accounts.c.platform_user_id, ex.platform_user_id),
-                    "first_seen_at": func.coalesce(accounts.c.first_seen_at, ex.first_seen_at),
+                    "first_seen_at": case(
+                        (accounts.c.first_seen_at.is_(None) | earlier, ex.first_seen_at),
+                        else_=accounts.c.first_seen_at,
+                    ),
                 },
                 where=(ex.is_brand & ~accounts.c.is_brand)
                 | (accounts.c.display_name.is_(None) & ex.display_name.is_not(None))
                 | (accounts.c.platform_user_id.is_(None) & ex.platform_user_id.is_not(None))
-                | (accounts.c.first_seen_at.is_(None) & ex.first_seen_at.is_not(None)),
+                | (accounts.c.first_seen_at.is_(None) & ex.first_seen_at.is_not(None))
+                | earlier,
             )
             self.conn.execute(stmt, to_write)
         missing = [key for key in wanted if key not in self._accounts]
         if len(self._accounts) + len(missing) > ACCOUNT_CACHE_LIMIT:
             self._accounts.clear()
+            self._account_facts.clear()
             missing = list(wanted)
         for platform, keys in _by_platform(missing).items():
             for chunk in _chunks(keys, 900):
@@ -334,16 +339,19 @@ class Ingestor:
             params,
         )
         # Reply, quote and repost edges, whichever side arrived first.
-        for kind, column in (("reply", "reply_to_id"), ("quote", "quote_of_id"), ("repost", "repost_of_id")):
-            conn.execute(
-                text(
-                    "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
-                    f"SELECT '{kind}', m.account_id, p.account_id, m.id, m.created_at FROM messages m "
-                    f"JOIN messages p ON p.platform = m.platform AND p.platform_id = m.{column} "
-                    f"WHERE {fresh} AND p.account_id <> m.account_id ON CONFLICT DO NOTHING"
-                ),
-                params,
-            )
+        edges = " UNION ALL ".join(
+            f"SELECT '{kind}', m.account_id, p.account_id, m.id, m.created_at FROM messages m "
+            f"JOIN messages p ON p.platform = m.platform AND p.platform_id = m.{column} "
+            f"WHERE {fresh} AND m.{column} IS NOT NULL AND p.account_id <> m.account_id"
+            for kind, column in (("reply", "reply_to_id"), ("quote", "quote_of_id"), ("repost", "repost_of_id"))
+        )
+        conn.execute(
+            text(
+                "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
+                f"SELECT * FROM ({edges}) AS e WHERE true ON CONFLICT DO NOTHING"
+            ),
+            params,
+        )
         conn.execute(
             text(
                 "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
@@ -430,6 +438,11 @@ def _db_time(value: datetime, sqlite_store: bool) -> Any:
     return naive.isoformat(" ", "microseconds") if sqlite_store else naive
 
 
+def _account_facts(row: dict[str, Any]) -> tuple[int, datetime | None]:
+    flags = (row["is_brand"] and 1) | (row["display_name"] is not None and 2) | (row["platform_user_id"] is not None and 4)
+    return flags, row["first_seen_at"]
+
+
 def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for platform, key in keys:
@@ -459,50 +472,6 @@ def fingerprint(path: Path, fmt: str, options: ImportOptions) -> str:
     return digest.hexdigest()
 
 
-#: Files at least this big are checked in a second process while this one writes.
-PARALLEL_CHECK_BYTES = 4 << 20
-
-
-class _Check:
-    """The check pass over a file: inline for small files, else in a child
-    process (`python -m goodwill.connectors.files`) so both cores work."""
-
-    def __init__(self, path: Path, options: ImportOptions) -> None:
-        self._result: tuple[int, dict[str, int]] | None = None
-        self._error: BaseException | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-        spec = options_to_json(options)
-        if path.stat().st_size >= PARALLEL_CHECK_BYTES and spec is not None:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "goodwill.connectors.files", str(path), spec],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        else:
-            try:
-                self._result = check_file(path, options)
-            except GoodwillError as exc:
-                self._error = exc
-
-    def done(self) -> bool:
-        return self._proc is None or self._proc.poll() is not None
-
-    def result(self) -> tuple[int, dict[str, int]]:
-        if self._proc is not None:
-            out, err = self._proc.communicate()
-            self._result, self._error = check_result(self._proc.returncode, out, err)
-            self._proc = None
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-
-
 def import_file(
     store: Store,
     path: Path,
@@ -511,18 +480,21 @@ def import_file(
     batch_size: int = 5000,
     progress: Progress | None = None,
     on_validated: Callable[[int], None] | None = None,
+    parallel_bytes: int = CHILD_PROCESS_BYTES,
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
     Nothing is committed until the whole file has been checked, so a
-    malformed file changes nothing. Big files are checked in a second process
-    while this one writes inside one open transaction; once the check has
-    passed, every batch commits together with the run's progress, so an
+    malformed file changes nothing. Big files are read by a second process
+    (`goodwill.spool`) while this one writes inside one open transaction;
+    once the whole file has checked out, that transaction commits and every
+    later batch commits on its own together with the run's progress, so an
     interrupted import resumes from its last committed batch when the same
     file is imported again.
 
     :param progress: called with the number of records each batch handled
     :param on_validated: called with the record count once the file checks out
+    :param parallel_bytes: files at least this big are read by a second process
     """
     started = time.perf_counter()
     fmt = file_format(path, options)
@@ -534,16 +506,17 @@ def import_file(
         ).mappings().first()
     if previous is not None and previous["status"] == "done":
         return ImportReport(str(path), fmt, previous["id"], previous["records_done"], 0, already_imported=True)
-    check = _Check(path, options)
-    checked: tuple[int, dict[str, int]] | None = None
+    done, added = (previous["records_done"], previous["added"]) if previous is not None else (0, 0)
+    parsed = ParsedFile(path, options, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes)
+    verdict: Counts | None = None
 
-    def check_passed(wait: bool) -> bool:
-        nonlocal checked
-        if checked is None and (wait or check.done()):
-            checked = check.result()  # raises ImportFileError for a bad file
-            if on_validated:
-                on_validated(checked[0])
-        return checked is not None
+    def checked(wait: bool) -> bool:
+        nonlocal verdict
+        if verdict is None:
+            verdict = parsed.wait() if wait else parsed.verdict()  # raises ImportFileError for a bad file
+            if verdict is not None and on_validated:
+                on_validated(verdict[0])
+        return verdict is not None
 
     try:
         with store.engine.connect() as conn:
@@ -557,26 +530,26 @@ def import_file(
                             records_done=0, added=0, started_at=datetime.now(UTC),
                         )
                     ).inserted_primary_key[0]
-                    done, added = 0, 0
                 else:
-                    run_id, done, added = previous["id"], previous["records_done"], previous["added"]
+                    run_id = previous["id"]
                 ingestor = Ingestor(conn, workspace, run_id)
                 resumed_from, added_before = done, added
+                checked(wait=False)
                 if progress and done:
                     progress(done)
-                for batch in _batches(islice(read_messages(path, options), done, None), batch_size):
+                for batch in parsed.batches():
                     result = ingestor.write(batch)
                     done += result.records
                     added += result.added
                     conn.execute(
                         ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added)
                     )
-                    if check_passed(wait=False):
+                    if checked(wait=False):
                         trans.commit()
                         trans = conn.begin()
                     if progress:
                         progress(result.records)
-                check_passed(wait=True)
+                checked(wait=True)
                 conn.execute(
                     ingest_runs.update()
                     .where(ingest_runs.c.id == run_id)
@@ -587,11 +560,11 @@ def import_file(
                 trans.rollback()
                 raise
     finally:
-        check.stop()
-    assert checked is not None
+        parsed.close()
+    assert verdict is not None
     return ImportReport(
-        str(path), fmt, run_id, checked[0], added - added_before,
-        resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=checked[1],
+        str(path), fmt, run_id, verdict[0], added - added_before,
+        resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=verdict[1],
     )
 
 

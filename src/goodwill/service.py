@@ -58,14 +58,22 @@ def get_workspace(store: Store) -> Workspace:
 
 def import_path(
     store: Store,
+    settings: Settings,
     path: Path,
     options: ImportOptions,
     *,
-    batch_size: int,
     progress: Callable[[int], None] | None = None,
     on_validated: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    return import_file(store, path, options, batch_size=batch_size, progress=progress, on_validated=on_validated)
+    return import_file(
+        store,
+        path,
+        options,
+        batch_size=settings.import_batch_size,
+        parallel_bytes=settings.import_parallel_bytes,
+        progress=progress,
+        on_validated=on_validated,
+    )
 
 
 def workspace_status(store: Store) -> dict[str, Any]:

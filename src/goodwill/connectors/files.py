@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from charset_normalizer import from_path
@@ -67,6 +66,7 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 MAX_ID = 200
 MAX_HANDLE = 400
+MAX_METRIC = 2**63 - 1  # what a signed 64-bit integer (and orjson) can hold
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,11 @@ def resolve_encoding(path: Path, requested: str | None) -> str:
     if requested:
         try:
             codecs.lookup(requested)
+            b"a".decode(requested, "ignore")  # refuses codecs that are not text encodings, like base64
         except LookupError as exc:
             raise ConfigError(f"unknown encoding {requested!r}") from exc
+        except UnicodeError:
+            pass  # a text encoding that refuses "ignore" (idna): lines are checked as they are read
         return requested
     with path.open("rb") as fh:
         head = fh.read(4)
@@ -192,7 +195,7 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
             with path.open(encoding=encoding, newline="") as fh:
                 for number, line in enumerate(fh, 1):
                     yield number, line[1:] if number == 1 and line.startswith("\ufeff") else line
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:  # UTF-16 without a BOM raises a plain UnicodeError
             number, reason = _decode_error_line(path, encoding, exc)
             raise ImportFileError(
                 str(path), number, None, f"not valid {encoding} text ({reason}); pass --encoding"
@@ -202,16 +205,17 @@ def _decoded_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
         for number, raw in enumerate(fh, 1):
             try:
                 line = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
+                reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
                 raise ImportFileError(
-                    str(path), number, None, f"not valid {encoding} text ({exc.reason}); pass --encoding"
+                    str(path), number, None, f"not valid {encoding} text ({reason}); pass --encoding"
                 ) from None
             if number == 1 and line.startswith("\ufeff"):
                 line = line[1:]
             yield number, line
 
 
-def _decode_error_line(path: Path, encoding: str, exc: UnicodeDecodeError) -> tuple[int, str]:
+def _decode_error_line(path: Path, encoding: str, exc: UnicodeError) -> tuple[int, str]:
     """The line holding the first byte `encoding` cannot decode, and why.
 
     A text-mode file decodes ahead of the line being read, so `exc` alone
@@ -223,7 +227,9 @@ def _decode_error_line(path: Path, encoding: str, exc: UnicodeDecodeError) -> tu
     except UnicodeDecodeError as whole:
         before = data[: whole.start].decode(encoding, errors="replace")
         return len(_LINE_BREAK.findall(before)) + 1, whole.reason
-    return 1, exc.reason
+    except UnicodeError as whole:
+        return 1, str(whole)
+    return 1, exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -360,17 +366,25 @@ class _Fields:
         value = self.get(name)
         if value is None or value == "":
             return None
-        if type(value) is int and value >= 0:
+        if type(value) is int and 0 <= value <= MAX_METRIC:
             return value
         if isinstance(value, bool):
             raise self.error(name, "should be a whole number")
         try:
-            number = float(value) if isinstance(value, str) else value
+            if isinstance(value, str):
+                try:
+                    number: Any = int(value)  # exact, even past what a float holds
+                except ValueError:
+                    number = float(value)  # "12.0" from a spreadsheet
+            else:
+                number = value
             if not isinstance(number, (int, float)) or number != int(number) or number < 0:
                 raise ValueError
-            return int(number)
         except (ValueError, OverflowError):
             raise self.error(name, f"should be a whole number, not {str(value)[:40]!r}") from None
+        if number > MAX_METRIC:
+            raise self.error(name, f"is too large: {str(value)[:40]!r}")
+        return int(number)
 
     def boolean(self, name: str) -> bool | None:
         value = self.get(name)
@@ -599,9 +613,9 @@ def _fast_reader(columns: Mapping[str, str], options: ImportOptions) -> Callable
             value = get(column)
             if value is None or value == "":
                 continue
-            if type(value) is int and value >= 0:
+            if type(value) is int and 0 <= value <= MAX_METRIC:
                 metrics[name] = value
-            elif type(value) is str and value.isascii() and value.isdigit():
+            elif type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
                 metrics[name] = int(value)
             else:
                 return None
@@ -744,8 +758,8 @@ def _entity_strings(entities: Mapping[str, Any], kind: str, key: str) -> list[st
     out: list[str] = []
     for item in items:
         value = item.get(key) if isinstance(item, dict) else None
-        if isinstance(value, str) and value.strip() and value not in out:
-            out.append(_clean(value))
+        if isinstance(value, str) and (value := _clean(value)).strip() and value not in out:
+            out.append(value)
     return out
 
 
@@ -780,71 +794,3 @@ READERS: dict[str, Callable[[Path, str, ImportOptions], Iterator[ParsedMessage]]
     "tweets-js": read_tweets_js,
     "text": read_text,
 }
-
-
-# --- the check pass, also runnable as a child process ----------------------
-
-
-def check_file(path: Path, options: ImportOptions) -> tuple[int, dict[str, int]]:
-    """Read the whole file, raising at the first bad record; returns the
-    record count and the count per platform."""
-    total = 0
-    per_platform: dict[str, int] = {}
-    for m in read_messages(path, options):
-        total += 1
-        per_platform[m.platform] = per_platform.get(m.platform, 0) + 1
-    return total, per_platform
-
-
-def options_to_json(options: ImportOptions) -> str | None:
-    """The options as JSON for a child process, or None if they cannot travel."""
-    tz = options.default_tz
-    if tz is UTC:
-        zone = "UTC"
-    elif isinstance(tz, ZoneInfo):
-        zone = tz.key
-    else:
-        return None
-    return orjson.dumps(
-        {
-            "format": options.format,
-            "platform": options.platform,
-            "mapping": dict(options.mapping),
-            "encoding": options.encoding,
-            "author": options.author,
-            "zone": zone,
-        }
-    ).decode()
-
-
-def check_result(returncode: int, out: bytes, err: bytes) -> tuple[tuple[int, dict[str, int]] | None, GoodwillError | None]:
-    """What a child check process reported: (result, None) or (None, error)."""
-    try:
-        report = orjson.loads(out)
-    except orjson.JSONDecodeError:
-        raise RuntimeError(f"the file check failed (exit {returncode}): {err.decode(errors='replace')[-2000:]}") from None
-    if "error" in report:
-        e = report["error"]
-        if e["kind"] == "file":
-            return None, ImportFileError(e["path"], e["line"], e["field"], e["problem"])
-        return None, ConfigError(e["message"])
-    return (report["records"], report["platforms"]), None
-
-
-def _check_main(argv: list[str]) -> int:
-    path, spec = Path(argv[1]), orjson.loads(argv[2])
-    zone = spec.pop("zone")
-    options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
-    try:
-        records, platforms = check_file(path, options)
-        report: dict[str, Any] = {"records": records, "platforms": platforms}
-    except ImportFileError as exc:
-        report = {"error": {"kind": "file", "path": exc.path, "line": exc.line, "field": exc.field, "problem": exc.problem}}
-    except ConfigError as exc:
-        report = {"error": {"kind": "config", "message": str(exc)}}
-    sys.stdout.buffer.write(orjson.dumps(report))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_check_main(sys.argv))

@@ -13,8 +13,8 @@ from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.demo import synth
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.errors import WorkspaceError
-from goodwill.ingest import import_file, ingest_messages
-from goodwill.service import init_workspace, workspace_status
+from goodwill.ingest import ingest_messages
+from goodwill.service import import_path, init_workspace, workspace_status
 from goodwill.store.db import open_store
 from goodwill.store.workspace import has_workspace
 
@@ -88,9 +88,7 @@ def build_demo(
             path = settings.workspace / f"demo-synthetic-{messages}-{seed}.jsonl"
             synth.write_jsonl(path, messages, seed=seed, start=start, days=days)
             try:
-                added = import_file(
-                    store, path, ImportOptions(format="jsonl"), batch_size=settings.import_batch_size, progress=progress
-                ).added
+                added = import_path(store, settings, path, ImportOptions(format="jsonl"), progress=progress).added
             finally:
                 path.unlink(missing_ok=True)
     finally:

@@ -1,0 +1,245 @@
+"""Reading a file in a second process while the first one writes.
+
+An import reads its file twice over in effect: once to check every record
+before anything is committed, and once to store them. For big files a child
+process (`python -m goodwill.spool`) does the reading once: it parses and
+checks the file and writes the parsed records to a spool file in batches,
+which the importing process reads back while the child is still going, so
+parsing and writing share the two cores. The child's last word, on standard
+output, is the verdict on the whole file: its record counts, or the error
+that names the bad line and field.
+
+Spool frames: a 4-byte little-endian length, then an orjson array of encoded
+messages (see `encode`). An empty frame ends the spool.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from goodwill.connectors.files import ImportOptions, read_messages
+from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.errors import ConfigError, GoodwillError, ImportFileError
+
+#: Files at least this big are read by a child process (see Settings.import_parallel_bytes).
+CHILD_PROCESS_BYTES = 4 << 20
+_LENGTH = struct.Struct("<I")
+_KINDS = {k.value: k for k in MessageKind}
+
+Counts = tuple[int, dict[str, int]]
+
+
+def encode(m: ParsedMessage) -> list[Any]:
+    return [
+        m.platform, m.platform_id, m.author, m.text, m.created_at.isoformat(), m.kind.value, m.author_id,
+        m.author_name, m.url, m.reply_to_id, m.quote_of_id, m.repost_of_id, m.mentions, m.hashtags, m.links,
+        m.metrics, m.raw, m.is_brand, m.line,
+    ]
+
+
+def decode(v: list[Any]) -> ParsedMessage:
+    return ParsedMessage(
+        platform=v[0], platform_id=v[1], author=v[2], text=v[3], created_at=datetime.fromisoformat(v[4]),
+        kind=_KINDS[v[5]], author_id=v[6], author_name=v[7], url=v[8], reply_to_id=v[9], quote_of_id=v[10],
+        repost_of_id=v[11], mentions=v[12], hashtags=v[13], links=v[14], metrics=v[15], raw=v[16],
+        is_brand=v[17], line=v[18],
+    )
+
+
+def count(messages: Iterator[ParsedMessage], counts: dict[str, int]) -> Iterator[ParsedMessage]:
+    for m in messages:
+        counts[m.platform] = counts.get(m.platform, 0) + 1
+        yield m
+
+
+class ParsedFile:
+    """The messages of a file, checked whole and delivered in batches.
+
+    `verdict()` returns the counts once the whole file is known to be good
+    (None while that is not known yet) and raises the file's error if it is
+    bad; `wait()` blocks for it. Small files are read here, first; big ones
+    by a child process, alongside.
+    """
+
+    def __init__(
+        self, path: Path, options: ImportOptions, *, batch_size: int, skip: int = 0, parallel_bytes: int = CHILD_PROCESS_BYTES
+    ) -> None:
+        self.batch_size, self.skip = batch_size, skip
+        self._items: list[ParsedMessage] | None = None
+        self._verdict: Counts | None = None
+        self._error: BaseException | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._spool: Path | None = None
+        spec = options_to_json(options)
+        if path.stat().st_size >= parallel_bytes and spec is not None:
+            fd, name = tempfile.mkstemp(prefix="goodwill-import-", suffix=".spool")
+            os.close(fd)
+            self._spool = Path(name)
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "goodwill.spool", str(path), spec, name, str(batch_size), str(os.getpid())],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        else:
+            per_platform: dict[str, int] = {}
+            self._items = list(count(read_messages(path, options), per_platform))  # raises for a bad file
+            self._verdict = (len(self._items), per_platform)
+
+    def batches(self) -> Iterator[list[ParsedMessage]]:
+        if self._items is not None:
+            items = self._items[self.skip :]
+            for i in range(0, len(items), self.batch_size):
+                yield items[i : i + self.batch_size]
+            return
+        assert self._spool is not None
+        skip = self.skip
+        with self._spool.open("rb") as fh:
+            while (frame := self._frame(fh)) is not None:
+                if skip >= len(frame):
+                    skip -= len(frame)
+                    continue
+                yield [decode(v) for v in frame[skip:]]
+                skip = 0
+        self.wait()
+
+    def _frame(self, fh: BinaryIO) -> list[Any] | None:
+        header = self._read(fh, _LENGTH.size)
+        if header is None:
+            return None
+        (length,) = _LENGTH.unpack(header)
+        if length == 0:
+            return None
+        body = self._read(fh, length)
+        if body is None:
+            raise RuntimeError("the reading process stopped in the middle of a batch")
+        frame: list[Any] = orjson.loads(body)
+        return frame
+
+    def _read(self, fh: BinaryIO, n: int) -> bytes | None:
+        data = b""
+        while len(data) < n:
+            chunk = fh.read(n - len(data))
+            if chunk:
+                data += chunk
+                continue
+            if self._proc is not None and self._proc.poll() is not None:
+                if fh.read(1):  # written just before the child exited
+                    fh.seek(-1, os.SEEK_CUR)
+                    continue
+                self.wait()  # raises the file's error, if that is why it stopped
+                if data:
+                    return None
+                return None
+            time.sleep(0.002)
+        return data
+
+    def verdict(self) -> Counts | None:
+        if self._verdict is None and self._error is None and self._proc is not None and self._proc.poll() is not None:
+            self._collect()
+        if self._error is not None:
+            raise self._error
+        return self._verdict
+
+    def wait(self) -> Counts:
+        if self._verdict is None and self._error is None and self._proc is not None:
+            self._collect()
+        if self._error is not None:
+            raise self._error
+        assert self._verdict is not None
+        return self._verdict
+
+    def _collect(self) -> None:
+        assert self._proc is not None
+        out, err = self._proc.communicate()
+        try:
+            report = orjson.loads(out)
+        except orjson.JSONDecodeError:
+            self._error = RuntimeError(
+                f"reading the file failed (exit {self._proc.returncode}): {err.decode(errors='replace')[-2000:]}"
+            )
+            return
+        if "error" in report:
+            e = report["error"]
+            if e["kind"] == "file":
+                self._error = ImportFileError(e["path"], e["line"], e["field"], e["problem"])
+            else:
+                self._error = ConfigError(e["message"])
+        else:
+            self._verdict = (report["records"], report["platforms"])
+
+    def close(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._spool is not None:
+            self._spool.unlink(missing_ok=True)
+
+
+def options_to_json(options: ImportOptions) -> str | None:
+    """The options as JSON for a child process, or None if they cannot travel."""
+    tz = options.default_tz
+    if tz is UTC:
+        zone = "UTC"
+    elif isinstance(tz, ZoneInfo):
+        zone = tz.key
+    else:
+        return None
+    return orjson.dumps(
+        {
+            "format": options.format,
+            "platform": options.platform,
+            "mapping": dict(options.mapping),
+            "encoding": options.encoding,
+            "author": options.author,
+            "zone": zone,
+        }
+    ).decode()
+
+
+def _child(path: Path, spec: dict[str, Any], spool: Path, batch_size: int, parent: int) -> dict[str, Any]:
+    zone = spec.pop("zone")
+    options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
+    per_platform: dict[str, int] = {}
+    total = 0
+    batch: list[list[Any]] = []
+    try:
+        with spool.open("wb") as out:
+
+            def flush() -> None:
+                body = orjson.dumps(batch)
+                out.write(_LENGTH.pack(len(body)) + body)
+                out.flush()
+                batch.clear()
+                if os.getppid() != parent:  # the importing process is gone
+                    raise SystemExit(1)
+
+            for m in count(read_messages(path, options), per_platform):
+                batch.append(encode(m))
+                total += 1
+                if len(batch) == batch_size:
+                    flush()
+            if batch:
+                flush()
+            out.write(_LENGTH.pack(0))
+    except ImportFileError as exc:
+        return {"error": {"kind": "file", "path": exc.path, "line": exc.line, "field": exc.field, "problem": exc.problem}}
+    except GoodwillError as exc:
+        return {"error": {"kind": "config", "message": str(exc)}}
+    return {"records": total, "platforms": per_platform}
+
+
+if __name__ == "__main__":
+    _path, _spec, _spool, _batch, _parent = sys.argv[1:6]
+    sys.stdout.buffer.write(orjson.dumps(_child(Path(_path), orjson.loads(_spec), Path(_spool), int(_batch), int(_parent))))
