@@ -23,12 +23,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, bindparam, case, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from goodwill.connectors.files import ImportOptions, file_format
-from goodwill.domain import ParsedMessage, Workspace, account_key
+from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, interactions, messages
@@ -59,11 +58,6 @@ class ImportReport:
     platforms: dict[str, int] = field(default_factory=dict)
 
 
-def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 class Ingestor:
     """Writes batches of messages for one ingest run over one connection."""
 
@@ -71,9 +65,10 @@ class Ingestor:
         self.conn = conn
         self.workspace = workspace
         self.run_id = run_id
+        self.sqlite = conn.dialect.name == "sqlite"
         self._accounts: dict[tuple[str, str], int] = {}
         # What this run has written about each account: (flags, earliest time seen).
-        self._account_facts: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+        self._account_facts: dict[tuple[str, str], tuple[int, str | None]] = {}
         last = conn.execute(
             select(func.max(messages.c.id)).where(messages.c.ingest_run_id == run_id)
         ).scalar()
@@ -81,106 +76,53 @@ class Ingestor:
 
     def write(self, batch: list[ParsedMessage]) -> BatchResult:
         """Store one batch (inside the caller's transaction)."""
-        unique: dict[tuple[str, str], ParsedMessage] = {}
-        for m in batch:
-            unique.setdefault((m.platform, m.platform_id), m)
-        if not unique:
-            return BatchResult(records=len(batch))
-        brand = {key: self._is_brand(m) for key, m in unique.items()}
-        account_ids = self._upsert_accounts(unique.values(), brand)
-        roots = self._thread_roots(unique)
-        now = datetime.now(UTC)
-        sqlite_store = self.conn.dialect.name == "sqlite"
-        dumps = _json_text
-        rows = [
-            (
-                m.platform,
-                m.platform_id,
-                account_ids[(m.platform, account_key(m.author))],
-                m.kind.value,
-                m.text,
-                _db_time(m.created_at, sqlite_store),
-                m.url,
-                m.reply_to_id,
-                roots[key],
-                m.quote_of_id,
-                m.repost_of_id,
-                dumps(m.mentions),
-                dumps(m.hashtags),
-                dumps(m.links),
-                dumps(m.metrics),
-                dumps(m.raw),
-                brand[key],
-                self.run_id,
-            )
-            for key, m in unique.items()
-        ]
-        self.conn.exec_driver_sql(_INSERT_MESSAGES_SQLITE if sqlite_store else _INSERT_MESSAGES_PG, rows)
+        return self.apply(prepare(batch, self.workspace.brand_accounts))
+
+    def apply(self, batch: Prepared) -> BatchResult:
+        """Store one prepared batch (inside the caller's transaction)."""
+        if not batch.rows:
+            return BatchResult(records=batch.records)
+        account_ids = self._upsert_accounts(batch)
+        roots = self._thread_roots(batch)
+        for row, author, root in zip(batch.rows, batch.authors, roots, strict=True):
+            row[ACCOUNT] = account_ids[(row[0], author)]
+            row[ROOT] = root
+            row[RUN] = self.run_id
+        self._executemany(_INSERT_MESSAGES_SQLITE if self.sqlite else _INSERT_MESSAGES_PG, batch.rows)
         new = self.conn.execute(
             select(messages.c.id, messages.c.platform, messages.c.platform_id).where(
-                messages.c.ingest_run_id == self.run_id, messages.c.id > self._last_id
+                messages.c.id > self._last_id, messages.c.ingest_run_id == self.run_id
             )
         ).all()
         if new:
-            if sqlite_store:
+            if self.sqlite:
                 self.conn.execute(
                     text(
                         "INSERT INTO messages_fts(rowid, text) SELECT id, text FROM messages "
-                        "WHERE ingest_run_id = :run AND id > :last"
+                        "WHERE id > :last AND ingest_run_id = :run"
                     ),
                     {"run": self.run_id, "last": self._last_id},
                 )
-            self._link_new(unique, account_ids, new, now)
+            self._link_new(batch, account_ids, new)
             self._last_id = max(r.id for r in new)
-        return BatchResult(records=len(batch), added=len(new))
+        return BatchResult(records=batch.records, added=len(new))
 
     # -- pieces of a batch ---------------------------------------------------
 
-    def _is_brand(self, m: ParsedMessage) -> bool:
-        if m.is_brand is not None:
-            return m.is_brand
-        return self.workspace.is_brand_handle(m.platform, m.author)
+    def _executemany(self, sql: str, rows: list[Any]) -> None:
+        """Run `sql` for every row on the driver's own cursor, in this connection's transaction."""
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
 
-    def _upsert_accounts(
-        self, batch: Iterable[ParsedMessage], brand: dict[tuple[str, str], bool]
-    ) -> dict[tuple[str, str], int]:
-        wanted: dict[tuple[str, str], dict[str, Any]] = {}
-        for m in batch:
-            key = (m.platform, account_key(m.author))
-            row = wanted.get(key)
-            is_brand = brand[(m.platform, m.platform_id)]
-            if row is None:
-                wanted[key] = {
-                    "platform": m.platform,
-                    "account_key": key[1],
-                    "handle": m.author,
-                    "platform_user_id": m.author_id,
-                    "display_name": m.author_name,
-                    "is_brand": is_brand,
-                    "first_seen_at": m.created_at,
-                }
-            else:
-                row["is_brand"] = row["is_brand"] or is_brand
-                row["display_name"] = row["display_name"] or m.author_name
-                row["platform_user_id"] = row["platform_user_id"] or m.author_id
-                seen = row["first_seen_at"]
-                row["first_seen_at"] = m.created_at if seen is None else min(seen, m.created_at)
-            for handle in m.mentions:
-                mkey = (m.platform, account_key(handle))
-                if mkey not in wanted and mkey[1] != "@":
-                    wanted[mkey] = {
-                        "platform": m.platform,
-                        "account_key": mkey[1],
-                        "handle": handle.lstrip("@"),
-                        "platform_user_id": None,
-                        "display_name": None,
-                        "is_brand": self.workspace.is_brand_handle(m.platform, handle),
-                        "first_seen_at": None,
-                    }
+    def _upsert_accounts(self, batch: Prepared) -> dict[tuple[str, str], int]:
         # Write only rows that are new to this run or say more than it has written.
         to_write = []
-        for key, row in wanted.items():
-            facts = _account_facts(row)
+        for row in batch.accounts.values():
+            key = (row[0], row[1])
+            facts = (bool(row[5]) | (row[4] is not None) << 1 | (row[3] is not None) << 2, row[6])
             known = self._account_facts.get(key)
             if known is None or facts[0] & ~known[0] or (facts[1] is not None and (known[1] is None or facts[1] < known[1])):
                 to_write.append(row)
@@ -190,32 +132,13 @@ class Ingestor:
                     earliest = min((t for t in (facts[1], known[1]) if t is not None), default=None)
                     self._account_facts[key] = (facts[0] | known[0], earliest)
         if to_write:
-            stmt = _insert(self.conn, accounts)
-            ex = stmt.excluded
-            earlier = ex.first_seen_at < accounts.c.first_seen_at
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["platform", "account_key"],
-                set_={
-                    "is_brand": accounts.c.is_brand | ex.is_brand,
-                    "display_name": func.coalesce(accounts.c.display_name, ex.display_name),
-                    "platform_user_id": func.coalesce(accounts.c.platform_user_id, ex.platform_user_id),
-                    "first_seen_at": case(
-                        (accounts.c.first_seen_at.is_(None) | earlier, ex.first_seen_at),
-                        else_=accounts.c.first_seen_at,
-                    ),
-                },
-                where=(ex.is_brand & ~accounts.c.is_brand)
-                | (accounts.c.display_name.is_(None) & ex.display_name.is_not(None))
-                | (accounts.c.platform_user_id.is_(None) & ex.platform_user_id.is_not(None))
-                | (accounts.c.first_seen_at.is_(None) & ex.first_seen_at.is_not(None))
-                | earlier,
-            )
-            self.conn.execute(stmt, to_write)
+            self._executemany(_UPSERT_ACCOUNTS_SQLITE if self.sqlite else _UPSERT_ACCOUNTS_PG, to_write)
+        wanted = [(row[0], row[1]) for row in batch.accounts.values()]
         missing = [key for key in wanted if key not in self._accounts]
         if len(self._accounts) + len(missing) > ACCOUNT_CACHE_LIMIT:
             self._accounts.clear()
             self._account_facts.clear()
-            missing = list(wanted)
+            missing = wanted
         for platform, keys in _by_platform(missing).items():
             for chunk in _chunks(keys, 900):
                 found = self.conn.execute(
@@ -227,13 +150,15 @@ class Ingestor:
                     self._accounts[(platform, key)] = account_id
         return self._accounts
 
-    def _thread_roots(self, batch: dict[tuple[str, str], ParsedMessage]) -> dict[tuple[str, str], str]:
-        """Root platform id for each message, following parents through the store and the batch.
+    def _thread_roots(self, batch: Prepared) -> list[str]:
+        """Root platform id for each row, following parents through the store and the batch.
 
         A stored message's root comes from the store; when that root is a
-        message of this batch that has a parent, the walk goes on from there.
+        message of this batch (or the store) with a parent, the walk goes on.
         """
-        parents = {key: m.reply_to_id for key, m in batch.items() if m.reply_to_id}
+        keys = [(row[0], row[1]) for row in batch.rows]
+        parents = {key: row[7] for key, row in zip(keys, batch.rows, strict=True) if row[7]}
+        in_batch = set(keys)
         known: dict[tuple[str, str], str] = {}
         for platform, ids in _by_platform((p, rid) for (p, _), rid in parents.items()).items():
             for chunk in _chunks(sorted(set(ids)), 900):
@@ -259,13 +184,13 @@ class Ingestor:
                 if current in known:
                     root = known[current]
                     following = (current[0], root)
-                    if following != current and (following in batch or following in known):
+                    if following != current and (following in in_batch or following in known):
                         path.append(current)
                         current = following
                         continue
                     break
                 parent = parents.get(current)
-                if current not in batch or parent is None:  # a root, or a parent never seen
+                if current not in in_batch or parent is None:  # a root, or a parent never seen
                     root = current[1]
                     break
                 path.append(current)
@@ -274,17 +199,11 @@ class Ingestor:
                 roots[step] = root
             return root
 
-        return {key: resolve(key) for key in batch}
+        return [resolve(key) for key in keys]
 
-    def _link_new(
-        self,
-        batch: dict[tuple[str, str], ParsedMessage],
-        account_ids: dict[tuple[str, str], int],
-        new: list[Any],
-        now: datetime,
-    ) -> None:
+    def _link_new(self, batch: Prepared, account_ids: dict[tuple[str, str], int], new: list[Any]) -> None:
         conn, params = self.conn, {"run": self.run_id, "last": self._last_id}
-        fresh = "m.ingest_run_id = :run AND m.id > :last"
+        fresh = "m.id > :last AND m.ingest_run_id = :run"
         # Threads are kept incrementally. Orphans whose parent has just arrived
         # join the parent's thread: their thread rows are folded into it.
         conn.execute(
@@ -362,28 +281,27 @@ class Ingestor:
             params,
         )
         # Mentions.
+        index = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
         mention_rows = []
-        sqlite_store = conn.dialect.name == "sqlite"
-        for row in new:
-            m = batch[(row.platform, row.platform_id)]
-            if not m.mentions:
+        for r in new:
+            i = index[(r.platform, r.platform_id)]
+            if not batch.mentions[i]:
                 continue
-            source = account_ids[(m.platform, account_key(m.author))]
-            for handle in m.mentions:
-                target = account_ids.get((m.platform, account_key(handle)))
+            row = batch.rows[i]
+            source = row[ACCOUNT]
+            for mkey in batch.mentions[i]:
+                target = account_ids.get((r.platform, mkey))
                 if target is not None and target != source:
-                    mention_rows.append((source, target, row.id, _db_time(m.created_at, sqlite_store)))
+                    mention_rows.append((source, target, r.id, row[CREATED]))
         if mention_rows:
-            conn.exec_driver_sql(
-                _INSERT_MENTIONS_SQLITE if conn.dialect.name == "sqlite" else _INSERT_MENTIONS_PG, mention_rows
-            )
+            self._executemany(_INSERT_MENTIONS_SQLITE if self.sqlite else _INSERT_MENTIONS_PG, mention_rows)
         # A person for every account that has none yet.
         conn.execute(
             text(
                 "INSERT INTO people (display_name, first_account_id, created_at) "
                 "SELECT COALESCE(a.display_name, a.handle), a.id, :now FROM accounts a WHERE a.person_id IS NULL"
             ).bindparams(bindparam("now", type_=UTCDateTime)),
-            {"now": now},
+            {"now": datetime.now(UTC)},
         )
         conn.execute(
             text(
@@ -393,27 +311,39 @@ class Ingestor:
         )
 
 
-# The hot path writes messages through the driver: SQLAlchemy's per-row
-# processing cost more than the database's own work here.
-_MESSAGE_COLUMNS = (
-    "platform, platform_id, account_id, kind, text, created_at, url, reply_to_id, thread_root_id, "
-    "quote_of_id, repost_of_id, mentions, hashtags, links, metrics, raw, is_brand, ingest_run_id"
-)
+# The hot path writes through the driver: SQLAlchemy's per-row processing
+# cost more than the database's own work here.
 _INSERT_MESSAGES_SQLITE = (
-    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+    f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))}) "
     "ON CONFLICT (platform, platform_id) DO NOTHING"
 )
 _INSERT_MESSAGES_PG = (
-    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES "
-    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s::json, %s, %s) "
+    f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}) VALUES "
+    "(%s, %s, %s, %s, %s, %s::timestamp, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s::json, %s, %s) "
     "ON CONFLICT (platform, platform_id) DO NOTHING"
 )
-
+_UPSERT_ACCOUNTS_SQLITE = (
+    "INSERT INTO accounts (platform, account_key, handle, platform_user_id, display_name, is_brand, first_seen_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, account_key) DO UPDATE SET "
+    "is_brand = accounts.is_brand OR excluded.is_brand, "
+    "display_name = COALESCE(accounts.display_name, excluded.display_name), "
+    "platform_user_id = COALESCE(accounts.platform_user_id, excluded.platform_user_id), "
+    "first_seen_at = CASE WHEN accounts.first_seen_at IS NULL OR excluded.first_seen_at < accounts.first_seen_at "
+    "THEN excluded.first_seen_at ELSE accounts.first_seen_at END "
+    "WHERE (excluded.is_brand AND NOT accounts.is_brand) "
+    "OR (accounts.display_name IS NULL AND excluded.display_name IS NOT NULL) "
+    "OR (accounts.platform_user_id IS NULL AND excluded.platform_user_id IS NOT NULL) "
+    "OR (accounts.first_seen_at IS NULL AND excluded.first_seen_at IS NOT NULL) "
+    "OR excluded.first_seen_at < accounts.first_seen_at"
+)
+_UPSERT_ACCOUNTS_PG = _UPSERT_ACCOUNTS_SQLITE.replace(
+    "VALUES (?, ?, ?, ?, ?, ?, ?)", "VALUES (%s, %s, %s, %s, %s, %s, %s::timestamp)"
+)
 _INSERT_MENTIONS_SQLITE = (
     "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
     "VALUES ('mention', ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
-_INSERT_MENTIONS_PG = _INSERT_MENTIONS_SQLITE.replace("?", "%s")
+_INSERT_MENTIONS_PG = _INSERT_MENTIONS_SQLITE.replace("?, ?, ?, ?", "%s, %s, %s, %s::timestamp")
 _THREAD_COLUMNS = (
     "platform, root_platform_id, root_account_id, root_is_brand, message_count, brand_message_count, first_at, last_at"
 )
@@ -424,23 +354,6 @@ _ADD_TO_THREAD = (
     "first_at = CASE WHEN excluded.first_at < threads.first_at THEN excluded.first_at ELSE threads.first_at END, "
     "last_at = CASE WHEN excluded.last_at > threads.last_at THEN excluded.last_at ELSE threads.last_at END"
 )
-
-
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _db_time(value: datetime, sqlite_store: bool) -> Any:
-    """A timestamp as the store keeps it: naive UTC (text on SQLite, as SQLAlchemy writes it)."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    naive = value.replace(tzinfo=None)
-    return naive.isoformat(" ", "microseconds") if sqlite_store else naive
-
-
-def _account_facts(row: dict[str, Any]) -> tuple[int, datetime | None]:
-    flags = (row["is_brand"] and 1) | (row["display_name"] is not None and 2) | (row["platform_user_id"] is not None and 4)
-    return flags, row["first_seen_at"]
 
 
 def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -507,7 +420,12 @@ def import_file(
     if previous is not None and previous["status"] == "done":
         return ImportReport(str(path), fmt, previous["id"], previous["records_done"], 0, already_imported=True)
     done, added = (previous["records_done"], previous["added"]) if previous is not None else (0, 0)
-    parsed = ParsedFile(path, options, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes)
+    resumed_from, added_before = done, added
+    with store.begin() as conn:
+        workspace = load_workspace(conn)
+    parsed = ParsedFile(
+        path, options, workspace.brand_accounts, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes
+    )
     verdict: Counts | None = None
 
     def checked(wait: bool) -> bool:
@@ -522,7 +440,6 @@ def import_file(
         with store.engine.connect() as conn:
             trans = conn.begin()
             try:
-                workspace = load_workspace(conn)
                 if previous is None:
                     run_id = conn.execute(
                         ingest_runs.insert().values(
@@ -533,12 +450,11 @@ def import_file(
                 else:
                     run_id = previous["id"]
                 ingestor = Ingestor(conn, workspace, run_id)
-                resumed_from, added_before = done, added
                 checked(wait=False)
                 if progress and done:
                     progress(done)
                 for batch in parsed.batches():
-                    result = ingestor.write(batch)
+                    result = ingestor.apply(batch)
                     done += result.records
                     added += result.added
                     conn.execute(

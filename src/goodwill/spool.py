@@ -9,8 +9,9 @@ parsing and writing share the two cores. The child's last word, on standard
 output, is the verdict on the whole file: its record counts, or the error
 that names the bad line and field.
 
-Spool frames: a 4-byte little-endian length, then an orjson array of encoded
-messages (see `encode`). An empty frame ends the spool.
+The child also does the pure half of storing (`goodwill.batch.prepare`), so
+the spool holds batches ready to write. Spool frames: a 4-byte little-endian
+length, then a `Prepared` batch as JSON. An empty frame ends the spool.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -30,32 +31,15 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from goodwill.connectors.files import ImportOptions, read_messages
-from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.batch import Prepared, prepare
+from goodwill.domain import ParsedMessage
 from goodwill.errors import ConfigError, GoodwillError, ImportFileError
 
 #: Files at least this big are read by a child process (see Settings.import_parallel_bytes).
 CHILD_PROCESS_BYTES = 4 << 20
 _LENGTH = struct.Struct("<I")
-_KINDS = {k.value: k for k in MessageKind}
 
 Counts = tuple[int, dict[str, int]]
-
-
-def encode(m: ParsedMessage) -> list[Any]:
-    return [
-        m.platform, m.platform_id, m.author, m.text, m.created_at.isoformat(), m.kind.value, m.author_id,
-        m.author_name, m.url, m.reply_to_id, m.quote_of_id, m.repost_of_id, m.mentions, m.hashtags, m.links,
-        m.metrics, m.raw, m.is_brand, m.line,
-    ]
-
-
-def decode(v: list[Any]) -> ParsedMessage:
-    return ParsedMessage(
-        platform=v[0], platform_id=v[1], author=v[2], text=v[3], created_at=datetime.fromisoformat(v[4]),
-        kind=_KINDS[v[5]], author_id=v[6], author_name=v[7], url=v[8], reply_to_id=v[9], quote_of_id=v[10],
-        repost_of_id=v[11], mentions=v[12], hashtags=v[13], links=v[14], metrics=v[15], raw=v[16],
-        is_brand=v[17], line=v[18],
-    )
 
 
 def count(messages: Iterator[ParsedMessage], counts: dict[str, int]) -> Iterator[ParsedMessage]:
@@ -74,15 +58,22 @@ class ParsedFile:
     """
 
     def __init__(
-        self, path: Path, options: ImportOptions, *, batch_size: int, skip: int = 0, parallel_bytes: int = CHILD_PROCESS_BYTES
+        self,
+        path: Path,
+        options: ImportOptions,
+        brand_accounts: dict[str, list[str]],
+        *,
+        batch_size: int,
+        skip: int = 0,
+        parallel_bytes: int = CHILD_PROCESS_BYTES,
     ) -> None:
-        self.batch_size, self.skip = batch_size, skip
+        self.batch_size, self.skip, self.brand_accounts = batch_size, skip, brand_accounts
         self._items: list[ParsedMessage] | None = None
         self._verdict: Counts | None = None
         self._error: BaseException | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._spool: Path | None = None
-        spec = options_to_json(options)
+        spec = options_to_json(options, brand_accounts)
         if path.stat().st_size >= parallel_bytes and spec is not None:
             fd, name = tempfile.mkstemp(prefix="goodwill-import-", suffix=".spool")
             os.close(fd)
@@ -97,24 +88,29 @@ class ParsedFile:
             self._items = list(count(read_messages(path, options), per_platform))  # raises for a bad file
             self._verdict = (len(self._items), per_platform)
 
-    def batches(self) -> Iterator[list[ParsedMessage]]:
+    def batches(self) -> Iterator[Prepared]:
+        """Prepared batches from record `skip` on. A batch the skip point falls
+        inside is delivered whole (storing is idempotent), counting only the
+        records past the skip point."""
         if self._items is not None:
             items = self._items[self.skip :]
             for i in range(0, len(items), self.batch_size):
-                yield items[i : i + self.batch_size]
+                yield prepare(items[i : i + self.batch_size], self.brand_accounts)
             return
         assert self._spool is not None
         skip = self.skip
         with self._spool.open("rb") as fh:
             while (frame := self._frame(fh)) is not None:
-                if skip >= len(frame):
-                    skip -= len(frame)
+                batch = Prepared.from_json(frame)
+                if skip >= batch.records:
+                    skip -= batch.records
                     continue
-                yield [decode(v) for v in frame[skip:]]
+                batch.records -= skip
                 skip = 0
+                yield batch
         self.wait()
 
-    def _frame(self, fh: BinaryIO) -> list[Any] | None:
+    def _frame(self, fh: BinaryIO) -> bytes | None:
         header = self._read(fh, _LENGTH.size)
         if header is None:
             return None
@@ -124,8 +120,7 @@ class ParsedFile:
         body = self._read(fh, length)
         if body is None:
             raise RuntimeError("the reading process stopped in the middle of a batch")
-        frame: list[Any] = orjson.loads(body)
-        return frame
+        return body
 
     def _read(self, fh: BinaryIO, n: int) -> bytes | None:
         data = b""
@@ -139,8 +134,6 @@ class ParsedFile:
                     fh.seek(-1, os.SEEK_CUR)
                     continue
                 self.wait()  # raises the file's error, if that is why it stopped
-                if data:
-                    return None
                 return None
             time.sleep(0.002)
         return data
@@ -187,7 +180,7 @@ class ParsedFile:
             self._spool.unlink(missing_ok=True)
 
 
-def options_to_json(options: ImportOptions) -> str | None:
+def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]) -> str | None:
     """The options as JSON for a child process, or None if they cannot travel."""
     tz = options.default_tz
     if tz is UTC:
@@ -204,21 +197,22 @@ def options_to_json(options: ImportOptions) -> str | None:
             "encoding": options.encoding,
             "author": options.author,
             "zone": zone,
+            "brand_accounts": brand_accounts,
         }
     ).decode()
 
 
 def _child(path: Path, spec: dict[str, Any], spool: Path, batch_size: int, parent: int) -> dict[str, Any]:
-    zone = spec.pop("zone")
+    zone, brand_accounts = spec.pop("zone"), spec.pop("brand_accounts")
     options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
     per_platform: dict[str, int] = {}
     total = 0
-    batch: list[list[Any]] = []
+    batch: list[ParsedMessage] = []
     try:
         with spool.open("wb") as out:
 
             def flush() -> None:
-                body = orjson.dumps(batch)
+                body = prepare(batch, brand_accounts).to_json()
                 out.write(_LENGTH.pack(len(body)) + body)
                 out.flush()
                 batch.clear()
@@ -226,7 +220,7 @@ def _child(path: Path, spec: dict[str, Any], spool: Path, batch_size: int, paren
                     raise SystemExit(1)
 
             for m in count(read_messages(path, options), per_platform):
-                batch.append(encode(m))
+                batch.append(m)
                 total += 1
                 if len(batch) == batch_size:
                     flush()

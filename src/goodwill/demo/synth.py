@@ -15,14 +15,21 @@ What makes it realistic enough to benchmark and demo with:
 * Conversations: every thread is planned when its first message is, so reply
   chains have sensible shapes (brand answer, customer answers back, other
   users join) and a reply always comes after its parent, minutes to a day or
-  two later (the support team keeps office hours).
+  two later (the support team keeps office hours). About 40% of messages are
+  replies; the brand writes about 8% and answers about two thirds of the
+  questions and complaints.
 * Time: a daily rhythm (quiet nights, late-morning and evening peaks), a
   weekly one (weekends differ), day-to-day noise and one app-outage day.
 
 The stream is yielded in chronological order and ids are numbered in that
 order (`s1`, `s2`, ...), so every `reply_to` names a record yielded earlier.
 A shuffled list is put back into a valid order by sorting on `order_key`.
-Memory stays bounded: only the pending messages of open threads are kept.
+
+Speed and memory: phrase templates are filled in ahead of time, and thread
+shapes are drawn once per kind of conversation (a pool of a few hundred
+each) and then reused with fresh people, texts and times, so that a million
+records take seconds in pure Python. Only the messages of open threads are
+held, so memory does not grow with n beyond the population of people.
 """
 
 from __future__ import annotations
@@ -35,12 +42,13 @@ import random
 from bisect import bisect
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-__all__ = ["FIELDS", "PLATFORMS", "generate", "order_key", "write_csv", "write_jsonl"]
+__all__ = ["FIELDS", "PLATFORMS", "brand_handles", "generate", "order_key", "write_csv", "write_jsonl"]
 
 FIELDS: tuple[str, ...] = (
     "id", "platform", "author", "author_name", "text", "created_at",
@@ -579,21 +587,22 @@ _FOREIGN = (
 
 _CATEGORIES = ("question", "complaint", "praise", "suggestion", "purchase", "chatter", "noise", "brand_post")
 _CATEGORY_WEIGHTS: dict[str, tuple[float, ...]] = {
-    "social": (0.048, 0.032, 0.10, 0.030, 0.060, 0.25, 0.460, 0.020),
-    "reddit": (0.075, 0.030, 0.05, 0.030, 0.100, 0.20, 0.505, 0.010),
+    "social": (0.044, 0.029, 0.10, 0.030, 0.060, 0.25, 0.470, 0.017),
+    "reddit": (0.068, 0.027, 0.05, 0.030, 0.100, 0.20, 0.517, 0.008),
 }
 # category -> (phrases, chance the brand is mentioned, chance the brand joins, brand phrases, reply rate)
 _CHAT: dict[str, tuple[tuple[str, ...], float, float, tuple[str, ...], float]] = {
     "praise": (_PRAISE, 0.60, 0.08, _BRAND_THANKS, 0.085),
     "suggestion": (_SUGGESTIONS, 0.70, 0.25, _BRAND_SUGGESTION, 0.09),
     "purchase": (_PURCHASE, 0.45, 0.25, _BRAND_PURCHASE, 0.19),
-    "chatter": (_CHATTER, 0.30, 0.012, _BRAND_THANKS, 0.08),
-    "noise": (_NOISE, 0.0, 0.0, _BRAND_THANKS, 0.08),
+    "chatter": (_CHATTER, 0.30, 0.012, _BRAND_THANKS, 0.086),
+    "noise": (_NOISE, 0.0, 0.0, _BRAND_THANKS, 0.086),
 }
 _BRAND_TO_FANS = _BRAND_PURCHASE + _BRAND_CLOSE
 _FOLLOW_ANY = _FOLLOW_BAD + _FOLLOW_GOOD
 _FOLLOW_ESCALATE = _FOLLOW_BAD[2:]
-_DRESSINGS = 1024  # pre-drawn ways of dressing up a post, per platform and mention rate
+_DRESSING_BITS = 10
+_DRESSINGS = 1 << _DRESSING_BITS  # pre-drawn ways of dressing up a post, per platform and mention rate
 _MICROBLOGS = frozenset({"twitter", "mastodon", "bluesky"})
 _MENTION_FORMS = (" cc @{}", " @{} you'd like this", " (with @{})", " h/t @{}")
 
@@ -683,11 +692,12 @@ _DAY = 86400
 _MIN_GAP = 30  # a reply is at least this many seconds after its parent
 _MAX_GAP = 2 * _DAY  # and at most this many
 _MMSS = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in range(60))
-_TABLE = 8192
+_TABLE_BITS = 13
+_TABLE = 1 << _TABLE_BITS  # size of the pre-drawn tables below: one getrandbits() per draw
 
 
 def _lognormal_table(mu: float, sigma: float, lo: int, hi: int) -> tuple[int, ...]:
-    """Quantiles of a clipped log-normal, so a draw is one random() and an index."""
+    """Quantiles of a clipped log-normal, so a draw is one getrandbits() and an index."""
     inv = NormalDist().inv_cdf
     return tuple(min(hi, lo + int(math.exp(mu + sigma * inv((i + 0.5) / _TABLE)))) for i in range(_TABLE))
 
@@ -697,6 +707,23 @@ _BRAND_WORK = _lognormal_table(7.0, 1.0, _MIN_GAP, 6 * 3600)  # median ~18 min i
 _BRAND_WORK_WEEKEND = _lognormal_table(7.7, 1.0, _MIN_GAP, 8 * 3600)
 # Engagement: Pareto quantiles minus one, so most messages get no likes and a few get many.
 _LIKES = tuple((1.0 - (i + 0.5) / _TABLE) ** -0.7 - 1.0 for i in range(_TABLE))
+
+
+@lru_cache(maxsize=None)
+def _likes(scale: float) -> tuple[int, ...]:
+    """Like counts for messages of a given reach, as a table to draw from."""
+    return tuple(int(scale * x) for x in _LIKES)
+
+
+_NO_LIKES: tuple[int, ...] = ()
+_LIKES_TINY = _likes(0.15)
+_LIKES_LOW = _likes(0.2)
+_LIKES_REPLY = _likes(0.3)
+_LIKES_PEER = _likes(0.4)
+_LIKES_BRAND = _likes(0.5)
+_LIKES_REVIEW = _likes(0.6)
+_LIKES_ASK = _likes(1.5)
+_LIKES_BRAND_POST = _likes(12.0)
 
 
 def _numbers(lo: int, hi: int, step: int = 1, fmt: str = "{}") -> tuple[str, ...]:
@@ -729,7 +756,13 @@ _WORD_SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-_VARIANTS = 24  # filled-in variants of each template, drawn once per generator
+_BANK_BITS = 9
+_BANK = 1 << _BANK_BITS  # filled-in phrases per phrase bank, drawn once per generator
+_POOL_BITS = 9
+_POOL = 1 << _POOL_BITS  # conversation shapes kept per kind of conversation, then reused
+
+
+Person = tuple[str, str, str, int, tuple[int, ...]]
 
 
 class _People:
@@ -740,28 +773,45 @@ class _People:
     has not posted yet, so nearly the whole population shows up at least once.
     """
 
-    __slots__ = ("handles", "names", "firsts", "weights", "boost", "fame", "prob", "alias", "size", "fresh", "q", "buf")
+    __slots__ = ("info", "weights", "accept", "alias", "index_bits", "size", "fresh", "q", "buf")
 
     def __init__(self, handles: list[str], names: list[str], firsts: list[str], weights: list[float]) -> None:
-        self.handles = handles
-        self.names = names
-        self.firsts = firsts
+        # One tuple per person, so planning a message touches one place in memory:
+        # (handle, display name, first name, tier, like table). Popular people
+        # start bigger conversations (tier) and get more likes.
+        top = len(_FAME_BY_OCTAVE) - 1
+        self.info: list[Person] = [
+            (handle, name, first, 0 if w < 3.0 else 1 if w < 30.0 else 2, _FAME_BY_OCTAVE[min(int(w).bit_length(), top)])
+            for handle, name, first, w in zip(handles, names, firsts, weights)
+        ]
         self.weights = weights
-        self.boost = [0.5 + 0.5 * math.log1p(w) for w in weights]  # popular people get more replies
-        self.fame = [0.5 + 0.5 * math.sqrt(w) for w in weights]  # and more likes
         self.size = len(handles)
-        self.prob, self.alias = _alias_table(weights)
+        self.accept, self.alias, self.index_bits = _alias_table(weights)
         self.fresh = 0
         self.q = 0.0
         self.buf: list[int] = []  # upcoming authors, drawn in batches
 
 
-def _alias_table(weights: list[float]) -> tuple[list[float], list[int]]:
-    """Vose's alias method: draw i with probability weights[i] / sum in O(1)."""
+# Like tables by activity octave: reach grows with the square root of activity.
+_FAME_BY_OCTAVE = tuple(_likes(round(0.5 + 0.5 * math.sqrt(1.5 * 2.0 ** (k - 1)), 1)) for k in range(13))
+# A typical weight per tier, for how many people reply to a conversation.
+_TIER_WEIGHT = (1.6, 9.0, 150.0)
+
+
+def _alias_table(weights: list[float]) -> tuple[list[int], list[int], int]:
+    """Vose's alias method, in integers: draw i with probability weights[i] / sum.
+
+    The table is padded to a power of two so that one getrandbits() call gives
+    both the slot (high bits) and the coin (low _COIN_BITS): slot i is kept if
+    the coin is below accept[i], else replaced by alias[i]. Padding slots have
+    no weight of their own and always pass to their alias.
+    """
     size = len(weights)
-    scale = size / sum(weights)
-    prob = [w * scale for w in weights]
-    alias = list(range(size))
+    index_bits = max(1, (size - 1).bit_length())
+    slots = 1 << index_bits
+    scale = slots / sum(weights)
+    prob = [w * scale for w in weights] + [0.0] * (slots - size)
+    alias = list(range(slots))
     small = [i for i, p in enumerate(prob) if p < 1.0]
     large = [i for i, p in enumerate(prob) if p >= 1.0]
     while small and large:
@@ -769,16 +819,63 @@ def _alias_table(weights: list[float]) -> tuple[list[float], list[int]]:
         alias[s] = g
         prob[g] += prob[s] - 1.0
         (small if prob[g] < 1.0 else large).append(g)
-    for i in small + large:
+    heaviest = max(range(size), key=weights.__getitem__)
+    for i in small + large:  # left over by rounding: keep their own slot
         prob[i] = 1.0
-    return prob, alias
+    for i in range(size, slots):
+        if alias[i] >= size or prob[i] > 0.0:  # a padding slot must never be kept
+            prob[i], alias[i] = 0.0, heaviest
+    one = 1 << _COIN_BITS
+    return [min(one, int(p * one)) for p in prob], alias, index_bits
+
+
+_COIN_BITS = 20
+_COIN_MASK = (1 << _COIN_BITS) - 1
+
+
+# ---------------------------------------------------------------------------
+# Conversation shapes
+#
+# A conversation is planned as a shape: the starting post and a list of nodes
+# (parent index, role, delay after the parent, text, like table, whether a
+# microblog reply mentions its parent). Roles are people: 0 is whoever
+# started it, 1, 2, ... others, -1 the brand. Texts are a phrase bank (drawn
+# from per use) or a fixed string; brand texts may say "{first}" for the name
+# of whoever they answer; brand delays follow office hours from the parent's
+# time. Shapes are kept in pools and reused with fresh people, texts and times.
+# ---------------------------------------------------------------------------
+
+Text = str | tuple[str, ...]
+Node = tuple[int, int, int, Text, tuple[int, ...], bool]
+Dressing = list[tuple[str, str, str, str]]
+
+
+class _Shape:
+    """A planned conversation, reusable (see above)."""
+
+    __slots__ = ("root_role", "root_text", "suffix", "dressing", "root_likes", "nodes", "roles", "support", "size")
+
+    def __init__(
+        self, root_role: int, root_text: Text, suffix: str, dressing: Dressing | None,
+        root_likes: tuple[int, ...] | None, nodes: list[Node], roles: int, support: int,
+    ) -> None:
+        self.root_role = root_role
+        self.root_text = root_text
+        self.suffix = suffix
+        self.dressing = dressing
+        self.root_likes = root_likes  # None: the author's own reach
+        self.nodes = tuple(nodes)
+        self.roles = roles
+        self.support = support  # 0: not a question/complaint; 1: unanswered; 2: answered by the brand
+        self.size = 1 + len(nodes)
 
 
 # ---------------------------------------------------------------------------
 # The generator
 # ---------------------------------------------------------------------------
 
-Handler = Callable[[int, str, _People, Any], None]
+# What the next conversation is: platform index, platform, people, shape builder, its argument, shape pools.
+Kind = tuple[int, str, _People, Callable[[str, Any, int, bool], _Shape], Any, list[list[_Shape]]]
 
 
 class _Synth:
@@ -788,13 +885,15 @@ class _Synth:
     # above CAP are spread over [0.4, 1] * CAP so the most active few differ.
     ALPHA = 0.8
     CAP = 2500.0
-    DISPATCH = 8192  # resolution of the table that picks what the next conversation is
+    DISPATCH_BITS = 13  # resolution of the table that picks what the next conversation is
     QUANTILES = 16384  # resolution of the table that maps stream position to time
+    BATCH = 16  # conversations planned at a time
 
     def __init__(self, n: int, seed: int, brand: str, start: datetime, days: int) -> None:
         self.n = n
         self.rng = random.Random(seed)
         self.rnd = self.rng.random
+        self.bits = self.rng.getrandbits
         self.brand = brand
         self.brand_handle = brand_handles(brand)
         self.brand_name = _brand_display_name(brand)
@@ -805,7 +904,6 @@ class _Synth:
         self.heap: list[int] = []
         self.pending: dict[int, tuple[Record, Record | None]] = {}
         self.planned = 0
-        self.started = 0  # conversations started
         self.stats: dict[str, int] = {"support_roots": 0, "support_answered": 0}
         self._build_clock(days)
         self._build_people(max(50, n // 8))
@@ -813,8 +911,9 @@ class _Synth:
         self._topic_cum = list(accumulate(_TOPIC_WEIGHTS))
         self._roots = [0] * len(PLATFORMS)
         self._sizes = [0] * len(PLATFORMS)
-        self._dispatch: list[tuple[int, str, _People, Handler, Any]] = []
-        self._dressings: dict[tuple[str, float], list[tuple[str, str, str, str]]] = {}
+        self._dressings: dict[tuple[str, float], Dressing] = {}
+        self._kinds: dict[tuple[str, str], Kind] = {}
+        self._dispatch: list[Kind] = []
         self._adapt_platforms()
 
     # -- setup ---------------------------------------------------------------
@@ -871,22 +970,40 @@ class _Synth:
         firsts: list[str] = []
         weights: list[float] = []
         inv_alpha, cap = 1.0 / self.ALPHA, self.CAP
-        nf, nl = len(_FIRST), len(_LAST)
+        nf, nl, ne = len(_FIRST), len(_LAST), len(_NAME_EMOJI)
+        make = self._handle
         for _ in range(count):
             first = _FIRST[int(rnd() * nf)]
             last = _LAST[int(rnd() * nl)]
-            handle = self._handle(platform, first, last, "")
-            while handle.casefold() in seen:
-                handle = self._handle(platform, first, last, str(2 + int(rnd() * 9998)))
-            seen.add(handle.casefold())
+            handle = make(platform, first, last, "")
+            folded = handle.casefold()
+            while folded in seen:
+                handle = make(platform, first, last, str(2 + int(rnd() * 9998)))
+                folded = handle.casefold()
+            seen.add(folded)
             handles.append(handle)
-            names.append(self._display_name(platform, first, last, handle))
-            firsts.append(handle if platform == "reddit" else first)
-            weight = (1.0 - rnd()) ** -inv_alpha
+            firsts.append(first)
+            r = rnd()
+            weight = (1.0 - r) ** -inv_alpha
             weights.append(weight if weight <= cap else cap * (0.4 + 0.6 * rnd()))
+            # Display names: mostly "First Last", some just a first name, a few with an emoji.
+            r = rnd()
+            if platform == "reviews":  # "Mara J."
+                names.append(f"{first} {last[0]}.")
+            elif r < 0.70:
+                names.append(f"{first} {last}")
+            elif r < 0.85:
+                names.append(first)
+            elif r < 0.93:
+                names.append(f"{first} {last} {_NAME_EMOJI[int(r * 1000) % ne]}")
+            else:
+                names.append(f"{first.lower()} {_NAME_EMOJI[int(r * 1000) % ne]}")
+        if platform == "reddit":  # no display names; people go by their handle
+            names = firsts = handles
         return _People(handles, names, firsts, weights)
 
     def _handle(self, platform: str, first: str, last: str, salt: str) -> str:
+        """A handle built from a name and a word ("mara_rides", "k.jensen", "velo_tom88"), in the platform's form."""
         rnd = self.rnd
         f, l = first.lower(), last.lower().replace(" ", "")
         word = _WORDS[int(rnd() * len(_WORDS))]
@@ -910,9 +1027,9 @@ class _Synth:
             base = f"{f}_{l[0]}{num}"
         else:
             base = f"the{word}{f}"
+        if platform == "twitter":  # at most 15 characters, no dots
+            return base.replace(".", "_")[: 15 - len(salt)].rstrip("_") + salt
         base += salt
-        if platform == "twitter":
-            return base.replace(".", "_")[:15].rstrip("_")
         if platform == "mastodon":
             return f"{base.replace('.', '_')}@{_INSTANCES[int(rnd() * len(_INSTANCES))]}"
         if platform == "bluesky":
@@ -923,21 +1040,6 @@ class _Synth:
                 return "_".join(part.capitalize() for part in base.split("_"))
             return base
         return base
-
-    def _display_name(self, platform: str, first: str, last: str, handle: str) -> str:
-        if platform == "reddit":
-            return handle
-        if platform == "reviews":
-            return f"{first} {last[0]}."
-        r = self.rnd()
-        if r < 0.70:
-            return f"{first} {last}"
-        if r < 0.85:
-            return first
-        emoji = _NAME_EMOJI[int(r * 1000) % len(_NAME_EMOJI)]
-        if r < 0.93:
-            return f"{first} {last} {emoji}"
-        return f"{first.lower()} {emoji}"
 
     def _build_phrases(self, seed: int) -> None:
         """Templates are filled in ahead of time: a phrase is then one random index."""
@@ -954,171 +1056,37 @@ class _Synth:
         }
         self._banks: dict[int, tuple[str, ...]] = {}
 
-    def _expand(self, bank: tuple[str, ...]) -> tuple[str, ...]:
-        out: list[str] = []
-        for template in bank:
-            if "{" in template:
-                out.extend(template.format_map(self.Slots(self.base_slots)) for _ in range(_VARIANTS))
-            else:
-                out.extend([template] * _VARIANTS)
-        return tuple(out)
-
-    def _phrase(self, bank: tuple[str, ...]) -> str:
-        """A random phrase from `bank`, slots filled; '{first}' is left for the caller."""
-        expanded = self._banks.get(id(bank))
-        if expanded is None:
-            expanded = self._banks[id(bank)] = self._expand(bank)
-        return expanded[int(self.rnd() * len(expanded))]
-
     def _bank(self, bank: tuple[str, ...]) -> tuple[str, ...]:
+        """`bank` filled in: _BANK phrases, the templates in turn, each with its own slot values."""
         expanded = self._banks.get(id(bank))
         if expanded is None:
-            expanded = self._banks[id(bank)] = self._expand(bank)
+            filled = []
+            for k in range(_BANK):
+                template = bank[k % len(bank)]
+                filled.append(template.format_map(self.Slots(self.base_slots)) if "{" in template else template)
+            expanded = self._banks[id(bank)] = tuple(filled)
         return expanded
 
     def _phrase(self, bank: tuple[str, ...]) -> str:
         """A random phrase from `bank`, slots filled; '{first}' is left for the caller."""
-        expanded = self._banks.get(id(bank)) or self._bank(bank)
-        return expanded[int(self.rnd() * len(expanded))]
+        return self._bank(bank)[self.bits(_BANK_BITS)]
 
-    def _adapt_platforms(self) -> None:
-        """Rebuild the table that decides where the next conversation starts and what it is.
+    def _review_bank(self, stars: int) -> tuple[str, ...]:
+        """Whole reviews with `stars` stars: rating, title and one to three sentences."""
+        key = -stars
+        expanded = self._banks.get(key)
+        if expanded is None:
+            rng, phrase = self.rng, self._phrase
+            rating = "★" * stars + "☆" * (5 - stars)
+            bodies = _REVIEW_BODIES[stars]
+            expanded = self._banks[key] = tuple(
+                f"{rating} {phrase(_REVIEW_TITLES[stars])}. "
+                + " ".join(b.format_map(self.Slots(self.base_slots)) for b in rng.sample(bodies, 1 + int(rng.random() * 3)))
+                for _ in range(_BANK)
+            )
+        return expanded
 
-        Platforms are weighted by target share over average thread size so far,
-        so that each platform's share of messages stays on target.
-        """
-        entries: list[tuple[float, tuple[int, str, _People, Handler, Any]]] = []
-        for index, (platform, weight) in enumerate(zip(PLATFORMS, _PLATFORM_WEIGHTS)):
-            prior = _PRIOR_THREAD_SIZE[platform]
-            size = (self._sizes[index] + 50 * prior) / (self._roots[index] + 50)
-            share = weight / size
-            people = self.people[platform]
-            if platform == "reviews":
-                entries.append((share, (index, platform, people, self._review_thread, None)))
-                continue
-            reddit = platform == "reddit"
-            for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if reddit else "social"]):
-                handler, arg = self._handler(category, platform)
-                entries.append((share * w, (index, platform, people, handler, arg)))
-        total = sum(w for w, _ in entries)
-        table: list[tuple[int, str, _People, Handler, Any]] = []
-        cum = 0.0
-        for w, entry in entries:
-            cum += w
-            table.extend([entry] * (round(cum / total * self.DISPATCH) - len(table)))
-        self._dispatch = table
-
-    def _handler(self, category: str, platform: str) -> tuple[Handler, Any]:
-        if category == "brand_post":
-            return self._brand_post_thread, None
-        if category in ("question", "complaint"):
-            return self._support_thread, category == "complaint"
-        bank, mention, brand_joins, brand_bank, reply_rate = _CHAT[category]
-        replies = _PEER_RECOMMEND if category == "purchase" else _PEER_CHAT
-        params = (
-            self._bank(bank), self._dressing(platform, mention), brand_joins, self._bank(brand_bank),
-            reply_rate * (1.8 if platform == "reddit" else 1.0), self._bank(replies),
-        )
-        return self._chat_thread, params
-
-    # -- the clock -----------------------------------------------------------
-
-    def _root_time(self) -> int:
-        """When the next conversation starts: where the stream is, on the curve of the weeks.
-
-        Never earlier than the previous start, since `planned` only grows.
-        (`_plan_root` inlines this.)
-        """
-        x = (self.planned + self.rnd()) * self.qscale
-        i = int(x)
-        return int(self.qtimes[i] + (x - i) * self.qsteps[i])
-
-    def _brand_delay(self, t: int) -> int:
-        """Support keeps office hours: 08-20 on weekdays, 09-17 at weekends (UTC)."""
-        a = self.t0 + t
-        hour = (a // 3600) % 24
-        if (a // _DAY + 3) % 7 >= 5:
-            opens, closes, work = 9, 17, _BRAND_WORK_WEEKEND
-        else:
-            opens, closes, work = 8, 20, _BRAND_WORK
-        wait = 0
-        if hour < opens:
-            wait = (opens - hour) * 3600 - a % 3600
-        elif hour >= closes:
-            wait = (24 - hour + opens) * 3600 - a % 3600
-        return min(_MAX_GAP, wait + work[int(self.rnd() * _TABLE)])
-
-    # -- records -------------------------------------------------------------
-
-    def _add(
-        self, t: int, platform: str, people: _People | None, who: int, text: str, parent: Record | None,
-        fame: float,
-    ) -> Record | None:
-        """Plan one message (people None: the brand); None if it would fall after the window.
-
-        `fame` scales the heavy-tailed like count. A reply on a microblog
-        usually starts by mentioning whoever it answers.
-        """
-        if t >= self.end_t:
-            return None
-        rnd = self.rnd
-        if people is None:
-            author, name, is_brand = self.brand_handle[platform], self.brand_name, True
-        else:
-            author, name, is_brand = people.handles[who], people.names[who], False
-        if parent is None:
-            kind = "review" if platform == "reviews" else "post"
-        else:
-            kind = "comment" if platform == "reddit" else "reply"
-            parent["replies"] += 1
-            if platform in _MICROBLOGS and parent["author"] != author and rnd() < 0.85:
-                text = f"@{parent['author']} {text}"
-        likes = int(fame * _LIKES[int(rnd() * _TABLE)]) if fame else 0
-        reposts = int(likes * rnd() * 0.3) if likes > 2 and platform in _MICROBLOGS else 0
-        a = t + self.hour_offset
-        rec: Record = {
-            "id": None, "platform": platform, "author": author, "author_name": name, "text": text,
-            "created_at": self.hourstr[a // 3600] + _MMSS[a % 3600],
-            "reply_to": None, "kind": kind, "is_brand": is_brand, "likes": likes, "reposts": reposts, "replies": 0,
-        }
-        self.planned += 1
-        key = t << 32 | self.planned
-        heapq.heappush(self.heap, key)
-        self.pending[key] = (rec, parent)
-        return rec
-
-    def _pick(self, people: _People) -> int:
-        """Someone to write a message: a newcomer now and then, else in proportion to activity."""
-        buf = people.buf
-        return buf.pop() if buf else self._refill(people)
-
-    def _refill(self, people: _People, batch: int = 1024) -> int:
-        rnd = self.rnd
-        size, prob, alias = people.size, people.prob, people.alias
-        draws = [u * size for u in (rnd() for _ in range(batch))]
-        buf = [i if u - i < prob[i] else alias[i] for u, i in ((u, int(u)) for u in draws)]
-        left = size - people.fresh
-        if left > 0 and people.q > 0.0:
-            step = max(1, round(1.0 / people.q))
-            count = min(left, len(range(0, batch, step)))
-            buf[0: count * step: step] = range(people.fresh, people.fresh + count)
-            people.fresh += count
-        people.buf = buf
-        return buf.pop()
-
-    def _famous(self, people: _People) -> int:
-        """Someone picked by activity alone: who gets mentioned."""
-        u = self.rnd() * people.size
-        i = int(u)
-        return i if u - i < people.prob[i] else people.alias[i]
-
-    def _other(self, people: _People, *avoid: int) -> int:
-        who = self._pick(people)
-        if who in avoid:
-            who = self._pick(people)
-        return who
-
-    def _dressing(self, platform: str, mention_brand: float) -> list[tuple[str, str, str, str]]:
+    def _dressing(self, platform: str, mention_brand: float) -> Dressing:
         """Ways people dress up a post, drawn ahead of time: (before, after, someone-else, tags).
 
         Brand mentions, hashtags and emoji the way people use them; `someone-else`
@@ -1155,98 +1123,141 @@ class _Synth:
         self._dressings[key] = table
         return table
 
-    def _decorate(self, text: str, platform: str, dressing: list[tuple[str, str, str, str]]) -> str:
-        before, after, other, tags = dressing[int(self.rnd() * _DRESSINGS)]
-        if other:
-            people = self.people[platform]
-            after += other.format(people.handles[self._famous(people)])
-        return before + text + after + tags
-
-    def _reddit_body(self, text: str) -> str:
+    def _reddit_body(self) -> str:
         phrase = self._phrase
-        parts = [phrase(_REDDIT_CONTEXT) for _ in range(1 + int(self.rnd() * 3))]
-        return text + "\n\n" + " ".join(parts)
+        return "\n\n" + " ".join(phrase(_REDDIT_CONTEXT) for _ in range(1 + int(self.rnd() * 3)))
 
-    # -- conversations -------------------------------------------------------
+    # -- what happens next -----------------------------------------------------
 
-    def _plan_root(self, t: int) -> int:
-        """Plan the conversation starting at `t`; return when the next one starts."""
-        index, platform, people, handler, arg = self._dispatch[int(self.rnd() * self.DISPATCH)]
-        before = self.planned
-        handler(t, platform, people, arg)
-        self._sizes[index] += self.planned - before
-        self._roots[index] += 1
-        self.started += 1
-        if self.started & 4095 == 0:
-            self._adapt_platforms()
-        x = (self.planned + self.rnd()) * self.qscale
-        i = int(x)
-        return int(self.qtimes[i] + (x - i) * self.qsteps[i])
+    def _adapt_platforms(self) -> None:
+        """Rebuild the table that decides where the next conversation starts and what it is.
+
+        Platforms are weighted by target share over average thread size so far,
+        so that each platform's share of messages stays on target.
+        """
+        entries: list[tuple[float, Kind]] = []
+        for index, (platform, weight) in enumerate(zip(PLATFORMS, _PLATFORM_WEIGHTS)):
+            prior = _PRIOR_THREAD_SIZE[platform]
+            share = weight * (self._roots[index] + 50) / (self._sizes[index] + 50 * prior)
+            if platform == "reviews":
+                entries.append((share, self._kind(platform, "review")))
+                continue
+            for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if platform == "reddit" else "social"]):
+                entries.append((share * w, self._kind(platform, category)))
+        total = sum(w for w, _ in entries)
+        table: list[Kind] = []
+        cum = 0.0
+        for w, entry in entries:
+            cum += w
+            table.extend([entry] * (round(cum / total * (1 << self.DISPATCH_BITS)) - len(table)))
+        self._dispatch = table
+
+    def _kind(self, platform: str, category: str) -> Kind:
+        kind = self._kinds.get((platform, category))
+        if kind is None:
+            index = PLATFORMS.index(platform)
+            builder: Callable[[str, Any, int, bool], _Shape]
+            arg: Any = None
+            if category == "review":
+                builder = self._review_shape
+            elif category == "brand_post":
+                builder = self._brand_post_shape
+            elif category in ("question", "complaint"):
+                builder, arg = self._support_shape, category == "complaint"
+            else:
+                builder, arg = self._chat_shape, category
+            pools: list[list[_Shape]] = [[] for _ in range(6)]  # by tier, and in the outage or not
+            kind = self._kinds[(platform, category)] = (index, platform, self.people[platform], builder, arg, pools)
+        return kind
+
+    # -- the clock -----------------------------------------------------------
+
+    def _brand_delay(self, t: int) -> int:
+        """Support keeps office hours: 08-20 on weekdays, 09-17 at weekends (UTC)."""
+        a = self.t0 + t
+        hour = (a // 3600) % 24
+        if (a // _DAY + 3) % 7 >= 5:
+            opens, closes, work = 9, 17, _BRAND_WORK_WEEKEND
+        else:
+            opens, closes, work = 8, 20, _BRAND_WORK
+        wait = 0
+        if hour < opens:
+            wait = (opens - hour) * 3600 - a % 3600
+        elif hour >= closes:
+            wait = (24 - hour + opens) * 3600 - a % 3600
+        return min(_MAX_GAP, wait + work[self.bits(_TABLE_BITS)])
+
+    # -- people ----------------------------------------------------------------
+
+    def _refill(self, people: _People, batch: int = 1024) -> int:
+        """Draw the next `batch` authors (see `_alias_table`), with newcomers spread among them."""
+        accept, alias = people.accept, people.alias
+        draws = map(self.bits, [people.index_bits + _COIN_BITS] * batch)
+        buf = [i if r & _COIN_MASK < accept[i] else alias[i] for r in draws for i in (r >> _COIN_BITS,)]
+        size = people.size
+        left = size - people.fresh
+        if left > 0 and people.q > 0.0:
+            step = max(1, round(1.0 / people.q))
+            count = min(left, len(range(0, batch, step)))
+            buf[0: count * step: step] = range(people.fresh, people.fresh + count)
+            people.fresh += count
+        people.buf = buf
+        return buf.pop()
+
+    # -- conversation shapes ---------------------------------------------------
+
+    def _node(self, nodes: list[Node], parent: int, role: int, text: Text, likes: tuple[int, ...],
+              delay: int = -1) -> int:
+        """Add a reply to the shape; return its index (the root is 0)."""
+        if delay < 0:
+            delay = _CUSTOMER_DELAYS[self.bits(_TABLE_BITS)]
+        nodes.append((parent, role, delay, text, likes, self.rnd() < 0.85))
+        return len(nodes)
 
     def _peer_count(self, mean: float) -> int:
-        """How many people reply directly to a message: usually none."""
+        """How many people reply directly to a message: usually none, else geometric."""
         rnd = self.rnd
         if rnd() * (1.0 + mean) > mean:
             return 0
-        return self._more_peers()
-
-    def _more_peers(self) -> int:
-        """Given that someone replies: how many do (geometric)."""
-        rnd = self.rnd
         k = 1
         while k < 60 and rnd() < 0.42:
             k += 1
         return k
 
-    def _support_thread(self, t: int, platform: str, people: _People, complaint: bool) -> None:
-        rnd = self.rnd
-        add, phrase = self._add, self._phrase
-        if self.outage[0] <= t < self.outage[1] and rnd() < 0.7:
+    def _support_shape(self, platform: str, complaint: bool, tier: int, outage: bool) -> _Shape:
+        rnd, bank, node = self.rnd, self._bank, self._node
+        if outage and rnd() < 0.7:
             topic = "app"
         else:
             topic = _TOPIC_NAMES[bisect(self._topic_cum, rnd() * self._topic_cum[-1])]
         slug, questions, complaints, answers, peer_answers = _TOPICS[topic]
-        asker = self._pick(people)
-        if rnd() < 0.025:
-            text = phrase(_FOREIGN)
-        else:
-            text = phrase(complaints if complaint else questions)
-            if platform == "reddit":
-                text = self._reddit_body(text)
-        root = add(t, platform, people, asker, self._decorate(text, platform, self._dressing(platform, 0.85)), None, 1.5)
-        if root is None:
-            return
-        self.stats["support_roots"] += 1
+        text = bank(_FOREIGN if rnd() < 0.025 else complaints if complaint else questions)
+        suffix = self._reddit_body() if platform == "reddit" else ""
+        nodes: list[Node] = []
+        roles = 1
         # Other customers chime in: an answer, or "same here".
-        for _ in range(self._peer_count(0.12 * people.boost[asker])):
-            peer = self._other(people, asker)
-            pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-            reply = add(pt, platform, people, peer, phrase(peer_answers if rnd() < 0.5 else _PEER_SAME), root, 0.4)
-            if reply is not None and rnd() < 0.25:
-                pt += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-                add(pt, platform, people, asker, phrase(_PEER_BACK), reply, 0.2)
-        if rnd() >= (0.68 if complaint else 0.65):
-            if rnd() < 0.25:  # unanswered: the customer bumps their own post
-                bump = t + min(_MAX_GAP, 3 * _CUSTOMER_DELAYS[int(rnd() * _TABLE)])
-                add(bump, platform, people, asker, phrase(_BUMP), root, 0.0)
-            return
-        self.stats["support_answered"] += 1
-        first = people.firsts[asker]
-        bt = t + self._brand_delay(t)
-        last = add(bt, platform, None, 0, self._brand_answer(first, slug, answers, complaint), root, 0.5)
-        self._support_chain(last, bt, platform, people, asker, complaint)
-        if last is not None and rnd() < 0.1:
-            # Someone else with the same problem asks the brand too.
-            peer = self._other(people, asker)
-            pt = bt + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-            reply = add(pt, platform, people, peer, phrase(_PEER_SAME) + " " + phrase(_FOLLOW_ESCALATE), last, 0.0)
-            if reply is not None and rnd() < 0.6:
-                text = phrase(_BRAND_DM).replace("{first}", people.firsts[peer])
-                add(pt + self._brand_delay(pt), platform, None, 0, text, reply, 0.0)
+        for _ in range(self._peer_count(0.12 * (0.5 + 0.5 * math.log1p(_TIER_WEIGHT[tier])))):
+            reply = node(nodes, 0, roles, bank(peer_answers if rnd() < 0.5 else _PEER_SAME), _LIKES_PEER)
+            if rnd() < 0.25:
+                node(nodes, reply, 0, bank(_PEER_BACK), _LIKES_LOW)
+            roles += 1
+        answered = rnd() < (0.68 if complaint else 0.65)
+        if not answered:
+            if rnd() < 0.25:  # the customer bumps their own post
+                node(nodes, 0, 0, bank(_BUMP), _NO_LIKES, min(_MAX_GAP, 3 * _CUSTOMER_DELAYS[self.bits(_TABLE_BITS)]))
+        else:
+            last = node(nodes, 0, -1, self._brand_answer(slug, answers, complaint), _LIKES_BRAND)
+            self._support_chain(nodes, last, complaint)
+            if rnd() < 0.1:  # someone else with the same problem asks the brand too
+                ask = node(nodes, last, roles, self._phrase(_PEER_SAME) + " " + self._phrase(_FOLLOW_ESCALATE), _NO_LIKES)
+                roles += 1
+                if rnd() < 0.6:
+                    node(nodes, ask, -1, bank(_BRAND_DM), _NO_LIKES)
+        dressing = self._dressing(platform, 0.85)
+        return _Shape(0, text, suffix, dressing, _LIKES_ASK, nodes, roles, 2 if answered else 1)
 
-    def _brand_answer(self, first: str, slug: str, answers: tuple[str, ...], complaint: bool) -> str:
-        rnd = self.rnd
-        phrase = self._phrase
+    def _brand_answer(self, slug: str, answers: tuple[str, ...], complaint: bool) -> str:
+        rnd, phrase = self.rnd, self._phrase
         parts = [phrase(_BRAND_GREET)]
         if complaint:
             parts.append(phrase(_BRAND_SORRY))
@@ -1256,127 +1267,250 @@ class _Synth:
             parts.append(phrase(_BRAND_DM))
         if rnd() < 0.7:
             parts.append(f"{phrase(_BRAND_LINK)}https://{self.brand}.example/help/{slug}")
-        text = " ".join(p for p in parts if p) + phrase(_BRAND_SIGN)
-        return text.replace("{first}", first)
+        return " ".join(p for p in parts if p) + phrase(_BRAND_SIGN)
 
-    def _support_chain(
-        self, last: Record | None, t: int, platform: str, people: _People, asker: int, complaint: bool,
-    ) -> None:
+    def _support_chain(self, nodes: list[Node], last: int, complaint: bool) -> None:
         """The customer answers back; while they are unhappy, the brand keeps replying."""
-        rnd = self.rnd
-        add, phrase = self._add, self._phrase
-        first = people.firsts[asker]
+        rnd, bank, node = self.rnd, self._bank, self._node
         keep = 0.45 if complaint else 0.35
-        while last is not None and rnd() < keep:
-            t += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
+        while rnd() < keep:
             unhappy = rnd() < (0.65 if complaint else 0.35)
-            last = add(t, platform, people, asker, phrase(_FOLLOW_BAD if unhappy else _FOLLOW_GOOD), last, 0.3)
-            if last is None:
-                return
+            last = node(nodes, last, 0, bank(_FOLLOW_BAD if unhappy else _FOLLOW_GOOD), _LIKES_REPLY)
             if not unhappy:
                 if rnd() < 0.25:
-                    t += self._brand_delay(t)
-                    add(t, platform, None, 0, phrase(_BRAND_CLOSE), last, 0.0)
+                    node(nodes, last, -1, bank(_BRAND_CLOSE), _NO_LIKES)
                 return
             if rnd() >= 0.75:
                 return
-            t += self._brand_delay(t)
-            last = add(t, platform, None, 0, phrase(_BRAND_FOLLOWUP).replace("{first}", first), last, 0.2)
+            last = node(nodes, last, -1, bank(_BRAND_FOLLOWUP), _LIKES_LOW)
             keep = 0.55  # an unhappy customer who got an answer tends to answer again
 
-    def _chat_thread(self, t: int, platform: str, people: _People, params: Any) -> None:
-        rnd = self.rnd
-        add = self._add
-        bank, dressing, brand_joins, brand_bank, reply_rate, replies = params
-        buf = people.buf
-        author = buf.pop() if buf else self._refill(people)
-        if rnd() < 0.02:
-            text = self._phrase(_FOREIGN)
-        else:
-            text = bank[int(rnd() * len(bank))]
-            if platform == "reddit" and rnd() < 0.5:
-                text = self._reddit_body(text)
-        root = add(t, platform, people, author, self._decorate(text, platform, dressing), None, people.fame[author])
-        if root is None:
-            return
+    def _chat_shape(self, platform: str, category: str, tier: int, outage: bool) -> _Shape:
+        rnd, bank, node = self.rnd, self._bank, self._node
+        phrases, mention, brand_joins, brand_phrases, reply_rate = _CHAT[category]
+        text = bank(_FOREIGN if rnd() < 0.02 else phrases)
+        suffix = self._reddit_body() if platform == "reddit" and rnd() < 0.5 else ""
+        nodes: list[Node] = []
+        roles = 1
         if rnd() < brand_joins:
-            text = brand_bank[int(rnd() * len(brand_bank))].replace("{first}", people.firsts[author])
-            add(t + self._brand_delay(t), platform, None, 0, text, root, 0.5)
-        mean = reply_rate * people.boost[author]
-        if rnd() * (1.0 + mean) > mean:
-            return
-        for _ in range(self._more_peers()):
-            peer = self._other(people, author)
-            pt = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-            reply = add(pt, platform, people, peer, replies[int(rnd() * len(replies))], root, 0.3)
-            if reply is not None and rnd() < 0.3:
-                self._discussion(reply, pt, platform, people, author, peer)
+            node(nodes, 0, -1, bank(brand_phrases), _LIKES_BRAND)
+        if platform == "reddit":
+            reply_rate *= 1.8
+        replies = bank(_PEER_RECOMMEND if category == "purchase" else _PEER_CHAT)
+        for _ in range(self._peer_count(reply_rate * (0.5 + 0.5 * math.log1p(_TIER_WEIGHT[tier])))):
+            reply = node(nodes, 0, roles, replies, _LIKES_REPLY)
+            if rnd() < 0.3:
+                roles = self._discussion(nodes, reply, roles)
+            roles += 1
+        return _Shape(0, text, suffix, self._dressing(platform, mention), None, nodes, roles, 0)
 
-    def _discussion(self, node: Record | None, t: int, platform: str, people: _People, a: int, b: int) -> None:
-        """A back-and-forth under a reply: mostly the same two people, sometimes a third joins."""
-        rnd = self.rnd
-        add = self._add
+    def _discussion(self, nodes: list[Node], last: int, roles: int) -> int:
+        """A back-and-forth under reply `last` between the author (role 0) and its replier
+        (role `roles`); sometimes a third person joins. Returns the highest role used."""
+        rnd, node = self.rnd, self._node
         back, chat = self._bank(_PEER_BACK), self._bank(_PEER_CHAT)
-        speakers = (a, b)
+        speakers = (0, roles)
         turn = 0
-        depth = 1
-        while node is not None and depth < 40:
+        top = roles
+        for _ in range(40):
             if rnd() < 0.15:
-                who = self._other(people, a, b)
+                top += 1
+                who = top
             else:
                 who = speakers[turn]
                 turn ^= 1
-            t += _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-            bank = back if rnd() < 0.5 else chat
-            node = add(t, platform, people, who, bank[int(rnd() * len(bank))], node, 0.15)
-            depth += 1
+            last = node(nodes, last, who, back if rnd() < 0.5 else chat, _LIKES_TINY)
             if rnd() >= 0.55:
-                return
+                break
+        return top
 
-    def _brand_post_thread(self, t: int, platform: str, people: _People, _: Any) -> None:
-        rnd = self.rnd
-        add, phrase = self._add, self._phrase
-        text = phrase(_BRAND_POSTS)
-        if platform != "reddit" and rnd() < 0.5:
-            text += " " + _HASHTAGS[int(rnd() * len(_HASHTAGS))]
-        root = add(t, platform, None, 0, text, None, 12.0)
-        if root is None:
-            return
+    def _brand_post_shape(self, platform: str, _: Any, tier: int, outage: bool) -> _Shape:
+        rnd, bank, node = self.rnd, self._bank, self._node
+        suffix = " " + _HASHTAGS[int(rnd() * len(_HASHTAGS))] if platform != "reddit" and rnd() < 0.5 else ""
+        nodes: list[Node] = []
+        roles = 1
         for _ in range(self._peer_count(1.2)):
-            fan = self._pick(people)
-            ft = t + _CUSTOMER_DELAYS[int(rnd() * _TABLE)]
-            reply = add(ft, platform, people, fan, phrase(_FANS), root, 0.3)
-            if reply is not None and rnd() < 0.3:
-                text = phrase(_BRAND_TO_FANS).replace("{first}", people.firsts[fan])
-                add(ft + self._brand_delay(ft), platform, None, 0, text, reply, 0.0)
+            reply = node(nodes, 0, roles, bank(_FANS), _LIKES_REPLY)
+            if rnd() < 0.3:
+                node(nodes, reply, -1, bank(_BRAND_TO_FANS), _NO_LIKES)
+            roles += 1
+        return _Shape(-1, bank(_BRAND_POSTS), suffix, None, _LIKES_BRAND_POST, nodes, roles, 0)
 
-    def _review_thread(self, t: int, platform: str, people: _People, _: Any) -> None:
-        rnd = self.rnd
-        add, phrase = self._add, self._phrase
+    def _review_shape(self, platform: str, _: Any, tier: int, outage: bool) -> _Shape:
+        rnd, node = self.rnd, self._node
         r = rnd()
         stars = 5 if r < 0.45 else 4 if r < 0.65 else 3 if r < 0.75 else 2 if r < 0.83 else 1
-        reviewer = self._pick(people)
-        bodies = _REVIEW_BODIES[stars]
-        body = " ".join(phrase(bodies) for _ in range(1 + int(rnd() * 3)))
-        text = f"{'★' * stars}{'☆' * (5 - stars)} {phrase(_REVIEW_TITLES[stars])}. {body}"
-        root = add(t, platform, people, reviewer, text, None, 0.6)
-        if root is None:
-            return
         negative = stars <= 2
-        if negative:
-            self.stats["support_roots"] += 1
-        if rnd() >= (0.66 if negative else 0.15):
-            return
-        first = people.firsts[reviewer]
-        if negative:
-            self.stats["support_answered"] += 1
-            answer = self._brand_answer(first, "contact", (), True)
-        else:
-            answer = phrase(_BRAND_THANKS).replace("{first}", first)
-        bt = t + self._brand_delay(t)
-        reply = add(bt, platform, None, 0, answer, root, 0.0)
-        if reply is not None and negative and rnd() < 0.2:
-            add(bt + _CUSTOMER_DELAYS[int(rnd() * _TABLE)], platform, people, reviewer, phrase(_FOLLOW_ANY), reply, 0.0)
+        nodes: list[Node] = []
+        support = 1 if negative else 0
+        if rnd() < (0.66 if negative else 0.15):
+            if negative:
+                support = 2
+                answer: Text = self._brand_answer("contact", (), True)
+            else:
+                answer = self._bank(_BRAND_THANKS)
+            reply = node(nodes, 0, -1, answer, _NO_LIKES)
+            if negative and rnd() < 0.2:
+                node(nodes, reply, 0, self._bank(_FOLLOW_ANY), _NO_LIKES)
+        return _Shape(0, self._review_bank(stars), "", None, _LIKES_REVIEW, nodes, 1, support)
+
+    # -- planning --------------------------------------------------------------
+
+    def _plan(self, t: int) -> int:
+        """Plan a batch of conversations, the first starting at `t`; return when the next one starts.
+
+        Each conversation takes a shape (drawn from its pool, or new while the
+        pool fills) and fills it in: people, texts, times and likes. Messages
+        that would fall after the end of the window are left out, and with them
+        their replies. Planning ahead is safe: only planning late would not be.
+        """
+        bits, rnd = self.bits, self.rnd
+        n, end, qscale, qtimes, qsteps = self.n, self.end_t, self.qscale, self.qtimes, self.qsteps
+        hourstr, offset = self.hourstr, self.hour_offset
+        heap, pending, push = self.heap, self.pending, heapq.heappush
+        dispatch, dispatch_bits = self._dispatch, self.DISPATCH_BITS
+        outage_start, outage_end = self.outage
+        stats, sizes, roots = self.stats, self._sizes, self._roots
+        brand_name = self.brand_name
+        for _ in range(self.BATCH):
+            index, platform, people, builder, arg, pools = dispatch[bits(dispatch_bits)]
+            buf = people.buf
+            author = buf.pop() if buf else self._refill(people)
+            handle, name, _, tier, fame = people.info[author]
+            pool = pools[tier + 3 if outage_start <= t < outage_end else tier]
+            if len(pool) < _POOL:
+                shape = builder(platform, arg, tier, outage_start <= t < outage_end)
+                pool.append(shape)
+            else:
+                shape = pool[bits(_POOL_BITS)]
+            sizes[index] += shape.size
+            roots[index] += 1
+            if roots[index] & 4095 == 0:
+                self._adapt_platforms()
+                dispatch = self._dispatch
+            if shape.support:
+                stats["support_roots"] += 1
+                if shape.support == 2:
+                    stats["support_answered"] += 1
+
+            # The post that starts it.
+            brand_handle = self.brand_handle[platform]
+            micro = platform in _MICROBLOGS
+            text = shape.root_text
+            if type(text) is not str:
+                text = text[bits(_BANK_BITS)]
+            if shape.suffix:
+                text += shape.suffix
+            if shape.dressing is not None:
+                before, after, other, tags = shape.dressing[bits(_DRESSING_BITS)]
+                if other:  # mention someone; popular people get mentioned more
+                    r = bits(people.index_bits + _COIN_BITS)
+                    i = r >> _COIN_BITS
+                    if r & _COIN_MASK >= people.accept[i]:
+                        i = people.alias[i]
+                    after += other.format(people.info[i][0])
+                text = before + text + after + tags
+            if shape.root_role < 0:
+                who, handle, name, is_brand = -1, brand_handle, brand_name, True
+            else:
+                who, is_brand = author, False
+            likes = (shape.root_likes or fame)[bits(_TABLE_BITS)]
+            a = t + offset
+            root: Record = {
+                "id": None, "platform": platform, "author": handle, "author_name": name, "text": text,
+                "created_at": hourstr[a // 3600] + _MMSS[a % 3600], "reply_to": None,
+                "kind": "review" if platform == "reviews" else "post", "is_brand": is_brand,
+                "likes": likes, "reposts": int(likes * rnd() * 0.3) if likes > 2 and micro else 0, "replies": 0,
+            }
+            self.planned += 1
+            key = t << 32 | self.planned
+            push(heap, key)
+            pending[key] = (root, None)
+            if shape.nodes:
+                self._replies(t, root, who, shape, platform, people, author)
+
+            # When the next one starts: where the stream is, on the curve of the weeks
+            # (never earlier than this one, since `planned` only grows).
+            if self.planned >= n:
+                return end
+            x = (self.planned + rnd()) * qscale
+            i = int(x)
+            t = int(qtimes[i] + (x - i) * qsteps[i])
+        return t
+
+    def _replies(self, t: int, root: Record, who: int, shape: _Shape, platform: str, people: _People,
+                 author: int) -> None:
+        """Plan the replies of a conversation whose first post is `root`."""
+        bits, end = self.bits, self.end_t
+        hourstr, offset = self.hourstr, self.hour_offset
+        heap, pending, push = self.heap, self.pending, heapq.heappush
+        info = people.info
+        brand_handle, brand_name = self.brand_handle[platform], self.brand_name
+        micro = platform in _MICROBLOGS
+        reply_kind = "comment" if platform == "reddit" else "reply"
+        # Who plays each role: the author, then other people (not the author, mostly).
+        cast = [author]
+        for _ in range(1, shape.roles):
+            buf = people.buf
+            other = buf.pop() if buf else self._refill(people)
+            if other == author:
+                other = buf.pop() if buf else self._refill(people)
+            cast.append(other)
+        recs: list[Record | None] = [root]
+        times = [t]
+        whos = [who]
+        for parent_index, role, delay, text, like_table, mention in shape.nodes:
+            parent = recs[parent_index]
+            if parent is None:  # the parent fell after the window: so does this reply
+                recs.append(None)
+                times.append(0)
+                whos.append(-1)
+                continue
+            pt = times[parent_index]
+            if role < 0:
+                t = pt + self._brand_delay(pt)
+                who, handle, name, is_brand = -1, brand_handle, brand_name, True
+                if type(text) is not str:
+                    text = text[bits(_BANK_BITS)]
+                addressee = whos[parent_index]
+                text = text.replace("{first}", info[addressee][2] if addressee >= 0 else "there")
+            else:
+                t = pt + delay
+                who = cast[role]
+                handle, name, _, _, _ = info[who]
+                is_brand = False
+                if type(text) is not str:
+                    text = text[bits(_BANK_BITS)]
+            if t >= end:
+                recs.append(None)
+                times.append(0)
+                whos.append(-1)
+                continue
+            parent_handle = parent["author"]
+            if mention and micro and parent_handle != handle:
+                text = "@" + parent_handle + " " + text
+            likes = like_table[bits(_TABLE_BITS)] if like_table else 0
+            a = t + offset
+            rec: Record = {
+                "id": None, "platform": platform, "author": handle, "author_name": name, "text": text,
+                "created_at": hourstr[a // 3600] + _MMSS[a % 3600], "reply_to": None, "kind": reply_kind,
+                "is_brand": is_brand, "likes": likes,
+                "reposts": int(likes * self.rnd() * 0.3) if likes > 2 and micro else 0, "replies": 0,
+            }
+            parent["replies"] += 1
+            self.planned += 1
+            key = t << 32 | self.planned
+            push(heap, key)
+            pending[key] = (rec, parent)
+            recs.append(rec)
+            times.append(t)
+            whos.append(who)
+
+    def _start_time(self) -> int:
+        """When the first conversation starts."""
+        x = self.rnd() * self.qscale
+        i = int(x)
+        return int(self.qtimes[i] + (x - i) * self.qsteps[i])
 
     # -- the stream ----------------------------------------------------------
 
@@ -1385,17 +1519,20 @@ class _Synth:
         heap = self.heap
         pop = heapq.heappop
         take = self.pending.pop
-        plan = self._plan_root
-        root_time = self._root_time
+        plan = self._plan
         n = self.n
         count = 0
-        next_t = root_time()
+        next_t = self._start_time()
+        next_key = next_t << 32
+        more = True  # whether to plan more conversations
         while count < n:
-            while self.planned < n and (not heap or next_t << 32 <= heap[0]):
+            while more and (not heap or next_key <= heap[0]):
                 next_t = plan(next_t)
+                next_key = next_t << 32
+                more = self.planned < n
             rec, parent = take(pop(heap))
             count += 1
-            rec["id"] = "s" + str(count)
+            rec["id"] = f"s{count}"
             if parent is not None:
                 rec["reply_to"] = parent["id"]
             yield rec
