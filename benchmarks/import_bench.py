@@ -182,8 +182,8 @@ def main() -> None:
     ratio = g_sec / b_sec
     n = args.messages
     print(f"\nimport of {n:,} messages (JSONL, {data.stat().st_size / 1e6:.0f} MB)")
-    print(f"| run | seconds | messages/s | peak memory (MB) |")
-    print(f"|---|---|---|---|")
+    print("| run | seconds | messages/s | peak memory (MB) |")
+    print("|---|---|---|---|")
     print(f"| baseline: sqlite3 executemany | {b_sec:.1f} | {n / b_sec:,.0f} | {b_mem:.0f} |")
     print(f"| goodwill import | {g_sec:.1f} | {n / g_sec:,.0f} | {g_mem:.0f} |")
     print(f"\ngoodwill / baseline time: {ratio:.2f}x (goal <= {GOAL_RATIO}x): {'met' if ratio <= GOAL_RATIO else 'NOT met'}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-import sqlalchemy as sa
 
 from goodwill.config import Settings
 from goodwill.store import Store, open_store

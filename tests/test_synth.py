@@ -8,7 +8,7 @@ import json
 import random
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import GeneratorType
 
 import pytest
@@ -107,14 +107,14 @@ def test_kinds_per_platform(records):
 def test_chronological_and_inside_window(records):
     times = [r["created_at"] for r in records]
     assert times == sorted(times)
-    start = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 8, 1, tzinfo=UTC)
     assert start <= _time(records[0])
     assert _time(records[-1]) < start + timedelta(days=90)
     assert _time(records[-1]) > start + timedelta(days=85)  # the whole window is used
 
 
 def test_custom_window_and_brand():
-    start = datetime(2025, 12, 30, 22, 17, 5, tzinfo=timezone.utc)
+    start = datetime(2025, 12, 30, 22, 17, 5, tzinfo=UTC)
     rs = list(generate(2000, seed=3, brand="acmecycles", start=start, days=7))
     assert all(start <= _time(r) < start + timedelta(days=7) for r in rs)
     handles = brand_handles("acmecycles")

@@ -8,9 +8,9 @@ people, threads and interactions.
 from __future__ import annotations
 
 import enum
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 

@@ -23,14 +23,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
-from goodwill.connectors.files import ImportOptions, file_format
 from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.connectors.files import ImportOptions, file_format
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.db import Store
-from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, interactions, messages
+from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, messages
 from goodwill.store.workspace import load_workspace
 
 Progress = Callable[[int], None]
@@ -234,26 +234,21 @@ class Ingestor:
             ),
             params,
         )
-        # The new messages themselves count in their threads ...
+        # The new messages count in their threads, and a thread whose first
+        # message is among them learns who started it.
         conn.execute(
             text(
                 f"INSERT INTO threads ({_THREAD_COLUMNS}) "
-                "SELECT m.platform, m.thread_root_id, NULL, false, count(*), "
-                "sum(CASE WHEN m.is_brand THEN 1 ELSE 0 END), min(m.created_at), max(m.created_at) "
-                f"FROM messages m WHERE {fresh} GROUP BY m.platform, m.thread_root_id {_ADD_TO_THREAD}"
-            ),
-            params,
-        )
-        # ... and a thread whose first message has arrived knows who started it.
-        conn.execute(
-            text(
-                "UPDATE threads SET "
-                "root_account_id = (SELECT r.account_id FROM messages r "
-                "WHERE r.platform = threads.platform AND r.platform_id = threads.root_platform_id), "
-                "root_is_brand = (SELECT r.is_brand FROM messages r "
-                "WHERE r.platform = threads.platform AND r.platform_id = threads.root_platform_id) "
-                "WHERE (platform, root_platform_id) IN (SELECT m.platform, m.platform_id FROM messages m "
-                f"WHERE {fresh} AND m.thread_root_id = m.platform_id)"
+                "SELECT g.platform, g.root, r.account_id, COALESCE(r.is_brand, false), g.n, g.brand, g.first_at, g.last_at "
+                "FROM (SELECT m.platform AS platform, m.thread_root_id AS root, count(*) AS n, "
+                "sum(CASE WHEN m.is_brand THEN 1 ELSE 0 END) AS brand, min(m.created_at) AS first_at, "
+                f"max(m.created_at) AS last_at FROM messages m WHERE {fresh} "
+                "GROUP BY m.platform, m.thread_root_id) AS g "
+                "LEFT JOIN messages r ON r.platform = g.platform AND r.platform_id = g.root "
+                f"WHERE true {_ADD_TO_THREAD}, "
+                "root_account_id = COALESCE(excluded.root_account_id, threads.root_account_id), "
+                "root_is_brand = CASE WHEN excluded.root_account_id IS NULL THEN threads.root_is_brand "
+                "ELSE excluded.root_is_brand END"
             ),
             params,
         )

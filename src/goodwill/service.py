@@ -15,8 +15,7 @@ from goodwill.connectors.files import ImportOptions
 from goodwill.domain import Workspace
 from goodwill.errors import ConfigError, WorkspaceError
 from goodwill.ingest import ImportReport, import_file
-from goodwill.store import Store, open_store
-from goodwill.store import queries
+from goodwill.store import Store, open_store, queries
 from goodwill.store.workspace import has_workspace, load_workspace, save_workspace
 
 

@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.batch import Prepared, prepare
+from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.domain import ParsedMessage
 from goodwill.errors import ConfigError, GoodwillError, ImportFileError
 

@@ -41,8 +41,8 @@ import math
 import random
 from bisect import bisect
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from itertools import accumulate
 from pathlib import Path
 from statistics import NormalDist
@@ -56,7 +56,7 @@ FIELDS: tuple[str, ...] = (
 )
 PLATFORMS: tuple[str, ...] = ("twitter", "mastodon", "bluesky", "reddit", "reviews")
 _PLATFORM_WEIGHTS = (50, 15, 15, 12, 8)
-DEFAULT_START = datetime(2026, 8, 1, tzinfo=timezone.utc)
+DEFAULT_START = datetime(2026, 8, 1, tzinfo=UTC)
 
 Record = dict[str, Any]
 
@@ -674,8 +674,8 @@ def _utc(start: datetime | None) -> datetime:
     if start is None:
         return DEFAULT_START
     if start.tzinfo is None:
-        return start.replace(tzinfo=timezone.utc)
-    return start.astimezone(timezone.utc)
+        return start.replace(tzinfo=UTC)
+    return start.astimezone(UTC)
 
 
 # The shape of a week, hour by hour (UTC): weekday and weekend profiles.
@@ -709,7 +709,7 @@ _BRAND_WORK_WEEKEND = _lognormal_table(7.7, 1.0, _MIN_GAP, 8 * 3600)
 _LIKES = tuple((1.0 - (i + 0.5) / _TABLE) ** -0.7 - 1.0 for i in range(_TABLE))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _likes(scale: float) -> tuple[int, ...]:
     """Like counts for messages of a given reach, as a table to draw from."""
     return tuple(int(scale * x) for x in _LIKES)
@@ -782,7 +782,7 @@ class _People:
         top = len(_FAME_BY_OCTAVE) - 1
         self.info: list[Person] = [
             (handle, name, first, 0 if w < 3.0 else 1 if w < 30.0 else 2, _FAME_BY_OCTAVE[min(int(w).bit_length(), top)])
-            for handle, name, first, w in zip(handles, names, firsts, weights)
+            for handle, name, first, w in zip(handles, names, firsts, weights, strict=True)
         ]
         self.weights = weights
         self.size = len(handles)
@@ -922,7 +922,7 @@ class _Synth:
         rng = self.rng
         # created_at is "YYYY-MM-DDTHH:" for the hour plus "MM:SSZ" within it.
         self.hour_offset = self.t0 % 3600
-        first_hour = datetime.fromtimestamp(self.t0 - self.hour_offset, timezone.utc)
+        first_hour = datetime.fromtimestamp(self.t0 - self.hour_offset, UTC)
         self.hourstr = [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H:") for h in range(days * 24 + 2)]
         daily = [rng.uniform(0.85, 1.15) for _ in range(days)]
         outage_day = rng.randrange(days // 3, max(days // 3 + 1, days - 1))
@@ -956,7 +956,7 @@ class _Synth:
     def _build_people(self, size: int) -> None:
         total = sum(_PLATFORM_WEIGHTS)
         self.people: dict[str, _People] = {}
-        for platform, weight in zip(PLATFORMS, _PLATFORM_WEIGHTS):
+        for platform, weight in zip(PLATFORMS, _PLATFORM_WEIGHTS, strict=True):
             people = self._population(platform, max(8, round(size * weight / total)))
             # About 90% of a platform's messages are written by its customers.
             people.q = min(0.9, people.size / (0.9 * self.n * weight / total))
@@ -1005,26 +1005,26 @@ class _Synth:
     def _handle(self, platform: str, first: str, last: str, salt: str) -> str:
         """A handle built from a name and a word ("mara_rides", "k.jensen", "velo_tom88"), in the platform's form."""
         rnd = self.rnd
-        f, l = first.lower(), last.lower().replace(" ", "")
+        f, surname = first.lower(), last.lower().replace(" ", "")
         word = _WORDS[int(rnd() * len(_WORDS))]
         num = str(1 + int(rnd() * 98)) if rnd() < 0.4 else ""
         pattern = int(rnd() * 9)
         if pattern == 0:
             base = f"{f}_{word}"
         elif pattern == 1:
-            base = f"{f[0]}.{l}"
+            base = f"{f[0]}.{surname}"
         elif pattern == 2:
             base = f"{word}_{f}{num or 70 + int(rnd() * 29)}"
         elif pattern == 3:
-            base = f"{f}{l}{num}"
+            base = f"{f}{surname}{num}"
         elif pattern == 4:
             base = f"{f}{num or 1 + int(rnd() * 998)}"
         elif pattern == 5:
-            base = f"{f}.{l}"
+            base = f"{f}.{surname}"
         elif pattern == 6:
             base = f"{word}{_WORDS[int(rnd() * len(_WORDS))]}{num}"
         elif pattern == 7:
-            base = f"{f}_{l[0]}{num}"
+            base = f"{f}_{surname[0]}{num}"
         else:
             base = f"the{word}{f}"
         if platform == "twitter":  # at most 15 characters, no dots
@@ -1136,13 +1136,13 @@ class _Synth:
         so that each platform's share of messages stays on target.
         """
         entries: list[tuple[float, Kind]] = []
-        for index, (platform, weight) in enumerate(zip(PLATFORMS, _PLATFORM_WEIGHTS)):
+        for index, (platform, weight) in enumerate(zip(PLATFORMS, _PLATFORM_WEIGHTS, strict=True)):
             prior = _PRIOR_THREAD_SIZE[platform]
             share = weight * (self._roots[index] + 50) / (self._sizes[index] + 50 * prior)
             if platform == "reviews":
                 entries.append((share, self._kind(platform, "review")))
                 continue
-            for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if platform == "reddit" else "social"]):
+            for category, w in zip(_CATEGORIES, _CATEGORY_WEIGHTS["reddit" if platform == "reddit" else "social"], strict=True):
                 entries.append((share * w, self._kind(platform, category)))
         total = sum(w for w, _ in entries)
         table: list[Kind] = []
