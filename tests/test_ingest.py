@@ -354,7 +354,9 @@ def test_killed_import_resumes(settings: Settings, tmp_path: Path) -> None:
         "GOODWILL_WORKSPACE": str(settings.workspace),
         "GOODWILL_IMPORT_BATCH_SIZE": "100",
         "GOODWILL_IMPORT_PARALLEL_BYTES": "0",  # read by a second process, as big files are
+        "TMPDIR": str(tmp_path / "tmp"),
     }
+    (tmp_path / "tmp").mkdir()
     if settings.database_url:
         env["GOODWILL_DATABASE_URL"] = settings.database_url
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, "import", str(path)], env=env)
@@ -372,6 +374,7 @@ def test_killed_import_resumes(settings: Settings, tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert 0 < counts(store)["messages"] < n
+        assert list((tmp_path / "tmp").iterdir()) == []  # the spool left nothing behind
         result = subprocess.run(
             [sys.executable, "-c", SCRIPT, "import", str(path)], env=env, capture_output=True, text=True
         )

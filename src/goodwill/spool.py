@@ -72,17 +72,25 @@ class ParsedFile:
         self._verdict: Counts | None = None
         self._error: BaseException | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._spool: Path | None = None
+        self._spool: BinaryIO | None = None
         spec = options_to_json(options, brand_accounts)
         if path.stat().st_size >= parallel_bytes and spec is not None:
-            fd, name = tempfile.mkstemp(prefix="goodwill-import-", suffix=".spool")
-            os.close(fd)
-            self._spool = Path(name)
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "goodwill.spool", str(path), spec, name, str(batch_size), str(os.getpid())],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            # The spool has no name once both ends hold it open, so nothing is
+            # left behind even if either process is killed.
+            write_fd, name = tempfile.mkstemp(prefix="goodwill-import-", suffix=".spool")
+            try:
+                self._spool = open(name, "rb")  # noqa: SIM115 - closed in close()
+            finally:
+                os.unlink(name)
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "goodwill.spool", str(path), spec, str(write_fd), str(batch_size), str(os.getpid())],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(write_fd,),
+                )
+            finally:
+                os.close(write_fd)
         else:
             per_platform: dict[str, int] = {}
             self._items = list(count(read_messages(path, options), per_platform))  # raises for a bad file
@@ -99,15 +107,14 @@ class ParsedFile:
             return
         assert self._spool is not None
         skip = self.skip
-        with self._spool.open("rb") as fh:
-            while (frame := self._frame(fh)) is not None:
-                batch = Prepared.from_json(frame)
-                if skip >= batch.records:
-                    skip -= batch.records
-                    continue
-                batch.records -= skip
-                skip = 0
-                yield batch
+        while (frame := self._frame(self._spool)) is not None:
+            batch = Prepared.from_json(frame)
+            if skip >= batch.records:
+                skip -= batch.records
+                continue
+            batch.records -= skip
+            skip = 0
+            yield batch
         self.wait()
 
     def _frame(self, fh: BinaryIO) -> bytes | None:
@@ -177,7 +184,7 @@ class ParsedFile:
             self._proc.kill()
             self._proc.wait()
         if self._spool is not None:
-            self._spool.unlink(missing_ok=True)
+            self._spool.close()
 
 
 def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]) -> str | None:
@@ -202,14 +209,14 @@ def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]
     ).decode()
 
 
-def _child(path: Path, spec: dict[str, Any], spool: Path, batch_size: int, parent: int) -> dict[str, Any]:
+def _child(path: Path, spec: dict[str, Any], spool_fd: int, batch_size: int, parent: int) -> dict[str, Any]:
     zone, brand_accounts = spec.pop("zone"), spec.pop("brand_accounts")
     options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
     per_platform: dict[str, int] = {}
     total = 0
     batch: list[ParsedMessage] = []
     try:
-        with spool.open("wb") as out:
+        with open(spool_fd, "wb") as out:
 
             def flush() -> None:
                 body = prepare(batch, brand_accounts).to_json()
@@ -235,5 +242,5 @@ def _child(path: Path, spec: dict[str, Any], spool: Path, batch_size: int, paren
 
 
 if __name__ == "__main__":
-    _path, _spec, _spool, _batch, _parent = sys.argv[1:6]
-    sys.stdout.buffer.write(orjson.dumps(_child(Path(_path), orjson.loads(_spec), Path(_spool), int(_batch), int(_parent))))
+    _path, _spec, _fd, _batch, _parent = sys.argv[1:6]
+    sys.stdout.buffer.write(orjson.dumps(_child(Path(_path), orjson.loads(_spec), int(_fd), int(_batch), int(_parent))))
