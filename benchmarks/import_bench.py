@@ -9,7 +9,9 @@ The input is a generated JSONL file in Goodwill's generic format
 library and writes the same message rows with `executemany` into an
 equivalent table: the same columns, the same unique and secondary indexes,
 and an FTS5 index filled after each batch, with the same connection settings
-(WAL, synchronous=NORMAL, 64 MB cache) and batch size. Goodwill's import also
+(WAL, synchronous=NORMAL, 64 MB cache) and batch size. Its rows carry the same
+account ids and thread roots (kept in dicts), so index writes follow the same
+patterns; the JSON columns are left as empty lists. Goodwill's import also
 checks the whole file first, resolves threads, accounts, people and
 interactions, which the baseline does not.
 
@@ -70,6 +72,10 @@ def baseline(path: Path, db: Path) -> None:
     )
     rows: list[tuple[object, ...]] = []
     last = 0
+    # The same account ids and thread roots Goodwill stores, kept the cheapest
+    # way (dicts in memory), so both write rows with the same index patterns.
+    account_ids: dict[tuple[str, str], int] = {}
+    roots: dict[tuple[str, str], str] = {}
 
     def flush() -> None:
         nonlocal last
@@ -83,9 +89,13 @@ def baseline(path: Path, db: Path) -> None:
         for line in fh:
             r = json.loads(line)
             metrics = {k: r[k] for k in ("likes", "reposts", "replies") if r.get(k) is not None}
+            platform, reply_to = r["platform"], r["reply_to"]
+            account = account_ids.setdefault((platform, r["author"].lower()), len(account_ids) + 1)
+            root = roots.get((platform, reply_to), reply_to) if reply_to else r["id"]
+            roots[(platform, r["id"])] = root
             rows.append((
-                r["platform"], r["id"], 1, r["kind"], r["text"], r["created_at"].replace("T", " ").replace("Z", ".000000"),
-                None, r["reply_to"], r["reply_to"] or r["id"], None, None, "[]", "[]", "[]",
+                platform, r["id"], account, r["kind"], r["text"], r["created_at"].replace("T", " ").replace("Z", ".000000"),
+                None, reply_to, root, None, None, "[]", "[]", "[]",
                 json.dumps(metrics), line.rstrip("\n"), r["is_brand"], 1,
             ))
             if len(rows) == BATCH:

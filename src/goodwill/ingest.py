@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -201,7 +201,7 @@ class Ingestor:
 
         return [resolve(key) for key in keys]
 
-    def _link_new(self, batch: Prepared, account_ids: dict[tuple[str, str], int], new: list[Any]) -> None:
+    def _link_new(self, batch: Prepared, account_ids: dict[tuple[str, str], int], new: Sequence[Any]) -> None:
         conn, params = self.conn, {"run": self.run_id, "last": self._last_id}
         fresh = "m.id > :last AND m.ingest_run_id = :run"
         # Threads are kept incrementally. Orphans whose parent has just arrived
@@ -441,7 +441,7 @@ def import_file(
                             kind="file", name=str(path), fingerprint=key, format=fmt, status="running",
                             records_done=0, added=0, started_at=datetime.now(UTC),
                         )
-                    ).inserted_primary_key[0]
+                    ).inserted_primary_key[0]  # type: ignore[index]
                 else:
                     run_id = previous["id"]
                 ingestor = Ingestor(conn, workspace, run_id)
@@ -490,7 +490,7 @@ def ingest_messages(store: Store, name: str, items: Iterable[ParsedMessage], *, 
                     kind="stream", name=name, fingerprint=f"stream:{name}:{now.isoformat()}",
                     format="messages", status="running", records_done=0, added=0, started_at=now,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key[0]  # type: ignore[index]
             ingestor = Ingestor(conn, workspace, run_id)
         done = added = 0
         for batch in _batches(items, batch_size):

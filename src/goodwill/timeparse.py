@@ -78,4 +78,5 @@ def _parse(text: str) -> datetime:
         raise ValueError(f"unreadable timestamp {text[:60]!r}") from None
     if (dt.year, dt.month, dt.day) != (other.year, other.month, other.day):
         raise ValueError(f"timestamp {text[:60]!r} has no full date (year, month and day)")
-    return dt
+    result: datetime = dt
+    return result

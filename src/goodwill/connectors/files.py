@@ -728,7 +728,8 @@ def read_tweets_js(path: Path, encoding: str, options: ImportOptions) -> Iterato
         if not isinstance(tweet, dict):
             raise ImportFileError(str(path), None, None, f"record {index} is not a tweet object")
         f = _Fields(path, -index, tweet, columns)
-        entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
+        found = tweet.get("entities")
+        entities: dict[str, Any] = found if isinstance(found, dict) else {}
         text = f.text("full_text") or _clean(str(tweet.get("text") or ""))
         metrics = {"likes": f.integer("favorite_count"), "reposts": f.integer("retweet_count")}
         yield _message(
