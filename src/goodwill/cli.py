@@ -212,8 +212,8 @@ def status(
 def _print_status(data: dict[str, Any]) -> None:
     ws = data["workspace"]
     out.print(f"[bold]{ws['name']}[/]", highlight=False)
-    handles = ", ".join(f"{p}:{h}" for p, hs in ws["brand_accounts"].items() for h in hs) or "none yet"
-    out.print(f"Brand accounts: {handles}", highlight=False)
+    handles = ", ".join(f"{p}:{h}" for p, hs in ws["brand_accounts"].items() for h in hs) or "none set"
+    out.print(f"Brand accounts: {handles} ({data['brand_accounts']:,} accounts write as the brand)", highlight=False)
     totals = Table(title="Workspace", show_header=False)
     totals.add_column("what")
     totals.add_column("count", justify="right")
@@ -317,7 +317,11 @@ def demo(
         ) as bar:
             task = bar.add_task("Building the demo", total=messages)
             summary = build_demo(settings, messages=messages, seed=seed, force=force, progress=lambda n: bar.advance(task, n))
-        out.print(f"Demo workspace [bold]{summary['name']}[/] built in {settings.workspace}: {summary['messages']:,} messages.")
+        where = "the database" if settings.database_url else str(settings.workspace)
+        if summary["built"]:
+            out.print(f"Demo workspace [bold]{summary['name']}[/] built in {where}: {summary['messages']:,} messages.")
+        else:
+            out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
         if serve:
             store = service.open_workspace(settings)
             try:
