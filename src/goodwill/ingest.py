@@ -1,9 +1,11 @@
 """Ingest: turn streams of `ParsedMessage`s into stored messages, accounts,
 people, threads and interactions.
 
-Writes are batched; each batch is one transaction that also records how far
-its ingest run has got, so an interrupted run resumes where it stopped.
-Upserts are keyed on (platform, platform id), so re-running adds nothing.
+Writes are batched; a batch commits together with how far its ingest run
+has got, so an interrupted run resumes where it stopped (a file import holds
+its first batches in one transaction until the whole file has checked out;
+see `import_file`). Upserts are keyed on (platform, platform id), so
+re-running adds nothing.
 
 Threads: a message's `thread_root_id` is the platform id of its furthest
 known ancestor. A reply that arrives before its parent points at the parent's
@@ -435,15 +437,7 @@ def import_file(
         with store.engine.connect() as conn:
             trans = conn.begin()
             try:
-                if previous is None:
-                    run_id = conn.execute(
-                        ingest_runs.insert().values(
-                            kind="file", name=str(path), fingerprint=key, format=fmt, status="running",
-                            records_done=0, added=0, started_at=datetime.now(UTC),
-                        )
-                    ).inserted_primary_key[0]  # type: ignore[index]
-                else:
-                    run_id = previous["id"]
+                run_id = _start_run(conn, "file", str(path), key, fmt) if previous is None else previous["id"]
                 ingestor = Ingestor(conn, workspace, run_id)
                 checked(wait=False)
                 if progress and done:
@@ -452,20 +446,14 @@ def import_file(
                     result = ingestor.apply(batch)
                     done += result.records
                     added += result.added
-                    conn.execute(
-                        ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added)
-                    )
+                    _record_progress(conn, run_id, done, added)
                     if checked(wait=False):
                         trans.commit()
                         trans = conn.begin()
                     if progress:
                         progress(result.records)
                 checked(wait=True)
-                conn.execute(
-                    ingest_runs.update()
-                    .where(ingest_runs.c.id == run_id)
-                    .values(status="done", finished_at=datetime.now(UTC))
-                )
+                _finish_run(conn, run_id)
                 trans.commit()
             except BaseException:
                 trans.rollback()
@@ -479,18 +467,16 @@ def import_file(
     )
 
 
-def ingest_messages(store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None) -> int:
-    """Store messages from any source (the demo, later connectors) as one new ingest run; returns how many were new."""
+def ingest_messages(
+    store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None
+) -> int:
+    """Store messages from any source (the demo, later connectors) as one new
+    ingest run, a transaction per batch; returns how many were new."""
     now = datetime.now(UTC)
     with store.engine.connect() as conn:
         with conn.begin():
             workspace = load_workspace(conn)
-            run_id = conn.execute(
-                ingest_runs.insert().values(
-                    kind="stream", name=name, fingerprint=f"stream:{name}:{now.isoformat()}",
-                    format="messages", status="running", records_done=0, added=0, started_at=now,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+            run_id = _start_run(conn, "stream", name, f"stream:{name}:{now.isoformat()}", "messages")
             ingestor = Ingestor(conn, workspace, run_id)
         done = added = 0
         for batch in _batches(items, batch_size):
@@ -498,9 +484,29 @@ def ingest_messages(store: Store, name: str, items: Iterable[ParsedMessage], *, 
                 result = ingestor.write(batch)
                 done += result.records
                 added += result.added
-                conn.execute(ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added))
+                _record_progress(conn, run_id, done, added)
             if progress:
                 progress(result.records)
         with conn.begin():
-            conn.execute(ingest_runs.update().where(ingest_runs.c.id == run_id).values(status="done", finished_at=datetime.now(UTC)))
+            _finish_run(conn, run_id)
     return added
+
+
+def _start_run(conn: Connection, kind: str, name: str, fingerprint: str, fmt: str) -> int:
+    run_id: int = conn.execute(
+        ingest_runs.insert().values(
+            kind=kind, name=name, fingerprint=fingerprint, format=fmt, status="running",
+            records_done=0, added=0, started_at=datetime.now(UTC),
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    return run_id
+
+
+def _record_progress(conn: Connection, run_id: int, done: int, added: int) -> None:
+    conn.execute(ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added))
+
+
+def _finish_run(conn: Connection, run_id: int) -> None:
+    conn.execute(
+        ingest_runs.update().where(ingest_runs.c.id == run_id).values(status="done", finished_at=datetime.now(UTC))
+    )
