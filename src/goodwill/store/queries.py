@@ -38,8 +38,14 @@ def status(conn: Connection, *, days: int = 14) -> dict[str, Any]:
             ).group_by(messages.c.platform).order_by(messages.c.platform)
         )
     }
-    unanswered = and_(~threads.c.root_is_brand, threads.c.brand_message_count == 0)
-    answered = and_(~threads.c.root_is_brand, threads.c.brand_message_count > 0)
+    customer = ~threads.c.root_is_brand
+    thread_counts = conn.execute(
+        select(
+            func.count(),
+            func.sum(case((customer, 1), else_=0)),
+            func.sum(case((and_(customer, threads.c.brand_message_count > 0), 1), else_=0)),
+        )
+    ).one()
     latest = conn.execute(select(func.max(messages.c.created_at))).scalar()
     earliest = conn.execute(select(func.min(messages.c.created_at))).scalar()
     by_day: dict[str, dict[str, int]] = {}
@@ -64,12 +70,12 @@ def status(conn: Connection, *, days: int = 14) -> dict[str, Any]:
         )
     ]
     return {
-        "messages": count(messages),
-        "brand_messages": count(messages, messages.c.is_brand),
-        "threads": count(threads),
-        "customer_threads": count(threads, ~threads.c.root_is_brand),
-        "answered_threads": count(threads, answered),
-        "unanswered_threads": count(threads, unanswered),
+        "messages": sum(p["messages"] for p in by_platform.values()),
+        "brand_messages": sum(p["brand_messages"] for p in by_platform.values()),
+        "threads": int(thread_counts[0]),
+        "customer_threads": int(thread_counts[1] or 0),
+        "answered_threads": int(thread_counts[2] or 0),
+        "unanswered_threads": int(thread_counts[1] or 0) - int(thread_counts[2] or 0),
         "accounts": count(accounts),
         "brand_accounts": count(accounts, accounts.c.is_brand),
         "people": count(people),
