@@ -9,7 +9,7 @@ Times are written the way the store keeps them: naive UTC text,
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ class Prepared:
     accounts: dict[str, list[Any]] = field(default_factory=dict)  # "platform\x1fkey" -> account row
 
     def to_json(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        return orjson.dumps(self)  # orjson writes dataclasses natively, without copying
 
     @classmethod
     def from_json(cls, data: bytes) -> Prepared:

@@ -175,10 +175,10 @@ def _import_one(store: Any, settings: Settings, path: Path, options: ImportOptio
         transient=True,
         disable=not err.is_terminal,
     ) as bar:
-        task = bar.add_task(f"Checking {path.name}", total=None)
+        task = bar.add_task(f"Importing {path.name}", total=None)
 
-        def validated(total: int) -> None:
-            bar.update(task, description=f"Importing {path.name}", total=total, completed=0)
+        def validated(total: int) -> None:  # the whole file has checked out: now the total is known
+            bar.update(task, total=total)
 
         advance: Callable[[int], None] = lambda n: bar.advance(task, n)  # noqa: E731
         return service.import_path(store, settings, path, options, progress=advance, on_validated=validated)
