@@ -59,7 +59,7 @@ def baseline(path: Path, db: Path) -> None:
         "mentions JSON NOT NULL, hashtags JSON NOT NULL, links JSON NOT NULL, metrics JSON NOT NULL, "
         "raw JSON NOT NULL, is_brand BOOLEAN NOT NULL, ingest_run_id INTEGER, UNIQUE (platform, platform_id))"
     )
-    for i, cols in enumerate(("account_id", "created_at", "ingest_run_id", "platform, thread_root_id", "platform, reply_to_id")):
+    for i, cols in enumerate(("account_id", "created_at", "platform, thread_root_id", "platform, reply_to_id")):
         conn.execute(f"CREATE INDEX ix_{i} ON messages ({cols})")
     conn.execute(
         "CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='id', "

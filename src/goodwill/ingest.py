@@ -75,6 +75,12 @@ class Ingestor:
             select(func.max(messages.c.id)).where(messages.c.ingest_run_id == run_id)
         ).scalar()
         self._last_id: int = last or 0
+        # PostgreSQL plans by table statistics, which autovacuum refreshes only
+        # now and then: a store that grew from nothing during one import would
+        # be planned as if empty (sequential scans inside loops). So this run
+        # refreshes them itself each time it has doubled what it has written.
+        self._written = 0
+        self._analyze_at = 1000
 
     def write(self, batch: list[ParsedMessage]) -> BatchResult:
         """Store one batch (inside the caller's transaction)."""
@@ -107,6 +113,10 @@ class Ingestor:
                 )
             self._link_new(batch, account_ids, new)
             self._last_id = max(r.id for r in new)
+            self._written += len(new)
+            if not self.sqlite and self._written >= self._analyze_at:
+                self.conn.exec_driver_sql("ANALYZE messages, threads, interactions, accounts, people")
+                self._analyze_at = 2 * self._written
         return BatchResult(records=batch.records, added=len(new))
 
     # -- pieces of a batch ---------------------------------------------------

@@ -73,6 +73,8 @@ class ParsedFile:
         self._error: BaseException | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._spool: BinaryIO | None = None
+        # The child's warnings go to a file, not a pipe that could fill up and stall it.
+        self._stderr: BinaryIO | None = None
         spec = options_to_json(options, brand_accounts)
         if path.stat().st_size >= parallel_bytes and spec is not None:
             # The spool has no name once both ends hold it open, so nothing is
@@ -82,11 +84,12 @@ class ParsedFile:
                 self._spool = open(name, "rb")  # noqa: SIM115 - closed in close()
             finally:
                 os.unlink(name)
+            self._stderr = tempfile.TemporaryFile()
             try:
                 self._proc = subprocess.Popen(
                     [sys.executable, "-m", "goodwill.spool", str(path), spec, str(write_fd), str(batch_size), str(os.getpid())],
                     stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
+                    stderr=self._stderr,
                     pass_fds=(write_fd,),
                 )
             finally:
@@ -162,10 +165,14 @@ class ParsedFile:
 
     def _collect(self) -> None:
         assert self._proc is not None
-        out, err = self._proc.communicate()
+        out, _ = self._proc.communicate()
         try:
             report = orjson.loads(out)
         except orjson.JSONDecodeError:
+            err = b""
+            if self._stderr is not None:
+                self._stderr.seek(0)
+                err = self._stderr.read()
             self._error = RuntimeError(
                 f"reading the file failed (exit {self._proc.returncode}): {err.decode(errors='replace')[-2000:]}"
             )
@@ -183,8 +190,9 @@ class ParsedFile:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()
-        if self._spool is not None:
-            self._spool.close()
+        for fh in (self._spool, self._stderr):
+            if fh is not None:
+                fh.close()
 
 
 def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]) -> str | None:

@@ -99,7 +99,6 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_messages_ingest_run_id'), ['ingest_run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_platform_reply_to_id'), ['platform', 'reply_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_platform_thread_root_id'), ['platform', 'thread_root_id'], unique=False)
 
@@ -183,7 +182,6 @@ def downgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_platform_thread_root_id'))
         batch_op.drop_index(batch_op.f('ix_messages_platform_reply_to_id'))
-        batch_op.drop_index(batch_op.f('ix_messages_ingest_run_id'))
         batch_op.drop_index(batch_op.f('ix_messages_created_at'))
         batch_op.drop_index(batch_op.f('ix_messages_account_id'))
 
