@@ -216,16 +216,23 @@ class Ingestor:
     def _link_new(self, batch: Prepared, account_ids: dict[tuple[str, str], int], new: Sequence[Any]) -> None:
         conn, params = self.conn, {"run": self.run_id, "last": self._last_id}
         fresh = "m.id > :last AND m.ingest_run_id = :run"
+        # Statements that join or group the new rows start from them, held in
+        # a materialised CTE; left to itself SQLite may walk a whole index of
+        # messages for every batch instead.
+        with_new = (
+            "WITH f AS MATERIALIZED (SELECT id, platform, platform_id, account_id, thread_root_id, reply_to_id, "
+            "quote_of_id, repost_of_id, created_at, is_brand FROM messages m WHERE " + fresh + ") "
+        )
         # Threads are kept incrementally. Orphans whose parent has just arrived
         # join the parent's thread: their thread rows are folded into it.
         conn.execute(
             text(
-                f"INSERT INTO threads ({_THREAD_COLUMNS}) "
-                "SELECT m.platform, m.thread_root_id, NULL, false, sum(o.message_count), "
+                f"{with_new}INSERT INTO threads ({_THREAD_COLUMNS}) "
+                "SELECT f.platform, f.thread_root_id, NULL, false, sum(o.message_count), "
                 "sum(o.brand_message_count), min(o.first_at), max(o.last_at) "
-                "FROM threads o JOIN messages m ON m.platform = o.platform AND m.platform_id = o.root_platform_id "
-                f"WHERE {fresh} AND m.thread_root_id <> m.platform_id "
-                f"GROUP BY m.platform, m.thread_root_id {_ADD_TO_THREAD}"
+                "FROM f JOIN threads o ON o.platform = f.platform AND o.root_platform_id = f.platform_id "
+                "WHERE f.thread_root_id <> f.platform_id "
+                f"GROUP BY f.platform, f.thread_root_id {_ADD_TO_THREAD}"
             ),
             params,
         )
@@ -250,12 +257,11 @@ class Ingestor:
         # message is among them learns who started it.
         conn.execute(
             text(
-                f"INSERT INTO threads ({_THREAD_COLUMNS}) "
+                f"{with_new}INSERT INTO threads ({_THREAD_COLUMNS}) "
                 "SELECT g.platform, g.root, r.account_id, COALESCE(r.is_brand, false), g.n, g.brand, g.first_at, g.last_at "
-                "FROM (SELECT m.platform AS platform, m.thread_root_id AS root, count(*) AS n, "
-                "sum(CASE WHEN m.is_brand THEN 1 ELSE 0 END) AS brand, min(m.created_at) AS first_at, "
-                f"max(m.created_at) AS last_at FROM messages m WHERE {fresh} "
-                "GROUP BY m.platform, m.thread_root_id) AS g "
+                "FROM (SELECT f.platform AS platform, f.thread_root_id AS root, count(*) AS n, "
+                "sum(CASE WHEN f.is_brand THEN 1 ELSE 0 END) AS brand, min(f.created_at) AS first_at, "
+                "max(f.created_at) AS last_at FROM f GROUP BY f.platform, f.thread_root_id) AS g "
                 "LEFT JOIN messages r ON r.platform = g.platform AND r.platform_id = g.root "
                 f"WHERE true {_ADD_TO_THREAD}, "
                 "root_account_id = COALESCE(excluded.root_account_id, threads.root_account_id), "
@@ -266,24 +272,24 @@ class Ingestor:
         )
         # Reply, quote and repost edges, whichever side arrived first.
         edges = " UNION ALL ".join(
-            f"SELECT '{kind}', m.account_id, p.account_id, m.id, m.created_at FROM messages m "
-            f"JOIN messages p ON p.platform = m.platform AND p.platform_id = m.{column} "
-            f"WHERE {fresh} AND m.{column} IS NOT NULL AND p.account_id <> m.account_id"
+            f"SELECT '{kind}', f.account_id, p.account_id, f.id, f.created_at FROM f "
+            f"JOIN messages p ON p.platform = f.platform AND p.platform_id = f.{column} "
+            f"WHERE f.{column} IS NOT NULL AND p.account_id <> f.account_id"
             for kind, column in (("reply", "reply_to_id"), ("quote", "quote_of_id"), ("repost", "repost_of_id"))
         )
         conn.execute(
             text(
-                "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
+                f"{with_new}INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
                 f"SELECT * FROM ({edges}) AS e WHERE true ON CONFLICT DO NOTHING"
             ),
             params,
         )
         conn.execute(
             text(
-                "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
-                "SELECT 'reply', c.account_id, m.account_id, c.id, c.created_at FROM messages m "
-                "JOIN messages c ON c.platform = m.platform AND c.reply_to_id = m.platform_id "
-                f"WHERE {fresh} AND c.id <= :last AND c.account_id <> m.account_id ON CONFLICT DO NOTHING"
+                f"{with_new}INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
+                "SELECT 'reply', c.account_id, f.account_id, c.id, c.created_at FROM f "
+                "JOIN messages c ON c.platform = f.platform AND c.reply_to_id = f.platform_id "
+                "WHERE c.account_id <> f.account_id ON CONFLICT DO NOTHING"
             ),
             params,
         )
