@@ -263,6 +263,9 @@ def search(
 ) -> None:
     """Find messages by full text.
 
+    Best matches come first, chosen among the 2,000 most recently stored
+    messages that match; --newest lists every match newest first.
+
     Example:
 
         goodwill search "battery range" --limit 5

@@ -324,8 +324,8 @@ class Ingestor:
         )
 
 
-# The hot path writes through the driver: SQLAlchemy's per-row processing
-# cost more than the database's own work here.
+# The hot path writes through the driver, skipping SQLAlchemy's per-row
+# parameter processing.
 _INSERT_MESSAGES_SQLITE = (
     f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))}) "
     "ON CONFLICT (platform, platform_id) DO NOTHING"

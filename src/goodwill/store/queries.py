@@ -126,8 +126,8 @@ def search(conn: Connection, query: str, *, limit: int = 20, newest_first: bool 
         if newest_first:
             sql = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid DESC LIMIT :n"
         else:
-            # Ranking every match of a common word costs hundreds of milliseconds
-            # on a million messages; rank the most recently stored ones instead.
+            # Ranking every match of a common word cost up to 330 ms on a million
+            # messages (benchmarks/RESULTS.md); rank the most recently stored ones.
             sql = (
                 "SELECT rowid FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :q "
                 "ORDER BY rowid DESC LIMIT :window) ORDER BY rank, rowid DESC LIMIT :n"

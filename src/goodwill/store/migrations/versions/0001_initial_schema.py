@@ -143,7 +143,7 @@ def _create_full_text_search() -> None:
     """Full-text search over message text: FTS5 on SQLite, a GIN index on PostgreSQL.
 
     On SQLite, new messages are indexed by ingest in bulk after each batch
-    (five times faster than a per-row trigger); edits and deletions are kept
+    (rather than by a per-row trigger); edits and deletions are kept
     in step by triggers.
     """
     if op.get_bind().dialect.name == "sqlite":
