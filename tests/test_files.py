@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from goodwill.connectors.files import FORMATS, ImportOptions, file_format, parse_mapping, read_messages
+from goodwill.connectors.files import FORMATS, ImportOptions, parse_mapping, read_messages, settle_options
 from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.errors import ConfigError, ImportFileError
 
@@ -362,7 +362,7 @@ def test_missing_file(tmp_path: Path) -> None:
     ],
 )
 def test_format_detection(tmp_path: Path, name: str, content: str, expected: str) -> None:
-    assert file_format(write(tmp_path / name, content), ImportOptions()) == expected
+    assert settle_options(write(tmp_path / name, content), ImportOptions()).format == expected
 
 
 # --- JSONL and JSON arrays -----------------------------------------------------

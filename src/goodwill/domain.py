@@ -50,10 +50,6 @@ class Workspace:
     keywords: list[str] = field(default_factory=list)
     competitors: list[str] = field(default_factory=list)
 
-    def is_brand_handle(self, platform: str, handle: str) -> bool:
-        wanted = {normalise_handle(h) for h in self.brand_accounts.get(platform, [])}
-        return normalise_handle(handle) in wanted
-
 
 @dataclass(slots=True)
 class ParsedMessage:

@@ -15,7 +15,6 @@ at the parent's own root, so threads join up whatever the arrival order.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
-from goodwill.connectors.files import ImportOptions, file_format
+from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.db import Store
@@ -423,8 +422,9 @@ def import_file(
     :param parallel_bytes: files at least this big are read by a second process
     """
     started = time.perf_counter()
-    fmt = file_format(path, options)
-    options = dataclasses.replace(options, format=fmt)
+    options = settle_options(path, options)
+    fmt = options.format
+    assert fmt is not None
     key = fingerprint(path, fmt, options)
     with store.begin() as conn:
         previous = conn.execute(

@@ -50,11 +50,6 @@ def open_workspace(settings: Settings) -> Store:
     return open_store(settings.resolved_database_url())
 
 
-def get_workspace(store: Store) -> Workspace:
-    with store.begin() as conn:
-        return load_workspace(conn)
-
-
 def import_path(
     store: Store,
     settings: Settings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import re
 import sys
@@ -161,20 +162,24 @@ def resolve_encoding(path: Path, requested: str | None) -> str:
 
 def read_messages(path: Path, options: ImportOptions) -> Iterator[ParsedMessage]:
     """Every message in the file at `path`, in file order."""
+    settled = settle_options(path, options)
+    assert settled.format is not None and settled.encoding is not None
+    if settled.platform is not None and not _PLATFORM.match(settled.platform):
+        raise ConfigError(f"--platform {settled.platform!r}: use lowercase letters, digits, '-', '_' or '.'")
+    return READERS[settled.format](path, settled.encoding, settled)
+
+
+def settle_options(path: Path, options: ImportOptions) -> ImportOptions:
+    """`options` with the format and encoding worked out for `path`, so that
+    reading the file again (or in another process) detects nothing twice."""
     _require_file(path)
+    if options.format is not None and options.encoding is not None and options.format in READERS:
+        return options
     encoding = resolve_encoding(path, options.encoding)
     fmt = options.format or detect_format(path, encoding)
     if fmt not in READERS:
         raise ConfigError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
-    if options.platform is not None and not _PLATFORM.match(options.platform):
-        raise ConfigError(f"--platform {options.platform!r}: use lowercase letters, digits, '-', '_' or '.'")
-    return READERS[fmt](path, encoding, options)
-
-
-def file_format(path: Path, options: ImportOptions) -> str:
-    """The format `read_messages` will use for `path`."""
-    _require_file(path)
-    return options.format or detect_format(path, resolve_encoding(path, options.encoding))
+    return dataclasses.replace(options, format=fmt, encoding=encoding)
 
 
 def _require_file(path: Path) -> None:
