@@ -335,5 +335,13 @@ def demo(
         _fail(exc)
 
 
+from goodwill.commands import listen as _listen  # noqa: E402
+from goodwill.commands import understand as _understand  # noqa: E402
+from goodwill.commands import web as _web  # noqa: E402
+
+for _group in (_web, _listen, _understand):
+    _group.register(app)
+
+
 def main() -> None:
     app()
