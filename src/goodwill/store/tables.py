@@ -170,6 +170,55 @@ interactions = Table(
 # The web app (migration 0002): users, API tokens, audit log.
 # ---------------------------------------------------------------------------
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    # Bumped when the password is reset or the user disabled: signs out every session.
+    Column("session_version", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 hex of the whole token
+    Column("prefix", String(16), nullable=False),  # shown in lists so a token can be recognised
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Id),  # no foreign key: the log outlives what it describes
+    Column("actor_name", String(200), nullable=False),
+    Column("action", String(80), nullable=False, index=True),
+    Column("target", String(400)),
+    Column("details", JSON, nullable=False),
+    Column("origin", String(20), nullable=False),
+    Column("address", String(100)),
+)
+
+web_secret = Table(
+    "web_secret",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("secret", String(200), nullable=False),  # signs session cookies; made on first serve
+)
+
+
 
 # ---------------------------------------------------------------------------
 # Listening (migration 0003): sources and their checkpoints.
