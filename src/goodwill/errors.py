@@ -2,9 +2,13 @@
 
 GoodwillError
 ├── ConfigError (ValueError)          bad settings, unknown workspace, bad --map
+│   └── FieldError                    one named input field has a bad value (API: 422)
 ├── WorkspaceError                    no workspace here / one exists already
 ├── ImportFileError (ValueError)      a file that cannot be imported: names file, line, field
-└── NotFoundError (LookupError)       an id that is not in the store
+├── NotFoundError (LookupError)       an id that is not in the store
+├── ConflictError                     the change clashes with what is stored (a taken username)
+├── AuthenticationError               unknown user, wrong password, bad or revoked token
+└── PermissionDeniedError (PermissionError)  the actor's role does not allow this
 
 The CLI turns any GoodwillError into a one-line message and exit code 1;
 nothing else is caught, so a bug still shows its traceback.
@@ -27,6 +31,30 @@ class WorkspaceError(GoodwillError):
 
 class NotFoundError(GoodwillError, LookupError):
     """The thing asked for is not in the store."""
+
+
+class FieldError(ConfigError):
+    """One input field has a value Goodwill cannot use; `field` names it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+    def __reduce__(self) -> tuple[type[FieldError], tuple[str, str]]:
+        return (type(self), (self.field, self.problem))
+
+
+class ConflictError(GoodwillError):
+    """The change clashes with what is stored, e.g. a username that is taken."""
+
+
+class AuthenticationError(GoodwillError):
+    """Sign-in failed, or an API token is unknown or revoked."""
+
+
+class PermissionDeniedError(GoodwillError, PermissionError):
+    """The actor's role does not allow the operation."""
 
 
 class ImportFileError(GoodwillError, ValueError):
