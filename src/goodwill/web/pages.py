@@ -1,0 +1,237 @@
+"""Server-rendered pages. Each route: read the input, call one service, render a template."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from goodwill import conversations, team
+from goodwill.errors import ConflictError, FieldError, GoodwillError
+from goodwill.store.browse import ThreadFilter
+from goodwill.team import Actor, Origin, Role
+from goodwill.web.api import audit_download
+from goodwill.web.deps import PageActor, StoreDep, client_address
+from goodwill.web.security import CSRF_FIELD, check_csrf, csrf_token
+
+router = APIRouter(include_in_schema=False)
+
+
+async def csrf_checked(request: Request) -> None:
+    """Every form post must carry the session's CSRF token."""
+    form = await request.form()
+    check_csrf(request, form.get(CSRF_FIELD))
+
+
+Csrf = Depends(csrf_checked)
+
+
+def render(request: Request, template: str, actor: Actor | None, status_code: int = 200, **context: Any) -> Response:
+    flash = request.session.pop("flash", None)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template,
+        {"actor": actor, "csrf": csrf_token(request), "flash": flash, "Role": Role, **context},
+        status_code=status_code,
+    )
+    return response
+
+
+def back(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:
+    request.session["flash"] = {"kind": kind, "text": message}
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never `//elsewhere` or a full URL.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", None, next=_safe_next(next), username="")
+
+
+@router.post("/login", dependencies=[Csrf])
+def login(
+    request: Request, store: StoreDep,
+    username: Annotated[str, Form(max_length=200)], password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    address = client_address(request)
+    limiter = request.app.state.limiter
+    limiter.check(username, address)
+    try:
+        signed = team.authenticate(store, username, password, origin=Origin.WEB, address=address)
+    except GoodwillError as exc:
+        limiter.failed(username, address)
+        request.session["flash"] = {"kind": "error", "text": str(exc)}
+        return render(request, "login.html", None, status_code=401, next=_safe_next(next), username=username)
+    limiter.succeeded(username, address)
+    request.session.clear()  # a new session (and CSRF token) on sign-in
+    request.session.update({"uid": signed.actor.user_id, "sv": signed.session_version})
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    team.sign_out(store, actor)
+    request.session.clear()
+    return back(request, "/login", "You are signed out.")
+
+
+@router.get("/")
+def overview(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    data = conversations.overview(store, actor)
+    platforms = sorted(data["by_platform"])
+    peak = max((sum(day.values()) for day in data["by_day"].values()), default=0)
+    return render(request, "overview.html", actor, data=data, platforms=platforms, peak=peak)
+
+
+def _parse_date(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/conversations")
+def conversation_list(
+    request: Request, store: StoreDep, actor: PageActor,
+    platform: Annotated[str | None, Query(max_length=40)] = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
+    answered: Annotated[str | None, Query(max_length=3)] = None,
+    q: Annotated[str | None, Query(max_length=400)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    if answered not in (None, "", "yes", "no"):
+        raise FieldError("answered", "choose yes, no or leave it empty")
+    filters = ThreadFilter(
+        platform=platform or None, since=_parse_date(since, "since"), until=_parse_date(until, "until"),
+        answered=None if not answered else answered == "yes", q=q or None,
+    )
+    page = conversations.conversations(store, actor, filters, cursor=cursor or None, limit=50)
+    params = {k: v for k, v in {"platform": platform, "since": since, "until": until, "answered": answered, "q": q}.items() if v}
+    next_url = "/conversations?" + urlencode({**params, "cursor": page["next_cursor"]}) if page["next_cursor"] else None
+    return render(
+        request, "conversations.html", actor, page=page, params=params, next_url=next_url, first_page=not cursor,
+        platforms=conversations.known_platforms(store, actor),
+    )
+
+
+@router.get("/threads/{thread_id}")
+def thread(request: Request, store: StoreDep, actor: PageActor, thread_id: int) -> Response:
+    return render(request, "thread.html", actor, thread=conversations.thread(store, actor, thread_id))
+
+
+@router.get("/people/{person_id}")
+def person(request: Request, store: StoreDep, actor: PageActor, person_id: int, before: int | None = None) -> Response:
+    return render(request, "person.html", actor, person=conversations.person(store, actor, person_id, before=before))
+
+
+@router.get("/settings")
+def settings_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    team.require(actor, Role.MANAGER)
+    return render(request, "settings.html", actor, ws=team.get_settings(store, actor))
+
+
+def _lines(value: str) -> list[str]:
+    return [line for line in (v.strip() for v in value.replace(",", "\n").splitlines()) if line]
+
+
+@router.post("/settings", dependencies=[Csrf])
+def settings_save(
+    request: Request, store: StoreDep, actor: PageActor,
+    name: Annotated[str, Form(max_length=200)], keywords: Annotated[str, Form(max_length=100_000)] = "",
+    competitors: Annotated[str, Form(max_length=100_000)] = "",
+) -> Response:
+    try:
+        team.update_settings(store, actor, name=name, keywords=_lines(keywords), competitors=_lines(competitors))
+    except FieldError as exc:
+        return back(request, "/settings", str(exc), "error")
+    return back(request, "/settings", "Settings saved.")
+
+
+@router.get("/users")
+def users_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    return render(request, "users.html", actor, users=team.list_users(store, actor), roles=list(Role))
+
+
+@router.post("/users", dependencies=[Csrf])
+def users_add(
+    request: Request, store: StoreDep, actor: PageActor,
+    username: Annotated[str, Form(max_length=200)], password: Annotated[str, Form(max_length=1024)],
+    role: Annotated[str, Form(max_length=20)],
+) -> Response:
+    try:
+        team.add_user(store, actor, username, password, role)
+    except (FieldError, ConflictError) as exc:
+        return back(request, "/users", str(exc), "error")
+    return back(request, "/users", f"Added {username.strip()}.")
+
+
+@router.post("/users/{username}/{change}", dependencies=[Csrf])
+def users_change(
+    request: Request, store: StoreDep, actor: PageActor, username: str, change: str,
+    password: Annotated[str | None, Form(max_length=1024)] = None,
+    role: Annotated[str | None, Form(max_length=20)] = None,
+) -> Response:
+    try:
+        if change == "disable":
+            team.set_disabled(store, actor, username, True)
+        elif change == "enable":
+            team.set_disabled(store, actor, username, False)
+        elif change == "password":
+            team.reset_password(store, actor, username, password or "")
+        elif change == "role":
+            team.set_role(store, actor, username, role or "")
+        else:
+            raise FieldError("change", f"{change!r} is not a change this page makes")
+    except (FieldError, ConflictError) as exc:
+        return back(request, "/users", str(exc), "error")
+    return back(request, "/users", f"{username}: {change} done.")
+
+
+@router.get("/tokens")
+def tokens_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    new_token = request.session.pop("new_token", None)
+    return render(request, "tokens.html", actor, tokens=team.list_tokens(store, actor), new_token=new_token)
+
+
+@router.post("/tokens", dependencies=[Csrf])
+def tokens_create(request: Request, store: StoreDep, actor: PageActor, name: Annotated[str, Form(max_length=200)]) -> Response:
+    try:
+        token, _info = team.create_token(store, actor, name)
+    except FieldError as exc:
+        return back(request, "/tokens", str(exc), "error")
+    request.session["new_token"] = token  # shown once, on the next page, then gone
+    return RedirectResponse("/tokens", status_code=303)
+
+
+@router.post("/tokens/{token_id}/revoke", dependencies=[Csrf])
+def tokens_revoke(request: Request, store: StoreDep, actor: PageActor, token_id: int) -> Response:
+    team.revoke_token(store, actor, token_id)
+    return back(request, "/tokens", f"Token {token_id} revoked.")
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request, store: StoreDep, actor: PageActor, before: int | None = None,
+    action: Annotated[str | None, Query(max_length=80)] = None,
+) -> Response:
+    page = team.read_audit(store, actor, before=before, limit=50, action=action or None)
+    return render(request, "audit.html", actor, page=page, action=action or "")
+
+
+@router.get("/audit/export.{fmt}")
+def audit_export(store: StoreDep, actor: PageActor, fmt: str) -> Response:
+    if fmt not in ("csv", "jsonl"):
+        raise FieldError("format", "csv or jsonl")
+    return audit_download(team.export_audit(store, actor), fmt)
