@@ -301,10 +301,14 @@ def demo(
     ctx: typer.Context,
     messages: Annotated[int | None, typer.Option("--messages", min=1, help="Synthesise a large workspace of this many messages instead of the hand-written one.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for --messages.")] = 7,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Show the workspace when built (the summary; the web app will serve it).")] = True,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the workspace in the web app when built.")] = True,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to serve on (on 127.0.0.1).")] = 8000,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing demo workspace.")] = False,
 ) -> None:
-    """Build a ready demo workspace for Halcyon Bikes, a fictional e-bike maker.
+    """Build a ready demo workspace for Halcyon Bikes, a fictional e-bike maker, and serve it.
+
+    The workspace gets an admin `demo` (password `halcyon-demo`) unless it has
+    users already. --no-serve builds it and stops.
 
     Example:
 
@@ -326,11 +330,14 @@ def demo(
         else:
             out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
         if serve:
-            store = service.open_workspace(settings)
-            try:
-                _print_status(service.workspace_status(store))
-            finally:
-                store.close()
+            from goodwill.commands.web import serve_workspace
+            from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER
+
+            serve_workspace(
+                settings, "127.0.0.1", port,
+                banner=f"Open [bold]http://127.0.0.1:{port}/[/] and sign in as [bold]{DEMO_USER}[/] "
+                f"with the password [bold]{DEMO_PASSWORD}[/] (Ctrl+C stops).",
+            )
     except GoodwillError as exc:
         _fail(exc)
 

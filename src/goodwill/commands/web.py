@@ -1,9 +1,277 @@
-"""Commands for the web capability."""
+"""Commands for the web app: `serve`, `users` and `audit`."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from goodwill.config import Settings
+from goodwill.errors import GoodwillError
+
+out = Console()
+err = Console(stderr=True)
+
+users_app = typer.Typer(help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
+users_app.add_typer(token_app, name="token")
+
+
+def _fail(exc: GoodwillError) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    settings: Settings = root.obj
+    return settings
+
+
+def _password(password_stdin: bool, confirm: bool = True) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+def serve_workspace(settings: Settings, host: str, port: int, *, banner: str | None = None) -> None:
+    """Serve the workspace with Uvicorn until interrupted."""
+    import uvicorn
+
+    from goodwill.web.app import create_app
+
+    app = create_app(settings)
+    shown = f"[{host}]" if ":" in host else host
+    out.print(banner or f"Serving on [bold]http://{shown}:{port}/[/] (Ctrl+C stops).", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+
+    @app.command()
+    def serve(
+        ctx: typer.Context,
+        host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    ) -> None:
+        """Serve the web app and the JSON API (/api/v1, docs at /api/v1/docs).
+
+        Example:
+
+            goodwill serve --host 127.0.0.1 --port 8000
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        settings = _settings(ctx)
+        try:
+            store = open_workspace(settings)
+            try:
+                if not team.has_users(store):
+                    err.print("[yellow]No users yet: add one with `goodwill users add NAME --role admin`.[/]")
+            finally:
+                store.close()
+            serve_workspace(settings, host, port)
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+
+    @users_app.command("add")
+    def users_add(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="Username to sign in with.")],
+        role: Annotated[str, typer.Option("--role", "-r", help="admin, manager or agent.")] = "agent",
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    ) -> None:
+        """Add a user.
+
+        Example:
+
+            echo 's3cret-passphrase' | goodwill users add alice --role manager --password-stdin
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        password = _password(password_stdin)
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                user = team.add_user(store, team.cli_actor(), name, password, role)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        out.print(f"Added [bold]{user['username']}[/] ({user['role']}).", highlight=False)
+
+    @users_app.command("list")
+    def users_list(ctx: typer.Context) -> None:
+        """List users.
+
+        Example:
+
+            goodwill users list
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                rows = team.list_users(store, team.cli_actor())
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        table = Table()
+        for col in ("user", "role", "state", "last sign-in"):
+            table.add_column(col)
+        for u in rows:
+            table.add_row(u["username"], u["role"], "disabled" if u["disabled"] else "active", u["last_login_at"] or "")
+        out.print(table)
+
+    @users_app.command("disable")
+    def users_disable(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="Username.")],
+        enable: Annotated[bool, typer.Option("--enable", help="Enable the user again instead.")] = False,
+    ) -> None:
+        """Disable a user: their sessions end and their API tokens stop working.
+
+        Example:
+
+            goodwill users disable bob
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                team.set_disabled(store, team.cli_actor(), name, not enable)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        out.print(f"{name} is {'enabled' if enable else 'disabled'}.", highlight=False)
+
+    @users_app.command("reset-password")
+    def users_reset_password(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="Username.")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    ) -> None:
+        """Set a new password; the user's sessions end.
+
+        Example:
+
+            echo 'new-passphrase' | goodwill users reset-password bob --password-stdin
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        password = _password(password_stdin)
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                team.reset_password(store, team.cli_actor(), name, password)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        out.print(f"New password set for {name}.", highlight=False)
+
+    @token_app.command("create")
+    def token_create(
+        ctx: typer.Context,
+        user: Annotated[str, typer.Argument(help="The user the token acts as.")],
+        name: Annotated[str, typer.Option("--name", "-n", help="What the token is for.")],
+    ) -> None:
+        """Create an API token for a user and print it (once).
+
+        Example:
+
+            goodwill users token create alice --name "CRM sync"
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                owner = team.user_actor(store, user)
+                token, info = team.create_token(store, owner, name)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        err.print(f"Token {info['id']} for {owner.name} ({name}); it is not shown again:", highlight=False)
+        sys.stdout.write(token + "\n")
+
+    @token_app.command("revoke")
+    def token_revoke(
+        ctx: typer.Context,
+        token_id: Annotated[int, typer.Argument(help="The token's id (see the Tokens page or the API).")],
+    ) -> None:
+        """Revoke an API token.
+
+        Example:
+
+            goodwill users token revoke 3
+        """
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                team.revoke_token(store, team.cli_actor(), token_id)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+        out.print(f"Token {token_id} revoked.")
+
+    @audit_app.command("export")
+    def audit_export(
+        ctx: typer.Context,
+        format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
+    ) -> None:
+        """Write the whole audit log to standard output, oldest first.
+
+        Example:
+
+            goodwill audit export --format csv > audit.csv
+        """
+        import csv
+
+        import orjson
+
+        from goodwill import team
+        from goodwill.service import open_workspace
+
+        if format not in ("csv", "jsonl"):
+            raise _fail(GoodwillError(f"--format {format!r}: choose csv or jsonl"))
+        try:
+            store = open_workspace(_settings(ctx))
+            try:
+                entries = team.export_audit(store, team.cli_actor())
+                if format == "csv":
+                    writer = csv.writer(sys.stdout)
+                    writer.writerow(team.AUDIT_COLUMNS)
+                    for entry in entries:
+                        writer.writerow(team.audit_csv_row(entry))
+                else:
+                    for entry in entries:
+                        sys.stdout.write(orjson.dumps(entry).decode() + "\n")
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            raise _fail(exc) from None
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")

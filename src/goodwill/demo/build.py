@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from goodwill import team
 from goodwill.config import DATABASE_FILE, Settings
 from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.demo import synth
@@ -15,10 +16,14 @@ from goodwill.domain import ParsedMessage, Workspace
 from goodwill.errors import WorkspaceError
 from goodwill.ingest import ingest_messages
 from goodwill.service import import_path, init_workspace, workspace_status
+from goodwill.store import Store
 from goodwill.store.db import open_store
 from goodwill.store.workspace import has_workspace
 
 CONVERSATIONS = Path(__file__).with_name("conversations.jsonl")
+#: The demo's sign-in, printed by `goodwill demo` and given in the README. Local demos only.
+DEMO_USER = "demo"
+DEMO_PASSWORD = "halcyon-demo"
 
 HALCYON = Workspace(
     name="Halcyon Bikes",
@@ -74,8 +79,11 @@ def build_demo(
             raise WorkspaceError("demo --force replaces SQLite workspaces only; use an empty database")
     if exists:
         store = open_store(settings.resolved_database_url())
-        status = workspace_status(store)
-        store.close()
+        try:
+            status = workspace_status(store)
+            _add_demo_user(store)
+        finally:
+            store.close()
         return {"name": status["workspace"]["name"], "messages": status["messages"], "built": False}
     store = init_workspace(settings, HALCYON)
     try:
@@ -91,6 +99,13 @@ def build_demo(
                 added = import_path(store, settings, path, ImportOptions(format="jsonl"), progress=progress).added
             finally:
                 path.unlink(missing_ok=True)
+        _add_demo_user(store)
     finally:
         store.close()
     return {"name": HALCYON.name, "messages": added, "built": True}
+
+
+def _add_demo_user(store: Store) -> None:
+    """The demo's admin, unless the workspace has users already."""
+    if not team.has_users(store):
+        team.add_user(store, team.cli_actor(), DEMO_USER, DEMO_PASSWORD, team.Role.ADMIN)
