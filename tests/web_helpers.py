@@ -1,0 +1,49 @@
+"""Shared set-up for the web tests: a demo workspace with one user per role and hostile messages."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from goodwill import team
+from goodwill.config import Settings
+from goodwill.connectors.files import ImportOptions
+from goodwill.demo.build import build_demo
+from goodwill.service import import_path, open_workspace
+
+PASSWORD = "correct horse battery"
+XSS_SCRIPT = '<script>window.__pwned = 1</script> is my battery ok?'
+XSS_IMG = '<img src=x onerror="window.__pwned = 2"> zebrafish charger question & "quotes"'
+
+
+def build_workspace(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """The hand-written demo plus a hostile thread; users admin/manager/agent. Returns API tokens by role."""
+    build_demo(settings)
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [
+        {"platform": "twitter", "id": "evil-1", "author": "mallory", "text": XSS_SCRIPT,
+         "created_at": (now - timedelta(minutes=5)).isoformat()},
+        {"platform": "twitter", "id": "evil-2", "author": "mallory", "text": XSS_IMG, "reply_to": "evil-1",
+         "created_at": (now - timedelta(minutes=4)).isoformat()},
+    ]
+    path = tmp_path / "evil.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    store = open_workspace(settings)
+    tokens: dict[str, str] = {}
+    try:
+        import_path(store, settings, path, ImportOptions(format="jsonl"))
+        admin = team.cli_actor()
+        for role in ("admin", "manager", "agent"):
+            team.add_user(store, admin, f"{role}1", PASSWORD, role)
+            tokens[role] = team.create_token(store, team.user_actor(store, f"{role}1"), f"{role} tests")[0]
+    finally:
+        store.close()
+    return tokens
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
