@@ -211,6 +211,9 @@ audit_log = Table(
     Column("address", String(100)),
 )
 
+# The conversation list filtered by platform, latest activity first, without sorting the platform's threads.
+Index("ix_threads_platform_last_at", threads.c.platform, threads.c.last_at)
+
 web_secret = Table(
     "web_secret",
     metadata,

@@ -62,6 +62,9 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
 
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.create_index('ix_threads_platform_last_at', ['platform', 'last_at'], unique=False)
+
     op.create_table('web_secret',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('secret', sa.String(length=200), nullable=False),
@@ -71,6 +74,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('web_secret')
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.drop_index('ix_threads_platform_last_at')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
     op.drop_table('audit_log')

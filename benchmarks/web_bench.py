@@ -1,0 +1,239 @@
+"""Web latency on a large demo workspace, beside a trivial endpoint of the same server.
+
+    python benchmarks/web_bench.py                      # 1,000,000 messages
+    python benchmarks/web_bench.py --messages 20000 --requests 200
+    python benchmarks/web_bench.py --workdir /tmp/wb    # reuse the workspace built there before
+
+Builds the synthetic demo workspace (the `goodwill demo --messages N --no-serve`
+code path) unless the work directory holds one, adds a user and an API token,
+serves it with Uvicorn in a subprocess on 127.0.0.1, and sends requests from
+20 concurrent clients (httpx, async) on loopback. For each kind of request it
+prints the median and 95th-percentile latency. The baseline is
+`/api/v1/health`, served by the same process. The conversation list pages go
+through the filters and cursor pages a user would reach; threads are picked at
+random.
+
+Goal (issue 3): p95 under 100 ms on SQLite for the conversation list and thread pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+GOAL_P95_MS = 100.0
+PASSWORD = "benchmark-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def build(workdir: Path, messages: int) -> tuple[Path, str]:
+    from goodwill import team
+    from goodwill.config import DATABASE_FILE, Settings
+    from goodwill.demo.build import build_demo
+    from goodwill.service import open_workspace
+
+    ws = workdir / f"ws-{messages}"
+    settings = Settings(workspace=ws)
+    if not (ws / DATABASE_FILE).exists():
+        started = time.perf_counter()
+        build_demo(settings, messages=messages)
+        print(f"built a {messages:,}-message demo workspace in {time.perf_counter() - started:.0f} s", flush=True)
+    store = open_workspace(settings)
+    try:
+        if "bench" not in {u["username"] for u in team.list_users(store, team.cli_actor())}:
+            team.add_user(store, team.cli_actor(), "bench", PASSWORD, "agent")
+        token = team.create_token(store, team.user_actor(store, "bench"), "web_bench")[0]
+    finally:
+        store.close()
+    return ws, token
+
+
+def explain(ws: Path) -> None:
+    """Print SQLite's plans for the list and thread queries (expect index use, no full scan or temp sort)."""
+    from sqlalchemy import event
+
+    from goodwill.config import Settings
+    from goodwill.service import open_workspace
+    from goodwill.store.browse import ThreadFilter, get_thread, list_threads
+
+    store = open_workspace(Settings(workspace=ws))
+    seen: list[tuple[str, object]] = []
+
+    def grab(_conn, _cursor, statement, params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append((statement, params))
+
+    try:
+        with store.begin() as conn:
+            cases = (
+                ("list", lambda: list_threads(conn, ThreadFilter(), limit=50)),
+                ("list: twitter, unanswered", lambda: list_threads(conn, ThreadFilter(platform="twitter", answered=False), limit=50)),
+                ("list: next page", lambda: list_threads(conn, ThreadFilter(), cursor=list_threads(conn, ThreadFilter(), limit=50)["next_cursor"], limit=50)),
+                ("thread", lambda: get_thread(conn, 1)),
+            )
+            for label, run in cases:
+                seen.clear()
+                event.listen(store.engine, "before_cursor_execute", grab)
+                run()
+                event.remove(store.engine, "before_cursor_execute", grab)
+                statement, params = seen[-2] if label == "list: next page" else seen[0 if label != "thread" else 1]
+                plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).fetchall()  # type: ignore[arg-type]
+                print(f"plan ({label}): " + " | ".join(str(r[3]) for r in plan))
+    finally:
+        store.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def load(base: str, headers: dict[str, str] | None, cookies: dict[str, str] | None, paths: list[str],
+               clients: int) -> list[float]:
+    timings: list[float] = []
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for p in paths:
+        queue.put_nowait(p)
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=base, headers=headers, cookies=cookies, timeout=60) as client:
+            while True:
+                try:
+                    path = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                started = time.perf_counter()
+                r = await client.get(path)
+                elapsed = (time.perf_counter() - started) * 1000
+                if r.status_code != 200:
+                    raise SystemExit(f"{path}: HTTP {r.status_code}: {r.text[:200]}")
+                timings.append(elapsed)
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return timings
+
+
+def sign_in(base: str) -> dict[str, str]:
+    with httpx.Client(base_url=base, follow_redirects=True) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        r = client.post("/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)})
+        if r.status_code != 200 or "/login" in str(r.url):
+            raise SystemExit(f"could not sign in: {r.status_code}")
+        return dict(client.cookies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=1000, help="requests per kind")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    ws, token = build(workdir, args.messages)
+    explain(ws)
+
+    from goodwill.config import Settings
+    from goodwill.service import open_workspace
+    from goodwill.store.browse import ThreadFilter, list_threads
+
+    store = open_workspace(Settings(workspace=ws))
+    with store.begin() as conn:
+        sample = list_threads(conn, ThreadFilter(), limit=200)["items"]
+        pages = [None]
+        cursor = None
+        for _ in range(20):
+            cursor = list_threads(conn, ThreadFilter(), cursor=cursor, limit=50)["next_cursor"]
+            if cursor is None:
+                break
+            pages.append(cursor)
+        from sqlalchemy import func, select
+
+        from goodwill.store.tables import threads
+
+        top = conn.execute(select(func.max(threads.c.id))).scalar_one()
+    store.close()
+    rng = random.Random(3)
+    thread_ids = [rng.randint(1, top) for _ in range(args.requests)]
+    platforms = sorted({t["platform"] for t in sample})
+    list_queries = []
+    for i in range(args.requests):
+        kind = i % 4
+        params = []
+        if kind == 1:
+            params.append(f"platform={platforms[i % len(platforms)]}")
+        elif kind == 2:
+            params.append("answered=no")
+        elif kind == 3 and pages[i % len(pages)]:
+            params.append(f"cursor={pages[i % len(pages)]}")
+        list_queries.append("?" + "&".join(params) if params else "")
+
+    port = free_port()
+    env = {**os.environ, "GOODWILL_WORKSPACE": str(ws)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("the server did not start")
+        cookies = sign_in(base)
+        api = {"Authorization": f"Bearer {token}"}
+        kinds = [
+            ("baseline: GET /api/v1/health", api, None, ["/api/v1/health"] * args.requests),
+            ("conversation list page", None, cookies, ["/conversations" + q for q in list_queries]),
+            ("thread page", None, cookies, [f"/threads/{t}" for t in thread_ids]),
+            ("API conversations", api, None, ["/api/v1/conversations" + q for q in list_queries]),
+            ("API thread", api, None, [f"/api/v1/threads/{t}" for t in thread_ids]),
+        ]
+        asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
+        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients, {args.requests} requests per kind\n")
+        print("| request | median ms | p95 ms | requests/s |")
+        print("|---|---|---|---|")
+        results: dict[str, float] = {}
+        for label, headers, jar, paths in kinds:
+            started = time.perf_counter()
+            timings = asyncio.run(load(base, headers, jar, paths, args.clients))
+            wall = time.perf_counter() - started
+            p95 = percentile(timings, 0.95)
+            results[label] = p95
+            print(f"| {label} | {statistics.median(timings):.1f} | {p95:.1f} | {len(timings) / wall:.0f} |", flush=True)
+        worst = max(results["conversation list page"], results["thread page"])
+        verdict = "met" if worst < GOAL_P95_MS else "NOT met"
+        print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for list and thread pages: {verdict} (worst p95 {worst:.1f} ms)")
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
