@@ -1,0 +1,101 @@
+"""`goodwill users`, `goodwill audit` and `goodwill serve`, through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from goodwill.config import Settings
+from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo
+from tests.test_cli import invoke
+
+
+@pytest.mark.parametrize("command", [["serve"], ["users", "add"], ["users", "list"], ["users", "disable"],
+                                     ["users", "reset-password"], ["users", "token", "create"],
+                                     ["users", "token", "revoke"], ["audit", "export"]])
+def test_every_web_command_has_help_with_an_example(command: list[str], tmp_path: Path) -> None:
+    code, out, _ = invoke(Settings(workspace=tmp_path), *command, "--help")
+    assert code == 0 and "Example:" in out and "goodwill " + " ".join(command) in out
+
+
+def test_users_tokens_and_audit(settings: Settings) -> None:
+    assert invoke(settings, "init", "--name", "Acme")[0] == 0
+    code, out, _ = invoke(settings, "users", "add", "alice", "--role", "manager", "--password-stdin", input="a long password\n")
+    assert code == 0 and "alice" in out and "manager" in out
+    code, _, err = invoke(settings, "users", "add", "Alice", "--password-stdin", input="another password\n")
+    assert code == 1 and "taken" in err
+    code, _, err = invoke(settings, "users", "add", "bob", "--role", "boss", "--password-stdin", input="long enough\n")
+    assert code == 1 and "role" in err and "agent, manager, admin" in err
+    code, _, err = invoke(settings, "users", "add", "bob", "--password-stdin", input="short\n")
+    assert code == 1 and "password" in err and "8" in err
+    assert invoke(settings, "users", "add", "bob", input="prompted pw\nprompted pw\n")[0] == 0  # prompted, confirmed
+    code, out, _ = invoke(settings, "users", "list")
+    assert code == 0 and "alice" in out and "bob" in out and "agent" in out
+    code, token, _ = invoke(settings, "users", "token", "create", "alice", "--name", "crm")
+    assert code == 0 and re.fullmatch(r"gw_[\w-]+\n", token)
+    assert invoke(settings, "users", "token", "revoke", "1")[0] == 0
+    assert invoke(settings, "users", "reset-password", "bob", "--password-stdin", input="brand new pw\n")[0] == 0
+    assert invoke(settings, "users", "disable", "bob")[0] == 0
+    code, _, err = invoke(settings, "users", "disable", "nobody")
+    assert code == 1 and "no user named 'nobody'" in err
+    code, out, _ = invoke(settings, "audit", "export")
+    entries = [json.loads(line) for line in out.splitlines()]
+    actions = [e["action"] for e in entries]
+    assert actions == ["user.add", "user.add", "token.create", "token.revoke", "user.reset_password",
+                       "user.disable", "audit.export"]
+    assert {e["origin"] for e in entries} == {"cli"}
+    assert entries[0]["actor"] == getpass.getuser() and entries[0]["details"] == {"role": "manager"}
+    assert entries[2]["actor"] == "alice"  # a token acts as its owner
+    code, out, _ = invoke(settings, "audit", "export", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][4] == "action" and [r[4] for r in rows[1:]] == [*actions, "audit.export"]
+
+
+def test_demo_makes_a_demo_admin(tmp_path: Path) -> None:
+    settings = Settings(workspace=tmp_path / "ws")
+    build_demo(settings)
+    code, out, _ = invoke(settings, "users", "list")
+    assert code == 0 and DEMO_USER in out and "admin" in out
+
+
+def test_serve_answers_on_loopback(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    build_demo(Settings(workspace=ws))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "goodwill", "--workspace", str(ws), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, follow_redirects=True) as client:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+            assert token
+            r = client.post("/login", data={"username": DEMO_USER, "password": DEMO_PASSWORD, "csrf_token": token.group(1)})
+            assert r.status_code == 200 and "Halcyon Bikes" in r.text and str(r.url) == base + "/"
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}/" in out
