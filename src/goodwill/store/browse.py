@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text, tuple_
+from sqlalchemy import Connection, and_, false, func, or_, select, text, tuple_
 from sqlalchemy.sql import Select
 
 from goodwill.errors import FieldError, NotFoundError
@@ -44,6 +45,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, ident = raw.split("|")
         moment = datetime.fromisoformat(at)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return moment, int(ident)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise FieldError("cursor", "not a cursor this list handed out") from None
@@ -53,6 +55,17 @@ def _snippet(value: str | None, size: int = 280) -> str:
     if value is None:
         return ""
     return value if len(value) <= size else value[: size - 1].rstrip() + "…"
+
+
+def _pairs(platform_col: Any, id_col: Any, pairs: Iterable[tuple[str, str]]) -> Any:
+    """`(platform, id) IN pairs`, written as one IN list per platform: SQLite walks a
+    whole index for a row-value IN, but seeks the unique index for these."""
+    grouped: dict[str, set[str]] = {}
+    for platform, ident in pairs:
+        grouped.setdefault(platform, set()).add(ident)
+    if not grouped:
+        return false()
+    return or_(*(and_(platform_col == platform, id_col.in_(sorted(ids))) for platform, ids in grouped.items()))
 
 
 def _matching_roots(conn: Connection, q: str) -> Select[Any] | None:
@@ -92,15 +105,26 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
     if filters.answered is not None:
         query = query.where(~threads.c.root_is_brand)
         query = query.where(threads.c.brand_message_count > 0 if filters.answered else threads.c.brand_message_count == 0)
+    roots_found: set[tuple[str, str]] | None = None
     if filters.q and filters.q.strip():
         matching = _matching_roots(conn, filters.q)
         if matching is None:
             return {"items": [], "next_cursor": None}
-        query = query.where(tuple_(threads.c.platform, threads.c.root_platform_id).in_(matching))
-    if cursor:
-        at, ident = decode_cursor(cursor)
-        query = query.where(tuple_(threads.c.last_at, threads.c.id) < tuple_(at.astimezone(UTC).replace(tzinfo=None), ident))
-    rows = list(conn.execute(query.order_by(threads.c.last_at.desc(), threads.c.id.desc()).limit(limit + 1)))
+        roots_found = {(r[0], r[1]) for r in conn.execute(matching)}
+        query = query.where(_pairs(threads.c.platform, threads.c.root_platform_id, roots_found))
+    after = decode_cursor(cursor) if cursor else None
+    if roots_found is not None:
+        # At most SEARCH_WINDOW threads match: fetch them by key and page here, which
+        # keeps the planner from walking the last_at index past every other thread.
+        found = sorted(conn.execute(query), key=lambda r: (r.last_at, r.id), reverse=True)
+        if after is not None:
+            found = [r for r in found if (r.last_at, r.id) < after]
+        rows = found[: limit + 1]
+    else:
+        if after is not None:
+            at = after[0].astimezone(UTC).replace(tzinfo=None)
+            query = query.where(tuple_(threads.c.last_at, threads.c.id) < tuple_(at, after[1]))
+        rows = list(conn.execute(query.order_by(threads.c.last_at.desc(), threads.c.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     roots: dict[tuple[str, str], Any] = {}
@@ -110,7 +134,7 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
             select(messages.c.platform, messages.c.platform_id, messages.c.text, messages.c.kind,
                    accounts.c.handle, accounts.c.display_name, accounts.c.person_id)
             .join(accounts, accounts.c.id == messages.c.account_id)
-            .where(tuple_(messages.c.platform, messages.c.platform_id).in_(keys))
+            .where(_pairs(messages.c.platform, messages.c.platform_id, keys))
         ):
             roots[(m.platform, m.platform_id)] = m
     items = []
@@ -225,7 +249,7 @@ def get_person(conn: Connection, person_id: int, *, before: int | None = None, l
         (r.platform, r.root_platform_id): r.id
         for r in conn.execute(
             select(threads.c.id, threads.c.platform, threads.c.root_platform_id).where(
-                tuple_(threads.c.platform, threads.c.root_platform_id).in_({(m.platform, m.thread_root_id) for m in rows})
+                _pairs(threads.c.platform, threads.c.root_platform_id, {(m.platform, m.thread_root_id) for m in rows})
             )
         )
     } if rows else {}
