@@ -3,6 +3,7 @@
     python benchmarks/web_bench.py                      # 1,000,000 messages
     python benchmarks/web_bench.py --messages 20000 --requests 200
     python benchmarks/web_bench.py --workdir /tmp/wb    # reuse the workspace built there before
+    python benchmarks/web_bench.py --workers 2          # goodwill serve --workers 2
 
 Builds the synthetic demo workspace (the `goodwill demo --messages N --no-serve`
 code path) unless the work directory holds one, adds a user and an API token,
@@ -146,6 +147,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="requests per kind")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (goodwill serve --workers)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -190,7 +192,7 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "GOODWILL_WORKSPACE": str(ws)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
@@ -213,7 +215,9 @@ def main() -> None:
             ("API thread", api, None, [f"/api/v1/threads/{t}" for t in thread_ids]),
         ]
         asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
-        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients, {args.requests} requests per kind\n")
+        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients, {args.requests} requests per kind, "
+              f"{args.workers} server process{'es' if args.workers > 1 else ''}, load average before: "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
         print("| request | median ms | p95 ms | requests/s |")
         print("|---|---|---|---|")
         results: dict[str, float] = {}

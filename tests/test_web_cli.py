@@ -70,14 +70,15 @@ def test_demo_makes_a_demo_admin(tmp_path: Path) -> None:
     assert code == 0 and DEMO_USER in out and "admin" in out
 
 
-def test_serve_answers_on_loopback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_on_loopback(tmp_path: Path, workers: int) -> None:
     ws = tmp_path / "ws"
     build_demo(Settings(workspace=ws))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "goodwill", "--workspace", str(ws), "serve", "--port", str(port)],
+        [sys.executable, "-m", "goodwill", "--workspace", str(ws), "serve", "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
     )
     try:

@@ -56,6 +56,7 @@ def person(store: Store, actor: Actor, person_id: int, *, before: int | None = N
 
 
 def known_platforms(store: Store, actor: Actor) -> list[str]:
+    """Platforms with threads, for filter menus."""
     require(actor, Role.AGENT)
     with store.begin() as conn:
         return platforms(conn)

@@ -39,14 +39,26 @@ def _password(password_stdin: bool, confirm: bool = True) -> str:
     return value
 
 
-def serve_workspace(settings: Settings, host: str, port: int, *, banner: str | None = None) -> None:
+def serve_workspace(settings: Settings, host: str, port: int, *, workers: int = 1, banner: str | None = None) -> None:
     """Serve the workspace with Uvicorn until interrupted."""
+    import os
+
     import uvicorn
 
     from goodwill.web.app import create_app
 
-    app = create_app(settings)
     shown = f"[{host}]" if ":" in host else host
+    if workers > 1:
+        # Worker processes build their own app from the environment.
+        os.environ["GOODWILL_WORKSPACE"] = str(settings.workspace.resolve())
+        if settings.database_url:
+            os.environ["GOODWILL_DATABASE_URL"] = settings.database_url
+        create_app(settings).state.store.close()  # fail here, once, if the workspace cannot be opened
+        out.print(banner or f"Serving on [bold]http://{shown}:{port}/[/] with {workers} workers (Ctrl+C stops).", highlight=False)
+        uvicorn.run("goodwill.web.app:create_app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", proxy_headers=False)
+        return
+    app = create_app(settings)
     out.print(banner or f"Serving on [bold]http://{shown}:{port}/[/] (Ctrl+C stops).", highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
@@ -59,6 +71,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+        workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Server processes (each limits failed sign-ins on its own).")] = 1,
     ) -> None:
         """Serve the web app and the JSON API (/api/v1, docs at /api/v1/docs).
 
@@ -77,7 +90,7 @@ def register(app: typer.Typer) -> None:
                     err.print("[yellow]No users yet: add one with `goodwill users add NAME --role admin`.[/]")
             finally:
                 store.close()
-            serve_workspace(settings, host, port)
+            serve_workspace(settings, host, port, workers=workers)
         except GoodwillError as exc:
             raise _fail(exc) from None
 

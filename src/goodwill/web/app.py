@@ -123,6 +123,12 @@ def create_app(settings: Settings, *, store: Store | None = None, limiter: Login
     return app
 
 
+def create_app_from_environment() -> FastAPI:
+    """The app for the workspace named by `GOODWILL_*` variables: the factory each
+    worker process calls when `goodwill serve --workers N` runs several."""
+    return create_app(Settings())
+
+
 def _open(settings: Settings) -> Store:
     from goodwill.store.db import open_store
 

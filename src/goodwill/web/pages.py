@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -122,8 +123,23 @@ def conversation_list(
     next_url = "/conversations?" + urlencode({**params, "cursor": page["next_cursor"]}) if page["next_cursor"] else None
     return render(
         request, "conversations.html", actor, page=page, params=params, next_url=next_url, first_page=not cursor,
-        platforms=conversations.known_platforms(store, actor),
+        platforms=_platforms(request, store, actor),
     )
+
+
+PLATFORMS_TTL = 60.0
+
+
+def _platforms(request: Request, store: StoreDep, actor: Actor) -> list[str]:
+    """The filter menu's platforms, remembered for a minute by the app."""
+    now = time.monotonic()
+    cached: tuple[float, list[str]] | None = getattr(request.app.state, "platforms", None)
+    if cached is None or now - cached[0] > PLATFORMS_TTL:
+        cached = (now, conversations.known_platforms(store, actor))
+        request.app.state.platforms = cached
+    else:
+        team.require(actor, Role.AGENT)
+    return cached[1]
 
 
 @router.get("/threads/{thread_id}")
