@@ -20,7 +20,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:  # async: no thread-pool hop for a lookup
     store: Store = request.app.state.store
     return store
 
