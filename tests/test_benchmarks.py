@@ -36,3 +36,4 @@ def test_web_bench_runs_small(tmp_path: Path) -> None:
         assert re.search(rf"\| {re.escape(label)} \| [\d.]+ \| [\d.]+ \| \d+ \|", out), label
     assert re.search(r"plan \(list\): .*ix_threads_last_at", out)
     assert re.search(r"goal p95 < 100 ms for list and thread pages: (met|NOT met)", out)
+    assert re.search(r"overview page \(whole-workspace counts\), one client: median \d+ ms", out)
