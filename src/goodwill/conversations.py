@@ -9,8 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from goodwill.errors import FieldError
-from goodwill.store import Store, queries
-from goodwill.store.browse import ThreadFilter, get_person, get_thread, list_threads, platforms, unanswered
+from goodwill.store import Store
+from goodwill.store.browse import (
+    ThreadFilter,
+    get_person,
+    get_thread,
+    list_threads,
+    overview_counts,
+    platforms,
+    unanswered,
+)
 from goodwill.store.workspace import load_workspace
 from goodwill.team import Actor, Role, require
 
@@ -28,7 +36,7 @@ def overview(store: Store, actor: Actor, *, days: int = 14) -> dict[str, Any]:
     require(actor, Role.AGENT)
     with store.begin() as conn:
         ws = load_workspace(conn)
-        data = queries.status(conn, days=days)
+        data = overview_counts(conn, days=days)
         data["latest_unanswered"] = unanswered(conn, 10)
     data["workspace"] = {"name": ws.name, "brand_accounts": ws.brand_accounts, "keywords": ws.keywords,
                          "competitors": ws.competitors}

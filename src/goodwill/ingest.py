@@ -30,6 +30,7 @@ from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, p
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
+from goodwill.store.daily import count_new_messages
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, messages
 from goodwill.store.workspace import load_workspace
@@ -110,6 +111,7 @@ class Ingestor:
                     ),
                     {"run": self.run_id, "last": self._last_id},
                 )
+            count_new_messages(self.conn, self._last_id, self.run_id)
             self._link_new(batch, account_ids, new)
             self._last_id = max(r.id for r in new)
             self._written += len(new)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, or_, select, text, tuple_
+from sqlalchemy import Connection, and_, case, false, func, or_, select, text, tuple_
 from sqlalchemy.sql import Select
 
 from goodwill.errors import FieldError, NotFoundError
 from goodwill.store.queries import RANK_WINDOW, _iso, fts5_query
-from goodwill.store.tables import accounts, interactions, messages, people, threads
+from goodwill.store.tables import accounts, interactions, message_days, messages, people, threads
 
 #: A text search narrows the list to threads holding one of this many most recent matches.
 SEARCH_WINDOW = RANK_WINDOW
@@ -310,3 +310,52 @@ def platforms(conn: Connection) -> list[str]:
         found.append(nxt)
         last = nxt
 
+
+
+def overview_counts(conn: Connection, *, days: int = 14) -> dict[str, Any]:
+    """The `goodwill status --json` document, with messages counted from `message_days`
+    (a few rows a day) rather than from every message."""
+    by_platform = {
+        platform: {"messages": int(n), "brand_messages": int(b or 0)}
+        for platform, n, b in conn.execute(
+            select(message_days.c.platform, func.sum(message_days.c.messages), func.sum(message_days.c.brand_messages))
+            .group_by(message_days.c.platform)
+            .order_by(message_days.c.platform)
+        )
+    }
+    latest_day = conn.execute(select(func.max(message_days.c.day))).scalar()
+    by_day: dict[str, dict[str, int]] = {}
+    if latest_day is not None:
+        start = (date.fromisoformat(latest_day) - timedelta(days=days - 1)).isoformat()
+        for day, platform, n in conn.execute(
+            select(message_days.c.day, message_days.c.platform, message_days.c.messages)
+            .where(message_days.c.day >= start)
+            .order_by(message_days.c.day, message_days.c.platform)
+        ):
+            by_day.setdefault(day, {})[platform] = int(n)
+    customer = ~threads.c.root_is_brand
+    total, started_by_others, answered = conn.execute(
+        select(
+            func.count(),
+            func.sum(case((customer, 1), else_=0)),
+            func.sum(case((and_(customer, threads.c.brand_message_count > 0), 1), else_=0)),
+        )
+    ).one()
+
+    def count(table: Any, *where: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+    return {
+        "messages": sum(p["messages"] for p in by_platform.values()),
+        "brand_messages": sum(p["brand_messages"] for p in by_platform.values()),
+        "threads": int(total),
+        "customer_threads": int(started_by_others or 0),
+        "answered_threads": int(answered or 0),
+        "unanswered_threads": int(started_by_others or 0) - int(answered or 0),
+        "accounts": count(accounts),
+        "people": count(people),
+        "by_platform": by_platform,
+        "by_day": by_day,
+        "first_message_at": _iso(conn.execute(select(func.min(messages.c.created_at))).scalar()),
+        "last_message_at": _iso(conn.execute(select(func.max(messages.c.created_at))).scalar()),
+    }

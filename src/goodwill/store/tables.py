@@ -211,6 +211,17 @@ audit_log = Table(
     Column("address", String(100)),
 )
 
+# Messages per UTC day and platform, kept by ingest with every batch, so the
+# overview does not count a million messages on every visit.
+message_days = Table(
+    "message_days",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, UTC
+    Column("platform", String(40), primary_key=True),
+    Column("messages", BigInteger, nullable=False),
+    Column("brand_messages", BigInteger, nullable=False),
+)
+
 # The conversation list filtered by platform, latest activity first, without sorting the platform's threads.
 Index("ix_threads_platform_last_at", threads.c.platform, threads.c.last_at)
 

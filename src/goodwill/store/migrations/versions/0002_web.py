@@ -65,6 +65,19 @@ def upgrade() -> None:
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.create_index('ix_threads_platform_last_at', ['platform', 'last_at'], unique=False)
 
+    op.create_table('message_days',
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('platform', sa.String(length=40), nullable=False),
+    sa.Column('messages', sa.BigInteger(), nullable=False),
+    sa.Column('brand_messages', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'platform', name=op.f('pk_message_days'))
+    )
+    day = "substr(created_at, 1, 10)" if op.get_bind().dialect.name == "sqlite" else "to_char(created_at, 'YYYY-MM-DD')"
+    op.execute(
+        f"INSERT INTO message_days (day, platform, messages, brand_messages) "
+        f"SELECT {day}, platform, count(*), sum(CASE WHEN is_brand THEN 1 ELSE 0 END) FROM messages GROUP BY 1, 2"
+    )
+
     op.create_table('web_secret',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('secret', sa.String(length=200), nullable=False),
@@ -74,6 +87,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('web_secret')
+    op.drop_table('message_days')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index('ix_threads_platform_last_at')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
