@@ -93,7 +93,7 @@ def explain(ws: Path) -> None:
                 event.listen(store.engine, "before_cursor_execute", grab)
                 run()
                 event.remove(store.engine, "before_cursor_execute", grab)
-                statement, params = seen[-2] if label == "list: next page" else seen[0 if label != "thread" else 1]
+                statement, params = seen[-1] if label == "list: next page" else seen[0 if label != "thread" else 1]
                 plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).fetchall()  # type: ignore[arg-type]
                 print(f"plan ({label}): " + " | ".join(str(r[3]) for r in plan))
     finally:

@@ -94,7 +94,16 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
         threads.c.brand_message_count,
         threads.c.first_at,
         threads.c.last_at,
-        threads.c.root_account_id,
+        messages.c.text.label("root_text"),
+        messages.c.kind.label("root_kind"),
+        accounts.c.handle.label("root_handle"),
+        accounts.c.display_name.label("root_name"),
+        accounts.c.person_id.label("root_person_id"),
+    ).select_from(
+        # The first message and its author, by one seek on each unique key per listed thread.
+        threads.outerjoin(
+            messages, and_(messages.c.platform == threads.c.platform, messages.c.platform_id == threads.c.root_platform_id)
+        ).outerjoin(accounts, accounts.c.id == messages.c.account_id)
     )
     if filters.platform:
         query = query.where(threads.c.platform == filters.platform)
@@ -127,19 +136,8 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
         rows = list(conn.execute(query.order_by(threads.c.last_at.desc(), threads.c.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    roots: dict[tuple[str, str], Any] = {}
-    if rows:
-        keys = [(r.platform, r.root_platform_id) for r in rows]
-        for m in conn.execute(
-            select(messages.c.platform, messages.c.platform_id, messages.c.text, messages.c.kind,
-                   accounts.c.handle, accounts.c.display_name, accounts.c.person_id)
-            .join(accounts, accounts.c.id == messages.c.account_id)
-            .where(_pairs(messages.c.platform, messages.c.platform_id, keys))
-        ):
-            roots[(m.platform, m.platform_id)] = m
     items = []
     for r in rows:
-        root = roots.get((r.platform, r.root_platform_id))
         items.append(
             {
                 "id": r.id,
@@ -152,12 +150,12 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
                 "first_at": _iso(r.first_at),
                 "last_at": _iso(r.last_at),
                 # A reply whose parent was never imported roots a thread with no stored first message.
-                "root": None if root is None else {
-                    "author": root.handle,
-                    "author_name": root.display_name,
-                    "person_id": root.person_id,
-                    "kind": root.kind,
-                    "text": _snippet(root.text),
+                "root": None if r.root_handle is None else {
+                    "author": r.root_handle,
+                    "author_name": r.root_name,
+                    "person_id": r.root_person_id,
+                    "kind": r.root_kind,
+                    "text": _snippet(r.root_text),
                 },
             }
         )
