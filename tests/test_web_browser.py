@@ -155,6 +155,8 @@ def test_an_agent_is_refused_admin_pages(page) -> None:  # type: ignore[no-untyp
     assert response is not None and response.status == 403
     assert page.get_by_role("heading", level=1).inner_text() == "Not allowed"
     assert "needs the admin role" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="Conversations").count() == 1  # still signed in, navigation shown
+    shot(page, "refused")
     assert page.goto("/settings").status == 403
     assert page.goto("/audit").status == 403
 

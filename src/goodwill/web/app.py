@@ -35,6 +35,7 @@ from goodwill.errors import (
 )
 from goodwill.service import open_workspace
 from goodwill.store import Store
+from goodwill.team import Role
 from goodwill.web.deps import LoginRequired
 from goodwill.web.security import CsrfError, LoginLimiter, RateLimitedError, csrf_token
 
@@ -171,8 +172,8 @@ def error_response(request: Request, status: int, message: str, *, field: str | 
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request, "error.html",
-        {"status": status, "code": code, "message": message, "field": field, "actor": None,
-         "csrf": csrf_token(request)},
+        {"status": status, "code": code, "message": message, "field": field,
+         "actor": getattr(request.state, "actor", None), "csrf": csrf_token(request), "Role": Role},
         status_code=status, headers=headers,
     )
 

@@ -37,6 +37,7 @@ def page_actor(request: Request, store: StoreDep) -> Actor:
     if actor is None:  # disabled, password reset, or signed out elsewhere
         request.session.clear()
         raise LoginRequired
+    request.state.actor = actor  # an error page can still show the signed-in navigation
     return actor
 
 
