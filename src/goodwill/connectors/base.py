@@ -237,3 +237,21 @@ def matches_any(text: str, needles: tuple[str, ...]) -> bool:
     """True when `text` contains any of the (already case-folded) `needles`."""
     folded = text.casefold()
     return any(n in folded for n in needles)
+
+
+class ResponseTap:
+    """Keeps the status and headers of the last response a `requests` session
+    received, so rate-limit headers can be read after a client library raised."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+
+    def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.status = response.status_code
+        self.headers = dict(response.headers)
+        return response
+
+    def attach(self, session: Any) -> Any:
+        session.hooks["response"].append(self.hook)
+        return session
