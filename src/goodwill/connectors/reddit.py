@@ -61,7 +61,7 @@ class RedditConnector:
             raise ConnectorError(f"source {config.name!r}: give at least one --query (r/NAME, r/NAME:words or words)")
         self._tap = ResponseTap()
         session = self._tap.attach(requests.Session())
-        urls: dict[str, str] = {}
+        urls: dict[str, Any] = {}
         if config.url:
             urls = {"oauth_url": config.url.rstrip("/"), "reddit_url": config.url.rstrip("/")}
         self.reddit = praw.Reddit(
@@ -180,6 +180,7 @@ class RedditConnector:
 
     def publish_reply(self, target: ReplyTarget, text: str) -> ParsedMessage:
         fullname = target.platform_id
+        parent: Any
         if fullname.startswith("t1_"):
             parent = self.reddit.comment(fullname[3:])
         elif fullname.startswith("t3_"):
