@@ -133,7 +133,7 @@ class RssConnector:
 
 
 def _time(entry: Any, key: str) -> datetime | None:
-    value = entry.get(key)
+    value = dict.get(entry, key)  # plain lookup: feedparser maps a missing `updated` to `published`, with a warning
     if not value:
         return None
     return datetime.fromtimestamp(calendar.timegm(value), UTC)
