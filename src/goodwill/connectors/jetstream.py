@@ -14,6 +14,7 @@ carries authors' DIDs, not handles; the DID is the author here.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -52,14 +53,16 @@ class EventFilter:
         self.needles = tuple(sorted({n.casefold() for n in needles if n.strip()}))
         self.dids = tuple(sorted({d for d in dids if d}))
         self._ascii = all(n.isascii() for n in self.needles)
-        self._bytes = tuple(n.encode() for n in self.needles) + tuple(d.encode() for d in self.dids)
+        literals = [n.encode() for n in self.needles] + [d.lower().encode() for d in self.dids]
+        # One scan for all needles: a regex alternation of escaped literals.
+        self._scan = re.compile(b"|".join(re.escape(x) for x in literals)) if literals else None
 
     def candidate(self, raw: bytes) -> bool:
         """Might this event match? Never false for one that does."""
-        if not self._bytes:
+        if self._scan is None:
             return True
         data = raw.lower() if self._ascii else raw.decode("utf-8", "replace").casefold().encode()
-        return any(n in data for n in self._bytes) or any(d.encode() in raw for d in self.dids)
+        return self._scan.search(data) is not None
 
     def matches(self, event: dict[str, Any]) -> bool:
         """Does this parsed commit event match?"""
@@ -286,16 +289,10 @@ class JetstreamConnector:
         self._drop()
 
 
+_TIME_US = re.compile(rb'"time_us"\s*:\s*(\d+)')
+
+
 def _time_us(data: bytes) -> int | None:
     """`time_us` of an event, read without parsing the whole event."""
-    at = data.find(b'"time_us":')
-    if at < 0:
-        return None
-    start = at + 10
-    end = start
-    while end < len(data) and data[end] in b" 0123456789":
-        end += 1
-    try:
-        return int(data[start:end])
-    except ValueError:
-        return None
+    found = _TIME_US.search(data)
+    return int(found.group(1)) if found else None
