@@ -194,10 +194,11 @@ def main() -> None:
     print(f"generated {len(events):,} Jetstream events ({size_mb:.0f} MB) in {time.perf_counter() - started:.1f}s")
 
     # Load everything the timed runs use before timing them.
+    import websockets.sync.client  # noqa: F401
+
     import goodwill.connectors.jetstream  # noqa: F401
     import goodwill.listen  # noqa: F401
     import goodwill.service  # noqa: F401
-    import websockets.sync.client  # noqa: F401
 
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Queue()
