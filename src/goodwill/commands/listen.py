@@ -121,13 +121,15 @@ def sources_list(
         out.print("No sources yet: `goodwill sources add --help` shows how.")
         return
     table = Table()
-    for col in ("name", "platform", "url", "queries", "every", "added", "last ok", "last error"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    table.add_column("platform", no_wrap=True)
+    table.add_column("listens to")
+    table.add_column("stored", justify="right")
+    table.add_column("last success / error")
     for r in rows:
-        table.add_row(
-            r["name"], r["platform"], r["url"] or "", ", ".join(r["queries"]), f"{r['schedule_seconds']}s",
-            f"{r['items_added']:,}", (r["last_ok_at"] or "never")[:19], r["last_error"] or "",
-        )
+        where = ", ".join([*r["queries"], *([r["url"]] if r["url"] else [])])
+        last = r["last_error"] or ("never" if not r["last_ok_at"] else r["last_ok_at"][:16].replace("T", " "))
+        table.add_row(r["name"], r["platform"], where, f"{r['items_added']:,}", last)
     out.print(table, markup=False, highlight=False)
 
 
