@@ -123,3 +123,27 @@ def test_reply_dry_run_then_publish(store: Store, settings: Settings) -> None:
     host = srv.url.split("://")[1]
     assert reply.is_brand and reply.reply_to_id == f"{host}:100" and reply.thread_root_id == f"{host}:100"
     assert scalar(store, "SELECT brand_message_count FROM threads WHERE root_platform_id = :r", r=f"{host}:100") == 1
+
+
+def test_streaming_api_brings_posts_edits_and_deletions(store: Store, settings: Settings) -> None:
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, "#halcyon my first ride", tags=["halcyon"]), status(101, "#halcyon spam, deleted soon", tags=["halcyon"])]
+    with serving(server(state)) as srv:
+        _add(settings, srv.url, "#halcyon", "stream:#halcyon")
+        edited = status(100, "#halcyon my first ride (photos added)", tags=["halcyon"], edited=True)
+        state.stream_events = [
+            ("update", status(102, "#halcyon live from the trail 🏔️", tags=["halcyon"])),
+            ("status.update", edited),
+            ("delete", "101"),
+            ("update", "{not json"),
+        ]
+        result = cli(settings, "listen", "--once", env=TOKEN_ENV)
+        assert result.exit_code == 0, result.output
+        stream_requests = [r for r in srv.requests if r.path == "/api/v1/streaming/hashtag"]
+    # The malformed event broke the stream; it was opened again and then closed by the server.
+    assert len(stream_requests) == 2 and stream_requests[0].arg("tag") == "halcyon"
+    host = srv.url.split("://")[1]
+    got = {r.platform_id: r for r in rows(store, "SELECT platform_id, text, edited_at, deleted_at FROM messages")}
+    assert got[f"{host}:102"].text == "#halcyon live from the trail 🏔️"
+    assert got[f"{host}:100"].text == "#halcyon my first ride (photos added)" and got[f"{host}:100"].edited_at is not None
+    assert got[f"{host}:101"].text == "" and got[f"{host}:101"].deleted_at is not None

@@ -41,6 +41,7 @@ class ListenOptions:
     user_agent: str = "goodwill (+https://github.com/goodwill-social/goodwill)"
     brand_keywords: tuple[str, ...] = ()
     brand_handles: tuple[str, ...] = ()
+    once: bool = False  # streams without a backlog end when quiet
 
 
 @dataclass
@@ -119,6 +120,7 @@ class Listener:
             stream_batch_seconds=base.stream_batch_seconds, user_agent=base.user_agent,
             brand_keywords=base.brand_keywords or tuple(ws.keywords),
             brand_handles=base.brand_handles or tuple(h for hs in ws.brand_accounts.values() for h in hs),
+            once=once,
         )
         self.sources = configured
         self.progress = {c.name: SourceProgress(c.name, c.platform) for _, c in configured}

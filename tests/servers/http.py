@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class Response:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is (malformed payloads)
+    stream: list[bytes] | None = None  # sent piece by piece, then the connection closes (server-sent events)
+    delay: float = 0.0  # seconds between stream pieces
 
 
 Handler = Callable[[Request], Response]
@@ -73,6 +76,19 @@ def serving(server: HttpServer) -> Iterator[HttpServer]:
                 {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length) if length else b"",
             )
             response = server.respond(request)
+            if response.stream is not None:
+                self.send_response(response.status)
+                for k, v in {"Content-Type": "text/event-stream", **response.headers}.items():
+                    self.send_header(k, v)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for piece in response.stream:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    if response.delay:
+                        time.sleep(response.delay)
+                self.close_connection = True
+                return
             data = response.raw if response.raw is not None else (
                 b"" if response.body is None else json.dumps(response.body, ensure_ascii=False).encode()
             )

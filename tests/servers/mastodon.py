@@ -3,6 +3,7 @@ notifications and posting, paged with min_id/max_id as the real one is."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ class MastodonState:
     search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     posted: list[dict[str, Any]] = field(default_factory=list)
+    stream_events: list[tuple[str, Any]] = field(default_factory=list)  # (event name, payload) for the streaming API
     next_id: int = 900000
     # ids the server also repeats at the edge of the next page, as servers
     # racing new posts do
@@ -76,6 +78,13 @@ class MastodonState:
             return Response(200, {"accounts": [], "hashtags": [], "statuses": found}, limit_headers)
         if req.method == "GET" and req.path == "/api/v1/notifications":
             return Response(200, self.page(self.notifications, req), limit_headers)
+        if req.method == "GET" and req.path.startswith("/api/v1/streaming/"):
+            pieces = [b":thump\n\n"]
+            events, self.stream_events = self.stream_events, []  # live events reach one connection only
+            for name, payload in events:
+                data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+                pieces.append(f"event: {name}\ndata: {data}\n\n".encode())
+            return Response(200, stream=pieces, delay=0.01)
         if req.method == "POST" and req.path == "/api/v1/statuses":
             form = req.form()
             self.next_id += 1

@@ -7,6 +7,14 @@ status search (`/api/v2/search`; most instances only search posts that opted
 in to being searchable). Each query pages forward with `min_id` from its own
 checkpoint, as the API documents; a query's first run takes the newest page.
 
+Streams: `stream:#tag` follows a hashtag and `stream:user` the brand
+account (its mentions, and deletions and edits of statuses it can see)
+through the streaming API, where the instance offers it. A stream delivers
+new posts, edits (`status.update`) and deletions (`delete`) as they happen;
+it has no backlog, so a source pairs it with polled queries, which fill any
+gap while it was away. Under `listen --once` a stream ends when the server
+closes it or after a quiet batch interval.
+
 Ids are local to an instance, so a status is stored as `HOST:ID` (its
 `in_reply_to_id` likewise), and local accounts as `user@HOST`, matching how
 the rest of the fediverse writes them.
@@ -14,6 +22,9 @@ the rest of the fediverse writes them.
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +45,7 @@ from mastodon.errors import (
 from goodwill.connectors.base import (
     Batch,
     Checkpoint,
+    Deletion,
     Edit,
     RateLimitState,
     ReplyTarget,
@@ -73,6 +85,9 @@ class MastodonConnector:
         self._state = RateLimitState()
         self._pending: list[str] = []
         self._version_known = False
+        self.options = options
+        self._streaming: threading.Thread | None = None
+        self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     # -- reading -------------------------------------------------------------
 
@@ -120,8 +135,11 @@ class MastodonConnector:
     def fetch(self, checkpoint: Checkpoint | None) -> Batch:
         positions: dict[str, str] = dict((checkpoint or {}).get("min_id") or {})
         if not self._pending:
-            self._pending = list(self.queries)
+            # Polled queries first; streams follow once those have caught up.
+            self._pending = sorted(self.queries, key=lambda q: q.startswith("stream:"))
         query = self._pending[0]
+        if query.startswith("stream:"):
+            return self._stream_batch(query, checkpoint)
         entries = self._page(query, positions.get(query))
         batch = Batch(seen=len(entries), done=False)
         ids = [str(e["id"]) for e in entries if isinstance(e, Mapping) and e.get("id") is not None]
@@ -185,6 +203,90 @@ class MastodonConnector:
             },
         )
 
+    # -- streaming -----------------------------------------------------------
+
+    def _start_stream(self, query: str) -> None:
+        from mastodon import StreamListener
+
+        events: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=10_000)
+
+        class Listener(StreamListener):
+            def on_update(self, status: Any) -> None:
+                events.put(("update", status))
+
+            def on_status_update(self, status: Any) -> None:
+                events.put(("edit", status))
+
+            def on_delete(self, status_id: Any) -> None:
+                events.put(("delete", status_id))
+
+            def on_notification(self, notification: Any) -> None:
+                if notification.get("type") == "mention" and notification.get("status"):
+                    events.put(("update", notification["status"]))
+
+            def on_unknown_event(self, name: str, unknown_event: Any = None) -> None:
+                pass
+
+            def handle_heartbeat(self) -> None:
+                pass
+
+        target = query.removeprefix("stream:")
+        if target == "user":
+            run: Callable[[], Any] = lambda: self.api.stream_user(Listener(), timeout=self.options.timeout)  # noqa: E731
+        elif target.startswith("#"):
+            run = lambda: self.api.stream_hashtag(target[1:], Listener(), timeout=self.options.timeout)  # noqa: E731
+        else:
+            raise ConnectorError(f"{self.config.name}: unknown stream {query!r} (use stream:#tag or stream:user)")
+
+        def pump() -> None:
+            try:
+                run()
+                events.put(("end", None))
+            except Exception as exc:  # noqa: BLE001 - handed to the reading side
+                events.put(("error", type(exc).__name__))
+
+        self._events = events
+        self._streaming = threading.Thread(target=pump, name=f"stream-{self.config.name}", daemon=True)
+        self._streaming.start()
+
+    def _stream_batch(self, query: str, checkpoint: Checkpoint | None) -> Batch:
+        if self._streaming is None:
+            self._start_stream(query)
+        batch = Batch(checkpoint=checkpoint, done=False)
+        deadline = time.monotonic() + self.options.stream_batch_seconds
+        ended = False
+        while batch.seen < self.options.stream_batch_events:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                kind, payload = self._events.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if kind == "end":
+                ended = True
+                break
+            if kind == "error":
+                self._streaming = None
+                if batch.seen:
+                    break  # keep what came; the next fetch reconnects
+                raise TransientError(f"{self.config.name}: the {query} stream failed ({payload})")
+            batch.seen += 1
+            try:
+                if kind == "delete":
+                    batch.deletions.append(Deletion("mastodon", f"{self.host}:{payload}", datetime.now(UTC)))
+                elif kind == "edit":
+                    batch.edits.append(Edit(self.normalise(payload), _aware(payload.get("edited_at") or datetime.now(UTC))))
+                else:
+                    batch.items.append(self.normalise(payload))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue  # a malformed event is skipped
+        if ended or (self.options.once and not batch.seen):
+            self._streaming = None
+            self._pending.pop(0)
+        batch.done = not self._pending
+        return batch
+
     def _acct(self, acct: str) -> str:
         return acct if "@" in acct.lstrip("@") else f"{acct.lstrip('@')}@{self.host}"
 
@@ -205,6 +307,7 @@ class MastodonConnector:
         return self._state
 
     def close(self) -> None:
+        self._streaming = None  # the pump thread is a daemon; closing the session ends its read
         self.api.session.close()
 
 
