@@ -78,3 +78,25 @@ def test_jetstream_resumes_from_cursor_after_a_dropped_connection(store: Store, 
         assert server.requests[2]["cursor"] == [str(BASE_US + 303_000)]
     assert {r[0] for r in rows(store, "SELECT platform_id FROM messages")} == wanted
     assert "0 new" in again.output
+
+
+def test_once_stops_when_the_stream_reaches_the_present(store: Store, settings: Settings) -> None:
+    import time
+
+    from goodwill.connectors.base import SourceConfig
+    from goodwill.connectors.jetstream import JetstreamConnector
+    from goodwill.listen import ListenOptions
+
+    now_us = int(time.time() * 1_000_000)
+    events = [post_event(i, f"halcyon {i}", time_us=now_us - 10_000_000 + i) for i in range(3)]
+    events += [post_event(10 + i, f"halcyon live {i}", time_us=now_us + 60_000_000 + i) for i in range(3)]
+    with running(JetstreamServer(events=events, keep_open=True)) as server:
+        config = SourceConfig("jet", "jetstream", url=server.url)
+        once = JetstreamConnector(config, None, ListenOptions(once=True, stream_batch_seconds=0.5, timeout=2))
+        batch = once.fetch(None)
+        once.close()
+        assert batch.done and len(batch.items) == 4  # stopped at the first event from after it began
+        live = JetstreamConnector(config, None, ListenOptions(stream_batch_seconds=0.5, timeout=2))
+        batch = live.fetch(None)
+        live.close()
+        assert not batch.done and len(batch.items) == 6  # listening on: the stream stays open

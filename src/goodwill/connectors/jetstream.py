@@ -145,7 +145,8 @@ def normalise_post(uri: str, author: str, author_id: str | None, record: dict[st
 
 class JetstreamConnector:
     """Reads the Jetstream websocket in batches; `done` when the server closes
-    the stream or the stream has caught up with the moment this run began."""
+    the stream or (under `listen --once`) the stream has caught up with the
+    moment this run began."""
 
     def __init__(self, config: SourceConfig, token: str | None, options: Any) -> None:
         if not config.url:
@@ -222,7 +223,7 @@ class JetstreamConnector:
             time_us = self.handle(data, batch)
             if time_us is not None:
                 last_us = time_us if last_us is None else max(last_us, time_us)
-                if time_us >= self._started_us:  # caught up with now
+                if self.options.once and time_us >= self._started_us:  # `--once`: caught up with now
                     self._drop()
                     batch.done = True
                     break
