@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 BASE_US = 1_760_000_000_000_000  # 2025-10-09
@@ -49,8 +50,13 @@ class JetstreamServer:
             sent += 1
             if self.delay:
                 time.sleep(self.delay)
-        if self.keep_open:
-            time.sleep(3600)
+        if self.keep_open:  # a live stream: stay open until the client leaves
+            try:
+                for _ in ws:
+                    pass
+            except ConnectionClosed:
+                pass
+            return
         ws.close(1000, "end of replay")
 
 
