@@ -147,3 +147,34 @@ def test_streaming_api_brings_posts_edits_and_deletions(store: Store, settings: 
     assert got[f"{host}:102"].text == "#halcyon live from the trail 🏔️"
     assert got[f"{host}:100"].text == "#halcyon my first ride (photos added)" and got[f"{host}:100"].edited_at is not None
     assert got[f"{host}:101"].text == "" and got[f"{host}:101"].deleted_at is not None
+
+
+def test_a_run_that_fails_mid_way_resumes_from_its_last_committed_page(store: Store, settings: Settings) -> None:
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, "#halcyon start", tags=["halcyon"])]
+    with serving(server(state)) as srv:
+        _add(settings, srv.url, "#halcyon")
+        assert cli(settings, "listen", "--once", env=TOKEN_ENV).exit_code == 0
+        state.tags["halcyon"] += [status(200 + i, f"#halcyon post {i}", tags=["halcyon"]) for i in range(100)]
+        real = srv.handle
+        pages = {"n": 0}
+
+        def failing_after_one_page(req):
+            if req.path.startswith("/api/v1/timelines/tag/"):
+                pages["n"] += 1
+                if pages["n"] > 1:  # the server goes down after the first page, past every retry
+                    return Response(500, {"error": "down"})
+            return real(req)
+
+        srv.handle = failing_after_one_page
+        failed = cli(settings, "listen", "--once", env=TOKEN_ENV)
+        assert failed.exit_code == 1 and "server error (HTTP 500)" in failed.output
+        assert scalar(store, "SELECT count(*) FROM messages") == 1 + 40  # the first page was committed
+        srv.handle = real
+        before = len(srv.requests)
+        resumed = cli(settings, "listen", "--once", env=TOKEN_ENV)
+        assert resumed.exit_code == 0, resumed.output
+    tag_requests = [r for r in srv.requests[before:] if r.path.startswith("/api/v1/timelines/tag/")]
+    assert [r.arg("min_id") for r in tag_requests] == ["239", "279"]  # resumed after the committed page
+    assert scalar(store, "SELECT count(*) FROM messages") == 101
+    assert scalar(store, "SELECT count(DISTINCT platform_id) FROM messages") == 101
