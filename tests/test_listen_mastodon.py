@@ -178,3 +178,16 @@ def test_a_run_that_fails_mid_way_resumes_from_its_last_committed_page(store: St
     assert [r.arg("min_id") for r in tag_requests] == ["239", "279"]  # resumed after the committed page
     assert scalar(store, "SELECT count(*) FROM messages") == 101
     assert scalar(store, "SELECT count(DISTINCT platform_id) FROM messages") == 101
+
+
+def test_the_listener_reports_the_platforms_rate_limit(store: Store, settings: Settings) -> None:
+    from goodwill.listen import Listener
+
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, "#halcyon hi", tags=["halcyon"])]
+    with serving(server(state)) as srv:
+        _add(settings, srv.url, "#halcyon")
+        listener = Listener(store, environ=TOKEN_ENV, secrets=settings.workspace / "secrets.toml", once=True)
+        progress = listener.run()["fedi"]
+    assert progress.error is None and progress.added == 1
+    assert progress.note.startswith("rate limit: 299 requests left until ")

@@ -194,6 +194,11 @@ class Listener:
                     )
                     progress.state = "running"
                     self._write(writer, source_id, batch, progress)
+                    limits = connector.rate_limit_state()
+                    if limits.remaining is not None:
+                        progress.note = f"rate limit: {limits.remaining:,} requests left" + (
+                            f" until {limits.reset_at:%H:%M:%S}" if limits.reset_at else ""
+                        )
                     checkpoint = batch.checkpoint
                     if batch.done:
                         progress.state = "caught up"
