@@ -110,9 +110,12 @@ def test_reply_dry_run_then_publish(store: Store, settings: Settings) -> None:
         _add(settings, srv.url, "#halcyon")
         assert cli(settings, "listen", "--once", env=TOKEN_ENV).exit_code == 0
         message_id = scalar(store, "SELECT id FROM messages")
+        # A source on another instance cannot answer this status: the reply picks the one on its own.
+        assert cli(settings, "sources", "add", "a-elsewhere", "--platform", "mastodon", "--url", "https://elsewhere.example",
+                   "--token-env", "GW_TEST_MASTODON").exit_code == 0
         dry = cli(settings, "reply", str(message_id), "--text", "Hold the button for 5 s: https://halcyon.example/pair")
         assert dry.exit_code == 0, dry.output
-        assert "Dry run" in dry.output and state.posted == []
+        assert "Dry run" in dry.output and "through source fedi" in dry.output and state.posted == []
         sent = cli(settings, "reply", str(message_id), "--text", "Hold the button for 5 s: https://halcyon.example/pair",
                    "--send", "--json", env=TOKEN_ENV)
         assert sent.exit_code == 0, sent.output

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -65,15 +66,23 @@ def _target(store: Store, message_id: int) -> ReplyTarget:
     )
 
 
-def _publisher(store: Store, platform: str) -> SourceConfig:
+def _publisher(store: Store, target: ReplyTarget) -> SourceConfig:
+    platform = target.platform
     with store.begin() as conn:
         configured = [c for _, c in list_sources(conn, enabled_only=True)]
+    # A Mastodon status can only be answered from its own instance's API.
+    host = target.platform_id.rpartition(":")[0] if platform == "mastodon" else None
     for wanted in PUBLISHERS.get(platform, ()):
         for config in configured:
-            if config.platform == wanted and config.token_env:
+            if config.platform == wanted and config.token_env and (host is None or urlsplit(config.url or "").netloc == host):
                 return config
     if platform not in PUBLISHERS:
         raise ConfigError(f"Goodwill cannot publish to {platform!r}; reply there by hand")
+    if host:
+        raise ConfigError(
+            f"no mastodon source on {host} with credentials to publish through: "
+            f"`goodwill sources add NAME --platform mastodon --url https://{host} --token-env VAR`"
+        )
     raise ConfigError(
         f"no {platform} source with credentials to publish through: "
         f"`goodwill sources add NAME --platform {PUBLISHERS[platform][0]} --account HANDLE --token-env VAR`"
@@ -95,7 +104,7 @@ def reply(
     if not text.strip():
         raise ConfigError("--text is empty")
     target = _target(store, message_id)
-    config = _publisher(store, target.platform)
+    config = _publisher(store, target)
     plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, config.name, text)
     if not send:
         return plan
