@@ -35,7 +35,8 @@ def test_sources_add_checks_its_input(store: Store, settings: Settings) -> None:
         (["--platform", "myspace"], "use one of mastodon, bluesky, jetstream, reddit, rss"),
         (["--platform", "rss"], "a rss source needs --url"),
         (["--platform", "mastodon", "--url", "ftp://x"], "give an http(s):// or ws(s):// URL"),
-        (["--platform", "mastodon", "--token-env", "abc def=1"], "give the NAME of a variable"),
+        (["--platform", "mastodon"], "a mastodon source needs --url"),
+        (["--platform", "mastodon", "--url", "https://m.example", "--token-env", "abc def=1"], "give the NAME of a variable"),
     ]
     for args, message in cases:
         result = cli(settings, "sources", "add", "s1", *args)

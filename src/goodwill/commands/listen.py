@@ -67,7 +67,7 @@ def sources_add(
             raise ConfigError(f"--platform {platform!r}: use one of {', '.join(SOURCE_PLATFORMS)}")
         if not name.strip() or len(name) > 100:
             raise ConfigError("a source's name must be 1 to 100 characters")
-        if platform in ("jetstream", "rss") and not url:
+        if platform in ("mastodon", "jetstream", "rss") and not url:
             raise ConfigError(f"a {platform} source needs --url")
         if url is not None and url.split("://", 1)[0] not in ("http", "https", "ws", "wss"):
             raise ConfigError(f"--url {url!r}: give an http(s):// or ws(s):// URL")
