@@ -59,3 +59,33 @@ def _ids(store: Store) -> list[tuple[str]]:
     from tests.listening import rows
 
     return [tuple(r) for r in rows(store, "SELECT platform_id FROM messages")]
+
+
+def test_listener_runs_sources_on_their_schedule_and_stops_on_ctrl_c(store: Store, settings: Settings) -> None:
+    from tests.servers.feeds import FeedEntry, FeedState
+    from tests.servers.feeds import server as feed_server
+    from tests.servers.http import serving
+    from tests.test_listen_rss import T0
+
+    state = FeedState()
+    state.atom = [FeedEntry("a1", "Halcyon first", "x", T0)]
+    with serving(feed_server(state)) as srv:
+        assert cli(settings, "sources", "add", "blog", "--platform", "rss", "--url", f"{srv.url}/blog.atom", "--every", "1").exit_code == 0
+        proc = cli_process(settings, "listen")
+        try:
+            deadline = time.monotonic() + 30
+            while len(srv.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            state.atom.append(FeedEntry("a2", "Halcyon second", "y", T0))  # arrives while listening
+            state.touch()
+            while scalar(store, "SELECT count(*) FROM messages") < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGINT)
+            out, errs = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, errs
+    assert len(srv.requests) >= 3
+    assert scalar(store, "SELECT count(*) FROM messages") == 2
+    assert "blog (rss): " in out and "2 new" in out
