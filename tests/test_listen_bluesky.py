@@ -92,3 +92,33 @@ def test_wrong_app_password_fails_this_source_only(store: Store, settings: Setti
     assert "refused the credentials (HTTP 401)" in result.output
     assert "wrong-password-xyz" not in result.output
     assert scalar(store, "SELECT count(*) FROM messages") == 1  # the good source still listened
+
+
+def test_an_interrupted_pass_resumes_from_its_cursor(store: Store, settings: Settings) -> None:
+    state = BlueskyState()
+    state.posts = [post(i, f"halcyon early {i}") for i in range(3)]
+    with serving(server(state)) as srv:
+        _add(settings, srv.url, "halcyon")
+        assert cli(settings, "listen", "--once", env=ENV).exit_code == 0
+        state.posts += [post(1000 + i, f"halcyon later {i}") for i in range(250)]
+        real = srv.handle
+        searches = {"n": 0}
+
+        def down_after_one_page(req):
+            if req.path == "/xrpc/app.bsky.feed.searchPosts":
+                searches["n"] += 1
+                if searches["n"] > 1:
+                    return Response(503, {"error": "Unavailable"})
+            return real(req)
+
+        srv.handle = down_after_one_page
+        failed = cli(settings, "listen", "--once", env=ENV)
+        assert failed.exit_code == 1
+        assert scalar(store, "SELECT count(*) FROM messages") == 3 + 100  # the first page is in
+        srv.handle = real
+        before = len(srv.requests)
+        resumed = cli(settings, "listen", "--once", env=ENV)
+        assert resumed.exit_code == 0, resumed.output
+    cursors = [r.arg("cursor") for r in srv.requests[before:] if r.path == "/xrpc/app.bsky.feed.searchPosts"]
+    assert cursors == ["100", "200"]  # carried on from the committed page's cursor
+    assert scalar(store, "SELECT count(*) FROM messages") == 253
