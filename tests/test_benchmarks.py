@@ -37,3 +37,20 @@ def test_web_bench_runs_small(tmp_path: Path) -> None:
     assert re.search(r"plan \(list\): .*ix_threads_last_at", out)
     assert re.search(r"goal p95 < 100 ms for list and thread pages: (met|NOT met)", out)
     assert re.search(r"overview page \(whole-workspace counts\), one client: median \d+ ms", out)
+
+
+def test_listen_bench_runs_small(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "listen_bench.py"), "--events", "3000", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"\| baseline: receive only \| [\d.]+ \| 3,000 \| [\d,]+ \| - \|", out)
+    kept = re.search(r"\| filter \+ normalise \| [\d.]+ \| 3,000 \| [\d,]+ \| ([\d,]+) kept \|", out)
+    stored = re.search(r"\| end to end \(listen --once, SQLite\) \| [\d.]+ \| 3,000 \| [\d,]+ \| ([\d,]+) stored", out)
+    assert kept and stored
+    # About 3% of the events mention the brand; the store holds those (and edits that now do).
+    assert 30 <= int(kept.group(1).replace(",", "")) <= 200
+    assert int(stored.group(1).replace(",", "")) >= int(kept.group(1).replace(",", ""))
+    assert re.search(r"end to end: [\d,]+ events/s \(goal 20,000\): (met|NOT met)", out)

@@ -36,6 +36,19 @@ class Settings(BaseSettings):
         description="Files at least this big are read by a second process while the first writes.",
     )
 
+    listen_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a live source waits for one HTTP response or stream message."
+    )
+    listen_max_wait: float = Field(
+        default=300.0, ge=0, description="Longest single wait before retrying a rate-limited or failing source."
+    )
+    listen_backoff_base: float = Field(
+        default=1.0, ge=0, description="First wait after a server error; doubled (with jitter) on each retry."
+    )
+    listen_attempts: int = Field(
+        default=6, ge=1, description="Tries per request before a source's run is recorded as failed."
+    )
+
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""
         if self.database_url:

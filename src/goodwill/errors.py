@@ -8,7 +8,11 @@ GoodwillError
 ├── NotFoundError (LookupError)       an id that is not in the store
 ├── ConflictError                     the change clashes with what is stored (a taken username)
 ├── AuthenticationError               unknown user, wrong password, bad or revoked token
-└── PermissionDeniedError (PermissionError)  the actor's role does not allow this
+├── PermissionDeniedError (PermissionError)  the actor's role does not allow this
+└── ConnectorError                    a live source failed (never carries a credential)
+    ├── TransientError                a server error or dropped connection: retried with backoff
+    │   └── RateLimitedError          HTTP 429 or a platform's limit: retried after the wait it names
+    └── CredentialsError (ValueError) a missing token, or a secrets file others can read
 
 The CLI turns any GoodwillError into a one-line message and exit code 1;
 nothing else is caught, so a bug still shows its traceback.
@@ -74,3 +78,23 @@ class ImportFileError(GoodwillError, ValueError):
 
     def __reduce__(self) -> tuple[type[ImportFileError], tuple[str, int | None, str | None, str]]:
         return (type(self), (self.path, self.line, self.field, self.problem))
+
+
+class ConnectorError(GoodwillError):
+    """A live source failed. Messages never include a credential."""
+
+
+class TransientError(ConnectorError):
+    """A failure worth retrying: a server error, a dropped connection, a timeout."""
+
+    def __init__(self, message: str, *, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait  # seconds the server asked for, when it named a time
+
+
+class RateLimitedError(TransientError):
+    """The platform said to slow down (HTTP 429 or an exhausted limit)."""
+
+
+class CredentialsError(ConnectorError, ValueError):
+    """A credential is missing, or kept where others can read it."""

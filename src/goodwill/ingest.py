@@ -24,9 +24,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy import Connection, bindparam, func, or_, select, text
 
 from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.connectors.base import Deletion, Edit
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
@@ -488,26 +489,156 @@ def import_file(
 def ingest_messages(
     store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None
 ) -> int:
-    """Store messages from any source (the demo, later connectors) as one new
-    ingest run, a transaction per batch; returns how many were new."""
-    now = datetime.now(UTC)
-    with store.engine.connect() as conn:
-        with conn.begin():
-            workspace = load_workspace(conn)
-            run_id = _start_run(conn, "stream", name, f"stream:{name}:{now.isoformat()}", "messages")
-            ingestor = Ingestor(conn, workspace, run_id)
-        done = added = 0
+    """Store messages from any source (the demo, tests) as one new ingest run,
+    a transaction per batch; returns how many were new."""
+    added = 0
+    with StreamWriter(store, name) as writer:
         for batch in _batches(items, batch_size):
-            with conn.begin():
-                result = ingestor.write(batch)
-                done += result.records
-                added += result.added
-                _record_progress(conn, run_id, done, added)
+            result = writer.write(batch)
+            added += result.added
             if progress:
                 progress(result.records)
-        with conn.begin():
-            _finish_run(conn, run_id)
     return added
+
+
+@dataclass
+class StreamResult(BatchResult):
+    edited: int = 0
+    deleted: int = 0
+
+
+class StreamWriter:
+    """Writes batches from a stream (a live source, the demo) as one ingest run.
+
+    Each `write` is one transaction: the new messages, then edits and
+    deletions of stored ones, then whatever `also` writes on the same
+    connection (a live source saves its checkpoint there), so a batch and the
+    checkpoint that covers it are committed together or not at all.
+    """
+
+    def __init__(self, store: Store, name: str, *, kind: str = "stream", fmt: str = "messages") -> None:
+        self.conn = store.engine.connect()
+        try:
+            with self.conn.begin():
+                self.workspace = load_workspace(self.conn)
+                now = datetime.now(UTC)
+                self.run_id = _start_run(self.conn, kind, name, f"{kind}:{name}:{now.isoformat()}", fmt)
+                self.ingestor = Ingestor(self.conn, self.workspace, self.run_id)
+        except BaseException:
+            self.conn.close()
+            raise
+        self.done = 0
+        self.added = 0
+
+    def write(
+        self,
+        items: list[ParsedMessage],
+        *,
+        edits: Sequence[Edit] = (),
+        deletions: Sequence[Deletion] = (),
+        also: Callable[[Connection, StreamResult], None] | None = None,
+    ) -> StreamResult:
+        with self.conn.begin():
+            result = StreamResult(**vars(self.ingestor.write(items)))
+            if edits:
+                # An edit of a message never stored stores it as it is now.
+                fresh = self.ingestor.write([e.message for e in edits if e.store_if_new])
+                result.added += fresh.added
+                result.edited = _apply_edits(self.conn, edits)
+            if deletions:
+                result.deleted = _apply_deletions(self.conn, deletions)
+            self.done += result.records
+            self.added += result.added
+            _record_progress(self.conn, self.run_id, self.done, self.added)
+            if also is not None:
+                also(self.conn, result)
+        return result
+
+    def close(self) -> None:
+        try:
+            with self.conn.begin():
+                _finish_run(self.conn, self.run_id)
+        finally:
+            self.conn.close()
+
+    def __enter__(self) -> StreamWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.conn.close()
+
+
+def _stored(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of `keys` (platform, platform id) are stored and not deleted."""
+    found: set[tuple[str, str]] = set()
+    for platform, ids in _by_platform(keys).items():
+        for chunk in _chunks(sorted(set(ids)), 900):
+            found.update(
+                (platform, pid)
+                for (pid,) in conn.execute(
+                    select(messages.c.platform_id).where(
+                        messages.c.platform == platform, messages.c.platform_id.in_(chunk),
+                        messages.c.deleted_at.is_(None),
+                    )
+                )
+            )
+    return found
+
+
+def _apply_edits(conn: Connection, edits: Sequence[Edit]) -> int:
+    """Newer text (and what was extracted from it) for stored messages; an
+    edit older than one already applied, or of a deleted message, changes nothing."""
+    stored = _stored(conn, [(e.message.platform, e.message.platform_id) for e in edits])
+    rows = [
+        {
+            "p": e.message.platform, "pid": e.message.platform_id, "at": e.edited_at, "text": e.message.text,
+            "mentions": e.message.mentions, "hashtags": e.message.hashtags, "links": e.message.links,
+            "raw": e.message.raw,
+        }
+        for e in edits if (e.message.platform, e.message.platform_id) in stored
+    ]
+    if not rows:
+        return 0
+    c = messages.c
+    conn.execute(
+        messages.update()
+        .where(
+            c.platform == bindparam("p"), c.platform_id == bindparam("pid"), c.deleted_at.is_(None),
+            or_(c.edited_at.is_(None), c.edited_at < bindparam("at", type_=UTCDateTime)),
+        )
+        .values(
+            text=bindparam("text"), mentions=bindparam("mentions", type_=messages.c.mentions.type),
+            hashtags=bindparam("hashtags", type_=messages.c.hashtags.type), links=bindparam("links", type_=messages.c.links.type),
+            raw=bindparam("raw", type_=messages.c.raw.type), edited_at=bindparam("at", type_=UTCDateTime),
+        ),
+        rows,
+    )
+    return len({(r["p"], r["pid"]) for r in rows})
+
+
+def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:
+    """Deleted messages keep their row (threads and counts stay whole) but
+    lose their words: text, raw payload, mentions, hashtags and links are blanked."""
+    stored = _stored(conn, [(d.platform, d.platform_id) for d in deletions])
+    rows, done = [], set()
+    for d in deletions:
+        key = (d.platform, d.platform_id)
+        if key in stored and key not in done:
+            done.add(key)
+            rows.append({"p": d.platform, "pid": d.platform_id, "at": d.deleted_at})
+    if not rows:
+        return 0
+    c = messages.c
+    conn.execute(
+        messages.update()
+        .where(c.platform == bindparam("p"), c.platform_id == bindparam("pid"), c.deleted_at.is_(None))
+        .values(text="", raw={}, mentions=[], hashtags=[], links=[], deleted_at=bindparam("at", type_=UTCDateTime)),
+        rows,
+    )
+    return len(rows)
 
 
 def _start_run(conn: Connection, kind: str, name: str, fingerprint: str, fmt: str) -> int:

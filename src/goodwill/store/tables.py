@@ -133,6 +133,9 @@ messages = Table(
     # Not indexed: ingest finds a batch's new rows by id range, and an index
     # here tempts the planner into scanning the whole run for every batch.
     Column("ingest_run_id", Id, ForeignKey("ingest_runs.id")),
+    # Listening (migration 0003): when a platform reported an edit or a deletion.
+    Column("edited_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
     UniqueConstraint("platform", "platform_id"),
     Index(None, "platform", "thread_root_id"),
     Index(None, "platform", "reply_to_id"),
@@ -237,6 +240,36 @@ web_secret = Table(
 # ---------------------------------------------------------------------------
 # Listening (migration 0003): sources and their checkpoints.
 # ---------------------------------------------------------------------------
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("platform", String(40), nullable=False),
+    Column("url", Text),
+    Column("queries", JSON, nullable=False),
+    Column("account", String(400)),
+    Column("token_env", String(200)),
+    Column("schedule_seconds", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+source_checkpoints = Table(
+    "source_checkpoints",
+    metadata,
+    Column("source_id", Id, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("checkpoint", JSON),
+    Column("last_run_at", UTCDateTime),
+    Column("last_ok_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("runs", Integer, nullable=False),
+    Column("items_seen", BigInteger, nullable=False),
+    Column("items_added", BigInteger, nullable=False),
+    Column("edits", BigInteger, nullable=False),
+    Column("deletions", BigInteger, nullable=False),
+)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,257 @@
+"""The Connector protocol every live source implements, and what they share:
+batches, reply targets, rate-limit state, backoff and header parsing.
+
+A connector turns a platform's API into `ParsedMessage`s and never touches
+the store. `fetch(checkpoint)` returns the next `Batch` of items since the
+checkpoint together with the checkpoint that covers them; the caller stores
+the items and the new checkpoint in one transaction, so a crash between two
+batches loses nothing and repeats nothing that was committed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol, TypeVar
+
+from goodwill.domain import ParsedMessage
+from goodwill.errors import ConnectorError, RateLimitedError, TransientError
+
+Checkpoint = dict[str, Any]
+T = TypeVar("T")
+
+#: Platforms a source can listen on (`jetstream` stores its posts as `bluesky`).
+SOURCE_PLATFORMS = ("mastodon", "bluesky", "jetstream", "reddit", "rss")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """A configured source, as `goodwill sources add` stored it."""
+
+    name: str
+    platform: str
+    url: str | None = None
+    queries: tuple[str, ...] = ()
+    account: str | None = None
+    token_env: str | None = None
+    schedule_seconds: int = 300
+
+
+@dataclass(slots=True)
+class Edit:
+    """A later version of a message: the whole new message. With
+    `store_if_new` an edit of a message not yet stored stores it; without, it
+    only updates a stored one (a stream's edit that no longer matches the filter)."""
+
+    message: ParsedMessage
+    edited_at: datetime
+    store_if_new: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A platform reported that a message was deleted."""
+
+    platform: str
+    platform_id: str
+    deleted_at: datetime
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one `fetch` found: new items, edits, deletions, and the checkpoint after them.
+
+    `seen` counts every record the platform sent (a filtered stream sees many
+    more than it keeps); `done` says the source has caught up (or, for a
+    stream, that the server closed it).
+    """
+
+    items: list[ParsedMessage] = field(default_factory=list)
+    checkpoint: Checkpoint | None = None
+    done: bool = True
+    edits: list[Edit] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """The stored message a reply answers, with what platforms need to thread it."""
+
+    platform: str
+    platform_id: str
+    author: str
+    thread_root_id: str
+    raw: Mapping[str, Any]
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class RateLimitState:
+    """What the platform last said about its limits."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+    waiting_until: datetime | None = None
+
+
+class Connector(Protocol):
+    """One source on one platform."""
+
+    config: SourceConfig
+
+    def fetch(self, checkpoint: Checkpoint | None) -> Batch:
+        """The next batch of items since `checkpoint` (None: the first run)."""
+        ...
+
+    def publish_reply(self, target: ReplyTarget, text: str) -> ParsedMessage:
+        """Publish `text` as a reply to `target`; returns the published message."""
+        ...
+
+    def rate_limit_state(self) -> RateLimitState:
+        """The platform's limits as last reported."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+# -- rate limits and backoff -------------------------------------------------
+
+_INT = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+
+
+def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait before the next request, from the response's headers.
+
+    Reads `Retry-After` (seconds or an HTTP date) and the platforms' reset
+    headers: `X-RateLimit-Reset` (Mastodon: an ISO 8601 time), `ratelimit-reset`
+    (Bluesky: Unix seconds) and `x-ratelimit-reset` (Reddit: seconds from
+    now). Header names are matched without regard to case.
+    """
+    now = time.time() if now is None else now
+    lower = {k.lower(): v for k, v in headers.items()}
+    retry_after = lower.get("retry-after")
+    if retry_after:
+        if _INT.match(retry_after):
+            return max(0.0, float(retry_after))
+        try:
+            return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+        except (TypeError, ValueError):
+            pass
+    reset = lower.get("x-ratelimit-reset") or lower.get("ratelimit-reset")
+    if reset:
+        if _INT.match(reset):
+            value = float(reset)
+            return max(0.0, value - now) if value > 1e9 else value  # Unix time, or seconds from now
+        try:
+            return max(0.0, datetime.fromisoformat(reset.replace("Z", "+00:00")).timestamp() - now)
+        except ValueError:
+            return None
+    return None
+
+
+def state_from_headers(headers: Mapping[str, str], state: RateLimitState) -> RateLimitState:
+    """Update `state` from `x-ratelimit-*` / `ratelimit-*` headers."""
+    lower = {k.lower(): v for k, v in headers.items()}
+
+    def number(*names: str) -> int | None:
+        for name in names:
+            value = lower.get(name)
+            if value is not None and _INT.match(value):
+                return int(float(value))
+        return None
+
+    state.limit = number("x-ratelimit-limit", "ratelimit-limit") or state.limit
+    remaining = number("x-ratelimit-remaining", "ratelimit-remaining")
+    if remaining is not None:
+        state.remaining = remaining
+    wait = None
+    if "x-ratelimit-reset" in lower or "ratelimit-reset" in lower:
+        wait = wait_from_headers({k: v for k, v in lower.items() if k != "retry-after"})
+    if wait is not None:
+        state.reset_at = datetime.fromtimestamp(time.time() + wait, UTC)
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How to retry: exponential with jitter for server errors, the server's
+    own wait for rate limits; no single wait longer than `max_wait`."""
+
+    base: float = 1.0
+    factor: float = 2.0
+    max_wait: float = 300.0
+    attempts: int = 6
+    jitter: float = 0.5
+
+    def delay(self, attempt: int) -> float:
+        """Wait before retry number `attempt` (1-based) after a server error."""
+        raw = self.base * self.factor ** (attempt - 1)
+        return min(self.max_wait, raw * (1 + random.uniform(-self.jitter, self.jitter)))
+
+
+def with_backoff(
+    call: Callable[[], T],
+    policy: Backoff,
+    *,
+    sleep: Callable[[float], Any] = time.sleep,
+    on_wait: Callable[[float, ConnectorError], None] | None = None,
+) -> T:
+    """Run `call`, retrying `TransientError`s as `policy` says; the last error propagates."""
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except TransientError as exc:
+            attempt += 1
+            if attempt >= policy.attempts:
+                raise
+            if isinstance(exc, RateLimitedError) and exc.wait is not None:
+                wait = min(policy.max_wait, exc.wait)
+            else:
+                wait = policy.delay(attempt)
+            if on_wait:
+                on_wait(wait, exc)
+            sleep(wait)
+
+
+def http_error(status: int, what: str, headers: Mapping[str, str] | None = None) -> ConnectorError:
+    """The error for an HTTP failure status: retried (429, 5xx) or not."""
+    wait = wait_from_headers(headers) if headers else None
+    if status == 429:
+        return RateLimitedError(f"{what}: rate limited (HTTP 429)", wait=wait)
+    if status >= 500:
+        return TransientError(f"{what}: server error (HTTP {status})", wait=wait)
+    return ConnectorError(f"{what}: HTTP {status}")
+
+
+def matches_any(text: str, needles: tuple[str, ...]) -> bool:
+    """True when `text` contains any of the (already case-folded) `needles`."""
+    folded = text.casefold()
+    return any(n in folded for n in needles)
+
+
+class ResponseTap:
+    """Keeps the status and headers of the last response a `requests` session
+    received, so rate-limit headers can be read after a client library raised."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+
+    def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.status = response.status_code
+        self.headers = dict(response.headers)
+        return response
+
+    def attach(self, session: Any) -> Any:
+        session.hooks["response"].append(self.hook)
+        return session

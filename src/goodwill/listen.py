@@ -1,0 +1,221 @@
+"""Listening: run every source on its schedule, each in its own thread.
+
+For each source: open its connector, then repeatedly fetch a batch and write
+it through the shared ingest path (`StreamWriter`) together with the
+checkpoint that covers it, in one transaction. Server errors and rate limits
+are retried with backoff; a source that still fails is recorded (its error
+scrubbed of credentials) and the others carry on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from goodwill.connectors.base import Backoff, Batch, Connector, SourceConfig, with_backoff
+from goodwill.connectors.credentials import redact, resolve_token
+from goodwill.errors import ConnectorError, GoodwillError
+from goodwill.ingest import StreamResult, StreamWriter
+from goodwill.store.db import Store
+from goodwill.store.sources import list_sources, load_checkpoint, record_run, save_checkpoint
+from goodwill.store.workspace import load_workspace
+
+ConnectorFactory = Callable[[SourceConfig, "str | None", "ListenOptions"], Connector]
+
+
+@dataclass(frozen=True)
+class ListenOptions:
+    """How listening behaves; tests shorten the waits."""
+
+    backoff: Backoff = field(default_factory=Backoff)
+    timeout: float = 30.0  # seconds for one HTTP request or websocket read
+    stream_batch_events: int = 5000  # a stream's batch ends after this many events...
+    stream_batch_seconds: float = 1.0  # ...or this long
+    user_agent: str = "goodwill (+https://github.com/goodwill-social/goodwill)"
+    brand_keywords: tuple[str, ...] = ()
+    brand_handles: tuple[str, ...] = ()
+    once: bool = False  # streams without a backlog end when quiet
+
+
+@dataclass
+class SourceProgress:
+    """What one source has done in this run (read by the live view)."""
+
+    name: str
+    platform: str
+    state: str = "waiting"
+    batches: int = 0
+    seen: int = 0
+    added: int = 0
+    edited: int = 0
+    deleted: int = 0
+    error: str | None = None
+    note: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+
+def make_connector(config: SourceConfig, token: str | None, options: ListenOptions) -> Connector:
+    """The connector for `config.platform` (client libraries load only when used)."""
+    if config.platform == "mastodon":
+        from goodwill.connectors.mastodon import MastodonConnector
+
+        return MastodonConnector(config, token, options)
+    if config.platform == "bluesky":
+        from goodwill.connectors.bluesky import BlueskyConnector
+
+        return BlueskyConnector(config, token, options)
+    if config.platform == "jetstream":
+        from goodwill.connectors.jetstream import JetstreamConnector
+
+        return JetstreamConnector(config, token, options)
+    if config.platform == "reddit":
+        from goodwill.connectors.reddit import RedditConnector
+
+        return RedditConnector(config, token, options)
+    if config.platform == "rss":
+        from goodwill.connectors.rss import RssConnector
+
+        return RssConnector(config, token, options)
+    raise ConnectorError(f"source {config.name!r}: unknown platform {config.platform!r}")
+
+
+class Listener:
+    """Runs sources until they have caught up (`once`) or until `stop()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        environ: Mapping[str, str],
+        secrets: Path,
+        options: ListenOptions | None = None,
+        once: bool = False,
+        names: list[str] | None = None,
+        factory: ConnectorFactory = make_connector,
+    ) -> None:
+        self.store = store
+        self.environ = environ
+        self.secrets = secrets
+        self.once = once
+        self.factory = factory
+        self._stop = threading.Event()
+        with store.begin() as conn:
+            ws = load_workspace(conn)
+            configured = list_sources(conn, enabled_only=True)
+        if names:
+            unknown = set(names) - {c.name for _, c in configured}
+            if unknown:
+                raise ConnectorError(f"no enabled source named {', '.join(sorted(unknown))}")
+            configured = [(i, c) for i, c in configured if c.name in names]
+        base = options or ListenOptions()
+        self.options = ListenOptions(
+            backoff=base.backoff, timeout=base.timeout, stream_batch_events=base.stream_batch_events,
+            stream_batch_seconds=base.stream_batch_seconds, user_agent=base.user_agent,
+            brand_keywords=base.brand_keywords or tuple(ws.keywords),
+            brand_handles=base.brand_handles or tuple(h for hs in ws.brand_accounts.values() for h in hs),
+            once=once,
+        )
+        self.sources = configured
+        self.progress = {c.name: SourceProgress(c.name, c.platform) for _, c in configured}
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> dict[str, SourceProgress]:
+        """Run every source in its own thread; returns when all have finished."""
+        threads = [
+            threading.Thread(target=self._run_source, args=(sid, cfg), name=f"source-{cfg.name}", daemon=True)
+            for sid, cfg in self.sources
+        ]
+        for t in threads:
+            t.start()
+        try:
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except KeyboardInterrupt:
+            self.stop()
+            for t in threads:
+                t.join(10)
+        return self.progress
+
+    # -- one source ----------------------------------------------------------
+
+    def _run_source(self, source_id: int, config: SourceConfig) -> None:
+        progress = self.progress[config.name]
+        token: str | None = None
+        while not self._stop.is_set():
+            error: str | None = None
+            try:
+                token = resolve_token(config, self.environ, self.secrets)
+                self._listen(source_id, config, token, progress)
+            except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
+                if isinstance(exc, GoodwillError):
+                    error = str(exc)
+                else:  # a bug or an unexpected payload: keep the place it happened, not the data
+                    frame = traceback.extract_tb(exc.__traceback__)[-1]
+                    error = f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}: {exc}"
+                error = redact(error, [token])
+                progress.error = error
+                progress.state = "failed"
+            try:
+                with self.store.begin() as conn:
+                    record_run(conn, source_id, error)
+            except Exception as exc:  # noqa: BLE001 - the store may be gone; the error is already shown
+                progress.note = redact(f"could not record the run: {exc}", [token])
+            if self.once:
+                break
+            progress.state = "failed, will retry" if error else "waiting"
+            self._stop.wait(config.schedule_seconds)
+
+    def _listen(self, source_id: int, config: SourceConfig, token: str | None, progress: SourceProgress) -> None:
+        connector = self.factory(config, token, self.options)
+        progress.state = "running"
+        progress.error = None
+        try:
+            with self.store.begin() as conn:
+                checkpoint = load_checkpoint(conn, source_id)
+            with StreamWriter(self.store, f"source:{config.name}", kind="source", fmt=config.platform) as writer:
+                while not self._stop.is_set():
+                    def waiting(wait: float, exc: ConnectorError) -> None:
+                        progress.state = f"backing off {wait:.1f}s"
+                        progress.note = redact(str(exc), [token])
+
+                    batch = with_backoff(
+                        partial(connector.fetch, checkpoint), self.options.backoff, sleep=self._stop.wait,
+                        on_wait=waiting,
+                    )
+                    progress.state = "running"
+                    self._write(writer, source_id, batch, progress)
+                    limits = connector.rate_limit_state()
+                    if limits.remaining is not None:
+                        progress.note = f"rate limit: {limits.remaining:,} requests left" + (
+                            f" until {limits.reset_at:%H:%M:%S}" if limits.reset_at else ""
+                        )
+                    checkpoint = batch.checkpoint
+                    if batch.done:
+                        progress.state = "caught up"
+                        break
+        finally:
+            connector.close()
+
+    def _write(self, writer: StreamWriter, source_id: int, batch: Batch, progress: SourceProgress) -> None:
+        def checkpoint(conn: Connection, result: StreamResult) -> None:
+            save_checkpoint(
+                conn, source_id, batch.checkpoint, seen=batch.seen or result.records, added=result.added,
+                edits=result.edited, deletions=result.deleted,
+            )
+
+        result = writer.write(batch.items, edits=batch.edits, deletions=batch.deletions, also=checkpoint)
+        progress.batches += 1
+        progress.seen += batch.seen or result.records
+        progress.added += result.added
+        progress.edited += result.edited
+        progress.deleted += result.deleted
