@@ -31,6 +31,7 @@ class Example:
     has_reply: bool | None = None  # whether the brand answered (None: unknown)
     act: str = ""  # tweet_acts' own label
     topics: list[str] = field(default_factory=list)  # Kecht et al.'s topic labels
+    followup: bool = False  # a customer's later turn, answering the brand
 
 
 def data_dir(path: Path | None = None) -> Path:
@@ -79,7 +80,10 @@ def twcs(data: Path) -> Iterator[Example]:
         if r["inbound"] != "True":
             continue
         replies = [rows[x]["text"] for x in r["response_tweet_id"].split(",") if x in rows and rows[x]["inbound"] != "True"]
-        yield Example("twcs", tid, r["text"], "twcs:" + root(tid), brand_of(r), replies, bool(r["response_tweet_id"].strip()))
+        parent = rows.get(r["in_response_to_tweet_id"])
+        followup = parent is not None and parent["inbound"] != "True"
+        yield Example("twcs", tid, r["text"], "twcs:" + root(tid), brand_of(r), replies, bool(r["response_tweet_id"].strip()),
+                      followup=followup)
     meta = [c for c in next(iter(kecht.values()), {}) if c not in {
         "main_tweet_id", "tweet_id", "in_response_to_tweet_id", "response_tweet_id", "created_at", "author_id", "inbound", "text", "company"}]
     for tid, r in kecht.items():
@@ -87,7 +91,7 @@ def twcs(data: Path) -> Iterator[Example]:
             continue
         topics = [c for c in meta if r.get(c) == "1"]
         yield Example("twcs", tid, r["text"], "twcs:" + r["main_tweet_id"], r["company"], [],
-                      bool(r["response_tweet_id"].strip()), topics=topics)
+                      bool(r["response_tweet_id"].strip()), topics=topics, followup=r["main_tweet_id"] != tid)
 
 
 def tweet_acts(data: Path) -> Iterator[Example]:

@@ -38,17 +38,20 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _MENTIONS = _rx(r"(?:^|\s)@\w+")
 _URL = _rx(r"https?://\S+")
 _WH = _rx(r"^\W*(?:how|what|where|when|why|who|which|can|could|is|are|am|do|does|did|will|would|should|has|have|any|anyone|anybody)\b")
-_HELP = _rx(r"\b(?:how (?:do|can|to) i|is there (?:a|any) way|anyone know|does anyone|can (?:you|u|someone) (?:help|tell|explain|check)|need help|help me|please help|any idea|any update|any news)\b")
+_HELP = _rx(r"\b(?:i have a question|(?:can|could) (?:you|u) (?:dm|message|contact|call) me|dm me|please (?:answer|respond|reply)|how (?:do|can|to) i|is there (?:a|any) way|anyone know|does anyone|can (?:you|u|someone) (?:help|tell|explain|check)|need help|help me|please help|any idea|any update|any news)\b")
 _PROBLEM = _rx(
     r"\b(?:not working|isn'?t working|doesn'?t work|don'?t work|won'?t (?:let|load|work|open|connect|turn|charge)|can'?t (?:log|get|access|connect|find|use|sign|see|play|download)|"
     r"still (?:not|no|haven'?t|hasn'?t|waiting|broken)|stopped working|keeps? (?:crashing|freezing|failing|dropping|saying)|crash\w*|freez\w*|glitch\w*|bug(?:s|gy)?|error|broken|"
     r"worst|terrible|horrible|awful|pathetic|ridiculous|unacceptable|disgust\w*|disappoint\w*|frustrat\w*|annoy\w*|fed up|sick of|useless|rude|joke|"
     r"delay\w*|late|cancel+ed|overcharg\w*|charged|refund|never (?:arrived|received|came|got)|missing|lost|damaged|wrong (?:item|order|size)|"
-    r"no (?:one|response|reply|help|service|signal|internet)|waiting|waited|hours|on hold|outage|down again|issue|problem)\b"
+    r"no (?:one|response|reply|help|service|signal|internet)|waiting|waited|hours|on hold|outage|down again|issues?|problems?|trouble|"
+    r"can'?t|cannot|won'?t|isn'?t|doesn'?t|didn'?t|wasn'?t|unable|nothing (?:is )?working|messed up|slow\w*|lag\w*|drain\w*|fees|stealing|scam\w*|charges?|"
+    r"disabled|stuck|fix(?:ed)?|wtf|upset|sad|wasted|sucks?|hate|alienated|betrayed|corrupt\w*|why (?:is|does|did|are|would|no)|"
+    r"greyed|forcing|removed?|take (?:it|\w+) off|gone)\b"
 )
 _PRAISE = _rx(
     r"\b(?:thank(?:s| you)|thx|love|loving|awesome|amazing|great|excellent|fantastic|brilliant|best|perfect|kudos|shout ?out|appreciate\w*|impressed|helpful|wonderful|happy with|well done|"
-    r"you rock|you guys rock|legend|superb)\b|[❤♥😍🙌👏💯😊🙏💕]"
+    r"you rock|you guys rock|legend|superb)\b|[❤♥😍🙌👏💯😊🙏💕😘]"
 )
 _CLOSER = _rx(r"^\W*(?:ok(?:ay)?|k|thanks?(?: you)?|thank u|thx|ty|cheers|got it|will do|done|sent|dm'?d|dmed|perfect|great|cool|sure|yes|yep|no|nope|np|awesome)(?:\W+(?:thanks?|thank you|so much|again|a lot|very much|guys|!+|\.+))*\W*$")
 _SUGGEST = _rx(
@@ -59,17 +62,18 @@ _SUGGEST = _rx(
 _PURCHASE = _rx(
     r"\b(?:want(?:ing)? to (?:buy|order|purchase|get|upgrade|switch)|looking (?:to|for) (?:buy|purchase|a new|an? )|where (?:can|do) i (?:buy|get|order|find)|how much (?:is|are|does|for|would)|"
     r"price (?:of|for)|going to (?:buy|order|get)|gonna (?:buy|get)|planning (?:to|on) (?:buy|get|order)|thinking (?:of|about) (?:buying|getting|switching|upgrading|ordering)|"
-    r"pre-?order\w*|in stock|back in stock|available (?:in|for|to order)|when (?:will|does|do|is) .{0,40}(?:release|come out|launch|available|go on sale)|can i (?:buy|order|purchase)|"
+    r"pre-?order(?:ing|s)?\b|in stock|back in stock|available (?:in|for|to order)|when (?:will|does|do|is) .{0,40}(?:release|come out|launch|available|go on sale)|can i (?:buy|order|purchase)|"
     r"do you (?:sell|ship|deliver) |(?:sign(?:ing)? up|subscribe) (?:for|to)|best (?:plan|deal)|which (?:one|model|plan) should i)\b"
 )
 _NEWS = _rx(r"^\s*RT\b|\b(?:breaking|via @|read more|watch:|video:|new post|article|headline)\b")
 _FIRST_PERSON = _rx(r"\b(?:i|i'm|im|my|me|we|our|us)\b")
 # The brand's reply in the thread.
 _R_SORRY = _rx(r"\b(?:sorry|apologi[sz]e|apologies|not the experience|not what we (?:like|want|expect)|inconvenience|frustrat\w*|understand (?:how|your|the)|hate to hear|not ideal|that'?s not (?:good|right|okay|ok))\b")
-_R_THANKS = _rx(r"\b(?:glad (?:to|you|we|that)|happy to hear|thanks for the (?:love|kind|shout|support|props|compliment)|love (?:to hear|hearing|that|this)|you'?re (?:welcome|awesome|the best)|"
+_R_THANKS = _rx(r"\b(?:glad (?:to hear|you (?:like|love|enjoy|think|are)|that)|happy to hear|thanks for the (?:love|kind|shout|support|props|compliment)|love (?:to hear|hearing|that|this)|you'?re (?:welcome|awesome|the best)|"
                 r"appreciate (?:the|your) (?:kind|love|support|words)|we'?re thrilled|awesome to hear|great to hear|means a lot|enjoy)\b|[❤💙💚💛💜🙌😊😄]")
 _R_FEEDBACK = _rx(r"\b(?:feedback|pass (?:this|that|it|your \w+) (?:along|on)|suggestion|share (?:this|that|it) with (?:the|our) team|forward (?:this|that|it) to|idea)\b")
 _R_SALES = _rx(r"\b(?:available (?:now|at|in|from)|in stock|pre-?order|on sale|order (?:it|one|yours)|store locator|pricing|price)\b")
+_FOLLOWUP_INFO = _rx(r"^\W*(?:it'?s |i'?m |using |on |version |model |this is|here|yes|no|just did|i (?:did|tried|have)|sent)")
 _R_INFO = _rx(r"https?://|\b(?:you can|here'?s how|head to|go to|check out|settings >|steps|tap|select)\b")
 
 
@@ -95,7 +99,7 @@ def lf_help(e: Example, body: str) -> Vote | None:
 
 def lf_problem(e: Example, body: str) -> Vote | None:
     n = len(_PROBLEM.findall(body))
-    return ("complaint", 0.9 + 0.3 * min(n - 1, 3)) if n else None
+    return ("complaint", 1.4 + 0.3 * min(n - 1, 3)) if n else None
 
 
 def lf_praise(e: Example, body: str) -> Vote | None:
@@ -105,7 +109,9 @@ def lf_praise(e: Example, body: str) -> Vote | None:
 
 
 def lf_suggestion(e: Example, body: str) -> Vote | None:
-    return ("suggestion", 1.6) if _SUGGEST.search(body) else None
+    if _SUGGEST.search(body):
+        return ("suggestion", 0.8 if _PROBLEM.search(body) else 1.8)
+    return None
 
 
 def lf_purchase(e: Example, body: str) -> Vote | None:
@@ -114,6 +120,13 @@ def lf_purchase(e: Example, body: str) -> Vote | None:
 
 def lf_closer(e: Example, body: str) -> Vote | None:
     return ("other", 2.0) if _CLOSER.match(body) else None
+
+
+def lf_followup(e: Example, body: str) -> Vote | None:
+    # A customer's later turn that answers the brand's question (device, version, "just did").
+    if e.followup and "?" not in body and (_FOLLOWUP_INFO.search(body) or not _PROBLEM.search(body)):
+        return ("other", 1.6)
+    return None
 
 
 def lf_news(e: Example, body: str) -> Vote | None:
@@ -161,12 +174,12 @@ def lf_acts_general(e: Example, body: str) -> Vote | None:
     # Tweet Acts are general tweets, not messages to a brand: praise or
     # complaints about a film or a politician are `other` unless addressed.
     if e.dataset == "tweet_acts" and not e.text.lstrip().startswith("@"):
-        return ("other", 0.8)
+        return ("other", 1.6)
     return None
 
 
 FUNCTIONS: tuple[LabellingFunction, ...] = (
-    lf_question_mark, lf_wh_start, lf_help, lf_problem, lf_praise, lf_suggestion, lf_purchase, lf_closer, lf_news, lf_empty,
+    lf_question_mark, lf_wh_start, lf_help, lf_problem, lf_praise, lf_suggestion, lf_purchase, lf_closer, lf_followup, lf_news, lf_empty,
     lf_reply_sorry, lf_reply_thanks, lf_reply_feedback, lf_reply_sales, lf_reply_info, lf_acts, lf_acts_general,
 )
 
@@ -192,9 +205,9 @@ def needs_response(e: Example, intent: str) -> bool:
     body = _body(e.text)
     if intent == "other" or _CLOSER.match(body) or not re.search(r"[^\W\d_]{2}", body):
         # A follow-up that gives the brand what it asked for still needs a reply.
-        return bool(e.dataset == "twcs" and e.has_reply and intent == "other" and len(body) > 25 and not _CLOSER.match(body))
+        return bool(e.dataset == "twcs" and e.followup and e.has_reply and intent == "other" and not _CLOSER.match(body))
     if e.dataset == "twcs":
-        return intent in ("question", "complaint", "purchase_intent") or bool(e.has_reply)
+        return intent in ("question", "complaint", "purchase_intent", "suggestion") or bool(e.has_reply) or e.text.lstrip().startswith("@")
     addressed = e.text.lstrip().startswith("@")
     return addressed and intent in ("question", "complaint", "purchase_intent", "suggestion", "praise")
 
@@ -211,6 +224,20 @@ def read_checked(path: Path = LABELS_DIR / "checked.csv") -> dict[tuple[str, str
         return {}
     with open(path, encoding="utf-8", newline="") as f:
         return {(r["dataset"], r["id"]): (r["intent"], r["needs_response"] == "1") for r in csv.DictReader(f)}
+
+
+def agreement(data: Path) -> tuple[int, float, float]:
+    """How often the weak labels agree with the hand-checked ones: (n, intent, needs_response)."""
+    examples = load(data)
+    checked = read_checked()
+    hits = [0, 0]
+    for key, (intent, needs) in checked.items():
+        e = examples[key]
+        weak, _ = vote(e)
+        hits[0] += weak == intent
+        hits[1] += needs_response(e, weak) == needs
+    n = len(checked)
+    return n, hits[0] / max(n, 1), hits[1] / max(n, 1)
 
 
 def build(data: Path, out: Path = LABELS_DIR / "intent.csv") -> Counter[str]:
@@ -237,7 +264,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
     args = parser.parse_args(argv)
-    counts = build(data_dir(args.data))
+    data = data_dir(args.data)
+    counts = build(data)
+    n, intent_agree, needs_agree = agreement(data)
+    print(f"weak labels agree with {n} hand-checked ones: intent {intent_agree:.0%}, needs_response {needs_agree:.0%}")
     print(f"{sum(counts.values())} labels written to {LABELS_DIR / 'intent.csv'}: {dict(counts)}")
 
 
