@@ -1,0 +1,87 @@
+"""One batch API for every signal: `enrich(texts) -> SignalBatch`.
+
+File import (in `goodwill.batch.prepare`, which runs in the reading process
+for big files), listening (which writes through import) and `goodwill
+classify` all call it. Everything here is plain data in, plain data out.
+
+The fast path runs on every message: fastText language ID, the fast
+sentiment model, the intent/needs_response heads (`features.LinearModel`)
+and the rules (`rules`). `accurate=True` swaps in the accurate sentiment
+model where it is installed (the cascade: fast for the firehose, accurate
+for the messages a person will read).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from goodwill.understand import language, rules
+from goodwill.understand.features import LinearModel
+from goodwill.understand.signals import INTENTS, SignalBatch
+
+RULES_VERSION = "rules-1"
+_COMPLAINT = INTENTS.index("complaint")
+_OTHER = INTENTS.index("other")
+
+
+class HasText(Protocol):
+    text: str
+
+
+@lru_cache(maxsize=1)
+def intent_model() -> LinearModel:
+    """The intent and needs_response heads shipped with the package (loaded once)."""
+    data = (importlib.resources.files("goodwill.understand") / "models" / "intent.npz").read_bytes()
+    return LinearModel.from_bytes(data)
+
+
+def _texts(items: Sequence[str] | Sequence[HasText]) -> list[str]:
+    return [t if isinstance(t, str) else t.text for t in items]
+
+
+def model_version(accurate: bool = False) -> str:
+    """The version string of the models `enrich` would use."""
+    from goodwill.understand import sentiment
+
+    model = sentiment.load_accurate() if accurate else None
+    model = model or sentiment.load_fast()
+    return f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176"
+
+
+def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, is_brand: Sequence[bool] | None = None) -> SignalBatch:
+    """The signals of each text (or each object with a `.text`), in order.
+
+    :param accurate: use the accurate sentiment model where it is installed.
+    :param is_brand: marks the brand's own messages, which never need a
+        response and are never urgent.
+    """
+    from goodwill.understand import sentiment
+
+    texts = [t.replace("\x00", " ") for t in _texts(items)]
+    model = sentiment.load_accurate() if accurate else None
+    model = model or sentiment.load_fast()
+    heads = intent_model().predict(texts)
+    intent_scores = heads["intent"]
+    needs = heads["needs_response"] >= 0.5
+    # A message the model reads as `other` needs an answer only when it is sure.
+    top = intent_scores.argmax(axis=1)
+    needs &= (top != _OTHER) | (heads["needs_response"] >= 0.7)
+    if is_brand is not None:
+        needs &= ~np.asarray(is_brand, dtype=bool)
+    complaint = top == _COMPLAINT
+    urgency = [rules.urgency(t, bool(n), bool(c)) for t, n, c in zip(texts, needs, complaint, strict=True)]
+    return SignalBatch(
+        language=language.detect(texts),
+        sentiment_scores=np.asarray(model.predict_proba(texts), dtype=np.float32),
+        intent_scores=intent_scores,
+        needs_response=needs,
+        urgency=urgency,
+        aspects=[rules.aspects(t) for t in texts],
+        promotional=np.fromiter((rules.promotional(t) for t in texts), dtype=np.float32, count=len(texts)),
+        model_version=f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176",
+    )
