@@ -17,35 +17,72 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_SAFETY = (
-    r"\b(?:fire|smoke|smoking|burn(?:ed|ing|t)? (?:my|me|hand|skin|house)|explod\w*|exploded|injur\w*|hurt (?:me|my|myself)|hospital\w*|unsafe|danger\w*|"
-    r"accident|assault\w*|harass\w*|food poisoning|allergic reaction|sick from|emergency|call(?:ed)? (?:the )?police|stranded|stuck (?:on|at|in) (?:the|a)|"
-    r"overheat\w*|electric shock|carbon monoxide|gas leak|unsafe|threaten\w*)\b"
-)
-_MONEY = (
-    r"\b(?:charged (?:me )?(?:twice|double|again|two times)|double[- ]charged|overcharg\w*|unauthori[sz]ed|fraud\w*|scam\w*|stole\w*|stealing|"
-    r"money (?:back|gone|missing|taken)|lost (?:my )?money|took (?:my )?money|refund (?:still|never|not)|(?:haven'?t|not|never) (?:got|gotten|received) (?:my |a |the )?refund|"
-    r"hacked|chargeback|dispute (?:the|this) charge)\b"
-)
-_ESCALATION = (
-    r"\b(?:bbb|better business bureau|lawyers?|attorneys?|lawsuit|sue|suing|legal action|small claims|journalists?|reporters?|the (?:news|media|press)|"
-    r"going viral|trading standards|ombudsman|fcc|ftc|consumer (?:rights|protection)|everyone (?:should|needs to) know|retweet (?:this|if)|"
-    r"tell(?:ing)? (?:everyone|all my)|report(?:ing)? (?:you|this|them) to)\b"
-)
-_LEAVING = (
-    r"\b(?:cancel(?:l?ing)? (?:my |the )?(?:account|subscription|membership|service|contract|plan)|switch(?:ing)? (?:to|over to|providers?)|"
-    r"leav(?:e|ing) (?:you|for)|never (?:again|ordering|using|buying|flying|shopping|coming back)|done with (?:you|this|your)|last time i|"
-    r"take my (?:business|money) elsewhere|(?:going|go|went) back to|won'?t be (?:using|ordering|buying|back|renewing)|lost (?:a|my) (?:customer|business)|"
-    r"find (?:a|another) (?:provider|company|bank|carrier))\b"
-)
-URGENCY_REASONS = {"safety": _rx(_SAFETY), "money": _rx(_MONEY), "escalation": _rx(_ESCALATION), "leaving": _rx(_LEAVING)}
-_HIGH = _rx("|".join(f"(?:{p})" for p in (_SAFETY, _MONEY, _ESCALATION, _LEAVING)))
+class Lexicon:
+    """Phrases of one to a few words, each with a category, found by word lookup
+    (a dict from each phrase's first word), not by scanning regular expressions."""
+
+    def __init__(self, phrases: dict[str, str]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, category in phrases.items():
+            words = tuple(phrase.split())
+            self.by_first.setdefault(words[0], []).append((words[1:], category))
+        for entries in self.by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+
+    def find(self, words: list[str]) -> list[str]:
+        """The category of each phrase occurrence in `words` (longest phrase first at each word)."""
+        out: list[str] = []
+        by_first = self.by_first
+        for i, w in enumerate(words):
+            entries = by_first.get(w)
+            if entries is None:
+                continue
+            for rest, category in entries:
+                if not rest or tuple(words[i + 1 : i + 1 + len(rest)]) == rest:
+                    out.append(category)
+                    break
+        return out
+
+
+def _lexicon(groups: dict[str, str]) -> Lexicon:
+    return Lexicon({phrase.strip(): category for category, phrases in groups.items() for phrase in phrases.split(",") if phrase.strip()})
+
+
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words (apostrophes kept, curly ones straightened)."""
+    return _WORDS.findall(text.lower().replace("’", "'"))
+
+
+URGENCY = _lexicon({
+    "safety": "fire, on fire, caught fire, smoke, smoking, exploded, explode, explosion, injured, injury, injuries, hospital, unsafe, dangerous, danger, "
+              "accident, assaulted, assault, harassed, harassment, food poisoning, allergic reaction, sick from, emergency, police, stranded, overheating, "
+              "overheated, electric shock, carbon monoxide, gas leak, threatened, threatening, burned my, burnt my, hurt my, hurt me, unsafe",
+    "money": "charged twice, double charged, charged me twice, charged double, charged me double, overcharged, overcharging, unauthorized, unauthorised, "
+             "fraud, fraudulent, scam, scammed, stole, stolen, stealing, lost money, took my money, taken my money, no refund, still no refund, "
+             "never got my refund, haven't received my refund, haven't got my refund, not received my refund, hacked, chargeback",
+    "escalation": "bbb, better business bureau, lawyer, lawyers, attorney, lawsuit, sue, suing, legal action, small claims, journalist, reporter, "
+                  "the news, the media, the press, viral, trading standards, ombudsman, fcc, ftc, consumer rights, consumer protection, "
+                  "everyone should know, retweet this, report you, reporting you, report this to",
+    "leaving": "cancel my account, cancel my subscription, cancel my membership, cancel my service, cancel my contract, cancelling my, canceling my, "
+               "switch to, switching to, switching providers, leave you, leaving you, never again, never ordering, never using, never buying, "
+               "never flying, never shopping, done with you, last time i, take my business elsewhere, taking my business elsewhere, going back to, "
+               "go back to, won't be using, won't be ordering, won't be back, lost a customer, lost my business, another provider, another company, "
+               "another bank, another carrier",
+})
+
+
+def urgency_reasons(text: str) -> list[str]:
+    """Why a message is urgent: safety, money, escalation, leaving (each once)."""
+    return list(dict.fromkeys(URGENCY.find(words(text))))
 
 
 def urgency(text: str, needs_response: bool, complaint: bool) -> str:
     """high: safety, money lost, public escalation or a threat to leave; normal: the
     brand should answer; low: otherwise."""
-    if (needs_response or complaint) and _HIGH.search(text):
+    if (needs_response or complaint) and URGENCY.find(words(text)):
         return "high"
     return "normal" if needs_response else "low"
 
@@ -102,7 +139,6 @@ for _name, (_words, _) in ASPECTS.items():
         else:
             _TRIGGERS.setdefault(_w, []).append(_name)
 _PREFIX_START = frozenset(p[:3] for p, _ in _PREFIXES)
-_WORDS = re.compile(r"[a-z0-9']+")
 _ASPECT_ORDER = {name: i for i, name in enumerate(ASPECTS)}
 _SUPERSEDES = {"double charge": ("billing",), "late delivery": ("delivery",), "missing package": ("delivery",),
                "flight delay": (), "account access": ("app login",), "refund": ("billing",)}
@@ -152,19 +188,20 @@ def aspects(text: str) -> list[str]:
     return found
 
 
-_SALES = _rx(
-    r"\b(?:on sale|sale|\d+ ?% off|% off|discount\w*|deals?|promo(?: code)?|coupon|use code|free shipping|buy now|shop now|order now|limited[- ]time|"
-    r"don'?t miss|hurry|exclusive|offer\w*|save (?:up to )?\$?\d+|only \$\d+|link in (?:our )?bio|click (?:the )?link|sign up (?:now|today)|subscribe now|"
-    r"giveaway|win an?|enter to win|new arrivals?|introducing|available now|pre-?order now|get yours|grab yours|tag a friend|best[- ]?selling|"
-    r"while (?:stocks|supplies) last|act now|today only|last chance|free trial|just launched|now available|in stores (?:now|today))\b|#(?:ad|sponsored|promo|sale|deal)\b"
-)
-_HYPE = _rx(
-    r"\b(?:amazing|incredible|revolutionary|game[- ]?chang\w*|unbelievable|best ever|must[- ]have|ultimate|epic|insane|world'?s (?:best|first)|"
-    r"life[- ]?chang\w*|stunning|jaw[- ]dropping|unmissable|unbeatable|unrivall?ed|mind[- ]blowing|next[- ]level|biggest|hottest|perfect gift|"
-    r"you(?:'ll| will) love|love it|obsessed)\b"
-)
-_HELPFUL = _rx(r"\b(?:sorry|apologi[sz]e|dm|direct message|we'?re here|help|look into|could you|can you|please (?:send|follow|try|check|let)|steps|troubleshoot\w*)\b")
-_PROMO = re.compile(f"(?P<s>{_SALES.pattern})|(?P<h>{_HYPE.pattern})|(?P<c>{_HELPFUL.pattern})", re.IGNORECASE)
+PROMOTION = _lexicon({
+    "sales": "on sale, sale, discount, discounts, discounted, deal, deals, promo, promo code, coupon, use code, free shipping, buy now, shop now, "
+             "order now, limited time, don't miss, hurry, exclusive, offer, offers, link in bio, click the link, click link, sign up now, "
+             "sign up today, subscribe now, giveaway, enter to win, win a, new arrival, new arrivals, introducing, available now, now available, "
+             "pre order now, preorder now, get yours, grab yours, tag a friend, best selling, bestselling, bestseller, while stocks last, "
+             "while supplies last, act now, today only, last chance, free trial, just launched, in stores now",
+    "hype": "amazing, incredible, revolutionary, game changer, game changing, gamechanger, unbelievable, best ever, must have, ultimate, epic, insane, "
+            "world's best, world's first, life changing, stunning, jaw dropping, unmissable, unbeatable, unrivalled, unrivaled, mind blowing, "
+            "next level, biggest, hottest, perfect gift, you'll love, you will love, obsessed",
+    "care": "sorry, apologize, apologise, apologies, dm, direct message, we're here, help, look into, could you, can you, please send, please follow, "
+            "please try, please check, please let, steps, troubleshoot, troubleshooting",
+})
+_PRICE = re.compile(r"\d+ ?% off|(?:save|only|just|from) (?:up to )?[$£€]\d", re.IGNORECASE)
+_PROMO_TAG = re.compile(r"[#＃](?:ad|sponsored|promo|sale|deal|giveaway)\b", re.IGNORECASE)
 _UPPER = re.compile(r"[A-Z]")
 _LETTER = re.compile(r"[A-Za-z]")
 _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -172,17 +209,23 @@ _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 def promotional(text: str) -> float:
     """0-1: how salesy or hyped a text is. A logistic score over sales and hype
-    phrases, shouting (exclamation marks, capitals), hashtags, emoji and links,
-    with care-language (apologies, offers of help) pulling it down."""
+    phrases, prices and discounts, shouting (exclamation marks, capitals),
+    hashtags, emoji and links, with care language (apologies, offers of help)
+    pulling it down."""
     if not text.strip():
         return 0.0
-    kinds = [m.lastgroup for m in _PROMO.finditer(text)]
-    sales = min(kinds.count("s"), 3)
-    hype = min(kinds.count("h"), 3)
-    helpful = min(kinds.count("c"), 2)
+    found = PROMOTION.find(words(text))
+    sales = found.count("sales")
+    if ("%" in text or "$" in text or "£" in text or "€" in text) and _PRICE.search(text):
+        sales += 1
+    if "#" in text and _PROMO_TAG.search(text):
+        sales += 1
+    hype = min(found.count("hype"), 3)
+    helpful = min(found.count("care"), 2)
     letters = _LETTER.subn("", text)[1]
     caps = _UPPER.subn("", text)[1] / letters if letters >= 12 else 0.0
-    z = (-3.4 + 1.5 * sales + 0.9 * hype + 0.35 * min(text.count("!"), 4) + (1.4 if caps > 0.5 else 0.0)
-         + 0.3 * min(text.count("#"), 4) + 0.2 * min(len(_EMOJI.findall(text)), 4) + (0.4 if "http" in text else 0.0)
+    emoji = len(_EMOJI.findall(text)) if not text.isascii() else 0
+    z = (-3.4 + 1.5 * min(sales, 3) + 0.9 * hype + 0.35 * min(text.count("!"), 4) + (1.4 if caps > 0.5 else 0.0)
+         + 0.3 * min(text.count("#"), 4) + 0.2 * min(emoji, 4) + (0.4 if "http" in text else 0.0)
          - 0.9 * helpful)
     return round(1.0 / (1.0 + math.exp(-z)), 3)
