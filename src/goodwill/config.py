@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="Files at least this big are read by a second process while the first writes.",
     )
 
+    import_signals: bool = Field(
+        default=True,
+        description="Compute and store each imported message's signals (language, sentiment, intent, ...) while importing.",
+    )
+
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""
         if self.database_url:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.understand.store import write_signals
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
@@ -111,6 +112,9 @@ class Ingestor:
                     {"run": self.run_id, "last": self._last_id},
                 )
             self._link_new(batch, account_ids, new)
+            if batch.signals:
+                where = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
+                write_signals(self.conn, [[r.id, *batch.signals[where[(r.platform, r.platform_id)]]] for r in new])
             self._last_id = max(r.id for r in new)
             self._written += len(new)
             if not self.sqlite and self._written >= self._analyze_at:
@@ -406,6 +410,7 @@ def import_file(
     progress: Progress | None = None,
     on_validated: Callable[[int], None] | None = None,
     parallel_bytes: int = CHILD_PROCESS_BYTES,
+    signals: bool = True,
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
@@ -420,6 +425,7 @@ def import_file(
     :param progress: called with the number of records each batch handled
     :param on_validated: called with the record count once the file checks out
     :param parallel_bytes: files at least this big are read by a second process
+    :param signals: compute and store each new message's signals (`goodwill.understand`)
     """
     started = time.perf_counter()
     options = settle_options(path, options)
@@ -437,7 +443,8 @@ def import_file(
     with store.begin() as conn:
         workspace = load_workspace(conn)
     parsed = ParsedFile(
-        path, options, workspace.brand_accounts, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes
+        path, options, workspace.brand_accounts, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes,
+        signals=signals,
     )
     verdict: Counts | None = None
 
