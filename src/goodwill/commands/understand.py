@@ -92,6 +92,46 @@ def register(app: typer.Typer) -> None:
             err.print(f"[yellow]Warning:[/] {warned[0] - 5} more records had no usable text.", highlight=False)
 
     @app.command()
+    def enrich(
+        ctx: typer.Context,
+        accurate: Annotated[bool, typer.Option("--accurate", help="Use the accurate sentiment model where it is installed (slower).")] = False,
+    ) -> None:
+        """Compute and store signals for messages that have none, or whose
+        signals came from other models (e.g. after an upgrade).
+
+        Import and listening store signals as they go; this backfills.
+
+        Example:
+
+            goodwill enrich
+        """
+        from rich.console import Console
+
+        from goodwill import service
+        from goodwill.errors import GoodwillError
+        from goodwill.understand.enrich import model_version
+        from goodwill.understand.store import backfill, count_missing
+
+        out, err = Console(), Console(stderr=True)
+        try:
+            store = service.open_workspace(ctx.obj)
+        except GoodwillError as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        try:
+            with store.begin() as conn:
+                todo = count_missing(conn, model_version(accurate))
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+                          disable=not err.is_terminal) as bar:
+                task = bar.add_task("enrich", total=todo)
+                done = backfill(store, accurate=accurate, progress=lambda n: bar.advance(task, n))
+        finally:
+            store.close()
+        out.print(f"Stored signals for {done:,} messages ({model_version(accurate)}).")
+
+    @app.command()
     def train(
         task: Annotated[str, typer.Option("--task", help="intent (intent and needs_response), sentiment, or all.")] = "intent",
         data: Annotated[Path | None, typer.Option("--data", help="The shared data folder [default: ../shared/data].")] = None,

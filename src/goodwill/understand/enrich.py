@@ -71,9 +71,12 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
     # A message the model reads as `other` needs an answer only when it is sure.
     top = intent_scores.argmax(axis=1)
     needs &= (top != _OTHER) | (heads["needs_response"] >= 0.7)
-    if is_brand is not None:
-        needs &= ~np.asarray(is_brand, dtype=bool)
     complaint = top == _COMPLAINT
+    if is_brand is not None:
+        # The brand's own messages never wait for an answer and are never urgent.
+        own = np.asarray(is_brand, dtype=bool)
+        needs &= ~own
+        complaint &= ~own
     urgency = [rules.urgency(t, bool(n), bool(c)) for t, n, c in zip(texts, needs, complaint, strict=True)]
     return SignalBatch(
         language=language.detect(texts),

@@ -18,6 +18,31 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from goodwill.understand.rules import Lexicon
+
+#: Cue phrases of customer-care intents: each found adds a `cue:KIND` feature,
+#: which lets the models carry what they learn from common phrasings over to
+#: rarer ones of the same kind.
+CUES = Lexicon({phrase.strip(): kind for kind, phrases in {
+    "purchase": "want to buy, wanna buy, looking to buy, looking for a new, where can i buy, where can i get, where do i buy, where to buy, how much is, "
+                "how much does, how much for, how much are, price of, price for, going to buy, gonna buy, planning to buy, planning on buying, "
+                "thinking about buying, thinking of buying, thinking about getting, thinking of getting, thinking of switching, thinking about switching, "
+                "considering buying, torn between, pre order, preorder, in stock, back in stock, can i buy, can i order, do you sell, do you ship, "
+                "do you deliver, sign up for, which one should i, which model, should i get, should i buy, worth buying, best plan, interested in buying, "
+                "want to order, want to upgrade, release date, recommend a",
+    "suggest": "you should, you guys should, please add, please bring, bring back, would be nice, would be great, would be cool, would love to see, "
+               "wish you, wish there was, i wish, why don't you, suggestion, feature request, how about, consider adding, should add, needs an option, "
+               "need an option, add an option, add a feature, add support",
+    "question": "how do i, how can i, how to, is there a way, does anyone, anyone know, can you help, could you help, can someone, any idea, any update, "
+                "any news, i have a question, quick question, is it possible, do you have, do you know",
+    "problem": "not working, doesn't work, does not work, won't load, can't log, cannot log, still waiting, still not, never arrived, never received, "
+               "keeps crashing, stopped working, no response, on hold, charged twice, what's going on, fix this, sort this out, so frustrating, fed up, "
+               "sick of, worst, terrible, awful, unacceptable, ridiculous, disappointed",
+    "praise": "thank you so much, thanks so much, love you, love it, love this, love the, you guys rock, you rock, great job, well done, great service, "
+              "amazing service, best customer service, shout out, shoutout, kudos, so helpful, very helpful, big thanks",
+    "closer": "ok thanks, okay thanks, thanks again, will do, got it, just did, done thanks",
+}.items() for phrase in phrases.split(",")})
+
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
 _TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|[?!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -35,6 +60,7 @@ def tokens(text: str) -> list[str]:
         t = _MENTION.sub(" xxuser ", t)
     words = [w.replace("’", "'") if not w.isdigit() else "xxnum" for w in _TOKEN.findall(t)]
     out = [BIAS]
+    out.extend({"cue:" + kind for kind in CUES.find(words)})
     out.extend(words)
     out.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
     content = [w for w in words if w not in ("xxuser", "xxurl")]

@@ -57,7 +57,7 @@ def words(text: str) -> list[str]:
 
 
 URGENCY = _lexicon({
-    "safety": "fire, on fire, caught fire, smoke, smoking, exploded, explode, explosion, injured, injury, injuries, hospital, unsafe, dangerous, danger, "
+    "safety": "on fire, caught fire, fire hazard, burst into flames, flames, smoke coming, smoking, exploded, explode, explosion, injured, injury, injuries, hospital, unsafe, dangerous, danger, "
               "accident, assaulted, assault, harassed, harassment, food poisoning, allergic reaction, sick from, emergency, police, stranded, overheating, "
               "overheated, electric shock, carbon monoxide, gas leak, threatened, threatening, burned my, burnt my, hurt my, hurt me, unsafe",
     "money": "charged twice, double charged, charged me twice, charged double, charged me double, overcharged, overcharging, unauthorized, unauthorised, "
@@ -146,7 +146,9 @@ _MY_NOUN = re.compile(r"\bmy ((?:[a-z0-9]+ )?[a-z0-9]{3,})\b", re.IGNORECASE)
 _NOT_NOUN = frozenset(
     "own self mind way life time day god bad fault phone's favorite favourite first last new old only best whole friend friends family mom dad wife husband kids son daughter "
     "name question problem issue issues attention money god so own just was is are has have had will keeps kept got gets still not never been be "
-    "can can't cant won't wont doesn't didn't isn't and the to for on in it this that".split()
+    "can can't cant won't wont doesn't didn't isn't and the to for on in it this that within with without from at by after before since until "
+    "because when but or so as of off out up down over again today yesterday tomorrow now here there yet too back all any some very really "
+    "is was are were be been being has have had do does did will would could should may might must".split()
 )
 _VERBISH = re.compile(r"(?:ed|ing|ly)$")
 MAX_ASPECTS = 3
