@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
-from goodwill.understand.store import write_signals
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, messages
 from goodwill.store.workspace import load_workspace
+from goodwill.understand.store import write_signals
 
 Progress = Callable[[int], None]
 ACCOUNT_CACHE_LIMIT = 500_000

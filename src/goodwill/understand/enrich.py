@@ -78,6 +78,8 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
         needs &= ~own
         complaint &= ~own
     urgency = [rules.urgency(t, bool(n), bool(c)) for t, n, c in zip(texts, needs, complaint, strict=True)]
+    if is_brand is not None:
+        urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
     return SignalBatch(
         language=language.detect(texts),
         sentiment_scores=np.asarray(model.predict_proba(texts), dtype=np.float32),

@@ -187,12 +187,12 @@ FUNCTIONS: tuple[LabellingFunction, ...] = (
 def vote(e: Example) -> tuple[str, str]:
     """The weighted vote's intent, and which functions voted for it."""
     body = _body(e.text)
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     voters: dict[str, list[str]] = {}
     for lf in FUNCTIONS:
         v = lf(e, body)
         if v is not None:
-            totals[v[0]] += v[1]
+            totals[v[0]] = totals.get(v[0], 0.0) + v[1]
             voters.setdefault(v[0], []).append(lf.__name__[3:])
     if not totals:
         return "other", "none"

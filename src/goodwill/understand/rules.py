@@ -80,9 +80,11 @@ def urgency_reasons(text: str) -> list[str]:
 
 
 def urgency(text: str, needs_response: bool, complaint: bool) -> str:
-    """high: safety, money lost, public escalation or a threat to leave; normal: the
+    """high: safety (always), or money lost, public escalation or a threat to
+    leave in a message the brand should answer or that complains; normal: the
     brand should answer; low: otherwise."""
-    if (needs_response or complaint) and URGENCY.find(words(text)):
+    reasons = URGENCY.find(words(text))
+    if reasons and ("safety" in reasons or needs_response or complaint):
         return "high"
     return "normal" if needs_response else "low"
 
