@@ -17,6 +17,7 @@ from typing import Any
 
 UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.35
+SHORT_CONFIDENCE = 0.6
 _STRIP = re.compile(r"https?://\S+|www\.\S+|@\w+|[#＃]|\s+")
 _LETTERS = re.compile(r"[^\W\d_]")
 
@@ -42,7 +43,8 @@ def detect(texts: Sequence[str]) -> list[str]:
             out.append(UNDETERMINED)
             continue
         result = predict(clean + "\n", 1, 0.0, "replace")
-        if not result or result[0][0] < MIN_CONFIDENCE:
+        # Short texts share few character n-grams with any language: ask more of them.
+        if not result or result[0][0] < (MIN_CONFIDENCE if len(clean) >= 25 else SHORT_CONFIDENCE):
             out.append(UNDETERMINED)
         else:
             out.append(result[0][1][9:])  # "__label__en" -> "en"

@@ -80,12 +80,13 @@ def urgency_reasons(text: str) -> list[str]:
 
 
 def urgency(text: str, needs_response: bool, complaint: bool) -> str:
-    """high: safety (always), or money lost, public escalation or a threat to
-    leave in a message the brand should answer or that complains; normal: the
-    brand should answer; low: otherwise."""
-    reasons = URGENCY.find(words(text))
-    if reasons and ("safety" in reasons or needs_response or complaint):
+    """high: safety, money lost, public escalation or a threat to leave (see
+    `URGENCY`); normal: the brand should answer or it is a complaint; low:
+    otherwise."""
+    if URGENCY.find(words(text)):
         return "high"
+    if complaint:
+        return "normal"
     return "normal" if needs_response else "low"
 
 
