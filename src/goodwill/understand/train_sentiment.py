@@ -1,0 +1,220 @@
+"""Train the sentiment models (and the TweetEval emotion/offensive models) from the shared data.
+
+    python -m goodwill.understand.train_sentiment                 # sentiment: fast + accurate
+    python -m goodwill.understand.train_sentiment --fast-only     # only the numpy model
+    python -m goodwill.understand.train_sentiment --task emotion  # TweetEval emotion (report only)
+
+Sentiment trains on ``semeval2017_task4a/sentiment_train_substitute.tsv`` (the
+SemEval 2013-2016 pool with TweetEval's val and test tweets removed), and the
+other tasks on their TweetEval train split. Choices (regularisation, class
+offsets, ensemble weight) are tuned on TweetEval val; test is never read here.
+Everything is seeded. Sentiment artifacts go to ``goodwill/understand/models``;
+other tasks' models go to ``--work-dir`` only (they are not product signals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from goodwill.understand import _data
+from goodwill.understand.sentiment import BOUNDARY, LABELS, MODELS_DIR, NgramFeaturizer, softmax, words
+
+SEED = 13
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --- metrics -----------------------------------------------------------------
+
+
+def macro_recall(gold: Sequence[int] | npt.NDArray[Any], pred: npt.NDArray[Any], n: int) -> float:
+    g = np.asarray(gold)
+    return float(np.mean([np.mean(pred[g == c] == c) for c in range(n) if np.any(g == c)]))
+
+
+def macro_f1(gold: Sequence[int] | npt.NDArray[Any], pred: npt.NDArray[Any], n: int) -> float:
+    g = np.asarray(gold)
+    scores = []
+    for c in range(n):
+        tp = float(np.sum((pred == c) & (g == c)))
+        fp = float(np.sum((pred == c) & (g != c)))
+        fn = float(np.sum((pred != c) & (g == c)))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+def official_metric(task: str) -> Callable[[Sequence[int] | npt.NDArray[Any], npt.NDArray[Any], int], float]:
+    """TweetEval's metric: macro-recall for sentiment, macro-F1 for emotion and offensive."""
+    return macro_recall if task == "sentiment" else macro_f1
+
+
+def tune_offsets(
+    logp: npt.NDArray[np.float32], gold: Sequence[int], metric: Callable[..., float], n: int
+) -> npt.NDArray[np.float32]:
+    """Per-class additive offsets to log-probabilities that maximise ``metric`` on a tuning set.
+
+    Coordinate search over a grid, a few rounds; offsets are kept small so that
+    they correct a prior mismatch rather than fit noise.
+    """
+    offsets = np.zeros(n, dtype=np.float32)
+    best = metric(gold, (logp + offsets).argmax(1), n)
+    grid = np.linspace(-1.0, 1.0, 41, dtype=np.float32)
+    for _ in range(3):
+        for c in range(1, n):
+            for value in grid:
+                trial = offsets.copy()
+                trial[c] = value
+                score = metric(gold, (logp + trial).argmax(1), n)
+                if score > best + 1e-9:
+                    best, offsets = score, trial
+    return offsets
+
+
+# --- the fast model ----------------------------------------------------------
+
+
+UNKNOWN = "\x00unk"  # never produced by the tokenizer
+
+
+def build_featurizer(texts: Sequence[str], min_count: int) -> NgramFeaturizer:
+    """Word unigrams and bigrams seen in at least ``min_count`` texts."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(set(words(text)))
+    unigrams = [BOUNDARY, UNKNOWN] + sorted(w for w, c in counts.items() if c >= min_count and w != BOUNDARY)
+    first = NgramFeaturizer(unigrams, np.zeros(0, dtype=np.int64))
+    ids = first.token_ids(texts)
+    seg = np.cumsum(ids == 0) - 1
+    keys = ids[:-1] * len(unigrams) + ids[1:]
+    # count each key once per text
+    pairs = np.unique(np.stack([seg[:-1], keys], axis=1), axis=0)
+    uniq, freq = np.unique(pairs[:, 1], return_counts=True)
+    bigram_keys = uniq[freq >= min_count]
+    return NgramFeaturizer(unigrams, bigram_keys.astype(np.int64))
+
+
+def design_matrix(featurizer: NgramFeaturizer, texts: Sequence[str], idf: npt.NDArray[np.float32]) -> Any:
+    """The sparse matrix the fast model's inference computes implicitly (see ``FastSentiment.logits``)."""
+    import scipy.sparse as sp
+
+    rows, cols = featurizer.features(texts)
+    vals = idf[cols].astype(np.float64)
+    norms = np.bincount(rows, weights=vals**2, minlength=len(texts))
+    scale = np.where(norms > 0, 1.0 / np.sqrt(np.maximum(norms, 1e-12)), 0.0)
+    mat = sp.csr_matrix((vals * scale[rows], (rows, cols)), shape=(len(texts), featurizer.n_features))
+    mat.sum_duplicates()
+    return mat
+
+
+def train_fast(
+    task: str,
+    out_dir: Path,
+    *,
+    teacher: tuple[list[str], npt.NDArray[np.float32]] | None = None,
+    min_count: int = 2,
+) -> dict[str, Any]:
+    """Train the n-gram model for ``task``; write it to ``out_dir``; return its val scores."""
+    from sklearn.linear_model import LogisticRegression
+
+    names = _data.label_names(task)
+    n = len(names)
+    texts, labels = _data.train_split(task)
+    val_texts, val_labels = _data.tweeteval_split(task, "val")
+    metric = official_metric(task)
+    featurizer = build_featurizer(texts, min_count)
+    n_features = featurizer.n_features
+    # Smoothed idf from the training texts.
+    rows, cols = featurizer.features(texts)
+    df = np.bincount(np.unique(rows * n_features + cols) % n_features, minlength=n_features)
+    idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+    x_train = design_matrix(featurizer, texts, idf)
+    x_val = design_matrix(featurizer, val_texts, idf)
+    y_train = np.asarray(labels)
+    log(f"{task}: {len(texts)} train texts, {len(featurizer.unigrams)} words, {len(featurizer.bigram_keys)} bigrams")
+
+    best: tuple[float, float, Any] | None = None
+    for c in (0.5, 1.0, 2.0, 4.0, 8.0):
+        clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
+        clf.fit(x_train, y_train)
+        score = metric(val_labels, clf.predict(x_val), n)
+        log(f"  C={c}: val {100 * score:.2f}")
+        if best is None or score > best[0]:
+            best = (score, c, clf)
+    assert best is not None
+    _, c_best, clf = best
+    coef = clf.coef_.astype(np.float32)
+    intercept = clf.intercept_.astype(np.float32)
+    if coef.shape[0] == 1:  # binary: sklearn keeps one row; expand to two logits
+        coef = np.vstack([-coef / 2, coef / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
+    logp_val = np.log(softmax(x_val @ coef.T + intercept) + 1e-9)
+    offsets_c = tune_offsets(logp_val, val_labels, metric, n)
+    raw = metric(val_labels, logp_val.argmax(1), n)
+    tuned = metric(val_labels, (logp_val + offsets_c).argmax(1), n)
+    log(f"  chose C={c_best}; val {100 * raw:.2f} -> {100 * tuned:.2f} with offsets {offsets_c.round(2).tolist()}")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = (coef.T * idf[:, None]).astype(np.float32)
+    np.savez_compressed(
+        out_dir / "weights.npz",
+        weights=weights.astype(np.float16),
+        sq=(idf**2).astype(np.float32),
+        bias=intercept,
+        offsets=offsets_c,
+        bigram_keys=featurizer.bigram_keys,
+    )
+    (out_dir / "unigrams.json").write_text(json.dumps(featurizer.unigrams, ensure_ascii=False), encoding="utf-8")
+    meta = {
+        "version": f"{task}-fast-ngram-1",
+        "task": task,
+        "labels": names if task != "sentiment" else list(LABELS),
+        "C": c_best,
+        "min_count": min_count,
+        "train_rows": len(texts),
+        "val_score": tuned,
+        "val_score_without_offsets": raw,
+        "teacher": teacher is not None,
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
+# --- command line --------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m goodwill.understand.train_sentiment", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=_data.TASKS, default="sentiment")
+    parser.add_argument("--fast-only", action="store_true", help="train only the numpy n-gram model")
+    parser.add_argument("--work-dir", type=Path, default=Path("build/train"),
+                        help="checkpoints and non-shipped models (default: build/train)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where sentiment artifacts go (default: the package's models folder)")
+    args = parser.parse_args(argv)
+    np.random.seed(SEED)
+    task: str = args.task
+    work: Path = args.work_dir / task
+    out: Path = args.out or (MODELS_DIR if task == "sentiment" else work)
+    fast_dir = out / f"{task}_fast"
+    meta = train_fast(task, fast_dir)
+    log(f"fast model written to {fast_dir}: val {100 * meta['val_score']:.2f}")
+    if args.fast_only:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
