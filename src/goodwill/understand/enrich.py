@@ -71,22 +71,23 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
     # A message the model reads as `other` needs an answer only when it is sure.
     top = intent_scores.argmax(axis=1)
     needs &= (top != _OTHER) | (heads["needs_response"] >= 0.7)
+    ws = [rules.words(t) for t in texts]
     complaint = top == _COMPLAINT
     if is_brand is not None:
         # The brand's own messages never wait for an answer and are never urgent.
         own = np.asarray(is_brand, dtype=bool)
         needs &= ~own
         complaint &= ~own
-    urgency = [rules.urgency(t, bool(n), bool(c)) for t, n, c in zip(texts, needs, complaint, strict=True)]
+    urgency = [rules.urgency(t, bool(n), bool(c), w) for t, n, c, w in zip(texts, needs, complaint, ws, strict=True)]
     if is_brand is not None:
         urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
     return SignalBatch(
-        language=language.detect(texts),
+        language=language.detect(texts, ws),
         sentiment_scores=np.asarray(model.predict_proba(texts), dtype=np.float32),
         intent_scores=intent_scores,
         needs_response=needs,
         urgency=urgency,
-        aspects=[rules.aspects(t) for t in texts],
-        promotional=np.fromiter((rules.promotional(t) for t in texts), dtype=np.float32, count=len(texts)),
+        aspects=[rules.aspects(t, w) for t, w in zip(texts, ws, strict=True)],
+        promotional=np.fromiter((rules.promotional(t, w) for t, w in zip(texts, ws, strict=True)), dtype=np.float32, count=len(texts)),
         model_version=f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 URGENCY_LEVELS = ("low", "normal", "high")
 
@@ -79,11 +80,11 @@ def urgency_reasons(text: str) -> list[str]:
     return list(dict.fromkeys(URGENCY.find(words(text))))
 
 
-def urgency(text: str, needs_response: bool, complaint: bool) -> str:
+def urgency(text: str, needs_response: bool, complaint: bool, ws: list[str] | None = None) -> str:
     """high: safety, money lost, public escalation or a threat to leave (see
     `URGENCY`); normal: the brand should answer or it is a complaint; low:
     otherwise."""
-    if URGENCY.find(words(text)):
+    if URGENCY.find(words(text) if ws is None else ws):
         return "high"
     if complaint:
         return "normal"
@@ -157,19 +158,20 @@ _VERBISH = re.compile(r"(?:ed|ing|ly)$")
 MAX_ASPECTS = 3
 
 
-def _triggered(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _triggered(word: str) -> tuple[str, ...]:
     names = _TRIGGERS.get(word, [])
     if word[:3] in _PREFIX_START:
         names = names + [name for p, name in _PREFIXES if word.startswith(p)]
-    return names
+    return tuple(names)
 
 
-def aspects(text: str) -> list[str]:
+def aspects(text: str, ws: list[str] | None = None) -> list[str]:
     """Short reason phrases: customer-care aspects named in the text, then the
     noun phrase after the first "my" (`my macbook pro` -> "macbook pro")."""
     lower = text.lower()
     candidates: set[str] = set()
-    for w in set(_WORDS.findall(lower)):
+    for w in set(_WORDS.findall(lower) if ws is None else ws):
         candidates.update(_triggered(w))
     found = [name for name in candidates if _ASPECT_RX[name].search(lower)]
     if len(found) > 1:
@@ -207,19 +209,19 @@ PROMOTION = _lexicon({
 })
 _PRICE = re.compile(r"\d+ ?% off|(?:save|only|just|from) (?:up to )?[$£€]\d", re.IGNORECASE)
 _PROMO_TAG = re.compile(r"[#＃](?:ad|sponsored|promo|sale|deal|giveaway)\b", re.IGNORECASE)
-_UPPER = re.compile(r"[A-Z]")
-_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_UPPER = bytes(range(65, 91))
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-def promotional(text: str) -> float:
+def promotional(text: str, ws: list[str] | None = None) -> float:
     """0-1: how salesy or hyped a text is. A logistic score over sales and hype
     phrases, prices and discounts, shouting (exclamation marks, capitals),
     hashtags, emoji and links, with care language (apologies, offers of help)
     pulling it down."""
     if not text.strip():
         return 0.0
-    found = PROMOTION.find(words(text))
+    found = PROMOTION.find(words(text) if ws is None else ws)
     sales = found.count("sales")
     if ("%" in text or "$" in text or "£" in text or "€" in text) and _PRICE.search(text):
         sales += 1
@@ -227,8 +229,9 @@ def promotional(text: str) -> float:
         sales += 1
     hype = min(found.count("hype"), 3)
     helpful = min(found.count("care"), 2)
-    letters = _LETTER.subn("", text)[1]
-    caps = _UPPER.subn("", text)[1] / letters if letters >= 12 else 0.0
+    raw = text.encode("utf-8", "replace")
+    letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    caps = (len(raw) - len(raw.translate(None, _ASCII_UPPER))) / letters if letters >= 12 else 0.0
     emoji = len(_EMOJI.findall(text)) if not text.isascii() else 0
     z = (-3.4 + 1.5 * min(sales, 3) + 0.9 * hype + 0.35 * min(text.count("!"), 4) + (1.4 if caps > 0.5 else 0.0)
          + 0.3 * min(text.count("#"), 4) + 0.2 * min(emoji, 4) + (0.4 if "http" in text else 0.0)

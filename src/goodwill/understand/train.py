@@ -123,9 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.task in ("intent", "all"):
         _print_report(train_intent(data_dir(args.data), c=args.C))
     if args.task in ("sentiment", "all"):
-        from goodwill.understand import train_sentiment  # type: ignore[attr-defined,unused-ignore]
+        from goodwill.understand import train_sentiment
 
-        train_sentiment.main([] if args.data is None else ["--data", str(args.data)])
+        train_sentiment.main(["--task", "sentiment"])
 
 
 if __name__ == "__main__":
