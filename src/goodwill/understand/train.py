@@ -62,6 +62,30 @@ def macro_f1(gold: list[str], pred: list[str], labels: list[str]) -> tuple[float
     return (sum(f1s) / len(f1s) if f1s else 0.0), matrix
 
 
+def heldout(data: Path) -> list[tuple[str, dict[str, str]]]:
+    """The held-out labelled messages: (text, label row)."""
+    examples = load(data)
+    return [(examples[(r["dataset"], r["id"])].text, r) for r in read_labels()
+            if r["split"] == "heldout" and (r["dataset"], r["id"]) in examples]
+
+
+def evaluate(model: LinearModel, held: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
+    """Macro-F1 and confusion matrices of intent and needs_response on all
+    held-out messages, on the TWCS ones, and on the hand-checked ones."""
+    report: dict[str, Any] = {}
+    for name, subset in (("heldout", held), ("heldout_twcs", [h for h in held if h[1]["dataset"] == "twcs"]),
+                         ("checked", [h for h in held if h[1]["how"] == "checked"])):
+        if not subset:
+            continue
+        pred = model.predict([t for t, _ in subset])
+        pi = [INTENTS[i] for i in pred["intent"].argmax(axis=1)]
+        f1, confusion = macro_f1([r["intent"] for _, r in subset], pi, list(INTENTS))
+        nf1, nconf = macro_f1([r["needs_response"] for _, r in subset], ["1" if p >= 0.5 else "0" for p in pred["needs_response"]], ["0", "1"])
+        report[name] = {"n": len(subset), "intent_macro_f1": round(f1, 4), "intent_confusion": confusion,
+                        "needs_response_macro_f1": round(nf1, 4), "needs_response_confusion": nconf}
+    return report
+
+
 def train_intent(data: Path, out_dir: Path = MODELS_DIR, c: float = 0.5) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
 
@@ -86,24 +110,16 @@ def train_intent(data: Path, out_dir: Path = MODELS_DIR, c: float = 0.5) -> dict
     model = LinearModel(vocab, weights, {"intent": list(INTENTS), "needs_response": ["yes"]}, f"intent-1.{digest}")
 
     report: dict[str, Any] = {"version": model.version, "train": len(train), "heldout": len(held), "features": len(vocab), "C": c}
-    for name, subset in (("heldout", held), ("heldout_twcs", [h for h in held if h[1]["dataset"] == "twcs"]),
-                         ("checked", [h for h in held if h[1]["how"] == "checked"])):
-        if not subset:
-            continue
-        pred = model.predict([t for t, _ in subset])
-        pi = [INTENTS[i] for i in pred["intent"].argmax(axis=1)]
-        f1, confusion = macro_f1([r["intent"] for _, r in subset], pi, list(INTENTS))
-        nf1, nconf = macro_f1([r["needs_response"] for _, r in subset], ["1" if p >= 0.5 else "0" for p in pred["needs_response"]], ["0", "1"])
-        report[name] = {"n": len(subset), "intent_macro_f1": round(f1, 4), "intent_confusion": confusion,
-                        "needs_response_macro_f1": round(nf1, 4), "needs_response_confusion": nconf}
+    report.update(evaluate(model, held))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "intent.npz").write_bytes(model.to_bytes())
     (out_dir / "intent-metrics.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
 
 
-def _print_report(report: dict[str, Any]) -> None:
-    print(f"model {report['version']}: {report['train']} training messages, {report['features']} features")
+def print_report(report: dict[str, Any]) -> None:
+    if "train" in report:
+        print(f"model {report['version']}: {report['train']} training messages, {report['features']} features")
     for name in ("heldout", "heldout_twcs", "checked"):
         if name not in report:
             continue
@@ -121,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-C", type=float, default=0.5, help="inverse regularisation strength of the intent models")
     args = parser.parse_args(argv)
     if args.task in ("intent", "all"):
-        _print_report(train_intent(data_dir(args.data), c=args.C))
+        print_report(train_intent(data_dir(args.data), c=args.C))
     if args.task in ("sentiment", "all"):
         from goodwill.understand import train_sentiment
 
