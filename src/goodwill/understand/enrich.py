@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from goodwill.understand import language, rules
 from goodwill.understand.features import LinearModel
@@ -44,6 +45,20 @@ def _texts(items: Sequence[str] | Sequence[HasText]) -> list[str]:
     return [t if isinstance(t, str) else t.text for t in items]
 
 
+_ASKS = np.array([INTENTS.index(i) for i in ("question", "complaint", "purchase_intent")])
+
+
+def decide_needs(intent_scores: npt.NDArray[np.float32], needs_head: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """needs_response from the two heads: the needs head's yes (at 0.7 when the
+    top intent is `other`), or a clear question, complaint or purchase intent
+    (at least 0.7), which the guidelines say always deserves an answer, even
+    when it is not addressed to the brand (the training data's messages
+    nearly all were)."""
+    top = intent_scores.argmax(axis=1)
+    needs = (needs_head >= 0.5) & ((top != _OTHER) | (needs_head >= 0.7))
+    return needs | (np.isin(top, _ASKS) & (intent_scores.max(axis=1) >= 0.7))
+
+
 def model_version(accurate: bool = False) -> str:
     """The version string of the models `enrich` would use."""
     from goodwill.understand import sentiment
@@ -67,10 +82,8 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
     model = model or sentiment.load_fast()
     heads = intent_model().predict(texts)
     intent_scores = heads["intent"]
-    needs = heads["needs_response"] >= 0.5
-    # A message the model reads as `other` needs an answer only when it is sure.
+    needs = decide_needs(intent_scores, heads["needs_response"])
     top = intent_scores.argmax(axis=1)
-    needs &= (top != _OTHER) | (heads["needs_response"] >= 0.7)
     ws = [rules.words(t) for t in texts]
     complaint = top == _COMPLAINT
     if is_brand is not None:

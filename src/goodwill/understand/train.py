@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from goodwill.understand.corpus import data_dir, load
+from goodwill.understand.enrich import decide_needs
 from goodwill.understand.features import BIAS, LinearModel, build_vocabulary, tokens
 from goodwill.understand.labelling import INTENTS, LABELS_DIR
 
@@ -70,8 +71,9 @@ def heldout(data: Path) -> list[tuple[str, dict[str, str]]]:
 
 
 def evaluate(model: LinearModel, held: list[tuple[str, dict[str, str]]]) -> dict[str, Any]:
-    """Macro-F1 and confusion matrices of intent and needs_response on all
-    held-out messages, on the TWCS ones, and on the hand-checked ones."""
+    """Macro-F1 and confusion matrices of intent and needs_response (as
+    `enrich` decides it) on all held-out messages, on the TWCS ones, and on
+    the hand-checked ones."""
     report: dict[str, Any] = {}
     for name, subset in (("heldout", held), ("heldout_twcs", [h for h in held if h[1]["dataset"] == "twcs"]),
                          ("checked", [h for h in held if h[1]["how"] == "checked"])):
@@ -80,7 +82,8 @@ def evaluate(model: LinearModel, held: list[tuple[str, dict[str, str]]]) -> dict
         pred = model.predict([t for t, _ in subset])
         pi = [INTENTS[i] for i in pred["intent"].argmax(axis=1)]
         f1, confusion = macro_f1([r["intent"] for _, r in subset], pi, list(INTENTS))
-        nf1, nconf = macro_f1([r["needs_response"] for _, r in subset], ["1" if p >= 0.5 else "0" for p in pred["needs_response"]], ["0", "1"])
+        needs = decide_needs(pred["intent"], pred["needs_response"])
+        nf1, nconf = macro_f1([r["needs_response"] for _, r in subset], ["1" if n else "0" for n in needs], ["0", "1"])
         report[name] = {"n": len(subset), "intent_macro_f1": round(f1, 4), "intent_confusion": confusion,
                         "needs_response_macro_f1": round(nf1, 4), "needs_response_confusion": nconf}
     return report
