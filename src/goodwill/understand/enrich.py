@@ -55,8 +55,9 @@ def decide_needs(intent_scores: npt.NDArray[np.float32], needs_head: npt.NDArray
     when it is not addressed to the brand (the training data's messages
     nearly all were)."""
     top = intent_scores.argmax(axis=1)
-    needs = (needs_head >= 0.5) & ((top != _OTHER) | (needs_head >= 0.7))
-    return needs | (np.isin(top, _ASKS) & (intent_scores.max(axis=1) >= 0.7))
+    needs: npt.NDArray[np.bool_] = (needs_head >= 0.5) & ((top != _OTHER) | (needs_head >= 0.7))
+    asks: npt.NDArray[np.bool_] = np.isin(top, _ASKS) & (intent_scores.max(axis=1) >= 0.7)
+    return needs | asks
 
 
 def model_version(accurate: bool = False) -> str:
@@ -80,18 +81,19 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
     texts = [t.replace("\x00", " ") for t in _texts(items)]
     model = sentiment.load_accurate() if accurate else None
     model = model or sentiment.load_fast()
-    heads = intent_model().predict(texts)
+    ws = [rules.words(t) for t in texts]
+    found = [rules.PHRASES.find(w) for w in ws]
+    heads = intent_model().predict(texts, found)
     intent_scores = heads["intent"]
     needs = decide_needs(intent_scores, heads["needs_response"])
     top = intent_scores.argmax(axis=1)
-    ws = [rules.words(t) for t in texts]
     complaint = top == _COMPLAINT
     if is_brand is not None:
         # The brand's own messages never wait for an answer and are never urgent.
         own = np.asarray(is_brand, dtype=bool)
         needs &= ~own
         complaint &= ~own
-    urgency = [rules.urgency(t, bool(n), bool(c), w) for t, n, c, w in zip(texts, needs, complaint, ws, strict=True)]
+    urgency = [rules.urgency(t, bool(n), bool(c), w, f) for t, n, c, w, f in zip(texts, needs, complaint, ws, found, strict=True)]
     if is_brand is not None:
         urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
     return SignalBatch(
@@ -101,6 +103,7 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
         needs_response=needs,
         urgency=urgency,
         aspects=[rules.aspects(t, w) for t, w in zip(texts, ws, strict=True)],
-        promotional=np.fromiter((rules.promotional(t, w) for t, w in zip(texts, ws, strict=True)), dtype=np.float32, count=len(texts)),
+        promotional=np.fromiter((rules.promotional(t, w, f) for t, w, f in zip(texts, ws, found, strict=True)), dtype=np.float32,
+                                count=len(texts)),
         model_version=f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176",
     )

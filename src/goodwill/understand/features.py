@@ -18,30 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from goodwill.understand.rules import Lexicon
-
-#: Cue phrases of customer-care intents: each found adds a `cue:KIND` feature,
-#: which lets the models carry what they learn from common phrasings over to
-#: rarer ones of the same kind.
-CUES = Lexicon({phrase.strip(): kind for kind, phrases in {
-    "purchase": "want to buy, wanna buy, looking to buy, looking for a new, where can i buy, where can i get, where do i buy, where to buy, how much is, "
-                "how much does, how much for, how much are, price of, price for, going to buy, gonna buy, planning to buy, planning on buying, "
-                "thinking about buying, thinking of buying, thinking about getting, thinking of getting, thinking of switching, thinking about switching, "
-                "considering buying, torn between, pre order, preorder, in stock, back in stock, can i buy, can i order, do you sell, do you ship, "
-                "do you deliver, sign up for, which one should i, which model, should i get, should i buy, worth buying, best plan, interested in buying, "
-                "want to order, want to upgrade, release date, recommend a",
-    "suggest": "you should, you guys should, please add, please bring, bring back, would be nice, would be great, would be cool, would love to see, "
-               "wish you, wish there was, i wish, why don't you, suggestion, feature request, how about, consider adding, should add, needs an option, "
-               "need an option, add an option, add a feature, add support",
-    "question": "how do i, how can i, how to, is there a way, does anyone, anyone know, can you help, could you help, can someone, any idea, any update, "
-                "any news, i have a question, quick question, is it possible, do you have, do you know",
-    "problem": "not working, doesn't work, does not work, won't load, can't log, cannot log, still waiting, still not, never arrived, never received, "
-               "keeps crashing, stopped working, no response, on hold, charged twice, what's going on, fix this, sort this out, so frustrating, fed up, "
-               "sick of, worst, terrible, awful, unacceptable, ridiculous, disappointed",
-    "praise": "thank you so much, thanks so much, love you, love it, love this, love the, you guys rock, you rock, great job, well done, great service, "
-              "amazing service, best customer service, shout out, shoutout, kudos, so helpful, very helpful, big thanks",
-    "closer": "ok thanks, okay thanks, thanks again, will do, got it, just did, done thanks",
-}.items() for phrase in phrases.split(",")})
+from goodwill.understand.rules import CUES, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
@@ -51,19 +28,21 @@ BIAS = "__bias__"
 Floats = npt.NDArray[np.float32]
 
 
-def tokens(text: str) -> list[str]:
-    """The feature strings of one message (with repeats)."""
+def tokens(text: str, found: list[str] | None = None) -> list[str]:
+    """The feature strings of one message (with repeats). `found` is
+    `rules.PHRASES.find(rules.words(text))`, when the caller has it."""
     t = text.lower()
     if "http" in t or "www." in t:
         t = _URL.sub(" xxurl ", t)
     if "@" in t:
         t = _MENTION.sub(" xxuser ", t)
-    words = [w.replace("’", "'") if not w.isdigit() else "xxnum" for w in _TOKEN.findall(t)]
+    ws = [w.replace("’", "'") if not w.isdigit() else "xxnum" for w in _TOKEN.findall(t)]
     out = [BIAS]
-    out.extend({"cue:" + kind for kind in CUES.find(words)})
-    out.extend(words)
-    out.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
-    content = [w for w in words if w not in ("xxuser", "xxurl")]
+    cues = CUES.find(words(text)) if found is None else [c for c in found if c[0] == "c"]
+    out.extend({"cue:" + c[2:] for c in cues})
+    out.extend(ws)
+    out.extend([f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)])
+    content = [w for w in ws if w not in ("xxuser", "xxurl")]
     if content:
         out.append("^" + content[0])
     else:
@@ -83,23 +62,23 @@ class LinearModel:
     heads: dict[str, list[str]]  # head name -> its labels, in column order
     version: str
 
-    def scores(self, texts: Sequence[str]) -> Floats:
-        """Raw scores, (len(texts), columns)."""
+    def scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> Floats:
+        """Raw scores, (len(texts), columns). `found`: see `tokens`."""
         vocab = self.vocabulary
         ids: list[int] = []
         starts: list[int] = []
-        for text in texts:
+        for i, text in enumerate(texts):
             starts.append(len(ids))
-            ids.extend({vocab[f] for f in tokens(text) if f in vocab})
+            ids.extend({vocab[f] for f in tokens(text, None if found is None else found[i]) if f in vocab})
         if not texts:
             return np.zeros((0, self.weights.shape[1]), dtype=np.float32)
         gathered = self.weights[np.asarray(ids, dtype=np.int64)]
         # Every text has the bias feature, so no segment is empty.
         return np.add.reduceat(gathered, np.asarray(starts, dtype=np.int64), axis=0)
 
-    def predict(self, texts: Sequence[str]) -> dict[str, Floats]:
+    def predict(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> dict[str, Floats]:
         """Probabilities per head: (n, labels) for softmax heads, (n,) for a one-label head."""
-        raw = self.scores(texts)
+        raw = self.scores(texts, found)
         out: dict[str, Floats] = {}
         col = 0
         for head, labels in self.heads.items():

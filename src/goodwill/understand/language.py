@@ -25,7 +25,7 @@ UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.35
 SHORT_CONFIDENCE = 0.6
 _STRIP = re.compile(r"https?://\S+|www\.\S+|@\w+|[#＃]|\s+")
-_LETTERS = re.compile(r"[^\W\d_]")
+_THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +56,7 @@ def detect(texts: Sequence[str], words: Sequence[Sequence[str]] | None = None) -
             out.append("en")
             continue
         clean = _STRIP.sub(" ", text).strip() if ("@" in text or "#" in text or "http" in text or "www" in text) else " ".join(text.split())
-        if len(_LETTERS.findall(clean[:64])) < 3:
+        if not _THREE_LETTERS.search(clean, 0, 64):
             out.append(UNDETERMINED)
             continue
         result = predict(clean + "\n", 1, 0.0, "replace")

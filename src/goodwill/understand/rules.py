@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 URGENCY_LEVELS = ("low", "normal", "high")
@@ -22,31 +23,37 @@ class Lexicon:
     """Phrases of one to a few words, each with a category, found by word lookup
     (a dict from each phrase's first word), not by scanning regular expressions."""
 
-    def __init__(self, phrases: dict[str, str]) -> None:
+    def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
+        self.pairs = sorted(set(phrases))
         self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for phrase, category in phrases.items():
+        for phrase, category in self.pairs:
             words = tuple(phrase.split())
             self.by_first.setdefault(words[0], []).append((words[1:], category))
         for entries in self.by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
 
     def find(self, words: list[str]) -> list[str]:
-        """The category of each phrase occurrence in `words` (longest phrase first at each word)."""
+        """The categories of the phrases in `words`: at each word, each category
+        at most once (so "promo code" and "promo" count as one)."""
         out: list[str] = []
         by_first = self.by_first
         for i, w in enumerate(words):
             entries = by_first.get(w)
             if entries is None:
                 continue
+            here: list[str] = []
             for rest, category in entries:
-                if not rest or tuple(words[i + 1 : i + 1 + len(rest)]) == rest:
-                    out.append(category)
-                    break
+                if category not in here and (not rest or tuple(words[i + 1 : i + 1 + len(rest)]) == rest):
+                    here.append(category)
+            out.extend(here)
         return out
 
+    def __or__(self, other: Lexicon) -> Lexicon:
+        return Lexicon(self.pairs + other.pairs)
 
-def _lexicon(groups: dict[str, str]) -> Lexicon:
-    return Lexicon({phrase.strip(): category for category, phrases in groups.items() for phrase in phrases.split(",") if phrase.strip()})
+
+def _lexicon(groups: dict[str, str], prefix: str = "") -> Lexicon:
+    return Lexicon((phrase.strip(), prefix + category) for category, phrases in groups.items() for phrase in phrases.split(",") if phrase.strip())
 
 
 _WORDS = re.compile(r"[a-z0-9']+")
@@ -57,7 +64,7 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(text.lower().replace("’", "'"))
 
 
-URGENCY = _lexicon({
+URGENCY = _lexicon(prefix="u:", groups={
     "safety": "on fire, caught fire, fire hazard, burst into flames, flames, smoke coming, smoking, exploded, explode, explosion, injured, injury, injuries, hospital, unsafe, dangerous, danger, "
               "accident, assaulted, assault, harassed, harassment, food poisoning, allergic reaction, sick from, emergency, police, stranded, overheating, "
               "overheated, electric shock, carbon monoxide, gas leak, threatened, threatening, burned my, burnt my, hurt my, hurt me, unsafe",
@@ -77,14 +84,15 @@ URGENCY = _lexicon({
 
 def urgency_reasons(text: str) -> list[str]:
     """Why a message is urgent: safety, money, escalation, leaving (each once)."""
-    return list(dict.fromkeys(URGENCY.find(words(text))))
+    return list(dict.fromkeys(c[2:] for c in URGENCY.find(words(text))))
 
 
-def urgency(text: str, needs_response: bool, complaint: bool, ws: list[str] | None = None) -> str:
+def urgency(text: str, needs_response: bool, complaint: bool, ws: list[str] | None = None, found: list[str] | None = None) -> str:
     """high: safety, money lost, public escalation or a threat to leave (see
     `URGENCY`); normal: the brand should answer or it is a complaint; low:
-    otherwise."""
-    if URGENCY.find(words(text) if ws is None else ws):
+    otherwise. `found` is `PHRASES.find(words)`, when the caller has it."""
+    reasons = URGENCY.find(words(text) if ws is None else ws) if found is None else [c for c in found if c[0] == "u"]
+    if reasons:
         return "high"
     if complaint:
         return "normal"
@@ -195,7 +203,7 @@ def aspects(text: str, ws: list[str] | None = None) -> list[str]:
     return found
 
 
-PROMOTION = _lexicon({
+PROMOTION = _lexicon(prefix="p:", groups={
     "sales": "on sale, sale, discount, discounts, discounted, deal, deals, promo, promo code, coupon, use code, free shipping, buy now, shop now, "
              "order now, limited time, don't miss, hurry, exclusive, offer, offers, link in bio, click the link, click link, sign up now, "
              "sign up today, subscribe now, giveaway, enter to win, win a, new arrival, new arrivals, introducing, available now, now available, "
@@ -214,21 +222,22 @@ _ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
 _EMOJI = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-def promotional(text: str, ws: list[str] | None = None) -> float:
+def promotional(text: str, ws: list[str] | None = None, found: list[str] | None = None) -> float:
     """0-1: how salesy or hyped a text is. A logistic score over sales and hype
     phrases, prices and discounts, shouting (exclamation marks, capitals),
     hashtags, emoji and links, with care language (apologies, offers of help)
     pulling it down."""
     if not text.strip():
         return 0.0
-    found = PROMOTION.find(words(text) if ws is None else ws)
-    sales = found.count("sales")
+    if found is None:
+        found = PROMOTION.find(words(text) if ws is None else ws)
+    sales = found.count("p:sales")
     if ("%" in text or "$" in text or "£" in text or "€" in text) and _PRICE.search(text):
         sales += 1
     if "#" in text and _PROMO_TAG.search(text):
         sales += 1
-    hype = min(found.count("hype"), 3)
-    helpful = min(found.count("care"), 2)
+    hype = min(found.count("p:hype"), 3)
+    helpful = min(found.count("p:care"), 2)
     raw = text.encode("utf-8", "replace")
     letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
     caps = (len(raw) - len(raw.translate(None, _ASCII_UPPER))) / letters if letters >= 12 else 0.0
@@ -237,3 +246,29 @@ def promotional(text: str, ws: list[str] | None = None) -> float:
          + 0.3 * min(text.count("#"), 4) + 0.2 * min(emoji, 4) + (0.4 if "http" in text else 0.0)
          - 0.9 * helpful)
     return round(1.0 / (1.0 + math.exp(-z)), 3)
+
+
+#: Cue phrases of customer-care intents, features of the intent model
+#: (`features.tokens` adds a `cue:KIND` feature for each kind found).
+CUES = _lexicon(prefix="c:", groups={
+    "purchase": "want to buy, wanna buy, looking to buy, looking for a new, where can i buy, where can i get, where do i buy, where to buy, how much is, "
+                "how much does, how much for, how much are, price of, price for, going to buy, gonna buy, planning to buy, planning on buying, "
+                "thinking about buying, thinking of buying, thinking about getting, thinking of getting, thinking of switching, thinking about switching, "
+                "considering buying, torn between, pre order, preorder, in stock, back in stock, can i buy, can i order, do you sell, do you ship, "
+                "do you deliver, sign up for, which one should i, which model, should i get, should i buy, worth buying, best plan, interested in buying, "
+                "want to order, want to upgrade, release date, recommend a",
+    "suggest": "you should, you guys should, please add, please bring, bring back, would be nice, would be great, would be cool, would love to see, "
+               "wish you, wish there was, i wish, why don't you, suggestion, feature request, how about, consider adding, should add, needs an option, "
+               "need an option, add an option, add a feature, add support",
+    "question": "how do i, how can i, how to, is there a way, does anyone, anyone know, can you help, could you help, can someone, any idea, any update, "
+                "any news, i have a question, quick question, is it possible, do you have, do you know",
+    "problem": "not working, doesn't work, does not work, won't load, can't log, cannot log, still waiting, still not, never arrived, never received, "
+               "keeps crashing, stopped working, no response, on hold, charged twice, what's going on, fix this, sort this out, so frustrating, fed up, "
+               "sick of, worst, terrible, awful, unacceptable, ridiculous, disappointed",
+    "praise": "thank you so much, thanks so much, love you, love it, love this, love the, you guys rock, you rock, great job, well done, great service, "
+              "amazing service, best customer service, shout out, shoutout, kudos, so helpful, very helpful, big thanks",
+    "closer": "ok thanks, okay thanks, thanks again, will do, got it, just did, done thanks",
+})
+
+#: Every phrase lexicon in one, so a message's words are looked up once.
+PHRASES = URGENCY | PROMOTION | CUES
