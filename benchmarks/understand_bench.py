@@ -18,6 +18,11 @@ memory (the maximum resident set size) is its own:
 - `accurate`: the accurate sentiment model (the cascade's second stage) on
   the first 2,000 messages, when it is installed.
 
+With `--classify-lines N`, it also runs `goodwill classify FILE --workers 2`
+end to end on an N-line text file (the same tweets, repeated) and reports
+its rate and the peak memory of its whole process tree: the streaming check
+(a million lines should not need more memory than a thousand).
+
 Goals (issue 5): at least 20,000 messages/s for the whole signal set on a
 2-core machine, peak memory under 1.5 GiB.
 """
@@ -136,6 +141,45 @@ def throughput(n: int) -> list[dict[str, Any]]:
     return results
 
 
+def classify_cli(n: int) -> dict[str, Any]:
+    """`goodwill classify` on an n-line file, two workers, output to a file."""
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from import_bench import _tree_rss_mb
+
+    texts = corpus(min(n, 100_000))
+    with tempfile.TemporaryDirectory(prefix="goodwill-classify-bench-") as tmp:
+        src, dst = Path(tmp) / "in.txt", Path(tmp) / "out.jsonl"
+        with open(src, "w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(" ".join(texts[i % len(texts)].split()) + "\n")
+        peak = 0.0
+        stop = threading.Event()
+        started = time.perf_counter()
+        with open(dst, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "goodwill", "classify", str(src), "--workers", "2"], stdout=out,
+                                    stderr=subprocess.PIPE)
+
+            def watch() -> None:
+                nonlocal peak
+                while not stop.is_set():
+                    peak = max(peak, _tree_rss_mb(proc.pid))
+                    stop.wait(0.1)
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            _, err = proc.communicate()
+            stop.set()
+            watcher.join()
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"classify failed:\n{err.decode(errors='replace')[-2000:]}")
+        with open(dst, "rb") as f:
+            lines = sum(1 for _ in f)
+    return {"lines": n, "output_lines": lines, "seconds": seconds, "rate": n / seconds, "peak_mb": peak}
+
+
 def _vader_labels(texts: list[str]) -> list[int]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -194,6 +238,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--classify-lines", type=int, default=0, help="also run goodwill classify on a file of this many lines")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -216,6 +261,10 @@ def main() -> None:
           f"VADER (sentiment only, one process): {by['vader']['rate']:,.0f}/s")
     print(f"goal >= {GOAL_RATE:,}/s on 2 cores: {'met' if best >= GOAL_RATE else 'NOT met'} ({best:,.0f}/s); "
           f"peak memory {peak:,.0f} MB (goal < {GOAL_MEMORY_MB} MB): {'met' if peak < GOAL_MEMORY_MB else 'NOT met'}")
+    if args.classify_lines:
+        c = classify_cli(args.classify_lines)
+        print(f"\ngoodwill classify --workers 2 on {c['lines']:,} lines: {c['output_lines']:,} lines out in {c['seconds']:.1f}s "
+              f"({c['rate']:,.0f}/s, including start-up and JSON output), peak memory of the process tree {c['peak_mb']:,.0f} MB")
     if args.skip_quality:
         return
 

@@ -35,6 +35,24 @@ def _accurate_worker(texts: list[str]) -> bytes:
     return classify_lines(texts, accurate=True)
 
 
+def _in_pool(chunks: Iterator[list[str]], workers: int, accurate: bool) -> Iterator[bytes]:
+    """`classify_lines` over a process pool, in order, with at most two chunks
+    per worker in flight (Pool.imap would read the whole input ahead)."""
+    import multiprocessing
+    from collections import deque
+    from multiprocessing.pool import AsyncResult
+
+    fn = _accurate_worker if accurate else classify_lines
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pending: deque[AsyncResult[bytes]] = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(fn, (chunk,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
 
@@ -74,12 +92,8 @@ def register(app: typer.Typer) -> None:
         try:
             chunks = _chunks(read_texts(path, format, text_column, warn), BATCH)
             if workers > 1:
-                import multiprocessing
-
-                with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                    fn = _accurate_worker if accurate else classify_lines
-                    for lines in pool.imap(fn, chunks, chunksize=1):
-                        stdout.write(lines)
+                for lines in _in_pool(chunks, workers, accurate):
+                    stdout.write(lines)
             else:
                 for chunk in chunks:
                     stdout.write(classify_lines(chunk, accurate))
