@@ -249,3 +249,38 @@ def test_backfill_fills_missing_and_outdated_signals(store: Store, tmp_path: Pat
     assert len(rows) == 30 and {r["model_version"] for r in rows.values()} == {model_version()}
     assert all(r["intent"] == "question" for r in rows.values())
     assert backfill(store) == 0
+
+
+class _Reversed:
+    """A second sentiment model for the accurate slot (the real accurate one
+    needs optional dependencies): the fast model's scores, columns reversed,
+    so where its scores land is visible."""
+
+    version = "reversed-fast"
+
+    def predict_proba(self, texts):  # noqa: ANN001, ANN201 - the SentimentModel protocol
+        from goodwill.understand import sentiment
+
+        return sentiment.load_fast().predict_proba(texts)[:, ::-1].copy()
+
+
+def test_sentiment_modes_fast_cascade_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.understand import sentiment
+
+    texts = ["My order is 3 weeks late, where is it??", "nice weather today", "How do I reset my password?", "lol"]
+    fast = enrich(texts).sentiment_scores
+    monkeypatch.setattr(sentiment, "load_accurate", lambda: None)
+    np.testing.assert_allclose(enrich(texts, sentiment="cascade").sentiment_scores, fast)  # not installed: fast
+    assert enrich(texts, sentiment="accurate").model_version == model_version("fast")
+
+    monkeypatch.setattr(sentiment, "load_accurate", lambda: _Reversed())
+    cascade = enrich(texts, sentiment="cascade")
+    needs = cascade.needs_response
+    assert needs.tolist() == [True, False, True, False]
+    np.testing.assert_allclose(cascade.sentiment_scores[needs], fast[needs][:, ::-1], atol=1e-6)
+    np.testing.assert_allclose(cascade.sentiment_scores[~needs], fast[~needs], atol=1e-6)
+    assert cascade.model_version.endswith(f"+{sentiment.load_fast().version}>reversed-fast+rules-1+lid176")
+    everything = enrich(texts, sentiment="accurate")
+    np.testing.assert_allclose(everything.sentiment_scores, fast[:, ::-1], atol=1e-6)
+    with pytest.raises(ValueError, match="sentiment must be one of"):
+        enrich(texts, sentiment="best")  # type: ignore[arg-type]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from goodwill.understand.enrich import Mode
 
 BATCH = 2048
 
@@ -28,7 +31,7 @@ def classify_lines(texts: list[str], accurate: bool = False) -> bytes:
 
     from goodwill.understand.enrich import enrich
 
-    return b"".join(orjson.dumps(r) + b"\n" for r in enrich(texts, accurate=accurate).records())
+    return b"".join(orjson.dumps(r) + b"\n" for r in enrich(texts, sentiment="accurate" if accurate else "fast").records())
 
 
 def _accurate_worker(texts: list[str]) -> bytes:
@@ -108,12 +111,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def enrich(
         ctx: typer.Context,
-        accurate: Annotated[bool, typer.Option("--accurate", help="Use the accurate sentiment model where it is installed (slower).")] = False,
+        accurate: Annotated[bool, typer.Option("--accurate", help="Re-score the sentiment of messages that need a response with the accurate model, where it is installed (the cascade).")] = False,
     ) -> None:
         """Compute and store signals for messages that have none, or whose
         signals came from other models (e.g. after an upgrade).
 
-        Import and listening store signals as they go; this backfills.
+        Import and listening store signals as they go, with the fast
+        sentiment model; `--accurate` adds the accurate one for the
+        messages that need a response.
 
         Example:
 
@@ -126,6 +131,7 @@ def register(app: typer.Typer) -> None:
         from goodwill.understand.enrich import model_version
         from goodwill.understand.store import backfill, count_missing
 
+        mode: Mode = "cascade" if accurate else "fast"
         out, err = Console(), Console(stderr=True)
         try:
             store = service.open_workspace(ctx.obj)
@@ -134,16 +140,16 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         try:
             with store.begin() as conn:
-                todo = count_missing(conn, model_version(accurate))
+                todo = count_missing(conn, model_version(mode))
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
                           disable=not err.is_terminal) as bar:
                 task = bar.add_task("enrich", total=todo)
-                done = backfill(store, accurate=accurate, progress=lambda n: bar.advance(task, n))
+                done = backfill(store, sentiment=mode, progress=lambda n: bar.advance(task, n))
         finally:
             store.close()
-        out.print(f"Stored signals for {done:,} messages ({model_version(accurate)}).")
+        out.print(f"Stored signals for {done:,} messages ({model_version(mode)}).")
 
     @app.command()
     def train(

@@ -6,9 +6,16 @@ classify` all call it. Everything here is plain data in, plain data out.
 
 The fast path runs on every message: fastText language ID, the fast
 sentiment model, the intent/needs_response heads (`features.LinearModel`)
-and the rules (`rules`). `accurate=True` swaps in the accurate sentiment
-model where it is installed (the cascade: fast for the firehose, accurate
-for the messages a person will read).
+and the rules (`rules`). The sentiment model is chosen by `sentiment`:
+
+- `"fast"` (the default; import and listening): the fast model for every message;
+- `"cascade"`: the fast model for every message, then the accurate one for
+  the messages that need a response (those a person will read);
+- `"accurate"`: the accurate model for every message.
+
+Where the accurate model is not installed (its optional dependencies are
+missing), `"cascade"` and `"accurate"` fall back to the fast model, and the
+model version says so.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from __future__ import annotations
 import importlib.resources
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -60,27 +67,38 @@ def decide_needs(intent_scores: npt.NDArray[np.float32], needs_head: npt.NDArray
     return needs | asks
 
 
-def model_version(accurate: bool = False) -> str:
+Mode = Literal["fast", "cascade", "accurate"]
+MODES: tuple[Mode, ...] = ("fast", "cascade", "accurate")
+
+
+def _sentiment_version(mode: Mode) -> str:
+    from goodwill.understand import sentiment as models
+
+    fast = models.load_fast()
+    accurate = models.load_accurate() if mode != "fast" else None
+    if accurate is None:
+        return fast.version
+    return accurate.version if mode == "accurate" else f"{fast.version}>{accurate.version}"
+
+
+def model_version(sentiment: Mode = "fast") -> str:
     """The version string of the models `enrich` would use."""
-    from goodwill.understand import sentiment
-
-    model = sentiment.load_accurate() if accurate else None
-    model = model or sentiment.load_fast()
-    return f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176"
+    return f"{intent_model().version}+{_sentiment_version(sentiment)}+{RULES_VERSION}+lid176"
 
 
-def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, is_brand: Sequence[bool] | None = None) -> SignalBatch:
+def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = "fast", is_brand: Sequence[bool] | None = None) -> SignalBatch:
     """The signals of each text (or each object with a `.text`), in order.
 
-    :param accurate: use the accurate sentiment model where it is installed.
+    :param sentiment: which sentiment model: "fast", "cascade" or "accurate" (see above).
     :param is_brand: marks the brand's own messages, which never need a
         response and are never urgent.
     """
-    from goodwill.understand import sentiment
+    from goodwill.understand import sentiment as models
 
+    if sentiment not in MODES:
+        raise ValueError(f"sentiment must be one of {', '.join(MODES)}, not {sentiment!r}")
     texts = [t.replace("\x00", " ") for t in _texts(items)]
-    model = sentiment.load_accurate() if accurate else None
-    model = model or sentiment.load_fast()
+    accurate = models.load_accurate() if sentiment != "fast" else None
     ws = [rules.words(t) for t in texts]
     found = [rules.PHRASES.find(w) for w in ws]
     heads = intent_model().predict(texts, found)
@@ -96,14 +114,21 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, accurate: bool = False, 
     urgency = [rules.urgency(t, bool(n), bool(c), w, f) for t, n, c, w, f in zip(texts, needs, complaint, ws, found, strict=True)]
     if is_brand is not None:
         urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
+    if accurate is not None and sentiment == "accurate":
+        sentiment_scores = np.asarray(accurate.predict_proba(texts), dtype=np.float32)
+    else:
+        sentiment_scores = np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32)
+        if accurate is not None and needs.any():
+            chosen = np.flatnonzero(needs)
+            sentiment_scores[chosen] = accurate.predict_proba([texts[i] for i in chosen])
     return SignalBatch(
         language=language.detect(texts, ws),
-        sentiment_scores=np.asarray(model.predict_proba(texts), dtype=np.float32),
+        sentiment_scores=sentiment_scores,
         intent_scores=intent_scores,
         needs_response=needs,
         urgency=urgency,
         aspects=[rules.aspects(t, w) for t, w in zip(texts, ws, strict=True)],
         promotional=np.fromiter((rules.promotional(t, w, f) for t, w, f in zip(texts, ws, found, strict=True)), dtype=np.float32,
                                 count=len(texts)),
-        model_version=f"{intent_model().version}+{model.version}+{RULES_VERSION}+lid176",
+        model_version=model_version(sentiment),
     )

@@ -9,7 +9,7 @@ fills in messages that have none, or whose signals came from other models
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from sqlalchemy import Connection, select
@@ -17,6 +17,9 @@ from sqlalchemy import Connection, select
 from goodwill.store import Store
 from goodwill.store.tables import message_signals, messages
 from goodwill.understand.signals import INTENTS, SENTIMENTS, SignalBatch
+
+if TYPE_CHECKING:
+    from goodwill.understand.enrich import Mode
 
 #: Columns after message_id, in the order of `signal_rows`.
 COLUMNS = ("language", "sentiment", "sentiment_negative", "sentiment_neutral", "sentiment_positive", "intent", "intent_scores",
@@ -63,15 +66,18 @@ def write_signals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
 def backfill(
     store: Store,
     *,
-    accurate: bool = False,
+    sentiment: Mode = "fast",
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Compute and store signals for messages that lack them or whose
-    model_version differs from the current models'. Returns how many."""
+    model_version differs from the current models'. Returns how many.
+
+    :param sentiment: as for `enrich`; "cascade" re-scores the sentiment of
+        the messages that need a response with the accurate model."""
     from goodwill.understand.enrich import enrich, model_version
 
-    version = model_version(accurate)
+    version = model_version(sentiment)
     done = 0
     last = 0
     while True:
@@ -87,7 +93,7 @@ def backfill(
             found = conn.execute(stmt).all()
             if not found:
                 return done
-            batch = enrich([r.text for r in found], accurate=accurate, is_brand=[bool(r.is_brand) for r in found])
+            batch = enrich([r.text for r in found], sentiment=sentiment, is_brand=[bool(r.is_brand) for r in found])
             write_signals(conn, [[r.id, *row] for r, row in zip(found, signal_rows(batch), strict=True)])
         last = found[-1].id
         done += len(found)
