@@ -22,3 +22,18 @@ def test_import_bench_runs_small(tmp_path: Path) -> None:
     assert re.search(r"\| goodwill import \| [\d.]+ \| [\d,]+ \| \d+ \|", out)
     assert re.search(r"goodwill / baseline time: [\d.]+x", out)
     assert re.search(r"search over 3,000 messages, 20 queries: median [\d.]+ ms", out)
+
+
+def test_understand_bench_runs_small(shared_data: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "understand_bench.py"), "--messages", "3000", "--classify-lines", "3000"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for run in ("vader", "goodwill", "goodwill x2"):
+        assert re.search(rf"\| {run} \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", out), run
+    assert re.search(r"goodwill classify --workers 2 on 3,000 lines: 3,000 lines out", out)
+    assert re.search(r"\| hand-checked \(gold\) \| 100 \| 0\.\d+ \| 0\.\d+ \|", out)
+    assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
+    assert re.search(r"needs_response predicted for [\d.]+%", out)
