@@ -6,11 +6,12 @@ model's own ISO 639-3 code. Texts with fewer than three letters once links,
 mentions and hashtag signs are removed, or where the model is unsure, are
 `und` (undetermined).
 
-A shortcut skips the model for plain-ASCII texts holding at least two
-distinct common English function words ("the", "my", "you", "please", ...):
-those are `en`. On 26,784 tweets (TweetEval, TWCS, Tweet Acts) the model
-agreed on 98.9% of the 12,402 texts the shortcut took, and where it did not,
-the texts were English written in capitals, which the model misreads.
+A shortcut skips the model for texts with no letters outside ASCII (emoji
+and curly quotes allowed) holding at least two distinct common English
+function words ("the", "my", "you", "please", ...): those are `en`. On 26,784
+tweets (TweetEval, TWCS, Tweet Acts) the model agreed on 98.9% of the 14,268
+texts the shortcut took; where it did not, the texts we read were English
+written in capitals, which the model misreads.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ UNDETERMINED = "und"
 MIN_CONFIDENCE = 0.35
 SHORT_CONFIDENCE = 0.6
 _STRIP = re.compile(r"https?://\S+|www\.\S+|@\w+|[#＃]|\s+")
+_NON_ASCII_LETTER = re.compile(r"(?![\x00-\x7f])[^\W\d_]")
 _THREE_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){2}")
 
 
@@ -52,7 +54,7 @@ def detect(texts: Sequence[str], words: Sequence[Sequence[str]] | None = None) -
     out: list[str] = []
     english = _ENGLISH
     for i, text in enumerate(texts):
-        if words is not None and text.isascii() and len(english.intersection(words[i])) >= 2:
+        if words is not None and len(english.intersection(words[i])) >= 2 and (text.isascii() or not _NON_ASCII_LETTER.search(text)):
             out.append("en")
             continue
         clean = _STRIP.sub(" ", text).strip() if ("@" in text or "#" in text or "http" in text or "www" in text) else " ".join(text.split())
