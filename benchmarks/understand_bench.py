@@ -274,12 +274,12 @@ def main() -> None:
 
     print("\nintent and needs_response on the held-out labels (never trained on)")
     report = evaluate(intent_model(), heldout(DATA))
-    print("| set | messages | intent macro-F1 | needs_response macro-F1 |")
-    print("|---|---|---|---|")
+    print("| set | messages | intent macro-F1 | intent accuracy | needs_response macro-F1 |")
+    print("|---|---|---|---|---|")
     for name, label in (("heldout", "all held-out (weak labels + checked)"), ("heldout_twcs", "held-out TWCS brands"),
                         ("checked", "hand-checked (gold)")):
         r = report[name]
-        print(f"| {label} | {r['n']:,} | {r['intent_macro_f1']:.3f} | {r['needs_response_macro_f1']:.3f} |")
+        print(f"| {label} | {r['n']:,} | {r['intent_macro_f1']:.3f} | {r['intent_accuracy']:.3f} | {r['needs_response_macro_f1']:.3f} |")
     r = report["heldout"]
     print("\nintent confusion, all held-out (rows: label, columns: predicted)\n")
     print("| | " + " | ".join(INTENTS) + " |")

@@ -226,18 +226,29 @@ def read_checked(path: Path = LABELS_DIR / "checked.csv") -> dict[tuple[str, str
         return {(r["dataset"], r["id"]): (r["intent"], r["needs_response"] == "1") for r in csv.DictReader(f)}
 
 
-def agreement(data: Path) -> tuple[int, float, float]:
-    """How often the weak labels agree with the hand-checked ones: (n, intent, needs_response)."""
+def checking_rounds(path: Path = LABELS_DIR / "checked.csv") -> dict[tuple[str, str], str]:
+    """Which round of hand-checking each checked message belongs to: round 1
+    was read before the labelling functions were revised (and guided the
+    revision), round 2 after (a fresh sample)."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return {(r["dataset"], r["id"]): r.get("round") or "1" for r in csv.DictReader(f)}
+
+
+def agreement(data: Path) -> dict[str, tuple[int, float, float]]:
+    """How often the weak labels agree with the hand-checked ones, per round of
+    checking: round -> (n, intent agreement, needs_response agreement)."""
     examples = load(data)
     checked = read_checked()
-    hits = [0, 0]
+    rounds = checking_rounds()
+    hits: dict[str, list[int]] = {}
     for key, (intent, needs) in checked.items():
         e = examples[key]
         weak, _ = vote(e)
-        hits[0] += weak == intent
-        hits[1] += needs_response(e, weak) == needs
-    n = len(checked)
-    return n, hits[0] / max(n, 1), hits[1] / max(n, 1)
+        h = hits.setdefault(rounds[key], [0, 0, 0])
+        h[0] += 1
+        h[1] += weak == intent
+        h[2] += needs_response(e, weak) == needs
+    return {r: (h[0], h[1] / h[0], h[2] / h[0]) for r, h in sorted(hits.items())}
 
 
 def build(data: Path, out: Path = LABELS_DIR / "intent.csv") -> Counter[str]:
@@ -266,8 +277,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = data_dir(args.data)
     counts = build(data)
-    n, intent_agree, needs_agree = agreement(data)
-    print(f"weak labels agree with {n} hand-checked ones: intent {intent_agree:.0%}, needs_response {needs_agree:.0%}")
+    for round_, (n, intent_agree, needs_agree) in agreement(data).items():
+        print(f"weak labels agree with the {n} hand-checked ones of round {round_}: intent {intent_agree:.0%}, "
+              f"needs_response {needs_agree:.0%}")
     print(f"{sum(counts.values())} labels written to {LABELS_DIR / 'intent.csv'}: {dict(counts)}")
 
 

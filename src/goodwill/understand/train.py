@@ -84,8 +84,9 @@ def evaluate(model: LinearModel, held: list[tuple[str, dict[str, str]]]) -> dict
         f1, confusion = macro_f1([r["intent"] for _, r in subset], pi, list(INTENTS))
         needs = decide_needs(pred["intent"], pred["needs_response"])
         nf1, nconf = macro_f1([r["needs_response"] for _, r in subset], ["1" if n else "0" for n in needs], ["0", "1"])
-        report[name] = {"n": len(subset), "intent_macro_f1": round(f1, 4), "intent_confusion": confusion,
-                        "needs_response_macro_f1": round(nf1, 4), "needs_response_confusion": nconf}
+        accuracy = sum(r["intent"] == p for (_, r), p in zip(subset, pi, strict=True)) / len(subset)
+        report[name] = {"n": len(subset), "intent_macro_f1": round(f1, 4), "intent_accuracy": round(accuracy, 4),
+                        "intent_confusion": confusion, "needs_response_macro_f1": round(nf1, 4), "needs_response_confusion": nconf}
     return report
 
 
@@ -127,7 +128,8 @@ def print_report(report: dict[str, Any]) -> None:
         if name not in report:
             continue
         r = report[name]
-        print(f"{name} ({r['n']} messages): intent macro-F1 {r['intent_macro_f1']:.3f}, needs_response macro-F1 {r['needs_response_macro_f1']:.3f}")
+        print(f"{name} ({r['n']} messages): intent macro-F1 {r['intent_macro_f1']:.3f} (accuracy {r['intent_accuracy']:.3f}), "
+              f"needs_response macro-F1 {r['needs_response_macro_f1']:.3f}")
         print("  intent confusion (rows gold, columns predicted: " + ", ".join(INTENTS) + ")")
         for label, row in zip(INTENTS, r["intent_confusion"], strict=True):
             print(f"  {label:>16} " + " ".join(f"{v:5d}" for v in row))
