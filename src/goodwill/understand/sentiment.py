@@ -58,18 +58,17 @@ def softmax(logits: npt.NDArray[np.floating[Any]]) -> FloatArray:
 
 
 # The fast path works on a whole batch at once: the texts are joined by
-# newlines into one string, normalised and tokenised by single regular
-# expression passes, and the tokens become feature ids in numpy. A newline is
-# both a token separator and the boundary between texts, so a bigram with the
-# boundary marks a text's first or last word.
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
+# newlines into one lower-cased string and tokenised by a single regular
+# expression pass; the tokens become feature ids in numpy. A newline is both a
+# token separator and the boundary between texts, so a bigram with the
+# boundary marks a text's first or last word. Links, @handles and elongated
+# words ("sooo") are resolved only for tokens missing from the vocabulary.
+_TOKEN = re.compile(r"\n|(?:https?://|www\.)\S+|[#@]?\w+(?:'\w+)*|[^\w\s]")
 _ELONGATED = re.compile(r"(\w)\1{2,}")
-# Words (with inner apostrophes), #tags, @user, and any other single
-# non-space character (punctuation, emoji), so ":)" gives ":" ")" and its
-# bigram is still a feature.
-_TOKEN = re.compile(r"\n|[#@]?\w+(?:'\w+)*|[^\w\s]")
 BOUNDARY = "\n"
+UNKNOWN = "\x00unk"  # index 1: any unknown word
+LINK = "\x00link"  # index 2: a link (TweetEval removed them; it carries no weight)
+USER = "@user"
 
 
 def _joined(texts: Sequence[str]) -> str:
@@ -77,58 +76,134 @@ def _joined(texts: Sequence[str]) -> str:
     big = BOUNDARY + BOUNDARY.join(clean) + BOUNDARY
     if big.count(BOUNDARY) != len(clean) + 1:  # some text has its own newlines
         big = BOUNDARY + BOUNDARY.join(t.replace("\n", " ") for t in clean) + BOUNDARY
-    big = _URL.sub(" ", big)
-    big = _HANDLE.sub("@user", big).lower()
-    return _ELONGATED.sub(r"\1\1", big)
+    return big.lower()
+
+
+class _Vocabulary(dict[str, int]):
+    """Word -> id; unknown words are resolved once by :meth:`__missing__` (links, handles, elongations)."""
+
+    def __missing__(self, token: str) -> int:
+        if token.startswith(("http://", "https://", "www.")):
+            return 2
+        if token.startswith("@"):
+            return self.get(USER, 1)
+        short = _ELONGATED.sub(r"\1\1", token)
+        if short != token:
+            return self.get(short, 1)
+        return 1
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens of a text; letters repeated 3+ times are cut to 2 ("sooo" -> "soo")."""
+    """Lower-cased word tokens of a text, as the fast model sees them."""
     return [t for t in _TOKEN.findall(_joined([text])) if t != BOUNDARY]
 
 
-def word_bigrams(text: str) -> list[str]:
-    """Bigrams of :func:`words`, with ``\n`` marking the start and end of the text."""
-    toks = [BOUNDARY, *words(text), BOUNDARY]
-    return [a + " " + b for a, b in zip(toks, toks[1:], strict=False)]
+class _KeyTable:
+    """An open-addressing hash table from int64 keys to their positions, looked up in bulk with numpy."""
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: npt.NDArray[np.int64]) -> None:
+        bits = max(4, int(np.ceil(np.log2(max(1, len(keys)) * 3))))
+        self.shift = np.uint64(64 - bits)
+        self.mask = (1 << bits) - 1
+        self.slots = np.full(1 << bits, -1, dtype=np.int64)
+        self.values = np.full(1 << bits, -1, dtype=np.int64)
+        pending = np.arange(len(keys), dtype=np.int64)
+        home = self._home(keys)
+        probe = 0
+        while len(pending):
+            slot = (home[pending] + probe) & self.mask
+            free = self.slots[slot] == -1
+            cand_slot, first = np.unique(slot[free], return_index=True)
+            winners = pending[free][first]
+            self.slots[cand_slot] = keys[winners]
+            self.values[cand_slot] = winners
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            probe += 1
+        self.max_probe = probe
+
+    def _home(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * self._MULT) >> self.shift).astype(np.int64)
+
+    def lookup(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The position of each key in the original array, or -1."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending = np.arange(len(keys), dtype=np.int64)
+        home = self._home(keys)
+        for probe in range(self.max_probe):
+            slot = (home[pending] + probe) & self.mask
+            found = self.slots[slot]
+            want = keys[pending]
+            hit = found == want
+            out[pending[hit]] = self.values[slot[hit]]
+            pending = pending[~hit & (found != -1)]
+            if not len(pending):
+                break
+        return out
 
 
 class NgramFeaturizer:
-    """Maps a batch of texts to (text index, feature index) pairs: word unigrams and bigrams.
+    """Maps a batch of texts to (text index, feature index) pairs: word unigrams, bigrams and word pieces.
 
     ``unigrams`` lists the known words; index 0 is the boundary (never a
     feature) and index 1 stands for any unknown word. Bigram ``(a, b)`` of
-    known-word ids has key ``a * len(unigrams) + b``; ``bigram_keys`` is the
-    sorted array of known keys and the feature index of a bigram is
-    ``len(unigrams) + its position in bigram_keys``.
+    word ids has key ``a * len(unigrams) + b``; ``bigram_keys`` is the sorted
+    array of known keys and the feature index of a bigram is
+    ``len(unigrams) + its position in bigram_keys``. Each known word also
+    brings its word pieces (sub-word units, so that rare words share
+    evidence with common ones): word ``i`` has pieces
+    ``piece_ids[piece_indptr[i]:piece_indptr[i + 1]]``, feature index
+    ``len(unigrams) + len(bigram_keys) + piece id``.
     """
 
-    def __init__(self, unigrams: Sequence[str], bigram_keys: npt.NDArray[np.int64]) -> None:
+    def __init__(
+        self,
+        unigrams: Sequence[str],
+        bigram_keys: npt.NDArray[np.int64],
+        piece_indptr: npt.NDArray[np.int64] | None = None,
+        piece_ids: npt.NDArray[np.int64] | None = None,
+        n_pieces: int = 0,
+    ) -> None:
         self.unigrams = list(unigrams)
-        self.vocab = {w: i for i, w in enumerate(self.unigrams)}
-        if self.vocab.get(BOUNDARY) != 0:
-            raise ValueError("the first unigram must be the boundary")
+        self.vocab = _Vocabulary((w, i) for i, w in enumerate(self.unigrams))
+        if self.unigrams[:3] != [BOUNDARY, UNKNOWN, LINK]:
+            raise ValueError("the first unigrams must be the boundary, unknown and link markers")
         self.bigram_keys = np.asarray(bigram_keys, dtype=np.int64)
-        self.n_features = len(self.unigrams) + len(self.bigram_keys)
+        self._bigrams = _KeyTable(self.bigram_keys)
+        if piece_indptr is None or piece_ids is None:
+            piece_indptr = np.zeros(len(self.unigrams) + 1, dtype=np.int64)
+            piece_ids = np.zeros(0, dtype=np.int64)
+        if len(piece_indptr) != len(self.unigrams) + 1:
+            raise ValueError(f"piece_indptr has {len(piece_indptr)} entries for {len(self.unigrams)} words")
+        self.piece_indptr = np.asarray(piece_indptr, dtype=np.int64)
+        self.piece_ids = np.asarray(piece_ids, dtype=np.int64)
+        self.piece_base = len(self.unigrams) + len(self.bigram_keys)
+        self.n_features = self.piece_base + n_pieces
 
     def token_ids(self, texts: Sequence[str]) -> npt.NDArray[np.int64]:
         toks = _TOKEN.findall(_joined(texts))
-        get = self.vocab.get
-        return np.fromiter([get(t, 1) for t in toks], dtype=np.int64, count=len(toks))
+        return np.fromiter(map(self.vocab.__getitem__, toks), dtype=np.int64, count=len(toks))
 
     def features(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Parallel arrays: the text index and the feature index of every feature occurrence."""
         ids = self.token_ids(texts)
         seg = np.cumsum(ids == 0) - 1  # text index of every token (boundaries belong to the text after them)
         word_pos = np.flatnonzero(ids != 0)
-        keys = ids[:-1] * len(self.unigrams) + ids[1:]
-        if len(self.bigram_keys):
-            j = np.minimum(np.searchsorted(self.bigram_keys, keys), len(self.bigram_keys) - 1)
-            hit = np.flatnonzero(self.bigram_keys[j] == keys)
-        else:
-            j = hit = np.zeros(0, dtype=np.int64)
-        rows = np.concatenate([seg[word_pos], seg[hit]])
-        cols = np.concatenate([ids[word_pos], j[hit] + len(self.unigrams)])
+        j = self._bigrams.lookup(ids[:-1] * len(self.unigrams) + ids[1:])
+        hit = np.flatnonzero(j >= 0)
+        word_ids = ids[word_pos]
+        starts = self.piece_indptr[word_ids]
+        counts = self.piece_indptr[word_ids + 1] - starts
+        total = int(counts.sum())
+        ends = np.cumsum(counts)
+        within = np.arange(total, dtype=np.int64) - np.repeat(ends - counts, counts)
+        pieces = self.piece_ids[np.repeat(starts, counts) + within] + self.piece_base
+        rows = np.concatenate([seg[word_pos], seg[hit], np.repeat(seg[word_pos], counts)])
+        cols = np.concatenate([word_ids, j[hit] + len(self.unigrams), pieces])
         return rows, cols
 
 
@@ -147,6 +222,9 @@ class FastSentiment:
                 self.bias: FloatArray = data["bias"].astype(np.float32)
                 self.offsets: FloatArray = data["offsets"].astype(np.float32)
                 bigram_keys = data["bigram_keys"].astype(np.int64)
+                piece_indptr = data["piece_indptr"].astype(np.int64)
+                piece_ids = data["piece_ids"].astype(np.int64)
+                n_pieces = int(data["n_pieces"])
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             unigrams: list[str] = json.loads((path / "unigrams.json").read_text(encoding="utf-8"))
             self.version: str = str(meta["version"])
@@ -155,7 +233,7 @@ class FastSentiment:
         if list(meta.get("labels", [])) != list(LABELS):
             raise ModelFileError(f"{path / 'meta.json'}: labels {meta.get('labels')!r}, expected {list(LABELS)!r}")
         try:
-            self.featurizer = NgramFeaturizer(unigrams, bigram_keys)
+            self.featurizer = NgramFeaturizer(unigrams, bigram_keys, piece_indptr, piece_ids, n_pieces)
         except ValueError as exc:
             raise ModelFileError(f"{path / 'unigrams.json'}: {exc}") from exc
         if self.weights.shape != (self.featurizer.n_features, len(LABELS)) or self.sq.shape != (self.featurizer.n_features,):

@@ -27,7 +27,16 @@ import numpy as np
 import numpy.typing as npt
 
 from goodwill.understand import _data
-from goodwill.understand.sentiment import BOUNDARY, LABELS, MODELS_DIR, NgramFeaturizer, softmax, words
+from goodwill.understand.sentiment import (
+    BOUNDARY,
+    LABELS,
+    LINK,
+    MODELS_DIR,
+    UNKNOWN,
+    NgramFeaturizer,
+    softmax,
+    words,
+)
 
 SEED = 13
 
@@ -85,15 +94,26 @@ def tune_offsets(
 # --- the fast model ----------------------------------------------------------
 
 
-UNKNOWN = "\x00unk"  # never produced by the tokenizer
+def piece_tokenizer() -> Any:
+    """The WordPiece tokenizer of all-MiniLM-L6-v2 (shipped with the ``accurate`` extra's base model)."""
+    from tokenizers import Tokenizer
+
+    from goodwill.understand._finetune import base_model_path
+
+    tok = Tokenizer.from_file(str(base_model_path() / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
 
 
-def build_featurizer(texts: Sequence[str], min_count: int) -> NgramFeaturizer:
-    """Word unigrams and bigrams seen in at least ``min_count`` texts."""
+def build_featurizer(texts: Sequence[str], min_count: int, extra_words: Sequence[str] = ()) -> NgramFeaturizer:
+    """Words seen in any training text or ``extra_words``; bigrams seen in ``min_count`` texts; word pieces."""
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(set(words(text)))
-    unigrams = [BOUNDARY, UNKNOWN] + sorted(w for w, c in counts.items() if c >= min_count and w != BOUNDARY)
+    known = set(counts) | set(extra_words)
+    known.discard(BOUNDARY)
+    unigrams = [BOUNDARY, UNKNOWN, LINK] + sorted(known)
     first = NgramFeaturizer(unigrams, np.zeros(0, dtype=np.int64))
     ids = first.token_ids(texts)
     seg = np.cumsum(ids == 0) - 1
@@ -102,7 +122,13 @@ def build_featurizer(texts: Sequence[str], min_count: int) -> NgramFeaturizer:
     pairs = np.unique(np.stack([seg[:-1], keys], axis=1), axis=0)
     uniq, freq = np.unique(pairs[:, 1], return_counts=True)
     bigram_keys = uniq[freq >= min_count]
-    return NgramFeaturizer(unigrams, bigram_keys.astype(np.int64))
+    pieces = piece_tokenizer()
+    encs = pieces.encode_batch(unigrams[3:], add_special_tokens=False)
+    lists = [[], [], []] + [e.ids for e in encs]
+    indptr = np.zeros(len(unigrams) + 1, dtype=np.int64)
+    np.cumsum([len(x) for x in lists], out=indptr[1:])
+    piece_ids = np.fromiter((p for x in lists for p in x), dtype=np.int64, count=int(indptr[-1]))
+    return NgramFeaturizer(unigrams, bigram_keys.astype(np.int64), indptr, piece_ids, int(pieces.get_vocab_size()))
 
 
 def design_matrix(featurizer: NgramFeaturizer, texts: Sequence[str], idf: npt.NDArray[np.float32]) -> Any:
@@ -139,13 +165,14 @@ def train_fast(
     rows, cols = featurizer.features(texts)
     df = np.bincount(np.unique(rows * n_features + cols) % n_features, minlength=n_features)
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+    idf[2] = 0.0  # links: no weight, no share of the norm
     x_train = design_matrix(featurizer, texts, idf)
     x_val = design_matrix(featurizer, val_texts, idf)
     y_train = np.asarray(labels)
     log(f"{task}: {len(texts)} train texts, {len(featurizer.unigrams)} words, {len(featurizer.bigram_keys)} bigrams")
 
     best: tuple[float, float, Any] | None = None
-    for c in (0.5, 1.0, 2.0, 4.0, 8.0):
+    for c in (1.0, 2.0, 4.0):
         clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
         clf.fit(x_train, y_train)
         score = metric(val_labels, clf.predict(x_val), n)
@@ -174,6 +201,9 @@ def train_fast(
         bias=intercept,
         offsets=offsets_c,
         bigram_keys=featurizer.bigram_keys,
+        piece_indptr=featurizer.piece_indptr.astype(np.int32),
+        piece_ids=featurizer.piece_ids.astype(np.int32),
+        n_pieces=np.int64(featurizer.n_features - featurizer.piece_base),
     )
     (out_dir / "unigrams.json").write_text(json.dumps(featurizer.unigrams, ensure_ascii=False), encoding="utf-8")
     meta = {
