@@ -125,7 +125,7 @@ ASPECTS: dict[str, tuple[str, str]] = {
     "battery": ("battery drain*", r"battery|drain\w*"),
     "connection": ("wifi wi internet connection connectivity signal outage network service",
                    r"wi-?fi|internet|connection|connectivity|no signal|outage|network|service (?:is )?down|no service"),
-    "customer service": ("customer support agent agents representative rep reps chat one",
+    "customer service": ("customer support agent agents representative rep reps chat answer answers answering respond responding",
                          r"customer (?:service|support|care)|support team|\bagents?\b|representative|\breps?\b|live chat|no (?:one|response|reply) (?:\w+ )?(?:answer|respond|help|get)"),
     "wait time": ("hold waiting waited wait", r"on hold|(?:waiting|waited|wait) (?:for )?(?:over |almost |nearly )?(?:\d+|an?|two|three|several|many) (?:hours?|minutes|mins|days|weeks)"),
     "flight delay": ("flight flights", r"flight (?:\w+ ){0,3}?(?:delay\w*|cancel+ed|late)|(?:delay\w*|cancel+ed) (?:\w+ ){0,2}?flight"),
