@@ -42,7 +42,7 @@ def build_classifier(n_labels: int, *, pretrained: bool = True) -> Any:
             if pretrained:
                 self.encoder = AutoModel.from_pretrained(str(path))
             else:
-                self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)))
+                self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)))  # type: ignore[no-untyped-call]
             hidden = int(self.encoder.config.hidden_size)
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(hidden, n_labels)

@@ -26,7 +26,6 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-
 LABELS = ("negative", "neutral", "positive")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -50,7 +49,7 @@ class ModelFileError(RuntimeError):
 
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> FloatArray:
     """Row-wise softmax as float32."""
-    z = np.asarray(logits, dtype=np.float32)
+    z: FloatArray = np.asarray(logits, dtype=np.float32)
     z = z - z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=1, keepdims=True)
@@ -186,7 +185,9 @@ class NgramFeaturizer:
 
     def token_ids(self, texts: Sequence[str]) -> npt.NDArray[np.int64]:
         toks = _TOKEN.findall(_joined(texts))
-        return np.fromiter(map(self.vocab.__getitem__, toks), dtype=np.int64, count=len(toks))
+        ids = np.fromiter(map(self.vocab.__getitem__, toks), dtype=np.int64, count=len(toks))
+        kept: npt.NDArray[np.int64] = ids[ids != 2]  # links are dropped, as in TweetEval
+        return kept
 
     def features(self, texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Parallel arrays: the text index and the feature index of every feature occurrence."""
@@ -214,7 +215,7 @@ class FastSentiment:
     squared idf) + bias: a tf-idf vector, L2-normalised, times a weight matrix.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, labels: Sequence[str] | None = LABELS) -> None:
         try:
             with np.load(path / "weights.npz", allow_pickle=False) as data:
                 self.weights: FloatArray = data["weights"].astype(np.float32)
@@ -230,13 +231,14 @@ class FastSentiment:
             self.version: str = str(meta["version"])
         except (OSError, KeyError, ValueError) as exc:
             raise ModelFileError(f"cannot read the fast sentiment model in {path}: {exc}") from exc
-        if list(meta.get("labels", [])) != list(LABELS):
-            raise ModelFileError(f"{path / 'meta.json'}: labels {meta.get('labels')!r}, expected {list(LABELS)!r}")
+        if labels is not None and list(meta.get("labels", [])) != list(labels):
+            raise ModelFileError(f"{path / 'meta.json'}: labels {meta.get('labels')!r}, expected {list(labels)!r}")
+        self.labels: tuple[str, ...] = tuple(meta.get("labels", []))
         try:
             self.featurizer = NgramFeaturizer(unigrams, bigram_keys, piece_indptr, piece_ids, n_pieces)
         except ValueError as exc:
             raise ModelFileError(f"{path / 'unigrams.json'}: {exc}") from exc
-        if self.weights.shape != (self.featurizer.n_features, len(LABELS)) or self.sq.shape != (self.featurizer.n_features,):
+        if self.weights.shape != (self.featurizer.n_features, len(self.labels)) or self.sq.shape != (self.featurizer.n_features,):
             raise ModelFileError(f"{path / 'weights.npz'}: weights shape {self.weights.shape} does not match the vocabulary")
 
     def logits(self, texts: Sequence[str]) -> FloatArray:
@@ -246,14 +248,14 @@ class FastSentiment:
         norms = np.bincount(rows, weights=self.sq[cols], minlength=n)
         scale = np.where(norms > 0, 1.0 / np.sqrt(np.maximum(norms, 1e-12)), 0.0)
         w = self.weights[cols]
-        out = np.empty((n, len(LABELS)), dtype=np.float32)
-        for c in range(len(LABELS)):
+        out = np.empty((n, len(self.labels)), dtype=np.float32)
+        for c in range(len(self.labels)):
             out[:, c] = np.bincount(rows, weights=w[:, c], minlength=n) * scale
         return out + self.bias
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         if len(texts) == 0:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
         return softmax(self.logits(texts) + self.offsets)
 
 

