@@ -110,3 +110,36 @@ def test_classify_reads_stdin_in_a_real_process() -> None:
 def test_commands_have_help_with_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_enrich_backfills_what_import_left_out(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli import invoke
+
+    path = tmp_path / "m.jsonl"
+    path.write_text(
+        json.dumps({"id": "1", "author": "ana", "text": "@halcyonbikes my battery caught fire!!", "created_at": "2026-11-01T10:00:00Z"}) + "\n"
+        + json.dumps({"id": "2", "author": "ben", "text": "how do I pair the app?", "created_at": "2026-11-01T11:00:00Z"}) + "\n",
+        encoding="utf-8",
+    )
+    assert invoke(settings, "init", "--name", "Halcyon", "--account", "twitter:@halcyonbikes")[0] == 0
+    monkeypatch.setenv("GOODWILL_IMPORT_SIGNALS", "false")
+    code, out, err = invoke(settings, "import", str(path), "--platform", "twitter")
+    monkeypatch.delenv("GOODWILL_IMPORT_SIGNALS")
+    assert code == 0, err
+    assert "Stored signals" not in out
+    code, out, _ = invoke(settings, "enrich")
+    assert code == 0 and "Stored signals for 2 messages" in out
+    code, out, _ = invoke(settings, "enrich")
+    assert code == 0 and "Stored signals for 0 messages" in out
+
+
+def test_train_reproduces_the_shipped_intent_model(shared_data: Path, tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from goodwill.understand.enrich import intent_model
+
+    result = runner.invoke(app, ["train", "--task", "intent", "--data", str(shared_data), "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert f"model {intent_model().version}:" in result.stdout
+    assert (tmp_path / "intent.npz").read_bytes() == (
+        Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / "intent.npz"
+    ).read_bytes()

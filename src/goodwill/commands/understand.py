@@ -155,6 +155,7 @@ def register(app: typer.Typer) -> None:
     def train(
         task: Annotated[str, typer.Option("--task", help="intent (intent and needs_response), sentiment, or all.")] = "intent",
         data: Annotated[Path | None, typer.Option("--data", help="The shared data folder [default: ../shared/data].")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Where the intent model goes [default: the package's models folder].")] = None,
     ) -> None:
         """Train the understanding models from the labelled data (seeded, reproducible).
 
@@ -167,5 +168,5 @@ def register(app: typer.Typer) -> None:
         """
         from goodwill.understand import train as trainer
 
-        args = ["--task", task] + (["--data", str(data)] if data else [])
+        args = ["--task", task] + (["--data", str(data)] if data else []) + (["--out", str(out)] if out else [])
         trainer.main(args)

@@ -140,9 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--task", choices=("intent", "sentiment", "all"), default="intent")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
     parser.add_argument("-C", type=float, default=0.5, help="inverse regularisation strength of the intent models")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where the intent model goes (default: the package's models folder)")
     args = parser.parse_args(argv)
     if args.task in ("intent", "all"):
-        print_report(train_intent(data_dir(args.data), c=args.C))
+        print_report(train_intent(data_dir(args.data), args.out, c=args.C))
     if args.task in ("sentiment", "all"):
         from goodwill.understand import train_sentiment
 
