@@ -32,7 +32,7 @@ def test_understand_bench_runs_small(shared_data: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for run in ("vader", "goodwill", "goodwill x2"):
-        assert re.search(rf"\| {run} \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", out), run
+        assert re.search(rf"\| {run} \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d.]+ \| [\d,]+ \|", out), run
     assert re.search(r"goodwill classify --workers 2 on 3,000 lines: 3,000 lines out", out)
     assert re.search(r"\| hand-checked \(gold\) \| 200 \| 0\.\d+ \| 0\.\d+ \| 0\.\d+ \|", out)
     assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
