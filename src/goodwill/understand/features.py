@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,7 @@ from goodwill.understand.rules import CUES, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
+_DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|[?!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 BIAS = "__bias__"
 
@@ -32,22 +34,22 @@ def tokens(text: str, found: list[str] | None = None) -> list[str]:
     """The feature strings of one message (with repeats). `found` is
     `rules.PHRASES.find(rules.words(text))`, when the caller has it."""
     t = text.lower()
+    if "’" in t:
+        t = t.replace("’", "'")
     if "http" in t or "www." in t:
         t = _URL.sub(" xxurl ", t)
     if "@" in t:
         t = _MENTION.sub(" xxuser ", t)
-    ws = [w.replace("’", "'") if not w.isdigit() else "xxnum" for w in _TOKEN.findall(t)]
+    ws = _TOKEN.findall(_DIGITS.sub(" xxnum ", t))
     out = [BIAS]
     cues = CUES.find(words(text)) if found is None else [c for c in found if c[0] == "c"]
     out.extend({"cue:" + c[2:] for c in cues})
     out.extend(ws)
     out.extend([f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)])
-    content = [w for w in ws if w not in ("xxuser", "xxurl")]
-    if content:
-        out.append("^" + content[0])
-    else:
-        out.append("^empty")
-    if len(content) <= 3:
+    special = ws.count("xxuser") + ws.count("xxurl")
+    first = next((w for w in ws if w != "xxuser" and w != "xxurl"), None) if special else (ws[0] if ws else None)
+    out.append("^empty" if first is None else "^" + first)
+    if len(ws) - special <= 3:
         out.append("^short")
     return out
 
@@ -64,12 +66,14 @@ class LinearModel:
 
     def scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> Floats:
         """Raw scores, (len(texts), columns). `found`: see `tokens`."""
-        vocab = self.vocabulary
+        get = self.vocabulary.get
         ids: list[int] = []
         starts: list[int] = []
         for i, text in enumerate(texts):
             starts.append(len(ids))
-            ids.extend({vocab[f] for f in tokens(text, None if found is None else found[i]) if f in vocab})
+            row = set(map(get, tokens(text, None if found is None else found[i]), repeat(-1)))
+            row.discard(-1)
+            ids.extend(row)
         if not texts:
             return np.zeros((0, self.weights.shape[1]), dtype=np.float32)
         gathered = self.weights[np.asarray(ids, dtype=np.int64)]
