@@ -272,7 +272,7 @@ class CascadeSentiment:
         probs = self.fast.predict_proba(texts)
         unsure = np.flatnonzero(probs.max(axis=1) < self.threshold)
         if len(unsure):
-            probs[unsure] = self.accurate.predict_proba([texts[i] for i in unsure])
+            probs[unsure] = self.accurate.predict_proba([texts[int(i)] for i in unsure])
         return probs
 
 
