@@ -132,3 +132,52 @@ def test_tuned_offsets_correct_a_shifted_prior() -> None:
     after = macro_recall(gold, (logits + offsets).argmax(1), 3)
     assert offsets[1] < -0.5
     assert after > before + 0.05
+
+
+def test_tweeteval_bench_runs_small(tmp_path: Path, shared_data: Path) -> None:
+    import json
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out_json = tmp_path / "figures.json"
+    result = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "tweeteval_bench.py"), "--limit", "300", "--messages", "3000",
+         "--accurate-messages", "100", "--tasks", "", "--work-dir", str(tmp_path), "--json", str(out_json)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"\| VADER \(measured here\) \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", result.stdout)
+    assert re.search(r"\| goodwill fast \(sentiment-fast[^)]*\) \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", result.stdout)
+    assert "| BERTweet (published) | 73.4 |" in result.stdout
+    figures = json.loads(out_json.read_text())
+    assert figures["fast"]["macro_recall"] > figures["vader"]["macro_recall"]
+    assert figures["fast"]["msgs_per_s"] > 0
+
+
+def test_cascade_sends_only_unsure_texts_to_the_second_model() -> None:
+    class Recorder:
+        """A real second model (the fast one) that also records what it was asked."""
+
+        version = "recorder"
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def predict_proba(self, texts):  # type: ignore[no-untyped-def]
+            self.seen.extend(texts)
+            return load_fast().predict_proba(texts)[:, ::-1].copy()  # reversed, so a re-read is visible
+
+    second = Recorder()
+    cascade = sentiment.CascadeSentiment(load_fast(), second, threshold=0.7)
+    texts = ["I love this so much, thank you!", "", "meh", "Worst service ever, I want a refund now"]
+    fast_probs = load_fast().predict_proba(texts)
+    probs = cascade.predict_proba(texts)
+    unsure = [t for t, p in zip(texts, fast_probs, strict=True) if p.max() < 0.7]
+    assert second.seen == unsure and 0 < len(unsure) < len(texts)
+    for text, p, f in zip(texts, probs, fast_probs, strict=True):
+        if text in unsure:
+            np.testing.assert_allclose(p, f[::-1], atol=1e-6)
+        else:
+            np.testing.assert_allclose(p, f)

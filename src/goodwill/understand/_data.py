@@ -62,9 +62,24 @@ def sentiment_train(root: Path | None = None) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
-def train_split(task: str, root: Path | None = None) -> tuple[list[str], list[int]]:
+# TweetEval emotion labels as sentiment: anger and sadness are negative, joy and optimism positive.
+EMOTION_TO_SENTIMENT = {0: 0, 1: 2, 2: 2, 3: 0}
+
+
+def emotion_as_sentiment(root: Path | None = None) -> tuple[list[str], list[int]]:
+    """TweetEval emotion train tweets with polarity labels. The SemEval sentiment pool lost its emoji
+    (they appear as "??"), so these are the only labelled tweets that teach what emoji mean."""
+    texts, labels = tweeteval_split("emotion", "train", root)
+    return texts, [EMOTION_TO_SENTIMENT[x] for x in labels]
+
+
+def train_split(task: str, root: Path | None = None, *, with_emotion: bool = False) -> tuple[list[str], list[int]]:
     if task == "sentiment":
-        return sentiment_train(root)
+        texts, labels = sentiment_train(root)
+        if with_emotion:
+            more_texts, more_labels = emotion_as_sentiment(root)
+            texts, labels = texts + more_texts, labels + more_labels
+        return texts, labels
     return tweeteval_split(task, "train", root)
 
 

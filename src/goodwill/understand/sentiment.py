@@ -259,6 +259,23 @@ class FastSentiment:
         return softmax(self.logits(texts) + self.offsets)
 
 
+class CascadeSentiment:
+    """The fast model for every text; the accurate one re-reads those whose top fast probability is below ``threshold``."""
+
+    def __init__(self, fast: SentimentModel, accurate: SentimentModel, threshold: float = 0.6) -> None:
+        self.fast = fast
+        self.accurate = accurate
+        self.threshold = threshold
+        self.version = f"{fast.version}+{accurate.version}@{threshold:g}"
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatArray:
+        probs = self.fast.predict_proba(texts)
+        unsure = np.flatnonzero(probs.max(axis=1) < self.threshold)
+        if len(unsure):
+            probs[unsure] = self.accurate.predict_proba([texts[int(i)] for i in unsure])
+        return probs
+
+
 @functools.cache
 def load_fast() -> SentimentModel:
     """The fast model shipped with the package (loaded once)."""
