@@ -18,6 +18,10 @@ memory (the maximum resident set size) is its own:
 - `accurate`: the accurate sentiment model (the cascade's second stage) on
   the first 2,000 messages, when it is installed.
 
+With `--tweeteval`, it also runs `benchmarks/tweeteval_bench.py` (the
+sentiment models' quality on TweetEval sentiment, emotion and offensive
+beside the published rows and VADER), so one command gives every figure.
+
 With `--classify-lines N`, it also runs `goodwill classify FILE --workers 2`
 end to end on an N-line text file (the same tweets, repeated) and reports
 its rate and the peak memory of its whole process tree: the streaming check
@@ -250,6 +254,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--classify-lines", type=int, default=0, help="also run goodwill classify on a file of this many lines")
+    parser.add_argument("--tweeteval", action="store_true",
+                        help="also run benchmarks/tweeteval_bench.py: sentiment, emotion and offensive beside the published rows")
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -312,6 +318,12 @@ def main() -> None:
     print("|---|---|")
     for name, score in sentiment_quality():
         print(f"| {name} | {100 * score:.1f} |")
+    if args.tweeteval:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from tweeteval_bench import main as tweeteval_main
+
+        print("\nTweetEval sentiment, emotion and offensive (benchmarks/tweeteval_bench.py)\n", flush=True)
+        tweeteval_main(["--messages", str(args.messages)])
 
 
 if __name__ == "__main__":
