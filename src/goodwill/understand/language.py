@@ -8,10 +8,11 @@ mentions and hashtag signs are removed, or where the model is unsure, are
 
 A shortcut skips the model for texts with no letters outside ASCII (emoji
 and curly quotes allowed) holding at least two distinct common English
-function words ("the", "my", "you", "please", ...): those are `en`. On 26,784
-tweets (TweetEval, TWCS, Tweet Acts) the model agreed on 98.9% of the 14,268
-texts the shortcut took; where it did not, the texts we read were English
-written in capitals, which the model misreads.
+function words ("the", "my", "you", "to", "please", ...): those are `en`. Of
+27,470 tweets (TweetEval, TWCS, Tweet Acts, IBM customer care) the shortcut
+took 21,493, and the model said `en` or `und` for 99.5% of those; the
+disagreements we read were English in capitals or full of names, which the
+model misreads.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _predictor() -> Callable[[str, int, float, str], Any]:
 
 _ENGLISH = frozenset(
     "the and my you your this that with have what just i'm don't it's can't please thanks would could should they there their about "
-    "from been will why how when".split()
+    "from been will why how when to of for on but not be are at if we our us get like out now up one new today know need want got "
+    "still can it i've you're we're".split()
 )
 
 
