@@ -97,7 +97,7 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = "fast"
 
     if sentiment not in MODES:
         raise ValueError(f"sentiment must be one of {', '.join(MODES)}, not {sentiment!r}")
-    texts = [t.replace("\x00", " ") for t in _texts(items)]
+    texts = [t.replace("\x00", " ") if "\x00" in t else t for t in _texts(items)]
     accurate = models.load_accurate() if sentiment != "fast" else None
     ws = [rules.words(t) for t in texts]
     found = [rules.PHRASES.find(w) for w in ws]

@@ -178,9 +178,7 @@ def aspects(text: str, ws: list[str] | None = None) -> list[str]:
     """Short reason phrases: customer-care aspects named in the text, then the
     noun phrase after the first "my" (`my macbook pro` -> "macbook pro")."""
     lower = text.lower()
-    candidates: set[str] = set()
-    for w in set(_WORDS.findall(lower) if ws is None else ws):
-        candidates.update(_triggered(w))
+    candidates = set().union(*map(_triggered, set(_WORDS.findall(lower) if ws is None else ws)))
     found = [name for name in candidates if _ASPECT_RX[name].search(lower)]
     if len(found) > 1:
         drop = {d for a in found for d in _SUPERSEDES.get(a, ())}
