@@ -284,3 +284,15 @@ def test_sentiment_modes_fast_cascade_accurate(monkeypatch: pytest.MonkeyPatch) 
     np.testing.assert_allclose(everything.sentiment_scores, fast[:, ::-1], atol=1e-6)
     with pytest.raises(ValueError, match="sentiment must be one of"):
         enrich(texts, sentiment="best")  # type: ignore[arg-type]
+
+
+def test_child_import_shares_signals_with_the_writer(store: Store, tmp_path: Path) -> None:
+    texts = ["where is my refund??", "love the new saddle", "how do I pair the app?", "my battery caught fire", "ok"]
+    records = [rec(i, f"u{i}", texts[i % len(texts)]) for i in range(23)]
+    import_file(store, write_jsonl(tmp_path / "a.jsonl", records), ImportOptions(), parallel_bytes=0, batch_size=4)
+    rows = _signal_rows(store)
+    assert len(rows) == 23  # batches prepared with and without signals alike
+    inline = enrich([r["text"] for r in records])
+    for i, r in enumerate(records):
+        got = rows[r["id"]]
+        assert (got["intent"], got["urgency"], got["language"]) == (inline[i].intent, inline[i].urgency, inline[i].language)

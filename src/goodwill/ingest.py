@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
 
-from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
@@ -90,6 +90,8 @@ class Ingestor:
         """Store one prepared batch (inside the caller's transaction)."""
         if not batch.rows:
             return BatchResult(records=batch.records)
+        if batch.signals_deferred:
+            add_signals(batch)
         account_ids = self._upsert_accounts(batch)
         roots = self._thread_roots(batch)
         for row, author, root in zip(batch.rows, batch.authors, roots, strict=True):
