@@ -54,3 +54,18 @@ def test_listen_bench_runs_small(tmp_path: Path) -> None:
     assert 30 <= int(kept.group(1).replace(",", "")) <= 200
     assert int(stored.group(1).replace(",", "")) >= int(kept.group(1).replace(",", ""))
     assert re.search(r"end to end: [\d,]+ events/s \(goal 20,000\): (met|NOT met)", out)
+
+
+def test_understand_bench_runs_small(shared_data: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "understand_bench.py"), "--messages", "3000", "--classify-lines", "3000"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for run in ("vader", "goodwill", "goodwill x2"):
+        assert re.search(rf"\| {run} \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d.]+ \| [\d,]+ \|", out), run
+    assert re.search(r"goodwill classify --workers 2 on 3,000 lines: 3,000 lines out", out)
+    assert re.search(r"\| hand-checked \(gold\) \| 200 \| 0\.\d+ \| 0\.\d+ \| 0\.\d+ \|", out)
+    assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
+    assert re.search(r"needs_response predicted for [\d.]+%", out)

@@ -35,6 +35,8 @@ class Prepared:
     authors: list[str] = field(default_factory=list)  # account key of each row's author
     mentions: list[list[str]] = field(default_factory=list)  # account keys each row mentions
     accounts: dict[str, list[Any]] = field(default_factory=dict)  # "platform\x1fkey" -> account row
+    signals: list[list[Any]] = field(default_factory=list)  # each row's signals (goodwill.understand.store.COLUMNS), or none
+    signals_deferred: bool = False  # the signals are left to the writing process (see goodwill.spool)
 
     def to_json(self) -> bytes:
         return orjson.dumps(self)  # orjson writes dataclasses natively, without copying
@@ -55,9 +57,13 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode() if value else ("{}" if isinstance(value, dict) else "[]")
 
 
-def prepare(batch: list[ParsedMessage], brand_accounts: dict[str, list[str]]) -> Prepared:
+def prepare(
+    batch: list[ParsedMessage], brand_accounts: dict[str, list[str]], *, signals: bool = True, defer_signals: bool = False
+) -> Prepared:
     """Rows, accounts and mentions for `batch`; brand messages are recognised
-    from their own flag, else from the brand's accounts per platform."""
+    from their own flag, else from the brand's accounts per platform. With
+    `signals`, also each row's signals (`goodwill.understand`), or with
+    `defer_signals` a mark that the writer is to compute them (`add_signals`)."""
     brand = {p: {normalise_handle(h) for h in hs} for p, hs in brand_accounts.items()}
     out = Prepared(records=len(batch))
     seen: set[tuple[str, str]] = set()
@@ -95,4 +101,18 @@ def prepare(batch: list[ParsedMessage], brand_accounts: dict[str, list[str]]) ->
         ])
         out.authors.append(author)
         out.mentions.append(mentioned)
+    if signals and out.rows:
+        if defer_signals:
+            out.signals_deferred = True
+        else:
+            add_signals(out)
     return out
+
+
+def add_signals(batch: Prepared) -> None:
+    """Compute the signals of a batch's rows (and clear its deferral mark)."""
+    from goodwill.understand.enrich import enrich
+    from goodwill.understand.store import signal_rows
+
+    batch.signals = signal_rows(enrich([r[4] for r in batch.rows], is_brand=[r[BRAND] for r in batch.rows]))
+    batch.signals_deferred = False

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     listen_attempts: int = Field(
         default=6, ge=1, description="Tries per request before a source's run is recorded as failed."
     )
+    import_signals: bool = Field(
+        default=True,
+        description="Compute and store each imported message's signals (language, sentiment, intent, ...) while importing.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""

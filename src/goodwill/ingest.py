@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select, text
 
-from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, prepare
+from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
 from goodwill.connectors.base import Deletion, Edit
 from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
@@ -35,6 +35,7 @@ from goodwill.store.daily import count_new_messages
 from goodwill.store.db import Store
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, messages
 from goodwill.store.workspace import load_workspace
+from goodwill.understand.store import write_signals
 
 Progress = Callable[[int], None]
 ACCOUNT_CACHE_LIMIT = 500_000
@@ -91,6 +92,8 @@ class Ingestor:
         """Store one prepared batch (inside the caller's transaction)."""
         if not batch.rows:
             return BatchResult(records=batch.records)
+        if batch.signals_deferred:
+            add_signals(batch)
         account_ids = self._upsert_accounts(batch)
         roots = self._thread_roots(batch)
         for row, author, root in zip(batch.rows, batch.authors, roots, strict=True):
@@ -114,6 +117,9 @@ class Ingestor:
                 )
             count_new_messages(self.conn, self._last_id, self.run_id)
             self._link_new(batch, account_ids, new)
+            if batch.signals:
+                where = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
+                write_signals(self.conn, [[r.id, *batch.signals[where[(r.platform, r.platform_id)]]] for r in new])
             self._last_id = max(r.id for r in new)
             self._written += len(new)
             if not self.sqlite and self._written >= self._analyze_at:
@@ -409,6 +415,7 @@ def import_file(
     progress: Progress | None = None,
     on_validated: Callable[[int], None] | None = None,
     parallel_bytes: int = CHILD_PROCESS_BYTES,
+    signals: bool = True,
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
@@ -423,6 +430,7 @@ def import_file(
     :param progress: called with the number of records each batch handled
     :param on_validated: called with the record count once the file checks out
     :param parallel_bytes: files at least this big are read by a second process
+    :param signals: compute and store each new message's signals (`goodwill.understand`)
     """
     started = time.perf_counter()
     options = settle_options(path, options)
@@ -440,7 +448,8 @@ def import_file(
     with store.begin() as conn:
         workspace = load_workspace(conn)
     parsed = ParsedFile(
-        path, options, workspace.brand_accounts, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes
+        path, options, workspace.brand_accounts, batch_size=batch_size, skip=done, parallel_bytes=parallel_bytes,
+        signals=signals,
     )
     verdict: Counts | None = None
 

@@ -65,6 +65,7 @@ def import_path(
         options,
         batch_size=settings.import_batch_size,
         parallel_bytes=settings.import_parallel_bytes,
+        signals=settings.import_signals,
         progress=progress,
         on_validated=on_validated,
     )

@@ -10,7 +10,8 @@ output, is the verdict on the whole file: its record counts, or the error
 that names the bad line and field.
 
 The child also does the pure half of storing (`goodwill.batch.prepare`), so
-the spool holds batches ready to write. Spool frames: a 4-byte little-endian
+the spool holds batches ready to write; every other batch leaves its
+messages' signals to the writer, which shares the work that way. Spool frames: a 4-byte little-endian
 length, then a `Prepared` batch as JSON. An empty frame ends the spool.
 """
 
@@ -66,8 +67,9 @@ class ParsedFile:
         batch_size: int,
         skip: int = 0,
         parallel_bytes: int = CHILD_PROCESS_BYTES,
+        signals: bool = True,
     ) -> None:
-        self.batch_size, self.skip, self.brand_accounts = batch_size, skip, brand_accounts
+        self.batch_size, self.skip, self.brand_accounts, self.signals = batch_size, skip, brand_accounts, signals
         self._items: list[ParsedMessage] | None = None
         self._verdict: Counts | None = None
         self._error: BaseException | None = None
@@ -75,7 +77,7 @@ class ParsedFile:
         self._spool: BinaryIO | None = None
         # The child's warnings go to a file, not a pipe that could fill up and stall it.
         self._stderr: BinaryIO | None = None
-        spec = options_to_json(options, brand_accounts)
+        spec = options_to_json(options, brand_accounts, signals)
         if path.stat().st_size >= parallel_bytes and spec is not None:
             # The spool has no name once both ends hold it open, so nothing is
             # left behind even if either process is killed.
@@ -106,7 +108,7 @@ class ParsedFile:
         if self._items is not None:
             items = self._items[self.skip :]
             for i in range(0, len(items), self.batch_size):
-                yield prepare(items[i : i + self.batch_size], self.brand_accounts)
+                yield prepare(items[i : i + self.batch_size], self.brand_accounts, signals=self.signals)
             return
         assert self._spool is not None
         skip = self.skip
@@ -195,7 +197,7 @@ class ParsedFile:
                 fh.close()
 
 
-def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]) -> str | None:
+def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]], signals: bool = True) -> str | None:
     """The options as JSON for a child process, or None if they cannot travel."""
     tz = options.default_tz
     if tz is UTC:
@@ -213,12 +215,13 @@ def options_to_json(options: ImportOptions, brand_accounts: dict[str, list[str]]
             "author": options.author,
             "zone": zone,
             "brand_accounts": brand_accounts,
+            "signals": signals,
         }
     ).decode()
 
 
 def _child(path: Path, spec: dict[str, Any], spool_fd: int, batch_size: int, parent: int) -> dict[str, Any]:
-    zone, brand_accounts = spec.pop("zone"), spec.pop("brand_accounts")
+    zone, brand_accounts, signals = spec.pop("zone"), spec.pop("brand_accounts"), spec.pop("signals", True)
     options = ImportOptions(**spec, default_tz=UTC if zone == "UTC" else ZoneInfo(zone))
     per_platform: dict[str, int] = {}
     total = 0
@@ -226,8 +229,14 @@ def _child(path: Path, spec: dict[str, Any], spool_fd: int, batch_size: int, par
     try:
         with open(spool_fd, "wb") as out:
 
+            flushed = [0]
+
             def flush() -> None:
-                body = prepare(batch, brand_accounts).to_json()
+                # Signals are the costliest part of preparing; every other
+                # batch leaves them to the writer, which would otherwise wait
+                # for this process.
+                body = prepare(batch, brand_accounts, signals=signals, defer_signals=flushed[0] % 2 == 1).to_json()
+                flushed[0] += 1
                 out.write(_LENGTH.pack(len(body)) + body)
                 out.flush()
                 batch.clear()

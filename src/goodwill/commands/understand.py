@@ -1,9 +1,172 @@
-"""Commands for the understand capability."""
+"""Commands for the understand capability: classify, enrich, train."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from goodwill.understand.enrich import Mode
+
+BATCH = 2048
+
+
+def _chunks(texts: Iterator[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for t in texts:
+        chunk.append(t)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def classify_lines(texts: list[str], accurate: bool = False) -> bytes:
+    """JSON lines with the signals of `texts` (also the worker function of `--workers`)."""
+    import orjson
+
+    from goodwill.understand.enrich import enrich
+
+    return b"".join(orjson.dumps(r) + b"\n" for r in enrich(texts, sentiment="accurate" if accurate else "fast").records())
+
+
+def _accurate_worker(texts: list[str]) -> bytes:
+    return classify_lines(texts, accurate=True)
+
+
+def _in_pool(chunks: Iterator[list[str]], workers: int, accurate: bool) -> Iterator[bytes]:
+    """`classify_lines` over a process pool, in order, with at most two chunks
+    per worker in flight (Pool.imap would read the whole input ahead)."""
+    import multiprocessing
+    from collections import deque
+    from multiprocessing.pool import AsyncResult
+
+    fn = _accurate_worker if accurate else classify_lines
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pending: deque[AsyncResult[bytes]] = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(fn, (chunk,)))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+
+    @app.command()
+    def classify(
+        file: Annotated[str, typer.Argument(help="A .txt (one message a line), .csv or .jsonl file; - for standard input.")] = "-",
+        format: Annotated[str | None, typer.Option("--format", "-f", help="txt, csv or jsonl; guessed from the file name when left out (stdin: txt).")] = None,
+        text_column: Annotated[str, typer.Option("--text-column", "-c", help="The CSV column or JSONL field holding the text.")] = "text",
+        accurate: Annotated[bool, typer.Option("--accurate", help="Use the accurate sentiment model where it is installed (slower).")] = False,
+        workers: Annotated[int, typer.Option("--workers", "-j", min=1, max=64, help="Processes to classify with.")] = 1,
+    ) -> None:
+        """Print the signals of each message as JSON lines, in input order.
+
+        Each line has language, sentiment, sentiment_scores, intent,
+        intent_scores, needs_response, urgency, aspects, promotional and
+        model_version. Blank or unreadable records get a line too.
+
+        Example:
+
+            goodwill classify mentions.csv --text-column body > signals.jsonl
+        """
+        from rich.console import Console
+
+        from goodwill.errors import GoodwillError
+        from goodwill.understand.reader import read_texts
+
+        err = Console(stderr=True)
+        warned = [0]
+
+        def warn(message: str) -> None:
+            warned[0] += 1
+            if warned[0] <= 5:
+                err.print(f"[yellow]Warning:[/] {message}", highlight=False, soft_wrap=True)
+
+        path = None if file == "-" else Path(file)
+        stdout = typer.get_binary_stream("stdout")
+        try:
+            chunks = _chunks(read_texts(path, format, text_column, warn), BATCH)
+            if workers > 1:
+                for lines in _in_pool(chunks, workers, accurate):
+                    stdout.write(lines)
+            else:
+                for chunk in chunks:
+                    stdout.write(classify_lines(chunk, accurate))
+            stdout.flush()
+        except GoodwillError as exc:
+            stdout.flush()
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        if warned[0] > 5:
+            err.print(f"[yellow]Warning:[/] {warned[0] - 5} more records had no usable text.", highlight=False)
+
+    @app.command()
+    def enrich(
+        ctx: typer.Context,
+        accurate: Annotated[bool, typer.Option("--accurate", help="Re-score the sentiment of messages that need a response with the accurate model, where it is installed (the cascade).")] = False,
+    ) -> None:
+        """Compute and store signals for messages that have none, or whose
+        signals came from other models (e.g. after an upgrade).
+
+        Import and listening store signals as they go, with the fast
+        sentiment model; `--accurate` adds the accurate one for the
+        messages that need a response.
+
+        Example:
+
+            goodwill enrich
+        """
+        from rich.console import Console
+
+        from goodwill import service
+        from goodwill.errors import GoodwillError
+        from goodwill.understand.enrich import model_version
+        from goodwill.understand.store import backfill, count_missing
+
+        mode: Mode = "cascade" if accurate else "fast"
+        out, err = Console(), Console(stderr=True)
+        try:
+            store = service.open_workspace(ctx.obj)
+        except GoodwillError as exc:
+            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        try:
+            with store.begin() as conn:
+                todo = count_missing(conn, model_version(mode))
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+                          disable=not err.is_terminal) as bar:
+                task = bar.add_task("enrich", total=todo)
+                done = backfill(store, sentiment=mode, progress=lambda n: bar.advance(task, n))
+        finally:
+            store.close()
+        out.print(f"Stored signals for {done:,} messages ({model_version(mode)}).")
+
+    @app.command()
+    def train(
+        task: Annotated[str, typer.Option("--task", help="intent (intent and needs_response), sentiment, or all.")] = "intent",
+        data: Annotated[Path | None, typer.Option("--data", help="The shared data folder [default: ../shared/data].")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Where the intent model goes [default: the package's models folder].")] = None,
+    ) -> None:
+        """Train the understanding models from the labelled data (seeded, reproducible).
+
+        Writes the artifacts into the package's models folder and prints
+        held-out scores.
+
+        Example:
+
+            goodwill train --task intent
+        """
+        from goodwill.understand import train as trainer
+
+        args = ["--task", task] + (["--data", str(data)] if data else []) + (["--out", str(out)] if out else [])
+        trainer.main(args)

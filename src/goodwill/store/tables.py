@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -275,3 +276,22 @@ source_checkpoints = Table(
 # ---------------------------------------------------------------------------
 # Understanding (migration 0004): the signals of each message.
 # ---------------------------------------------------------------------------
+
+message_signals = Table(
+    "message_signals",
+    metadata,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("language", String(16), nullable=False),
+    Column("sentiment", String(10), nullable=False),
+    Column("sentiment_negative", Float, nullable=False),
+    Column("sentiment_neutral", Float, nullable=False),
+    Column("sentiment_positive", Float, nullable=False),
+    Column("intent", String(20), nullable=False),
+    Column("intent_scores", JSON, nullable=False),
+    Column("needs_response", Boolean, nullable=False),
+    Column("urgency", String(10), nullable=False),
+    Column("aspects", JSON, nullable=False),
+    Column("promotional", Float, nullable=False),
+    Column("model_version", String(200), nullable=False),
+    Index(None, "needs_response", "urgency"),
+)

@@ -1,0 +1,330 @@
+"""Understanding: throughput and memory of the whole signal set, beside VADER
+in the same run; intent and needs_response quality on the held-out labels;
+sentiment quality on TweetEval beside VADER's.
+
+    python benchmarks/understand_bench.py                    # 100,000 messages
+    python benchmarks/understand_bench.py --messages 20000 --skip-quality
+
+The messages are real tweets from the shared data folder (TweetEval
+sentiment val and test, the TWCS samples, Tweet Acts), repeated in order up to
+the count asked for. Each configuration runs in a fresh process, so its peak
+memory (the maximum resident set size) is its own:
+
+- `vader`: VADER's `polarity_scores` on every message, one process (the
+  common open-source baseline; sentiment only);
+- `goodwill`: `enrich` over batches of 2,048: language, sentiment, intent,
+  needs_response, urgency, aspects, promotional; one process;
+- `goodwill x2`: the same over two processes (`goodwill classify --workers 2`);
+- `accurate`: the accurate sentiment model (the cascade's second stage) on
+  the first 2,000 messages, when it is installed.
+
+With `--tweeteval`, it also runs `benchmarks/tweeteval_bench.py` (the
+sentiment models' quality on TweetEval sentiment, emotion and offensive
+beside the published rows and VADER), so one command gives every figure.
+
+With `--classify-lines N`, it also runs `goodwill classify FILE --workers 2`
+end to end on an N-line text file (the same tweets, repeated) and reports
+its rate and the peak memory of its whole process tree: the streaming check
+(a million lines should not need more memory than a thousand).
+
+Goals (issue 5): at least 20,000 messages/s for the whole signal set on a
+2-core machine, peak memory under 1.5 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+GOAL_RATE = 20_000
+GOAL_MEMORY_MB = 1536
+BATCH = 2048
+
+
+def corpus(n: int) -> list[str]:
+    texts: list[str] = []
+    for name in ("test_text.txt", "val_text.txt"):
+        with open(DATA / "tweeteval" / "datasets" / "sentiment" / name, encoding="utf-8") as f:
+            texts += [line.rstrip("\n") for line in f]
+    with open(DATA / "twcs" / "twcs_head5000.csv", encoding="utf-8", newline="") as f:
+        texts += [r["text"] for r in csv.DictReader(f)]
+    with open(DATA / "tweet_acts" / "TWEET_DATA.csv", encoding="utf-8", newline="") as f:
+        texts += [r[0] for r in csv.reader(f) if r]
+    out = []
+    while len(out) < n:
+        out.extend(texts[: n - len(out)])
+    return out
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return own
+
+
+def _chunks(texts: list[str], size: int) -> list[list[str]]:
+    return [texts[i : i + size] for i in range(0, len(texts), size)]
+
+
+def _count(texts: list[str]) -> int:
+    from goodwill.understand.enrich import enrich
+
+    return len(enrich(texts))
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_worker(kind: str, path: Path) -> dict[str, Any]:
+    """One configuration, in this (fresh) process."""
+    texts = json.loads(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    cpu_loaded = 0.0
+    if kind == "vader":
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        analyser = SentimentIntensityAnalyzer()
+        loaded, cpu_loaded = time.perf_counter(), _cpu_seconds()
+        for t in texts:
+            analyser.polarity_scores(t)
+    elif kind == "goodwill":
+        from goodwill.understand.enrich import enrich
+
+        enrich(["warm up"])
+        loaded, cpu_loaded = time.perf_counter(), _cpu_seconds()
+        for chunk in _chunks(texts, BATCH):
+            enrich(chunk)
+    elif kind == "goodwill x2":
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(2)
+        pool.map(_count, [["warm up"], ["warm up"]], chunksize=1)  # load the models in both
+        loaded = time.perf_counter()
+        done = sum(pool.imap(_count, _chunks(texts, BATCH), chunksize=1))
+        assert done == len(texts)
+        seconds_x2 = time.perf_counter() - loaded
+        pool.close()
+        pool.join()  # the workers' CPU time is counted once they are reaped; it includes their model loading
+    elif kind == "accurate":
+        from goodwill.understand.sentiment import load_accurate
+
+        model = load_accurate()
+        if model is None:
+            return {"kind": kind, "missing": True}
+        texts = texts[:2000]
+        model.predict_proba(["warm up"])
+        loaded, cpu_loaded = time.perf_counter(), _cpu_seconds()
+        for chunk in _chunks(texts, 256):
+            model.predict_proba(chunk)
+    else:
+        raise SystemExit(f"unknown worker {kind}")
+    seconds = time.perf_counter() - loaded if kind != "goodwill x2" else seconds_x2
+    cpu = _cpu_seconds() - cpu_loaded
+    peak = _peak_mb()
+    if kind == "goodwill x2":
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak += 2 * children  # upper bound: the parent plus two children at the largest child's peak
+    return {"kind": kind, "messages": len(texts), "seconds": seconds, "rate": len(texts) / seconds,
+            "cpu_seconds": cpu, "cpu_rate": len(texts) / cpu, "load_seconds": loaded - started, "peak_mb": peak}
+
+
+def throughput(n: int) -> list[dict[str, Any]]:
+    texts = corpus(n)
+    with tempfile.TemporaryDirectory(prefix="goodwill-understand-bench-") as tmp:
+        path = Path(tmp) / "texts.json"
+        path.write_text(json.dumps(texts), encoding="utf-8")
+        results = []
+        for kind in ("vader", "goodwill", "goodwill x2", "accurate"):
+            proc = subprocess.run([sys.executable, __file__, "--worker", kind, str(path)], capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONHASHSEED": "0"})
+            if proc.returncode != 0:
+                raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def classify_cli(n: int) -> dict[str, Any]:
+    """`goodwill classify` on an n-line file, two workers, output to a file."""
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from import_bench import _tree_rss_mb
+
+    texts = corpus(min(n, 100_000))
+    with tempfile.TemporaryDirectory(prefix="goodwill-classify-bench-") as tmp:
+        src, dst = Path(tmp) / "in.txt", Path(tmp) / "out.jsonl"
+        with open(src, "w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(" ".join(texts[i % len(texts)].split()) + "\n")
+        peak = 0.0
+        stop = threading.Event()
+        started = time.perf_counter()
+        with open(dst, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "goodwill", "classify", str(src), "--workers", "2"], stdout=out,
+                                    stderr=subprocess.PIPE)
+
+            def watch() -> None:
+                nonlocal peak
+                while not stop.is_set():
+                    peak = max(peak, _tree_rss_mb(proc.pid))
+                    stop.wait(0.1)
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            _, err = proc.communicate()
+            stop.set()
+            watcher.join()
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"classify failed:\n{err.decode(errors='replace')[-2000:]}")
+        with open(dst, "rb") as f:
+            lines = sum(1 for _ in f)
+    return {"lines": n, "output_lines": lines, "seconds": seconds, "rate": n / seconds, "peak_mb": peak}
+
+
+def _vader_labels(texts: list[str]) -> list[int]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyser = SentimentIntensityAnalyzer()
+    out = []
+    for t in texts:
+        c = analyser.polarity_scores(t)["compound"]
+        out.append(0 if c <= -0.05 else 2 if c >= 0.05 else 1)
+    return out
+
+
+def macro_recall(gold: list[int], pred: list[int], n: int) -> float:
+    recalls = []
+    for k in range(n):
+        support = sum(g == k for g in gold)
+        if support:
+            recalls.append(sum(g == k and p == k for g, p in zip(gold, pred, strict=True)) / support)
+    return sum(recalls) / len(recalls)
+
+
+def sentiment_quality() -> list[tuple[str, float]]:
+    """TweetEval sentiment test, macro-recall (the official metric)."""
+    from goodwill.understand import sentiment
+
+    base = DATA / "tweeteval" / "datasets" / "sentiment"
+    texts = [line.rstrip("\n") for line in open(base / "test_text.txt", encoding="utf-8")]
+    gold = [int(line) for line in open(base / "test_labels.txt", encoding="utf-8")]
+    rows = [("VADER (compound, +-0.05)", macro_recall(gold, _vader_labels(texts), 3))]
+    fast = sentiment.load_fast()
+    rows.append((f"goodwill fast ({fast.version})", macro_recall(gold, fast.predict_proba(texts).argmax(axis=1).tolist(), 3)))
+    accurate = sentiment.load_accurate()
+    if accurate is not None:
+        rows.append((f"goodwill accurate ({accurate.version})", macro_recall(gold, accurate.predict_proba(texts).argmax(axis=1).tolist(), 3)))
+    return rows
+
+
+def ibm_needs_response() -> tuple[int, float, dict[str, int]]:
+    """Cross-domain check on data the models never saw (IBM customer-care
+    threads, 2020, 24 brands): every first customer turn there was answered by
+    the brand, so it needed a response. Returns (n, share predicted
+    needs_response, intent counts)."""
+    from goodwill.understand.enrich import enrich
+
+    with open(DATA / "ibm_cdp_customer_care" / "dev.json", encoding="utf-8") as f:
+        dialogs = json.load(f)
+    firsts = [next(t["message"] for t in d["dialogContent"] if "client" in t) for d in dialogs
+              if any("client" in t for t in d["dialogContent"])]
+    batch = enrich(firsts)
+    intents: dict[str, int] = {}
+    for s in batch:
+        intents[s.intent] = intents.get(s.intent, 0) + 1
+    return len(firsts), float(batch.needs_response.mean()), intents
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--classify-lines", type=int, default=0, help="also run goodwill classify on a file of this many lines")
+    parser.add_argument("--tweeteval", action="store_true",
+                        help="also run benchmarks/tweeteval_bench.py: sentiment, emotion and offensive beside the published rows")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_worker(args.worker[0], Path(args.worker[1]))))
+        return
+
+    print(f"signals over {args.messages:,} real tweets, each configuration in a fresh process\n")
+    print("| run | messages/s | seconds | CPU seconds | messages per CPU-second | model load (s) | peak memory (MB) |")
+    print("|---|---|---|---|---|---|---|")
+    results = throughput(args.messages)
+    for r in results:
+        if r.get("missing"):
+            print(f"| {r['kind']} | not installed | | | | | |")
+            continue
+        print(f"| {r['kind']} | {r['rate']:,.0f} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['cpu_rate']:,.0f} | "
+              f"{r['load_seconds']:.1f} | {r['peak_mb']:,.0f} |")
+    by = {r["kind"]: r for r in results if not r.get("missing")}
+    best = max(by["goodwill"]["rate"], by["goodwill x2"]["rate"])
+    peak = max(by["goodwill"]["peak_mb"], by["goodwill x2"]["peak_mb"])
+    print(f"\nwhole signal set: {by['goodwill']['rate']:,.0f}/s in one process, {by['goodwill x2']['rate']:,.0f}/s in two; "
+          f"VADER (sentiment only, one process): {by['vader']['rate']:,.0f}/s")
+    print(f"per CPU-second (what free cores would give; the machine is shared): one process {by['goodwill']['cpu_rate']:,.0f}, "
+          f"VADER {by['vader']['cpu_rate']:,.0f}; two free cores would give about {2 * by['goodwill']['cpu_rate']:,.0f}/s")
+    print(f"goal >= {GOAL_RATE:,}/s on 2 cores: {'met' if best >= GOAL_RATE else 'NOT met'} ({best:,.0f}/s measured); "
+          f"peak memory {peak:,.0f} MB (goal < {GOAL_MEMORY_MB} MB): {'met' if peak < GOAL_MEMORY_MB else 'NOT met'}")
+    if args.classify_lines:
+        c = classify_cli(args.classify_lines)
+        print(f"\ngoodwill classify --workers 2 on {c['lines']:,} lines: {c['output_lines']:,} lines out in {c['seconds']:.1f}s "
+              f"({c['rate']:,.0f}/s, including start-up and JSON output), peak memory of the process tree {c['peak_mb']:,.0f} MB")
+    if args.skip_quality:
+        return
+
+    from goodwill.understand.enrich import intent_model
+    from goodwill.understand.labelling import INTENTS
+    from goodwill.understand.train import evaluate, heldout
+
+    print("\nintent and needs_response on the held-out labels (never trained on)")
+    report = evaluate(intent_model(), heldout(DATA))
+    print("| set | messages | intent macro-F1 | intent accuracy | needs_response macro-F1 |")
+    print("|---|---|---|---|---|")
+    for name, label in (("heldout", "all held-out (weak labels + checked)"), ("heldout_twcs", "held-out TWCS brands"),
+                        ("checked", "hand-checked (gold)")):
+        r = report[name]
+        print(f"| {label} | {r['n']:,} | {r['intent_macro_f1']:.3f} | {r['intent_accuracy']:.3f} | {r['needs_response_macro_f1']:.3f} |")
+    r = report["heldout"]
+    print("\nintent confusion, all held-out (rows: label, columns: predicted)\n")
+    print("| | " + " | ".join(INTENTS) + " |")
+    print("|---" * (len(INTENTS) + 1) + "|")
+    for label, row in zip(INTENTS, r["intent_confusion"], strict=True):
+        print(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+    nc = r["needs_response_confusion"]
+    print(f"\nneeds_response confusion, all held-out: no->no {nc[0][0]}, no->yes {nc[0][1]}, yes->no {nc[1][0]}, yes->yes {nc[1][1]}")
+
+    n, share, intents = ibm_needs_response()
+    print(f"\nunseen domain: IBM customer-care threads (2020), {n} first customer turns, all answered by the brand: "
+          f"needs_response predicted for {share:.1%}; intents {json.dumps(intents)}")
+
+    print("\nTweetEval sentiment test (12,284 tweets), macro-recall")
+    print("| model | macro-recall |")
+    print("|---|---|")
+    for name, score in sentiment_quality():
+        print(f"| {name} | {100 * score:.1f} |")
+    if args.tweeteval:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from tweeteval_bench import main as tweeteval_main
+
+        print("\nTweetEval sentiment, emotion and offensive (benchmarks/tweeteval_bench.py)\n", flush=True)
+        tweeteval_main(["--messages", str(args.messages)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Understanding: the signals of each message."""

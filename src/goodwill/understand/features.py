@@ -1,0 +1,120 @@
+"""Text features and small linear models with numpy-only inference.
+
+A message becomes a set of feature ids: lower-cased word unigrams and
+bigrams, its first word, and marker tokens for links, mentions, numbers,
+question marks and emoji. A model is one weight matrix over those ids plus
+a bias row; scoring a batch is one gather and one segmented sum, so it runs
+at tens of thousands of messages a second in a single process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+import numpy.typing as npt
+
+from goodwill.understand.rules import CUES, words
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_DIGITS = re.compile(r"\d+")
+_TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|[?!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+BIAS = "__bias__"
+
+Floats = npt.NDArray[np.float32]
+
+
+def tokens(text: str, found: list[str] | None = None) -> list[str]:
+    """The feature strings of one message (with repeats). `found` is
+    `rules.PHRASES.find(rules.words(text))`, when the caller has it."""
+    t = text.lower()
+    if "’" in t:
+        t = t.replace("’", "'")
+    if "http" in t or "www." in t:
+        t = _URL.sub(" xxurl ", t)
+    if "@" in t:
+        t = _MENTION.sub(" xxuser ", t)
+    ws = _TOKEN.findall(_DIGITS.sub(" xxnum ", t))
+    out = [BIAS]
+    cues = CUES.find(words(text)) if found is None else [c for c in found if c[0] == "c"]
+    out.extend({"cue:" + c[2:] for c in cues})
+    out.extend(ws)
+    out.extend([f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)])
+    special = ws.count("xxuser") + ws.count("xxurl")
+    first = next((w for w in ws if w != "xxuser" and w != "xxurl"), None) if special else (ws[0] if ws else None)
+    out.append("^empty" if first is None else "^" + first)
+    if len(ws) - special <= 3:
+        out.append("^short")
+    return out
+
+
+@dataclass
+class LinearModel:
+    """Weights over a shared vocabulary; `heads` name slices of the columns,
+    each scored with a softmax (several labels) or a sigmoid (one label)."""
+
+    vocabulary: dict[str, int]
+    weights: Floats  # (len(vocabulary), columns); row vocabulary[BIAS] holds the biases
+    heads: dict[str, list[str]]  # head name -> its labels, in column order
+    version: str
+
+    def scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> Floats:
+        """Raw scores, (len(texts), columns). `found`: see `tokens`."""
+        get = self.vocabulary.get
+        ids: list[int] = []
+        starts: list[int] = []
+        for i, text in enumerate(texts):
+            starts.append(len(ids))
+            row = set(map(get, tokens(text, None if found is None else found[i]), repeat(-1)))
+            row.discard(-1)
+            ids.extend(row)
+        if not texts:
+            return np.zeros((0, self.weights.shape[1]), dtype=np.float32)
+        gathered = self.weights[np.asarray(ids, dtype=np.int64)]
+        # Every text has the bias feature, so no segment is empty.
+        return np.add.reduceat(gathered, np.asarray(starts, dtype=np.int64), axis=0)
+
+    def predict(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> dict[str, Floats]:
+        """Probabilities per head: (n, labels) for softmax heads, (n,) for a one-label head."""
+        raw = self.scores(texts, found)
+        out: dict[str, Floats] = {}
+        col = 0
+        for head, labels in self.heads.items():
+            block = raw[:, col : col + len(labels)]
+            col += len(labels)
+            if len(labels) == 1:
+                out[head] = (1.0 / (1.0 + np.exp(-block[:, 0]))).astype(np.float32)
+            else:
+                e = np.exp(block - block.max(axis=1, keepdims=True))
+                out[head] = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        return out
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        meta = json.dumps({"vocabulary": vocab, "heads": self.heads, "version": self.version})
+        np.savez_compressed(buf, weights=self.weights.astype(np.float16), meta=np.frombuffer(meta.encode(), dtype=np.uint8))
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LinearModel:
+        with np.load(io.BytesIO(data)) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            weights = z["weights"].astype(np.float32)
+        vocabulary = {f: i for i, f in enumerate(meta["vocabulary"])}
+        return cls(vocabulary, weights, {k: list(v) for k, v in meta["heads"].items()}, meta["version"])
+
+
+def build_vocabulary(texts: Iterable[str], min_count: int = 2) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for text in texts:
+        for f in set(tokens(text)):
+            counts[f] = counts.get(f, 0) + 1
+    kept = sorted(f for f, n in counts.items() if n >= min_count or f == BIAS)
+    return {f: i for i, f in enumerate(kept)}

@@ -1,0 +1,85 @@
+"""What understanding adds to each message.
+
+`SignalBatch` holds the signals of a batch column by column (numpy arrays
+for the probabilities), which is how they are computed; `Signals` is one
+message's row, and `SignalBatch.records()` gives the JSON-able dicts that
+`goodwill classify` prints and the store keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+SENTIMENTS = ("negative", "neutral", "positive")
+INTENTS = ("question", "complaint", "praise", "suggestion", "purchase_intent", "other")
+URGENCIES = ("low", "normal", "high")
+
+#: The keys of one message's signals, in output order.
+KEYS = ("language", "sentiment", "sentiment_scores", "intent", "intent_scores", "needs_response", "urgency", "aspects",
+        "promotional", "model_version")
+
+
+@dataclass
+class Signals:
+    """The signals of one message."""
+
+    language: str
+    sentiment: str
+    sentiment_scores: dict[str, float]
+    intent: str
+    intent_scores: dict[str, float]
+    needs_response: bool
+    urgency: str
+    aspects: list[str]
+    promotional: float
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in KEYS}
+
+
+def _scores(labels: tuple[str, ...], row: npt.NDArray[np.float32]) -> dict[str, float]:
+    return {label: round(float(p), 4) for label, p in zip(labels, row, strict=True)}
+
+
+@dataclass
+class SignalBatch:
+    """The signals of a batch of messages, one column per signal."""
+
+    language: list[str]
+    sentiment_scores: npt.NDArray[np.float32]  # (n, 3) in SENTIMENTS order
+    intent_scores: npt.NDArray[np.float32]  # (n, 6) in INTENTS order
+    needs_response: npt.NDArray[np.bool_]
+    urgency: list[str]
+    aspects: list[list[str]]
+    promotional: npt.NDArray[np.float32]
+    model_version: str
+
+    def __len__(self) -> int:
+        return len(self.language)
+
+    def __getitem__(self, i: int) -> Signals:
+        return Signals(
+            language=self.language[i],
+            sentiment=SENTIMENTS[int(self.sentiment_scores[i].argmax())],
+            sentiment_scores=_scores(SENTIMENTS, self.sentiment_scores[i]),
+            intent=INTENTS[int(self.intent_scores[i].argmax())],
+            intent_scores=_scores(INTENTS, self.intent_scores[i]),
+            needs_response=bool(self.needs_response[i]),
+            urgency=self.urgency[i],
+            aspects=self.aspects[i],
+            promotional=round(float(self.promotional[i]), 3),
+            model_version=self.model_version,
+        )
+
+    def __iter__(self) -> Iterator[Signals]:
+        return (self[i] for i in range(len(self)))
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One dict per message with the keys in `KEYS`."""
+        return (s.to_dict() for s in self)

@@ -1,0 +1,145 @@
+"""`goodwill classify`, `goodwill enrich` and `goodwill train` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from goodwill.cli import app
+from goodwill.understand.signals import KEYS
+
+runner = CliRunner()
+KEYSET = set(KEYS)
+
+
+def classify(*args: str, input: str | None = None) -> tuple[int, list[dict[str, object]], str]:
+    result = runner.invoke(app, ["classify", *args], input=input, catch_exceptions=False)
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return result.exit_code, lines, result.stderr
+
+
+def test_classify_txt_one_object_per_line_in_order(tmp_path: Path) -> None:
+    lines = ["where is my order?? 2 weeks late", "", "😂😂", "Mein Paket ist nicht angekommen", "thanks so much, love it!", "   "]
+    path = tmp_path / "m.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = classify(str(path))
+    assert code == 0 and len(out) == len(lines)
+    assert all(set(o) == KEYSET for o in out)
+    assert out[0]["intent"] == "complaint" and out[0]["needs_response"] is True
+    assert out[3]["language"] == "de" and out[1]["language"] == "und" and out[4]["intent"] == "praise"
+
+
+def test_classify_csv_with_text_column_and_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text('id,body\n1,"how do I reset\nmy password?"\n2,\n3,"Cancel my subscription, switching to Vantor"\n', encoding="utf-8")
+    code, out, _ = classify(str(path), "--text-column", "body")
+    assert code == 0 and len(out) == 3
+    assert "app login" in out[0]["aspects"]  # type: ignore[operator]
+    assert out[2]["urgency"] == "high"
+
+
+def test_classify_csv_without_the_column_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("id,body\n1,hello\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(path)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "m.csv, line 1, field 'text'" in result.stderr and "--text-column" in result.stderr
+
+
+def test_classify_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["classify", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1 and "nope.jsonl" in result.stderr
+
+
+def test_classify_jsonl_garbage_lines_get_valid_objects(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(
+        b'{"text": "my bag was lost on the flight"}\n'
+        b"this is not json\n"
+        b'{"id": 3}\n'
+        b"\n"
+        b'{"text": 42}\n'
+        b'"a bare string counts"\n'
+        b'{"text": "\xff\xfe broken bytes"}\n'
+    )
+    code, out, err = classify(str(path))
+    assert code == 0 and len(out) == 7
+    assert all(set(o) == KEYSET for o in out)
+    assert "baggage" in out[0]["aspects"]  # type: ignore[operator]
+    assert out[1]["intent"] == "other" and out[1]["needs_response"] is False
+    assert "m.jsonl, line 2" in err
+
+
+def test_classify_stdin(tmp_path: Path) -> None:
+    code, out, _ = classify("-", input="I want to buy the new model, where can I get one?\nok\n")
+    assert code == 0 and len(out) == 2
+    assert out[0]["intent"] == "purchase_intent"
+
+
+def test_classify_in_a_real_process_with_workers(tmp_path: Path) -> None:
+    n = 5000
+    texts = [f"message {i}: where is my package #{i}?" if i % 3 else f"thank you so much {i}, the team was amazing!" for i in range(n)]
+    path = tmp_path / "many.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    for workers in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "goodwill", "classify", str(path), "--workers", workers],
+            capture_output=True, env={**os.environ, "COLUMNS": "200"}, check=True,
+        )
+        out = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert len(out) == n
+        assert [o["intent"] == "praise" for o in out] == [i % 3 == 0 for i in range(n)]
+
+
+def test_classify_reads_stdin_in_a_real_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "goodwill", "classify", "-", "--format", "jsonl"],
+        input=b'{"text": "hola, mi pedido no ha llegado"}\n{"text": ""}\n', capture_output=True, check=True,
+    )
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o["language"] for o in out] == ["es", "und"]
+
+
+@pytest.mark.parametrize("command", ["classify", "enrich", "train"])
+def test_commands_have_help_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_enrich_backfills_what_import_left_out(settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli import invoke
+
+    path = tmp_path / "m.jsonl"
+    path.write_text(
+        json.dumps({"id": "1", "author": "ana", "text": "@halcyonbikes my battery caught fire!!", "created_at": "2026-11-01T10:00:00Z"}) + "\n"
+        + json.dumps({"id": "2", "author": "ben", "text": "how do I pair the app?", "created_at": "2026-11-01T11:00:00Z"}) + "\n",
+        encoding="utf-8",
+    )
+    assert invoke(settings, "init", "--name", "Halcyon", "--account", "twitter:@halcyonbikes")[0] == 0
+    monkeypatch.setenv("GOODWILL_IMPORT_SIGNALS", "false")
+    code, out, err = invoke(settings, "import", str(path), "--platform", "twitter")
+    monkeypatch.delenv("GOODWILL_IMPORT_SIGNALS")
+    assert code == 0, err
+    assert "Stored signals" not in out
+    code, out, _ = invoke(settings, "enrich")
+    assert code == 0 and "Stored signals for 2 messages" in out
+    code, out, _ = invoke(settings, "enrich")
+    assert code == 0 and "Stored signals for 0 messages" in out
+
+
+def test_train_reproduces_the_shipped_intent_model(shared_data: Path, tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from goodwill.understand.enrich import intent_model
+
+    result = runner.invoke(app, ["train", "--task", "intent", "--data", str(shared_data), "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert f"model {intent_model().version}:" in result.stdout
+    assert (tmp_path / "intent.npz").read_bytes() == (
+        Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / "intent.npz"
+    ).read_bytes()

@@ -1,0 +1,298 @@
+"""Understanding: the batch API, rules, models, storage and labels."""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from goodwill.connectors.files import ImportOptions
+from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.ingest import import_file, ingest_messages
+from goodwill.store import Store
+from goodwill.store.tables import message_signals, messages
+from goodwill.understand import rules
+from goodwill.understand.enrich import enrich, intent_model, model_version
+from goodwill.understand.features import LinearModel, tokens
+from goodwill.understand.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES
+from goodwill.understand.store import backfill
+from tests.test_ingest import rec, write_jsonl
+
+LABELS = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "labels"
+
+
+def test_enrich_returns_every_signal_in_input_order() -> None:
+    texts = [
+        "@AmazonHelp my package is 3 days late and nobody answers. I want a refund",
+        "",
+        "😂😂😂",
+        "¿Dónde está mi pedido? Llevo una semana esperando",
+        "Mein Paket ist immer noch nicht angekommen, das ist inakzeptabel",
+        "Thank you @halcyonbikes, the new saddle is perfect!",
+        "\x00\ufffd\ufffd garbage \x07",
+    ]
+    batch = enrich(texts)
+    assert len(batch) == len(texts)
+    records = list(batch.records())
+    for r in records:
+        assert tuple(r) == KEYS
+        assert r["sentiment"] in SENTIMENTS and r["intent"] in INTENTS and r["urgency"] in URGENCIES
+        assert math.isclose(sum(r["sentiment_scores"].values()), 1.0, abs_tol=1e-3)
+        assert math.isclose(sum(r["intent_scores"].values()), 1.0, abs_tol=1e-3)
+        assert r["sentiment"] == max(r["sentiment_scores"], key=r["sentiment_scores"].get)
+        assert r["intent"] == max(r["intent_scores"], key=r["intent_scores"].get)
+        assert isinstance(r["needs_response"], bool) and isinstance(r["aspects"], list)
+        assert 0.0 <= r["promotional"] <= 1.0
+        assert r["model_version"] == model_version()
+    late, empty, emoji, spanish, german, thanks, _ = records
+    assert [r["language"] for r in (late, empty, emoji, spanish, german)] == ["en", "und", "und", "es", "de"]
+    assert late["intent"] == "complaint" and late["needs_response"] and "late delivery" in late["aspects"]
+    assert "refund" in late["aspects"]
+    assert thanks["intent"] == "praise"
+    assert empty["intent"] == "other" and not empty["needs_response"] and empty["urgency"] == "low"
+    assert enrich([]).records() is not None and len(enrich([])) == 0
+
+
+def test_enrich_takes_objects_with_text_and_marks_brand_messages() -> None:
+    class Msg:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    text = "I was charged twice for my order and I'm reporting you to the BBB. Where is my refund?"
+    customer, brand = enrich([Msg(text), Msg(text)], is_brand=[False, True])
+    assert customer.needs_response and customer.urgency == "high"
+    assert not brand.needs_response and brand.urgency == "low"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("My e-bike battery caught fire in the garage last night", "safety"),
+        ("You charged me twice for the same order", "money"),
+        ("If this isn't fixed today I'm going to the BBB", "escalation"),
+        ("Cancel my subscription, I'm switching to Vantor", "leaving"),
+    ],
+)
+def test_urgency_reasons(text: str, reason: str) -> None:
+    assert reason in rules.urgency_reasons(text)
+    assert rules.urgency(text, needs_response=True, complaint=True) == "high"
+
+
+def test_urgency_levels_without_reasons() -> None:
+    assert rules.urgency("Fire roads all weekend, loved it", needs_response=False, complaint=False) == "low"
+    assert rules.urgency("How do I change my delivery address?", needs_response=True, complaint=False) == "normal"
+    assert rules.urgency("Mostly blue trails and steep fire roads, which bike?", needs_response=True, complaint=False) == "normal"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Where is my package? Still not delivered after two weeks", "late delivery"),
+        ("I returned it a month ago and still no refund", "refund"),
+        ("Can't log in to the app, it says my password is wrong", "app login"),
+        ("The app keeps crashing since the update", "app crash"),
+        ("My flight was delayed 4 hours and my bag is lost", "flight delay"),
+        ("They charged me twice this month", "double charge"),
+        ("On hold for 2 hours, no one answers", "wait time"),
+    ],
+)
+def test_aspects_name_the_reason(text: str, expected: str) -> None:
+    found = rules.aspects(text)
+    assert expected in found
+    assert len(found) <= rules.MAX_ASPECTS
+
+
+def test_aspects_noun_phrase_after_my() -> None:
+    assert "macbook pro" in rules.aspects("my macbook pro will not turn on")
+    assert rules.aspects("") == [] and rules.aspects("lol") == []
+
+
+SALESY = [
+    "HUGE SALE!!! 50% off everything this weekend only. Shop now 👉 https://shop.example #sale",
+    "Introducing the all-new Halcyon X: the ultimate e-bike. Pre-order now and save $200! Limited time only.",
+    "Don't miss our exclusive giveaway!!! Tag a friend and enter to win an amazing prize 🎉🎉 #giveaway",
+    "Our bestselling helmet is back in stock. Get yours today with free shipping! Use code RIDE20",
+]
+HELPFUL = [
+    "Sorry to hear that. Please DM us your order number and we'll look into it right away.",
+    "The battery ships by sea freight under dangerous-goods rules, so it takes 4-5 weeks. Details: https://help.example/shipping",
+    "You can reset your password from Settings > Account. Let us know if the steps don't help.",
+]
+
+
+def test_promotional_separates_salesy_from_helpful_posts() -> None:
+    salesy = [rules.promotional(t) for t in SALESY]
+    helpful = [rules.promotional(t) for t in HELPFUL]
+    assert min(salesy) > 0.6, salesy
+    assert max(helpful) < 0.2, helpful
+    assert rules.promotional("") == 0.0
+
+
+def test_promotional_is_low_on_real_brand_care_replies(shared_data: Path) -> None:
+    with open(shared_data / "twcs" / "twcs_head5000.csv", encoding="utf-8", newline="") as f:
+        replies = [r["text"] for r in csv.DictReader(f) if r["inbound"] == "False"]
+    scores = np.array([rules.promotional(t) for t in replies])
+    assert len(scores) > 2000
+    assert scores.mean() < 0.15
+    assert (scores > 0.5).mean() < 0.03
+
+
+def test_model_round_trips_and_is_small() -> None:
+    model = intent_model()
+    texts = ["where is my order??", "love you guys", "", "please add dark mode"]
+    again = LinearModel.from_bytes(model.to_bytes())
+    assert again.version == model.version
+    for head, probs in model.predict(texts).items():
+        np.testing.assert_allclose(again.predict(texts)[head], probs, atol=1e-6)
+    artifact = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / "intent.npz"
+    assert artifact.stat().st_size < 5 << 20
+
+
+def test_tokens_mark_cues_links_and_mentions() -> None:
+    feats = tokens("@brand I want to buy the new one https://x.example ?")
+    assert "cue:purchase" in feats and "xxuser" in feats and "xxurl" in feats and "?" in feats
+    assert tokens("")[:1] == ["__bias__"]
+
+
+def test_intent_model_reads_typical_messages() -> None:
+    cases = {
+        "How do I change the delivery address on my order?": "question",
+        "Worst service ever, my order is 2 weeks late and nobody replies": "complaint",
+        "Thank you so much, the team was amazing and so helpful!": "praise",
+        "You should add a dark mode to the app, would be great": "suggestion",
+        "Thinking about buying the Ridge, how much is it with the bigger battery?": "purchase_intent",
+    }
+    batch = enrich(list(cases))
+    assert [s.intent for s in batch] == list(cases.values())
+
+
+def test_labels_are_ids_only_enough_and_split_by_group() -> None:
+    with open(LABELS / "intent.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["dataset", "id", "intent", "needs_response", "split", "how"]
+    assert len(rows) >= 1500 and len({(r["dataset"], r["id"]) for r in rows}) == len(rows)
+    assert {r["intent"] for r in rows} == set(INTENTS)
+    assert {r["split"] for r in rows} == {"train", "heldout"}
+    assert sum(r["dataset"] == "twcs" for r in rows) >= 1500
+    checked = [r for r in rows if r["how"] == "checked"]
+    assert len(checked) >= 100 and all(r["split"] == "heldout" for r in checked)
+
+
+def test_labels_split_keeps_conversations_and_brands_together(shared_data: Path) -> None:
+    from goodwill.understand.corpus import load
+    from goodwill.understand.labelling import split_of
+
+    examples = load(shared_data)
+    by_group: dict[str, set[str]] = {}
+    by_brand: dict[str, set[str]] = {}
+    for e in examples.values():
+        by_group.setdefault(e.group, set()).add(split_of(e))
+        if e.brand:
+            by_brand.setdefault(e.brand, set()).add(split_of(e))
+    assert all(len(s) == 1 for s in by_brand.values())
+    assert sum(len(s) > 1 for s in by_group.values()) <= 0.01 * len(by_group)  # a customer's thread may span brands
+
+
+def _signal_rows(store: Store) -> dict[str, dict[str, object]]:
+    with store.begin() as conn:
+        rows = conn.execute(
+            sa.select(messages.c.platform_id, message_signals).join(message_signals, message_signals.c.message_id == messages.c.id)
+        ).mappings().all()
+    return {r["platform_id"]: dict(r) for r in rows}
+
+
+@pytest.mark.parametrize("parallel_bytes", [0, 1 << 30], ids=["child", "inline"])
+def test_import_stores_signals_for_every_new_message(store: Store, tmp_path: Path, parallel_bytes: int) -> None:
+    records = [
+        rec(1, "ana", "@halcyonbikes my order is two weeks late, I want a refund"),
+        rec(2, "halcyonbikes", "@ana Sorry! Please DM us your order number.", 1),
+        rec(3, "ben", "Thank you @halcyonbikes, the Drift is a joy to ride!"),
+        rec(4, "cy", ""),
+    ]
+    import_file(store, write_jsonl(tmp_path / "a.jsonl", records), ImportOptions(), parallel_bytes=parallel_bytes)
+    rows = _signal_rows(store)
+    assert set(rows) == {"m1", "m2", "m3", "m4"}
+    assert rows["m1"]["intent"] == "complaint" and rows["m1"]["needs_response"] and "refund" in rows["m1"]["aspects"]
+    assert not rows["m2"]["needs_response"] and rows["m2"]["urgency"] == "low"  # the brand's own reply
+    assert rows["m3"]["intent"] == "praise"
+    assert rows["m1"]["model_version"] == model_version()
+    assert math.isclose(sum(float(rows["m1"][f"sentiment_{s}"]) for s in SENTIMENTS), 1.0, abs_tol=1e-3)  # type: ignore[arg-type]
+    # Re-import adds nothing and leaves one row per message.
+    import_file(store, write_jsonl(tmp_path / "b.jsonl", records + [rec(5, "dee", "where can I buy one?")]), ImportOptions())
+    assert set(_signal_rows(store)) == {"m1", "m2", "m3", "m4", "m5"}
+
+
+def test_listening_path_stores_signals(store: Store) -> None:
+    items = [
+        ParsedMessage(platform="mastodon", platform_id=f"s{i}", author="eve@social.example", text=t,
+                      created_at=datetime(2026, 11, 1, tzinfo=UTC), kind=MessageKind.POST)
+        for i, t in enumerate(["my e-bike battery caught fire!!", "nice ride today"])
+    ]
+    assert ingest_messages(store, "listen:test", items) == 2
+    rows = _signal_rows(store)
+    assert rows["s0"]["urgency"] == "high"
+
+
+def test_backfill_fills_missing_and_outdated_signals(store: Store, tmp_path: Path) -> None:
+    records = [rec(i, f"u{i}", f"@halcyonbikes question {i}: how do I reset the display?") for i in range(30)]
+    import_file(store, write_jsonl(tmp_path / "a.jsonl", records), ImportOptions())
+    with store.begin() as conn:
+        conn.execute(sa.delete(message_signals).where(message_signals.c.message_id <= 10))
+        conn.execute(sa.update(message_signals).where(message_signals.c.message_id > 25).values(model_version="old"))
+    assert backfill(store, batch_size=7) == 10 + 5
+    rows = _signal_rows(store)
+    assert len(rows) == 30 and {r["model_version"] for r in rows.values()} == {model_version()}
+    assert all(r["intent"] == "question" for r in rows.values())
+    assert backfill(store) == 0
+
+
+class _Reversed:
+    """A second sentiment model for the accurate slot (the real accurate one
+    needs optional dependencies): the fast model's scores, columns reversed,
+    so where its scores land is visible."""
+
+    version = "reversed-fast"
+
+    def predict_proba(self, texts):  # noqa: ANN001, ANN201 - the SentimentModel protocol
+        from goodwill.understand import sentiment
+
+        return sentiment.load_fast().predict_proba(texts)[:, ::-1].copy()
+
+
+def test_sentiment_modes_fast_cascade_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.understand import sentiment
+
+    texts = ["My order is 3 weeks late, where is it??", "nice weather today", "How do I reset my password?", "lol"]
+    fast = enrich(texts).sentiment_scores
+    monkeypatch.setattr(sentiment, "load_accurate", lambda: None)
+    np.testing.assert_allclose(enrich(texts, sentiment="cascade").sentiment_scores, fast)  # not installed: fast
+    assert enrich(texts, sentiment="accurate").model_version == model_version("fast")
+
+    monkeypatch.setattr(sentiment, "load_accurate", lambda: _Reversed())
+    cascade = enrich(texts, sentiment="cascade")
+    needs = cascade.needs_response
+    assert needs.tolist() == [True, False, True, False]
+    np.testing.assert_allclose(cascade.sentiment_scores[needs], fast[needs][:, ::-1], atol=1e-6)
+    np.testing.assert_allclose(cascade.sentiment_scores[~needs], fast[~needs], atol=1e-6)
+    assert cascade.model_version.endswith(f"+{sentiment.load_fast().version}>reversed-fast+rules-1+lid176")
+    everything = enrich(texts, sentiment="accurate")
+    np.testing.assert_allclose(everything.sentiment_scores, fast[:, ::-1], atol=1e-6)
+    with pytest.raises(ValueError, match="sentiment must be one of"):
+        enrich(texts, sentiment="best")  # type: ignore[arg-type]
+
+
+def test_child_import_shares_signals_with_the_writer(store: Store, tmp_path: Path) -> None:
+    texts = ["where is my refund??", "love the new saddle", "how do I pair the app?", "my battery caught fire", "ok"]
+    records = [rec(i, f"u{i}", texts[i % len(texts)]) for i in range(23)]
+    import_file(store, write_jsonl(tmp_path / "a.jsonl", records), ImportOptions(), parallel_bytes=0, batch_size=4)
+    rows = _signal_rows(store)
+    assert len(rows) == 23  # batches prepared with and without signals alike
+    inline = enrich([r["text"] for r in records])
+    for i, r in enumerate(records):
+        got = rows[r["id"]]
+        assert (got["intent"], got["urgency"], got["language"]) == (inline[i].intent, inline[i].urgency, inline[i].language)
