@@ -22,8 +22,8 @@ import torch
 import transformers  # noqa: F401
 
 from goodwill.understand._finetune import MAX_TOKENS, base_model_path, build_classifier
+from goodwill.understand._textnorm import normalize
 from goodwill.understand.sentiment import LABELS, FloatArray, ModelFileError, SentimentModel, softmax
-from goodwill.understand.textnorm import normalize
 
 WEIGHTS_FILE = "weights.pt"
 
