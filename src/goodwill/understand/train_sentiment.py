@@ -148,11 +148,19 @@ def train_fast(
     task: str,
     out_dir: Path,
     *,
-    teacher: tuple[list[str], npt.NDArray[np.float32]] | None = None,
+    teacher: npt.NDArray[np.float32] | None = None,
+    teacher_share: float = 0.5,
     min_count: int = 2,
     with_emotion: bool = True,
 ) -> dict[str, Any]:
-    """Train the n-gram model for ``task``; write it to ``out_dir``; return its val scores."""
+    """Train the n-gram model for ``task``; write it to ``out_dir``; return its val scores.
+
+    With ``teacher`` (probabilities of the fine-tuned model for the first
+    ``len(teacher)`` training texts), the targets of those texts become
+    ``teacher_share * teacher + (1 - teacher_share) * gold``: the fast model
+    learns from the better model's softer, better-generalising view. Soft
+    targets are fitted as three weighted copies of each row, one per class.
+    """
     from sklearn.linear_model import LogisticRegression
 
     names = _data.label_names(task)
@@ -173,12 +181,28 @@ def train_fast(
     y_train = np.asarray(labels)
     log(f"{task}: {len(texts)} train texts, {len(featurizer.unigrams)} words, {len(featurizer.bigram_keys)} bigrams")
 
+    # Balanced class weights (from the gold labels), applied per row so that soft targets can use them too.
+    counts = np.bincount(y_train, minlength=n).astype(np.float64)
+    class_weight = len(y_train) / (n * np.maximum(counts, 1.0))
+    targets = np.eye(n)[y_train]
+    if teacher is not None:
+        m = len(teacher)
+        targets[:m] = teacher_share * np.asarray(teacher, dtype=np.float64) + (1 - teacher_share) * targets[:m]
+        import scipy.sparse as sp
+
+        x_fit = sp.vstack([x_train] * n).tocsr()
+        y_fit = np.repeat(np.arange(n), len(y_train))
+        w_fit = (targets * class_weight[y_train][:, None]).T.reshape(-1)
+        keep = w_fit > 1e-6
+        x_fit, y_fit, w_fit = x_fit[keep], y_fit[keep], w_fit[keep]
+    else:
+        x_fit, y_fit, w_fit = x_train, y_train, class_weight[y_train]
     best: tuple[float, float, Any] | None = None
     # Sentiment's large training set needs little freedom; the small TweetEval sets need more.
     grid = (1.0, 2.0, 4.0) if task == "sentiment" else (2.0, 4.0, 8.0, 16.0, 32.0)
     for c in grid:
-        clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", random_state=SEED)
-        clf.fit(x_train, y_train)
+        clf = LogisticRegression(C=c, max_iter=2000, random_state=SEED)
+        clf.fit(x_fit, y_fit, sample_weight=w_fit)
         score = metric(val_labels, clf.predict(x_val), n)
         log(f"  C={c}: val {100 * score:.2f}")
         if best is None or score > best[0]:
@@ -219,7 +243,7 @@ def train_fast(
         "train_rows": len(texts),
         "val_score": tuned,
         "val_score_without_offsets": raw,
-        "teacher": teacher is not None,
+        "teacher": None if teacher is None else {"share": teacher_share, "rows": len(teacher)},
         "with_emotion": with_emotion,
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -235,7 +259,18 @@ def latest_checkpoint(folder: Path) -> Path | None:
 
 
 def train_accurate(
-    task: str, out_dir: Path, fast_dir: Path, work: Path, *, epochs: int, checkpoint: Path | None, threads: int
+    task: str,
+    out_dir: Path,
+    fast_dir: Path,
+    work: Path,
+    *,
+    epochs: int,
+    checkpoint: Path | None,
+    threads: int,
+    lr: float = 8e-5,
+    seed: int = SEED,
+    init_from: Path | None = None,
+    warmup_share: float = 0.06,
 ) -> dict[str, Any]:
     """Fine-tune MiniLM (or reuse ``checkpoint``), store it int8, tune the blend with the fast model on val."""
     import torch
@@ -249,8 +284,10 @@ def train_accurate(
     metric = official_metric(task)
     if checkpoint is None:
         texts, labels = _data.train_split(task)
-        checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n, work_dir=work / "finetune",
-                                        epochs=epochs, seed=SEED, threads=threads, log=log)
+        checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n,
+                                        work_dir=work / ("finetune" if init_from is None else "finetune-continued"),
+                                        epochs=epochs, lr=lr, seed=seed, threads=threads, log=log,
+                                        init_state=init_from, warmup_share=warmup_share, save_every=300)
     log(f"exporting {checkpoint}")
     torch.set_num_threads(threads)
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
@@ -303,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="export this fine-tuned state dict instead of fine-tuning again")
     parser.add_argument("--skip-fast", action="store_true", help="reuse the fast model already in --out")
+    parser.add_argument("--lr", type=float, default=8e-5, help="peak fine-tuning learning rate (default 8e-5)")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"fine-tuning seed (default {SEED})")
+    parser.add_argument("--init-from", type=Path, default=None,
+                        help="continue fine-tuning from this state dict (fresh optimiser and schedule)")
+    parser.add_argument("--warmup-share", type=float, default=0.06, help="share of steps for warm-up (default 0.06)")
     args = parser.parse_args(argv)
     np.random.seed(SEED)
     task: str = args.task
@@ -314,8 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"fast model written to {fast_dir}: val {100 * meta['val_score']:.2f}")
     if args.fast_only:
         return 0
-    train_accurate(task, out / f"{task}_accurate", fast_dir, work, epochs=args.epochs,
-                   checkpoint=args.checkpoint, threads=args.threads)
+    train_accurate(task, out / f"{task}_accurate", fast_dir, work, epochs=args.epochs, checkpoint=args.checkpoint,
+                   threads=args.threads, lr=args.lr, seed=args.seed, init_from=args.init_from,
+                   warmup_share=args.warmup_share)
     return 0
 
 
