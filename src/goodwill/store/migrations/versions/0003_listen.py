@@ -47,14 +47,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['source_id'], ['sources.id'], name=op.f('fk_source_checkpoints_source_id_sources'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('source_id', name=op.f('pk_source_checkpoints'))
     )
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('edited_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(), nullable=True))
+    # Plain ALTER TABLE (no batch copy): SQLite adds and drops these columns
+    # in place, while a batch copy would drop a table other tables refer to.
+    op.add_column('messages', sa.Column('edited_at', sa.DateTime(), nullable=True))
+    op.add_column('messages', sa.Column('deleted_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_column('deleted_at')
-        batch_op.drop_column('edited_at')
+    op.drop_column('messages', 'deleted_at')
+    op.drop_column('messages', 'edited_at')
     op.drop_table('source_checkpoints')
     op.drop_table('sources')
