@@ -238,6 +238,25 @@ def test_listening_path_stores_signals(store: Store) -> None:
     assert rows["s0"]["urgency"] == "high"
 
 
+def test_edits_rescore_and_deletions_drop_signals(store: Store) -> None:
+    from goodwill.connectors.base import Deletion, Edit
+    from goodwill.ingest import StreamWriter
+
+    def post(pid: str, text: str) -> ParsedMessage:
+        return ParsedMessage(platform="mastodon", platform_id=pid, author="eve@social.example", text=text,
+                             created_at=datetime(2026, 11, 1, tzinfo=UTC), kind=MessageKind.POST)
+
+    assert ingest_messages(store, "listen:test", [post("e1", "nice ride today"), post("e2", "where is my refund?")]) == 2
+    assert _signal_rows(store)["e1"]["urgency"] != "high"
+    at = datetime(2026, 11, 2, tzinfo=UTC)
+    with StreamWriter(store, "listen:test") as writer:
+        writer.write([], edits=[Edit(post("e1", "my e-bike battery caught fire!!"), at)],
+                     deletions=[Deletion("mastodon", "e2", at)])
+    rows = _signal_rows(store)
+    assert rows["e1"]["urgency"] == "high"
+    assert "e2" not in rows
+
+
 def test_backfill_fills_missing_and_outdated_signals(store: Store, tmp_path: Path) -> None:
     records = [rec(i, f"u{i}", f"@halcyonbikes question {i}: how do I reset the display?") for i in range(30)]
     import_file(store, write_jsonl(tmp_path / "a.jsonl", records), ImportOptions())

@@ -33,9 +33,10 @@ from goodwill.domain import ParsedMessage, Workspace
 from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.daily import count_new_messages
 from goodwill.store.db import Store
-from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, messages
+from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, message_signals, messages
 from goodwill.store.workspace import load_workspace
-from goodwill.understand.store import write_signals
+from goodwill.understand.enrich import enrich
+from goodwill.understand.store import signal_rows, write_signals
 
 Progress = Callable[[int], None]
 ACCOUNT_CACHE_LIMIT = 500_000
@@ -384,7 +385,7 @@ def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
@@ -625,7 +626,39 @@ def _apply_edits(conn: Connection, edits: Sequence[Edit]) -> int:
         ),
         rows,
     )
+    _refresh_signals(conn, [(str(r["p"]), str(r["pid"])) for r in rows])
     return len({(r["p"], r["pid"]) for r in rows})
+
+
+def _message_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[tuple[int, str, bool]]:
+    """(id, text, is_brand) of the stored messages among `keys`."""
+    found: list[tuple[int, str, bool]] = []
+    c = messages.c
+    for platform, ids in _by_platform(keys).items():
+        for chunk in _chunks(sorted(set(ids)), 900):
+            found.extend(
+                (int(i), t, bool(b))
+                for i, t, b in conn.execute(
+                    select(c.id, c.text, c.is_brand).where(c.platform == platform, c.platform_id.in_(chunk))
+                )
+            )
+    return found
+
+
+def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    """Signals of edited messages follow their new text (where they had signals)."""
+    found = _message_ids(conn, keys)
+    if not found:
+        return
+    had = {
+        i for (i,) in conn.execute(
+            select(message_signals.c.message_id).where(message_signals.c.message_id.in_([f[0] for f in found]))
+        )
+    }
+    found = [f for f in found if f[0] in had]
+    if found:
+        batch = enrich([f[1] for f in found], is_brand=[f[2] for f in found])
+        write_signals(conn, [[f[0], *row] for f, row in zip(found, signal_rows(batch), strict=True)])
 
 
 def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:
@@ -647,6 +680,10 @@ def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:
         .values(text="", raw={}, mentions=[], hashtags=[], links=[], deleted_at=bindparam("at", type_=UTCDateTime)),
         rows,
     )
+    # What was read from the deleted words goes with them.
+    gone = [f[0] for f in _message_ids(conn, [(str(r["p"]), str(r["pid"])) for r in rows])]
+    for chunk in _chunks(gone, 900):
+        conn.execute(message_signals.delete().where(message_signals.c.message_id.in_(chunk)))
     return len(rows)
 
 
