@@ -6,15 +6,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from goodwill import __version__, service
+from goodwill.commands.shell import err, fail, out, settings_of
 from goodwill.config import Settings
 from goodwill.connectors.files import FORMATS, ImportOptions, parse_mapping
 from goodwill.domain import Workspace
@@ -27,18 +27,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-
-def _fail(exc: GoodwillError) -> NoReturn:
-    err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(1)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
 
 
 def _version(value: bool) -> None:
@@ -90,7 +78,7 @@ def init(
 
         goodwill init --name "Halcyon Bikes" --account twitter:@halcyonbikes --keyword "halcyon drift"
     """
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         ws = Workspace(
             name=name.strip() or "My brand",
@@ -101,7 +89,7 @@ def init(
         store = service.init_workspace(settings, ws)
         store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     where = settings.database_url and "the database" or str(settings.workspace)
     out.print(f"Created workspace [bold]{ws.name}[/] in {where}.")
 
@@ -129,18 +117,18 @@ def import_(
 
         goodwill import mentions.csv --map text=body,author=user --platform mastodon
     """
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        _fail(ConfigError(f"--timezone {timezone!r} is not a known time zone"))
+        fail(ConfigError(f"--timezone {timezone!r} is not a known time zone"))
     try:
         options = ImportOptions(
             format=format, platform=platform, mapping=parse_mapping(map_ or []), encoding=encoding, author=author, default_tz=tz
         )
         store = service.open_workspace(settings)
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     failed = False
     try:
         for path in files:
@@ -196,13 +184,13 @@ def status(
         goodwill status --json | jq .unanswered_threads
     """
     try:
-        store = service.open_workspace(_settings(ctx))
+        store = service.open_workspace(settings_of(ctx))
         try:
             data = service.workspace_status(store)
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -271,13 +259,13 @@ def search(
         goodwill search "battery range" --limit 5
     """
     try:
-        store = service.open_workspace(_settings(ctx))
+        store = service.open_workspace(settings_of(ctx))
         try:
             rows = service.search_messages(store, query, limit=limit, newest_first=newest)
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -316,7 +304,7 @@ def demo(
     """
     from goodwill.demo.build import build_demo
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -339,7 +327,7 @@ def demo(
                 f"with the password [bold]{DEMO_PASSWORD}[/] (Ctrl+C stops).",
             )
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 from goodwill.commands import listen as _listen  # noqa: E402

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from goodwill.commands.shell import fail, settings_of
 from goodwill.errors import GoodwillError
 
 if TYPE_CHECKING:
@@ -18,15 +19,6 @@ if TYPE_CHECKING:
 sources_app = typer.Typer(help="Configure live sources: Mastodon, Bluesky, Jetstream, Reddit, RSS/Atom.", no_args_is_help=True)
 
 
-def _fail(exc: GoodwillError) -> NoReturn:
-    from goodwill.cli import _fail as fail
-
-    fail(exc)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings: Settings = ctx.find_root().obj  # sub-commands' contexts hang below the app's
-    return settings
 
 
 def _options(settings: Settings) -> ListenOptions:
@@ -56,7 +48,7 @@ def sources_add(
 
         goodwill sources add fedi --platform mastodon --url https://mastodon.social --query halcyon --query mentions --token-env MASTODON_TOKEN
     """
-    from goodwill.cli import out
+    from goodwill.commands.shell import out
     from goodwill.connectors.base import SOURCE_PLATFORMS, SourceConfig
     from goodwill.errors import ConfigError
     from goodwill.service import open_workspace
@@ -77,14 +69,14 @@ def sources_add(
             name=name.strip(), platform=platform, url=url, queries=tuple(query or ()), account=account,
             token_env=token_env, schedule_seconds=every,
         )
-        store = open_workspace(_settings(ctx))
+        store = open_workspace(settings_of(ctx))
         try:
             with store.begin() as conn:
                 add_source(conn, config)
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"Added source [bold]{config.name}[/] ({platform}).", highlight=False)
 
 
@@ -101,19 +93,19 @@ def sources_list(
     """
     from rich.table import Table
 
-    from goodwill.cli import out
+    from goodwill.commands.shell import out
     from goodwill.service import open_workspace
     from goodwill.store.sources import source_table
 
     try:
-        store = open_workspace(_settings(ctx))
+        store = open_workspace(settings_of(ctx))
         try:
             with store.begin() as conn:
                 rows = source_table(conn)
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -141,19 +133,19 @@ def sources_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
 
         goodwill sources remove fedi
     """
-    from goodwill.cli import out
+    from goodwill.commands.shell import out
     from goodwill.service import open_workspace
     from goodwill.store.sources import remove_source
 
     try:
-        store = open_workspace(_settings(ctx))
+        store = open_workspace(settings_of(ctx))
         try:
             with store.begin() as conn:
                 remove_source(conn, name)
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     out.print(f"Removed source [bold]{name}[/].", highlight=False)
 
 
@@ -165,14 +157,14 @@ def sources_test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
 
         goodwill sources test fedi
     """
-    from goodwill.cli import out
+    from goodwill.commands.shell import out
     from goodwill.connectors.credentials import redact, resolve_token, secrets_path
     from goodwill.errors import ConnectorError
     from goodwill.listen import make_connector
     from goodwill.service import open_workspace
     from goodwill.store.sources import get_source, load_checkpoint
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     token: str | None = None
     try:
         store = open_workspace(settings)
@@ -190,9 +182,9 @@ def sources_test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
             finally:
                 connector.close()
         except GoodwillError as exc:
-            _fail(ConnectorError(redact(str(exc), [token])))
+            fail(ConnectorError(redact(str(exc), [token])))
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     out.print(
         f"{name}: reached; {batch.seen:,} records, {len(batch.items):,} new messages, {len(batch.edits):,} edits, "
         f"{len(batch.deletions):,} deletions in the first batch.",
@@ -235,16 +227,16 @@ def listen(
 
     from rich.live import Live
 
-    from goodwill.cli import err, out
+    from goodwill.commands.shell import err, out
     from goodwill.connectors.credentials import secrets_path
     from goodwill.listen import Listener
     from goodwill.service import open_workspace
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         store = open_workspace(settings)
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     try:
         try:
             listener = Listener(
@@ -252,7 +244,7 @@ def listen(
                 options=_options(settings), once=once, names=source,
             )
         except GoodwillError as exc:
-            _fail(exc)
+            fail(exc)
         if not listener.sources:
             out.print("No enabled sources: add one with `goodwill sources add`.")
             return
@@ -304,11 +296,11 @@ def reply(
         goodwill reply 4182 --text "Thanks, the fix is in firmware 2.1: https://halcyon.example/fw" --send
     """
     from goodwill import reply as replying
-    from goodwill.cli import out
+    from goodwill.commands.shell import out
     from goodwill.connectors.credentials import secrets_path
     from goodwill.service import open_workspace
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         store = open_workspace(settings)
         try:
@@ -319,7 +311,7 @@ def reply(
         finally:
             store.close()
     except GoodwillError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         sys.stdout.write(json.dumps(plan.as_dict(), ensure_ascii=False) + "\n")
         return

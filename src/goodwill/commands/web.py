@@ -6,14 +6,11 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from goodwill.commands.shell import err, fail, out, settings_of
 from goodwill.config import Settings
 from goodwill.errors import GoodwillError
-
-out = Console()
-err = Console(stderr=True)
 
 users_app = typer.Typer(help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.", no_args_is_help=True)
 token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
@@ -21,15 +18,6 @@ audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
 users_app.add_typer(token_app, name="token")
 
 
-def _fail(exc: GoodwillError) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    root = ctx.find_root()
-    settings: Settings = root.obj
-    return settings
 
 
 def _password(password_stdin: bool, confirm: bool = True) -> str:
@@ -82,7 +70,7 @@ def register(app: typer.Typer) -> None:
         from goodwill import team
         from goodwill.service import open_workspace
 
-        settings = _settings(ctx)
+        settings = settings_of(ctx)
         try:
             store = open_workspace(settings)
             try:
@@ -92,7 +80,7 @@ def register(app: typer.Typer) -> None:
                 store.close()
             serve_workspace(settings, host, port, workers=workers)
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
 
     @users_app.command("add")
     def users_add(
@@ -112,13 +100,13 @@ def register(app: typer.Typer) -> None:
 
         password = _password(password_stdin)
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 user = team.add_user(store, team.cli_actor(), name, password, role)
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         out.print(f"Added [bold]{user['username']}[/] ({user['role']}).", highlight=False)
 
     @users_app.command("list")
@@ -133,13 +121,13 @@ def register(app: typer.Typer) -> None:
         from goodwill.service import open_workspace
 
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 rows = team.list_users(store, team.cli_actor())
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         table = Table()
         for col in ("user", "role", "state", "last sign-in"):
             table.add_column(col)
@@ -163,13 +151,13 @@ def register(app: typer.Typer) -> None:
         from goodwill.service import open_workspace
 
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 team.set_disabled(store, team.cli_actor(), name, not enable)
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         out.print(f"{name} is {'enabled' if enable else 'disabled'}.", highlight=False)
 
     @users_app.command("reset-password")
@@ -189,13 +177,13 @@ def register(app: typer.Typer) -> None:
 
         password = _password(password_stdin)
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 team.reset_password(store, team.cli_actor(), name, password)
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         out.print(f"New password set for {name}.", highlight=False)
 
     @token_app.command("create")
@@ -214,14 +202,14 @@ def register(app: typer.Typer) -> None:
         from goodwill.service import open_workspace
 
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 owner = team.user_actor(store, user)
                 token, info = team.create_token(store, owner, name)
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         err.print(f"Token {info['id']} for {owner.name} ({name}); it is not shown again:", highlight=False)
         sys.stdout.write(token + "\n")
 
@@ -240,13 +228,13 @@ def register(app: typer.Typer) -> None:
         from goodwill.service import open_workspace
 
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 team.revoke_token(store, team.cli_actor(), token_id)
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
         out.print(f"Token {token_id} revoked.")
 
     @audit_app.command("export")
@@ -268,9 +256,9 @@ def register(app: typer.Typer) -> None:
         from goodwill.service import open_workspace
 
         if format not in ("csv", "jsonl"):
-            raise _fail(GoodwillError(f"--format {format!r}: choose csv or jsonl"))
+            raise fail(GoodwillError(f"--format {format!r}: choose csv or jsonl"))
         try:
-            store = open_workspace(_settings(ctx))
+            store = open_workspace(settings_of(ctx))
             try:
                 entries = team.export_audit(store, team.cli_actor())
                 if format == "csv":
@@ -284,7 +272,7 @@ def register(app: typer.Typer) -> None:
             finally:
                 store.close()
         except GoodwillError as exc:
-            raise _fail(exc) from None
+            fail(exc)
 
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")
