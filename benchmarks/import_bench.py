@@ -146,7 +146,7 @@ def _tree_rss_mb(pid: int) -> float:
 
 def search_latency(workspace: Path, queries: int) -> tuple[float, float, int]:
     from goodwill.config import Settings
-    from goodwill.service import open_workspace, search_messages
+    from goodwill.service.workspace import open_workspace, search_messages
 
     store = open_workspace(Settings(workspace=workspace))
     rng = random.Random(5)

@@ -134,9 +134,9 @@ def receive_all(url: str) -> int:
 
 
 def filter_only(url: str) -> tuple[int, int]:
-    from goodwill.connectors.base import Batch, SourceConfig
     from goodwill.connectors.jetstream import JetstreamConnector
-    from goodwill.listen import ListenOptions
+    from goodwill.domain.sources import Batch, SourceConfig
+    from goodwill.ingest.listen import ListenOptions
 
     options = ListenOptions(brand_keywords=tuple(KEYWORDS), brand_handles=(BRAND_HANDLE,))
     connector = JetstreamConnector(SourceConfig("bench", "jetstream", url=url), None, options)
@@ -155,10 +155,10 @@ def filter_only(url: str) -> tuple[int, int]:
 
 def end_to_end(url: str, workdir: Path) -> dict[str, Any]:
     from goodwill.config import Settings
-    from goodwill.connectors.base import SourceConfig
     from goodwill.domain import Workspace
-    from goodwill.listen import Listener
-    from goodwill.service import init_workspace
+    from goodwill.domain.sources import SourceConfig
+    from goodwill.ingest.listen import Listener
+    from goodwill.service.workspace import init_workspace
     from goodwill.store.sources import add_source
 
     settings = Settings(workspace=workdir / "ws")
@@ -197,8 +197,8 @@ def main() -> None:
     import websockets.sync.client  # noqa: F401
 
     import goodwill.connectors.jetstream  # noqa: F401
-    import goodwill.listen  # noqa: F401
-    import goodwill.service  # noqa: F401
+    import goodwill.ingest.listen  # noqa: F401
+    import goodwill.service.workspace  # noqa: F401
 
     ctx = multiprocessing.get_context("spawn")
     ready = ctx.Queue()

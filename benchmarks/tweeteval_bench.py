@@ -35,9 +35,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from goodwill.understand import _data  # noqa: E402
 from goodwill.understand.sentiment import FastSentiment, load_accurate, load_fast  # noqa: E402
-from goodwill.understand.train_sentiment import macro_f1, macro_recall, train_fast  # noqa: E402
+from goodwill.understand.training import _data  # noqa: E402
+from goodwill.understand.training.train_sentiment import macro_f1, macro_recall, train_fast  # noqa: E402
 
 PUBLISHED = {
     "sentiment": [("SVM", 62.9), ("FastText", 62.9), ("RoBERTa-base", 71.3), ("RoBERTa-retrained", 72.8),

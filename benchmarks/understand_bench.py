@@ -289,8 +289,8 @@ def main() -> None:
         return
 
     from goodwill.understand.enrich import intent_model
-    from goodwill.understand.labelling import INTENTS
-    from goodwill.understand.train import evaluate, heldout
+    from goodwill.understand.training.labelling import INTENTS
+    from goodwill.understand.training.train import evaluate, heldout
 
     print("\nintent and needs_response on the held-out labels (never trained on)")
     report = evaluate(intent_model(), heldout(DATA))

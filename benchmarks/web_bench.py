@@ -45,10 +45,10 @@ def free_port() -> int:
 
 
 def build(workdir: Path, messages: int) -> tuple[Path, str]:
-    from goodwill import team
     from goodwill.config import DATABASE_FILE, Settings
     from goodwill.demo.build import build_demo
-    from goodwill.service import open_workspace
+    from goodwill.service import team
+    from goodwill.service.workspace import open_workspace
 
     ws = workdir / f"ws-{messages}"
     settings = Settings(workspace=ws)
@@ -71,7 +71,7 @@ def explain(ws: Path) -> None:
     from sqlalchemy import event
 
     from goodwill.config import Settings
-    from goodwill.service import open_workspace
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.browse import ThreadFilter, get_thread, list_threads
 
     store = open_workspace(Settings(workspace=ws))
@@ -155,7 +155,7 @@ def main() -> None:
     explain(ws)
 
     from goodwill.config import Settings
-    from goodwill.service import open_workspace
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.browse import ThreadFilter, list_threads
 
     store = open_workspace(Settings(workspace=ws))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from goodwill.config import Settings
 from goodwill.domain import Workspace
-from goodwill.service import init_workspace
+from goodwill.service.workspace import init_workspace
 from goodwill.store import Store
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

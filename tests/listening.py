@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from goodwill.cli import app
+from goodwill.cli.main import app
 from goodwill.config import Settings
 from goodwill.store import Store
 

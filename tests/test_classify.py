@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from goodwill.cli import app
-from goodwill.understand.signals import KEYS
+from goodwill.cli.main import app
+from goodwill.domain.signals import KEYS
 
 runner = CliRunner()
 KEYSET = set(KEYS)

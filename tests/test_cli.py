@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from goodwill import __version__
-from goodwill.cli import app
+from goodwill.cli.main import app
 from goodwill.config import Settings
 
 runner = CliRunner()

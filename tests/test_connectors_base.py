@@ -24,7 +24,7 @@ from goodwill.connectors.base import (
 from goodwill.connectors.credentials import read_secrets, redact, resolve_token
 from goodwill.connectors.jetstream import EventFilter, JetstreamConnector, _time_us
 from goodwill.errors import ConnectorError, CredentialsError, RateLimitedError, TransientError
-from goodwill.listen import ListenOptions
+from goodwill.ingest.listen import ListenOptions
 
 NOW = 1_800_000_000.0
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from goodwill.config import Settings
 from goodwill.demo.build import HALCYON, build_demo, hand_written
-from goodwill.service import open_workspace, workspace_status
+from goodwill.service.workspace import open_workspace, workspace_status
 from goodwill.store.tables import messages
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from goodwill.cli import app
-from goodwill.connectors.files import FIELDS, FORMATS
+from goodwill.cli.main import app
+from goodwill.ingest.readers.files import FIELDS, FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 

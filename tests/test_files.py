@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from goodwill.connectors.files import FORMATS, ImportOptions, parse_mapping, read_messages, settle_options
 from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.errors import ConfigError, ImportFileError
+from goodwill.ingest.readers.files import FORMATS, ImportOptions, parse_mapping, read_messages, settle_options
 
 T0 = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 HEADER = "id,author,text,created_at\n"

@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from goodwill.config import Settings
-from goodwill.connectors.files import ImportOptions
 from goodwill.errors import ImportFileError
-from goodwill.ingest import import_file
-from goodwill.service import init_workspace, search_messages, workspace_status
+from goodwill.ingest.readers.files import ImportOptions
+from goodwill.ingest.writer import import_file
+from goodwill.service.workspace import init_workspace, search_messages, workspace_status
 from goodwill.store import Store
 from goodwill.store.tables import accounts, ingest_runs, interactions, messages, people, threads
 from tests.conftest import BRAND
@@ -337,7 +337,7 @@ def test_unicode_long_and_empty_texts_round_trip(store: Store, tmp_path: Path) -
 
 SCRIPT = """
 import sys
-from goodwill.cli import main
+from goodwill.cli.main import main
 sys.argv = ["goodwill", *sys.argv[1:]]
 main()
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from goodwill.connectors.base import SOURCE_PLATFORMS
-from goodwill.listen import make_connector
+from goodwill.domain.sources import SOURCE_PLATFORMS
+from goodwill.ingest.listen import make_connector
 
 ROOT = Path(__file__).resolve().parents[1]
 

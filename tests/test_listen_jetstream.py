@@ -83,9 +83,9 @@ def test_jetstream_resumes_from_cursor_after_a_dropped_connection(store: Store, 
 def test_once_stops_when_the_stream_reaches_the_present(store: Store, settings: Settings) -> None:
     import time
 
-    from goodwill.connectors.base import SourceConfig
     from goodwill.connectors.jetstream import JetstreamConnector
-    from goodwill.listen import ListenOptions
+    from goodwill.domain.sources import SourceConfig
+    from goodwill.ingest.listen import ListenOptions
 
     now_us = int(time.time() * 1_000_000)
     events = [post_event(i, f"halcyon {i}", time_us=now_us - 10_000_000 + i) for i in range(3)]

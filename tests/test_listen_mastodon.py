@@ -184,7 +184,7 @@ def test_a_run_that_fails_mid_way_resumes_from_its_last_committed_page(store: St
 
 
 def test_the_listener_reports_the_platforms_rate_limit(store: Store, settings: Settings) -> None:
-    from goodwill.listen import Listener
+    from goodwill.ingest.listen import Listener
 
     state = MastodonState()
     state.tags["halcyon"] = [status(100, "#halcyon hi", tags=["halcyon"])]

@@ -11,7 +11,7 @@ import pytest
 
 from goodwill.understand import sentiment
 from goodwill.understand.sentiment import LABELS, SentimentModel, load_accurate, load_fast
-from goodwill.understand.train_sentiment import macro_f1, macro_recall, tune_offsets
+from goodwill.understand.training.train_sentiment import macro_f1, macro_recall, tune_offsets
 
 GARBAGE = ["", " ", "\n", "\x00\x01\x02", "🙂🙂🙂", "a\nb\r\nc", "@user", "http://t.co/x", "#", "x" * 5000, "ça été génial !", "😡"]
 

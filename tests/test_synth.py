@@ -14,7 +14,7 @@ from types import GeneratorType
 import pytest
 
 from goodwill.demo.synth import FIELDS, PLATFORMS, brand_handles, generate, order_key, write_csv, write_jsonl
-from goodwill.text import mentions
+from goodwill.domain.text import mentions
 
 N = 12_000
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goodwill.text import hashtags, links, mentions
+from goodwill.domain.text import hashtags, links, mentions
 
 # --- mentions ----------------------------------------------------------------
 

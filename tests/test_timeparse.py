@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goodwill.timeparse import EARLIEST, LATEST, parse_time
+from goodwill.domain.timeparse import EARLIEST, LATEST, parse_time
 
 NEW_YORK = ZoneInfo("America/New_York")
 PROPS = settings(max_examples=100, deadline=None)

@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from goodwill.connectors.files import ImportOptions
 from goodwill.domain import MessageKind, ParsedMessage
-from goodwill.ingest import import_file, ingest_messages
+from goodwill.domain.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES
+from goodwill.ingest.readers.files import ImportOptions
+from goodwill.ingest.writer import import_file, ingest_messages
 from goodwill.store import Store
+from goodwill.store.signals import backfill
 from goodwill.store.tables import message_signals, messages
 from goodwill.understand import rules
 from goodwill.understand.enrich import enrich, intent_model, model_version
 from goodwill.understand.features import LinearModel, tokens
-from goodwill.understand.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES
-from goodwill.understand.store import backfill
 from tests.test_ingest import rec, write_jsonl
 
-LABELS = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "labels"
+LABELS = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "training" / "labels"
 
 
 def test_enrich_returns_every_signal_in_input_order() -> None:
@@ -184,8 +184,8 @@ def test_labels_are_ids_only_enough_and_split_by_group() -> None:
 
 
 def test_labels_split_keeps_conversations_and_brands_together(shared_data: Path) -> None:
-    from goodwill.understand.corpus import load
-    from goodwill.understand.labelling import split_of
+    from goodwill.understand.training.corpus import load
+    from goodwill.understand.training.labelling import split_of
 
     examples = load(shared_data)
     by_group: dict[str, set[str]] = {}
@@ -239,8 +239,8 @@ def test_listening_path_stores_signals(store: Store) -> None:
 
 
 def test_edits_rescore_and_deletions_drop_signals(store: Store) -> None:
-    from goodwill.connectors.base import Deletion, Edit
-    from goodwill.ingest import StreamWriter
+    from goodwill.domain.sources import Deletion, Edit
+    from goodwill.ingest.writer import StreamWriter
 
     def post(pid: str, text: str) -> ParsedMessage:
         return ParsedMessage(platform="mastodon", platform_id=pid, author="eve@social.example", text=text,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from goodwill.config import Settings
-from goodwill.service import open_workspace, workspace_status
+from goodwill.service.workspace import open_workspace, workspace_status
 from goodwill.store.tables import audit_log, messages, threads
 from goodwill.web.app import create_app
 from tests.web_helpers import XSS_IMG, XSS_SCRIPT, build_workspace

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from goodwill.config import Settings
-from goodwill.service import open_workspace
+from goodwill.service.workspace import open_workspace
 from goodwill.store.workspace import load_workspace
 from tests.web_helpers import PASSWORD, XSS_IMG, XSS_SCRIPT, build_workspace
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from goodwill import team
 from goodwill.config import Settings
-from goodwill.service import open_workspace
+from goodwill.service import team
+from goodwill.service.workspace import open_workspace
 from goodwill.web.app import SESSION_COOKIE, create_app
 from tests.web_helpers import PASSWORD, build_workspace, csrf_of
 

@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from goodwill import team
 from goodwill.config import Settings
-from goodwill.connectors.files import ImportOptions
 from goodwill.demo.build import build_demo
-from goodwill.service import import_path, open_workspace
+from goodwill.ingest.readers.files import ImportOptions
+from goodwill.service import team
+from goodwill.service.workspace import import_path, open_workspace
 
 PASSWORD = "correct horse battery"
 XSS_SCRIPT = '<script>window.__pwned = 1</script> is my battery ok?'

@@ -1,3 +1,3 @@
-from goodwill.cli import main
+from goodwill.cli.main import main
 
 main()

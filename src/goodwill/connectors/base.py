@@ -14,81 +14,18 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 
-from goodwill.domain import ParsedMessage
+from goodwill.domain.messages import ParsedMessage
+from goodwill.domain.sources import SOURCE_PLATFORMS, Batch, Checkpoint, Deletion, Edit, ReplyTarget, SourceConfig
 from goodwill.errors import ConnectorError, RateLimitedError, TransientError
 
-Checkpoint = dict[str, Any]
+__all__ = ["SOURCE_PLATFORMS", "Batch", "Checkpoint", "Deletion", "Edit", "ReplyTarget", "SourceConfig"]
+
 T = TypeVar("T")
-
-#: Platforms a source can listen on (`jetstream` stores its posts as `bluesky`).
-SOURCE_PLATFORMS = ("mastodon", "bluesky", "jetstream", "reddit", "rss")
-
-
-@dataclass(frozen=True, slots=True)
-class SourceConfig:
-    """A configured source, as `goodwill sources add` stored it."""
-
-    name: str
-    platform: str
-    url: str | None = None
-    queries: tuple[str, ...] = ()
-    account: str | None = None
-    token_env: str | None = None
-    schedule_seconds: int = 300
-
-
-@dataclass(slots=True)
-class Edit:
-    """A later version of a message: the whole new message. With
-    `store_if_new` an edit of a message not yet stored stores it; without, it
-    only updates a stored one (a stream's edit that no longer matches the filter)."""
-
-    message: ParsedMessage
-    edited_at: datetime
-    store_if_new: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Deletion:
-    """A platform reported that a message was deleted."""
-
-    platform: str
-    platform_id: str
-    deleted_at: datetime
-
-
-@dataclass(slots=True)
-class Batch:
-    """What one `fetch` found: new items, edits, deletions, and the checkpoint after them.
-
-    `seen` counts every record the platform sent (a filtered stream sees many
-    more than it keeps); `done` says the source has caught up (or, for a
-    stream, that the server closed it).
-    """
-
-    items: list[ParsedMessage] = field(default_factory=list)
-    checkpoint: Checkpoint | None = None
-    done: bool = True
-    edits: list[Edit] = field(default_factory=list)
-    deletions: list[Deletion] = field(default_factory=list)
-    seen: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyTarget:
-    """The stored message a reply answers, with what platforms need to thread it."""
-
-    platform: str
-    platform_id: str
-    author: str
-    thread_root_id: str
-    raw: Mapping[str, Any]
-    url: str | None = None
 
 
 @dataclass(slots=True)

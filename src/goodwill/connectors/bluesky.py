@@ -30,8 +30,8 @@ from goodwill.connectors.base import (
 )
 from goodwill.connectors.jetstream import normalise_post
 from goodwill.domain import ParsedMessage
+from goodwill.domain.timeparse import parse_time
 from goodwill.errors import ConnectorError, RateLimitedError, TransientError
-from goodwill.timeparse import parse_time
 
 DEFAULT_SERVICE = "https://bsky.social"
 PAGE = 100

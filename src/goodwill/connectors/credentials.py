@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from goodwill.connectors.base import SourceConfig
+from goodwill.domain.sources import SourceConfig
 from goodwill.errors import CredentialsError
 
 SECRETS_FILE = "secrets.toml"

@@ -34,8 +34,8 @@ from goodwill.connectors.base import (
     SourceConfig,
 )
 from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.domain.timeparse import parse_time
 from goodwill.errors import ConnectorError, TransientError
-from goodwill.timeparse import parse_time
 
 POST = "app.bsky.feed.post"
 

@@ -56,8 +56,8 @@ from goodwill.connectors.base import (
 )
 from goodwill.connectors.html import html_to_text
 from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.domain.text import links as find_links
 from goodwill.errors import ConnectorError, RateLimitedError, TransientError
-from goodwill.text import links as find_links
 
 PAGE = 40
 MENTIONS = ("mentions", "notifications")
@@ -314,6 +314,6 @@ class MastodonConnector:
 def _aware(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    from goodwill.timeparse import parse_time
+    from goodwill.domain.timeparse import parse_time
 
     return parse_time(str(value))

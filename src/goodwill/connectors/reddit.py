@@ -34,10 +34,10 @@ from goodwill.connectors.base import (
     wait_from_headers,
 )
 from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.domain.text import hashtags as find_hashtags
+from goodwill.domain.text import links as find_links
+from goodwill.domain.text import mentions as find_mentions
 from goodwill.errors import ConnectorError, RateLimitedError, TransientError
-from goodwill.text import hashtags as find_hashtags
-from goodwill.text import links as find_links
-from goodwill.text import mentions as find_mentions
 
 FIRST_RUN = 100  # items a query reads on its first run
 LIMIT = 1000  # most items a query reads per run (Reddit's listings end there)

@@ -33,9 +33,9 @@ from goodwill.connectors.base import (
 )
 from goodwill.connectors.html import html_to_text
 from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.domain.text import hashtags as find_hashtags
+from goodwill.domain.text import links as find_links
 from goodwill.errors import ConnectorError, TransientError
-from goodwill.text import hashtags as find_hashtags
-from goodwill.text import links as find_links
 
 REMEMBER = 2000  # entries whose `updated` times the checkpoint keeps
 

@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from goodwill import team
 from goodwill.config import DATABASE_FILE, Settings
-from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.demo import synth
 from goodwill.domain import ParsedMessage, Workspace
+from goodwill.domain.team import Role
 from goodwill.errors import WorkspaceError
-from goodwill.ingest import ingest_messages
-from goodwill.service import import_path, init_workspace, workspace_status
+from goodwill.ingest.readers.files import ImportOptions, read_messages
+from goodwill.ingest.writer import ingest_messages
+from goodwill.service import team
+from goodwill.service.workspace import import_path, init_workspace, workspace_status
 from goodwill.store import Store
 from goodwill.store.db import open_store
 from goodwill.store.workspace import has_workspace
@@ -108,4 +109,4 @@ def build_demo(
 def _add_demo_user(store: Store) -> None:
     """The demo's admin, unless the workspace has users already."""
     if not team.has_users(store):
-        team.add_user(store, team.cli_actor(), DEMO_USER, DEMO_PASSWORD, team.Role.ADMIN)
+        team.add_user(store, team.cli_actor(), DEMO_USER, DEMO_PASSWORD, Role.ADMIN)

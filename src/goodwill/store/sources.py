@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from goodwill.connectors.base import Checkpoint, SourceConfig
+from goodwill.domain.sources import Checkpoint, SourceConfig
 from goodwill.errors import ConfigError, NotFoundError
 from goodwill.store.tables import source_checkpoints, sources
 

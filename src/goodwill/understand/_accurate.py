@@ -21,9 +21,9 @@ import numpy as np
 import torch
 import transformers  # noqa: F401
 
-from goodwill.understand._finetune import MAX_TOKENS, base_model_path, build_classifier
 from goodwill.understand._textnorm import normalize
 from goodwill.understand.sentiment import LABELS, FloatArray, ModelFileError, SentimentModel, softmax
+from goodwill.understand.training._finetune import MAX_TOKENS, base_model_path, build_classifier
 
 WEIGHTS_FILE = "weights.pt"
 

@@ -1,6 +1,6 @@
 """One batch API for every signal: `enrich(texts) -> SignalBatch`.
 
-File import (in `goodwill.batch.prepare`, which runs in the reading process
+File import (in `goodwill.ingest.prepare.prepare`, which runs in the reading process
 for big files), listening (which writes through import) and `goodwill
 classify` all call it. Everything here is plain data in, plain data out.
 
@@ -28,9 +28,10 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from goodwill.domain.signals import INTENTS
 from goodwill.understand import language, rules
 from goodwill.understand.features import LinearModel
-from goodwill.understand.signals import INTENTS, SignalBatch
+from goodwill.understand.signals import SignalBatch
 
 RULES_VERSION = "rules-1"
 _COMPLAINT = INTENTS.index("complaint")

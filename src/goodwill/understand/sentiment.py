@@ -11,7 +11,7 @@ Two models share one interface:
 
 Both return ``(n, 3)`` float32 probabilities in :data:`LABELS` order. The
 artifacts live in ``goodwill/understand/models`` and are made by
-``python -m goodwill.understand.train_sentiment``.
+``python -m goodwill.understand.training.train_sentiment``.
 """
 
 from __future__ import annotations

@@ -15,32 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-SENTIMENTS = ("negative", "neutral", "positive")
-INTENTS = ("question", "complaint", "praise", "suggestion", "purchase_intent", "other")
-URGENCIES = ("low", "normal", "high")
+from goodwill.domain.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES, Signals
 
-#: The keys of one message's signals, in output order.
-KEYS = ("language", "sentiment", "sentiment_scores", "intent", "intent_scores", "needs_response", "urgency", "aspects",
-        "promotional", "model_version")
-
-
-@dataclass
-class Signals:
-    """The signals of one message."""
-
-    language: str
-    sentiment: str
-    sentiment_scores: dict[str, float]
-    intent: str
-    intent_scores: dict[str, float]
-    needs_response: bool
-    urgency: str
-    aspects: list[str]
-    promotional: float
-    model_version: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in KEYS}
+__all__ = ["INTENTS", "KEYS", "SENTIMENTS", "URGENCIES", "SignalBatch", "Signals"]
 
 
 def _scores(labels: tuple[str, ...], row: npt.NDArray[np.float32]) -> dict[str, float]:

@@ -21,8 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from goodwill import __version__, team
+from goodwill import __version__
 from goodwill.config import Settings
+from goodwill.domain.team import Role
 from goodwill.errors import (
     AuthenticationError,
     ConfigError,
@@ -33,9 +34,9 @@ from goodwill.errors import (
     PermissionDeniedError,
     WorkspaceError,
 )
-from goodwill.service import open_workspace
+from goodwill.service import team
+from goodwill.service.workspace import open_workspace
 from goodwill.store import Store
-from goodwill.team import Role
 from goodwill.web.deps import LoginRequired
 from goodwill.web.security import CsrfError, LoginLimiter, RateLimitedError, csrf_token
 
@@ -104,7 +105,8 @@ def create_app(settings: Settings, *, store: Store | None = None, limiter: Login
     app.add_middleware(SecurityHeaders)
 
     _add_error_handlers(app)
-    from goodwill.web import api, pages
+    from goodwill.web.api import routes as api
+    from goodwill.web.pages import routes as pages
 
     app.include_router(api.router)
     app.include_router(pages.router)

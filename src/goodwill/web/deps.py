@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from goodwill import team
+from goodwill.domain.team import Actor, Origin
 from goodwill.errors import AuthenticationError
+from goodwill.service import team
 from goodwill.store import Store
-from goodwill.team import Actor, Origin
 
 
 class LoginRequired(Exception):

@@ -26,17 +26,17 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select, text
 
-from goodwill.batch import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
-from goodwill.connectors.base import Deletion, Edit
-from goodwill.connectors.files import ImportOptions, settle_options
 from goodwill.domain import ParsedMessage, Workspace
-from goodwill.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
+from goodwill.domain.sources import Deletion, Edit
+from goodwill.ingest.prepare import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
+from goodwill.ingest.readers.files import ImportOptions, settle_options
+from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.daily import count_new_messages
 from goodwill.store.db import Store
+from goodwill.store.signals import signal_rows, write_signals
 from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, message_signals, messages
 from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich
-from goodwill.understand.store import signal_rows, write_signals
 
 Progress = Callable[[int], None]
 ACCOUNT_CACHE_LIMIT = 500_000
@@ -422,7 +422,7 @@ def import_file(
 
     Nothing is committed until the whole file has been checked, so a
     malformed file changes nothing. Big files are read by a second process
-    (`goodwill.spool`) while this one writes inside one open transaction;
+    (`goodwill.ingest.spool`) while this one writes inside one open transaction;
     once the whole file has checked out, that transaction commits and every
     later batch commits on its own together with the run's progress, so an
     interrupted import resumes from its last committed batch when the same

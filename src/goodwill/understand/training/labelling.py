@@ -7,7 +7,7 @@ precision on the hand-checked sample decided the weights' order) and the
 largest total wins, with ties broken toward the label that matters more to a
 care team. Messages that no function votes on are `other`.
 
-Run `python -m goodwill.understand.labelling` to rebuild
+Run `python -m goodwill.understand.training.labelling` to rebuild
 `labels/intent.csv` (ids, labels, split and how each label was reached; no
 message text). Hand-checked labels in `labels/checked.csv` override the vote.
 """
@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from goodwill.understand.corpus import Example, data_dir, load
+from goodwill.understand.training.corpus import Example, data_dir, load
 
 INTENTS = ("question", "complaint", "praise", "suggestion", "purchase_intent", "other")
 _PRIORITY = {label: i for i, label in enumerate(("complaint", "question", "purchase_intent", "suggestion", "praise", "other"))}

@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from goodwill.errors import GoodwillError
-        from goodwill.understand.reader import read_texts
+        from goodwill.ingest.readers.texts import read_texts
 
         err = Console(stderr=True)
         warned = [0]
@@ -126,10 +126,10 @@ def register(app: typer.Typer) -> None:
         """
         from rich.console import Console
 
-        from goodwill import service
         from goodwill.errors import GoodwillError
+        from goodwill.service import workspace as service
+        from goodwill.store.signals import backfill, count_missing
         from goodwill.understand.enrich import model_version
-        from goodwill.understand.store import backfill, count_missing
 
         mode: Mode = "cascade" if accurate else "fast"
         out, err = Console(), Console(stderr=True)
@@ -166,7 +166,7 @@ def register(app: typer.Typer) -> None:
 
             goodwill train --task intent
         """
-        from goodwill.understand import train as trainer
+        from goodwill.understand.training import train as trainer
 
         args = ["--task", task] + (["--data", str(data)] if data else []) + (["--out", str(out)] if out else [])
         trainer.main(args)

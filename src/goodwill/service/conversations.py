@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError
+from goodwill.service.team import require
 from goodwill.store import Store
 from goodwill.store.browse import (
     ThreadFilter,
@@ -20,7 +22,6 @@ from goodwill.store.browse import (
     unanswered,
 )
 from goodwill.store.workspace import load_workspace
-from goodwill.team import Actor, Role, require
 
 MAX_PAGE = 200
 

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from goodwill import conversations, team
+from goodwill.domain.team import Role
 from goodwill.errors import NotFoundError
+from goodwill.service import conversations, team
 from goodwill.store.browse import ThreadFilter
-from goodwill.team import Role
 from goodwill.web.deps import ApiActor, StoreDep
 
 router = APIRouter(prefix="/api/v1", tags=["api"])

@@ -2,14 +2,14 @@
 
 An import reads its file twice over in effect: once to check every record
 before anything is committed, and once to store them. For big files a child
-process (`python -m goodwill.spool`) does the reading once: it parses and
+process (`python -m goodwill.ingest.spool`) does the reading once: it parses and
 checks the file and writes the parsed records to a spool file in batches,
 which the importing process reads back while the child is still going, so
 parsing and writing share the two cores. The child's last word, on standard
 output, is the verdict on the whole file: its record counts, or the error
 that names the bad line and field.
 
-The child also does the pure half of storing (`goodwill.batch.prepare`), so
+The child also does the pure half of storing (`goodwill.ingest.prepare.prepare`), so
 the spool holds batches ready to write; every other batch leaves its
 messages' signals to the writer, which shares the work that way. Spool frames: a 4-byte little-endian
 length, then a `Prepared` batch as JSON. An empty frame ends the spool.
@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from goodwill.batch import Prepared, prepare
-from goodwill.connectors.files import ImportOptions, read_messages
 from goodwill.domain import ParsedMessage
 from goodwill.errors import ConfigError, GoodwillError, ImportFileError
+from goodwill.ingest.prepare import Prepared, prepare
+from goodwill.ingest.readers.files import ImportOptions, read_messages
 
 #: Files at least this big are read by a child process (see Settings.import_parallel_bytes).
 CHILD_PROCESS_BYTES = 4 << 20
@@ -89,7 +89,7 @@ class ParsedFile:
             self._stderr = tempfile.TemporaryFile()
             try:
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "goodwill.spool", str(path), spec, str(write_fd), str(batch_size), str(os.getpid())],
+                    [sys.executable, "-m", "goodwill.ingest.spool", str(path), spec, str(write_fd), str(batch_size), str(os.getpid())],
                     stdout=subprocess.PIPE,
                     stderr=self._stderr,
                     pass_fds=(write_fd,),

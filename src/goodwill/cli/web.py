@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from goodwill.commands.shell import err, fail, out, settings_of
+from goodwill.cli.shell import err, fail, out, settings_of
 from goodwill.config import Settings
 from goodwill.errors import GoodwillError
 
@@ -67,8 +67,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill serve --host 127.0.0.1 --port 8000
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         settings = settings_of(ctx)
         try:
@@ -95,8 +95,8 @@ def register(app: typer.Typer) -> None:
 
             echo 's3cret-passphrase' | goodwill users add alice --role manager --password-stdin
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         password = _password(password_stdin)
         try:
@@ -117,8 +117,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill users list
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         try:
             store = open_workspace(settings_of(ctx))
@@ -147,8 +147,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill users disable bob
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         try:
             store = open_workspace(settings_of(ctx))
@@ -172,8 +172,8 @@ def register(app: typer.Typer) -> None:
 
             echo 'new-passphrase' | goodwill users reset-password bob --password-stdin
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         password = _password(password_stdin)
         try:
@@ -198,8 +198,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill users token create alice --name "CRM sync"
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         try:
             store = open_workspace(settings_of(ctx))
@@ -224,8 +224,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill users token revoke 3
         """
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         try:
             store = open_workspace(settings_of(ctx))
@@ -252,8 +252,8 @@ def register(app: typer.Typer) -> None:
 
         import orjson
 
-        from goodwill import team
-        from goodwill.service import open_workspace
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
 
         if format not in ("csv", "jsonl"):
             raise fail(GoodwillError(f"--format {format!r}: choose csv or jsonl"))

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from goodwill.commands.shell import fail, settings_of
+from goodwill.cli.shell import fail, settings_of
 from goodwill.errors import GoodwillError
 
 if TYPE_CHECKING:
     from goodwill.config import Settings
-    from goodwill.listen import ListenOptions, SourceProgress
+    from goodwill.ingest.listen import ListenOptions, SourceProgress
 
 sources_app = typer.Typer(help="Configure live sources: Mastodon, Bluesky, Jetstream, Reddit, RSS/Atom.", no_args_is_help=True)
 
@@ -23,7 +23,7 @@ sources_app = typer.Typer(help="Configure live sources: Mastodon, Bluesky, Jetst
 
 def _options(settings: Settings) -> ListenOptions:
     from goodwill.connectors.base import Backoff
-    from goodwill.listen import ListenOptions
+    from goodwill.ingest.listen import ListenOptions
 
     return ListenOptions(
         backoff=Backoff(base=settings.listen_backoff_base, max_wait=settings.listen_max_wait, attempts=settings.listen_attempts),
@@ -48,10 +48,10 @@ def sources_add(
 
         goodwill sources add fedi --platform mastodon --url https://mastodon.social --query halcyon --query mentions --token-env MASTODON_TOKEN
     """
-    from goodwill.commands.shell import out
-    from goodwill.connectors.base import SOURCE_PLATFORMS, SourceConfig
+    from goodwill.cli.shell import out
+    from goodwill.domain.sources import SOURCE_PLATFORMS, SourceConfig
     from goodwill.errors import ConfigError
-    from goodwill.service import open_workspace
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import add_source
 
     try:
@@ -93,8 +93,8 @@ def sources_list(
     """
     from rich.table import Table
 
-    from goodwill.commands.shell import out
-    from goodwill.service import open_workspace
+    from goodwill.cli.shell import out
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import source_table
 
     try:
@@ -133,8 +133,8 @@ def sources_remove(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
 
         goodwill sources remove fedi
     """
-    from goodwill.commands.shell import out
-    from goodwill.service import open_workspace
+    from goodwill.cli.shell import out
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import remove_source
 
     try:
@@ -157,11 +157,11 @@ def sources_test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
 
         goodwill sources test fedi
     """
-    from goodwill.commands.shell import out
+    from goodwill.cli.shell import out
     from goodwill.connectors.credentials import redact, resolve_token, secrets_path
     from goodwill.errors import ConnectorError
-    from goodwill.listen import make_connector
-    from goodwill.service import open_workspace
+    from goodwill.ingest.listen import make_connector
+    from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import get_source, load_checkpoint
 
     settings = settings_of(ctx)
@@ -227,10 +227,10 @@ def listen(
 
     from rich.live import Live
 
-    from goodwill.commands.shell import err, out
+    from goodwill.cli.shell import err, out
     from goodwill.connectors.credentials import secrets_path
-    from goodwill.listen import Listener
-    from goodwill.service import open_workspace
+    from goodwill.ingest.listen import Listener
+    from goodwill.service.workspace import open_workspace
 
     settings = settings_of(ctx)
     try:
@@ -295,10 +295,10 @@ def reply(
 
         goodwill reply 4182 --text "Thanks, the fix is in firmware 2.1: https://halcyon.example/fw" --send
     """
-    from goodwill import reply as replying
-    from goodwill.commands.shell import out
+    from goodwill.cli.shell import out
     from goodwill.connectors.credentials import secrets_path
-    from goodwill.service import open_workspace
+    from goodwill.service import replies as replying
+    from goodwill.service.workspace import open_workspace
 
     settings = settings_of(ctx)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 #: Where the data folder is looked for when none is given: `../shared/data`
 #: beside the repository, then the current directory's `../shared/data`.
-DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 
 
 @dataclass

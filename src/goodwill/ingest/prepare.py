@@ -2,7 +2,7 @@
 
 `prepare` needs nothing but the messages and the brand's accounts, so it can
 run in the process that reads a file while another one writes (see
-`goodwill.spool`). Everything in a `Prepared` batch is plain JSON-able data.
+`goodwill.ingest.spool`). Everything in a `Prepared` batch is plain JSON-able data.
 Times are written the way the store keeps them: naive UTC text,
 `YYYY-MM-DD HH:MM:SS.ffffff`, which sorts as it should.
 """
@@ -35,8 +35,8 @@ class Prepared:
     authors: list[str] = field(default_factory=list)  # account key of each row's author
     mentions: list[list[str]] = field(default_factory=list)  # account keys each row mentions
     accounts: dict[str, list[Any]] = field(default_factory=dict)  # "platform\x1fkey" -> account row
-    signals: list[list[Any]] = field(default_factory=list)  # each row's signals (goodwill.understand.store.COLUMNS), or none
-    signals_deferred: bool = False  # the signals are left to the writing process (see goodwill.spool)
+    signals: list[list[Any]] = field(default_factory=list)  # each row's signals (goodwill.store.signals.COLUMNS), or none
+    signals_deferred: bool = False  # the signals are left to the writing process (see goodwill.ingest.spool)
 
     def to_json(self) -> bytes:
         return orjson.dumps(self)  # orjson writes dataclasses natively, without copying
@@ -111,8 +111,8 @@ def prepare(
 
 def add_signals(batch: Prepared) -> None:
     """Compute the signals of a batch's rows (and clear its deferral mark)."""
+    from goodwill.store.signals import signal_rows
     from goodwill.understand.enrich import enrich
-    from goodwill.understand.store import signal_rows
 
     batch.signals = signal_rows(enrich([r[4] for r in batch.rows], is_brand=[r[BRAND] for r in batch.rows]))
     batch.signals_deferred = False

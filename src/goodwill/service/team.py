@@ -7,7 +7,6 @@ to the audit log in the same transaction as the change itself.
 
 from __future__ import annotations
 
-import enum
 import getpass
 import hashlib
 import re
@@ -23,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, func, select
 
 from goodwill.domain import Workspace
+from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import (
     AuthenticationError,
     ConflictError,
@@ -33,37 +33,6 @@ from goodwill.errors import (
 from goodwill.store import Store
 from goodwill.store.tables import api_tokens, audit_log, users, web_secret
 from goodwill.store.workspace import load_workspace, save_workspace
-
-
-class Role(enum.StrEnum):
-    """What a user may do. Each role can do everything the roles below it can."""
-
-    AGENT = "agent"  # read conversations and people
-    MANAGER = "manager"  # and change the workspace settings and keywords
-    ADMIN = "admin"  # and manage users, read the audit log
-
-
-_RANK = {Role.AGENT: 1, Role.MANAGER: 2, Role.ADMIN: 3}
-
-
-class Origin(enum.StrEnum):
-    CLI = "cli"
-    API = "api"
-    WEB = "web"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is doing something, and from where."""
-
-    user_id: int | None
-    name: str
-    role: Role
-    origin: Origin
-    address: str | None = None
-
-    def can(self, role: Role) -> bool:
-        return _RANK[self.role] >= _RANK[role]
 
 
 def require(actor: Actor, role: Role) -> None:

@@ -1,4 +1,4 @@
-"""The `goodwill` command: a thin shell over goodwill.service."""
+"""The `goodwill` command: a thin shell over goodwill.service.workspace."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from goodwill import __version__, service
-from goodwill.commands.shell import err, fail, out, settings_of
+from goodwill import __version__
+from goodwill.cli.shell import err, fail, out, settings_of
 from goodwill.config import Settings
-from goodwill.connectors.files import FORMATS, ImportOptions, parse_mapping
 from goodwill.domain import Workspace
 from goodwill.errors import ConfigError, GoodwillError
+from goodwill.ingest.readers.files import FORMATS, ImportOptions, parse_mapping
+from goodwill.service import workspace as service
 
 app = typer.Typer(
     name="goodwill",
@@ -318,7 +319,7 @@ def demo(
         else:
             out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
         if serve:
-            from goodwill.commands.web import serve_workspace
+            from goodwill.cli.web import serve_workspace
             from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER
 
             serve_workspace(
@@ -330,9 +331,9 @@ def demo(
         fail(exc)
 
 
-from goodwill.commands import listen as _listen  # noqa: E402
-from goodwill.commands import understand as _understand  # noqa: E402
-from goodwill.commands import web as _web  # noqa: E402
+from goodwill.cli import listen as _listen  # noqa: E402
+from goodwill.cli import understand as _understand  # noqa: E402
+from goodwill.cli import web as _web  # noqa: E402
 
 for _group in (_web, _listen, _understand):
     _group.register(app)

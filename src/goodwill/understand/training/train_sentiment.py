@@ -1,8 +1,8 @@
 """Train the sentiment models (and the TweetEval emotion/offensive models) from the shared data.
 
-    python -m goodwill.understand.train_sentiment                 # sentiment: fast + accurate
-    python -m goodwill.understand.train_sentiment --fast-only     # only the numpy model
-    python -m goodwill.understand.train_sentiment --task emotion  # TweetEval emotion (report only)
+    python -m goodwill.understand.training.train_sentiment                 # sentiment: fast + accurate
+    python -m goodwill.understand.training.train_sentiment --fast-only     # only the numpy model
+    python -m goodwill.understand.training.train_sentiment --task emotion  # TweetEval emotion (report only)
 
 Sentiment trains on ``semeval2017_task4a/sentiment_train_substitute.tsv`` (the
 SemEval 2013-2016 pool with TweetEval's val and test tweets removed), and the
@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from goodwill.understand import _data
 from goodwill.understand.sentiment import (
     BOUNDARY,
     LABELS,
@@ -37,6 +36,7 @@ from goodwill.understand.sentiment import (
     softmax,
     words,
 )
+from goodwill.understand.training import _data
 
 SEED = 13
 
@@ -98,7 +98,7 @@ def piece_tokenizer() -> Any:
     """The WordPiece tokenizer of all-MiniLM-L6-v2 (shipped with the ``accurate`` extra's base model)."""
     from tokenizers import Tokenizer
 
-    from goodwill.understand._finetune import base_model_path
+    from goodwill.understand.training._finetune import base_model_path
 
     tok = Tokenizer.from_file(str(base_model_path() / "tokenizer.json"))
     tok.no_truncation()
@@ -275,8 +275,9 @@ def train_accurate(
     """Fine-tune MiniLM (or reuse ``checkpoint``), store it small (see `_accurate.quantize_state_dict`), tune the blend with the fast model on val."""
     import torch
 
-    from goodwill.understand import _accurate, _finetune
+    from goodwill.understand import _accurate
     from goodwill.understand.sentiment import FastSentiment
+    from goodwill.understand.training import _finetune
 
     names = _data.label_names(task)
     n = len(names)
@@ -327,7 +328,7 @@ def train_accurate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m goodwill.understand.train_sentiment", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m goodwill.understand.training.train_sentiment", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=_data.TASKS, default="sentiment")
     parser.add_argument("--fast-only", action="store_true", help="train only the numpy n-gram model")

@@ -1,10 +1,10 @@
-"""Train the understanding models: `python -m goodwill.understand.train` (or `goodwill train`).
+"""Train the understanding models: `python -m goodwill.understand.training.train` (or `goodwill train`).
 
 `--task intent` (the default) trains the intent and needs_response heads
 from the committed labels (`labels/intent.csv`), joined with the message
 texts from the shared data folder; it never sees the held-out split until
 it scores it. `--task sentiment` hands over to
-`goodwill.understand.train_sentiment`. Training is seeded and
+`goodwill.understand.training.train_sentiment`. Training is seeded and
 deterministic: the same labels give the same weights.
 """
 
@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from goodwill.understand.corpus import data_dir, load
 from goodwill.understand.enrich import decide_needs
 from goodwill.understand.features import BIAS, LinearModel, build_vocabulary, tokens
-from goodwill.understand.labelling import INTENTS, LABELS_DIR
+from goodwill.understand.training.corpus import data_dir, load
+from goodwill.understand.training.labelling import INTENTS, LABELS_DIR
 
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).parent.parent / "models"
 SEED = 13
 
 
@@ -136,7 +136,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m goodwill.understand.train", description="Train the understanding models.")
+    parser = argparse.ArgumentParser(prog="python -m goodwill.understand.training.train", description="Train the understanding models.")
     parser.add_argument("--task", choices=("intent", "sentiment", "all"), default="intent")
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
     parser.add_argument("-C", type=float, default=0.5, help="inverse regularisation strength of the intent models")
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.task in ("intent", "all"):
         print_report(train_intent(data_dir(args.data), args.out, c=args.C))
     if args.task in ("sentiment", "all"):
-        from goodwill.understand import train_sentiment
+        from goodwill.understand.training import train_sentiment
 
         train_sentiment.main(["--task", "sentiment"])
 

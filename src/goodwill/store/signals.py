@@ -1,7 +1,7 @@
 """Keeping signals in the store: `message_signals`, one row per message.
 
 Import writes the signals of each new message in the same transaction as the
-message (the rows are computed in `goodwill.batch.prepare`). `backfill`
+message (the rows are computed in `goodwill.ingest.prepare.prepare`). `backfill`
 fills in messages that have none, or whose signals came from other models
 (after a model upgrade), in batches, each its own transaction.
 """
@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from sqlalchemy import Connection, select
 
+from goodwill.domain.signals import INTENTS, SENTIMENTS
 from goodwill.store import Store
 from goodwill.store.tables import message_signals, messages
-from goodwill.understand.signals import INTENTS, SENTIMENTS, SignalBatch
+from goodwill.understand.signals import SignalBatch
 
 if TYPE_CHECKING:
     from goodwill.understand.enrich import Mode

@@ -23,10 +23,10 @@ from typing import Any
 import orjson
 from charset_normalizer import from_path
 
-from goodwill import text as textlib
 from goodwill.domain import MessageKind, ParsedMessage
+from goodwill.domain import text as textlib
+from goodwill.domain.timeparse import EARLIEST, LATEST, parse_time
 from goodwill.errors import ConfigError, ImportFileError
-from goodwill.timeparse import EARLIEST, LATEST, parse_time
 
 FORMATS = ("csv", "jsonl", "twcs", "tweets-js", "text")
 TWCS_COLUMNS = (

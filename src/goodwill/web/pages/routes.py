@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from goodwill import conversations, team
+from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, GoodwillError
+from goodwill.service import conversations, team
 from goodwill.store.browse import ThreadFilter
-from goodwill.team import Actor, Origin, Role
-from goodwill.web.api import audit_download
+from goodwill.web.api.routes import audit_download
 from goodwill.web.deps import PageActor, StoreDep, client_address
 from goodwill.web.security import CSRF_FIELD, check_csrf, csrf_token
 

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from goodwill.connectors.base import Backoff, Batch, Connector, SourceConfig, with_backoff
+from goodwill.connectors.base import Backoff, Connector, with_backoff
 from goodwill.connectors.credentials import redact, resolve_token
+from goodwill.domain.sources import Batch, SourceConfig
 from goodwill.errors import ConnectorError, GoodwillError
-from goodwill.ingest import StreamResult, StreamWriter
+from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.store.db import Store
 from goodwill.store.sources import list_sources, load_checkpoint, record_run, save_checkpoint
 from goodwill.store.workspace import load_workspace

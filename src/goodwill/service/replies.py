@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from goodwill.connectors.base import ReplyTarget, SourceConfig
 from goodwill.connectors.credentials import redact, resolve_token
+from goodwill.domain.sources import ReplyTarget, SourceConfig
 from goodwill.errors import ConfigError, ConnectorError, NotFoundError
-from goodwill.ingest import StreamWriter
-from goodwill.listen import ConnectorFactory, ListenOptions, make_connector
+from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connector
+from goodwill.ingest.writer import StreamWriter
 from goodwill.store.db import Store
 from goodwill.store.sources import list_sources
 from goodwill.store.tables import accounts, messages

@@ -1,0 +1,33 @@
+"""What understanding adds to a message, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SENTIMENTS = ("negative", "neutral", "positive")
+INTENTS = ("question", "complaint", "praise", "suggestion", "purchase_intent", "other")
+URGENCIES = ("low", "normal", "high")
+
+#: The keys of one message's signals, in output order.
+KEYS = ("language", "sentiment", "sentiment_scores", "intent", "intent_scores", "needs_response", "urgency", "aspects",
+        "promotional", "model_version")
+
+
+@dataclass
+class Signals:
+    """The signals of one message."""
+
+    language: str
+    sentiment: str
+    sentiment_scores: dict[str, float]
+    intent: str
+    intent_scores: dict[str, float]
+    needs_response: bool
+    urgency: str
+    aspects: list[str]
+    promotional: float
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in KEYS}

@@ -1,0 +1,1 @@
+"""Bringing messages in: file readers, preparing batches, writing them, and the listen loop."""

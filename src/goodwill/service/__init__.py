@@ -1,0 +1,1 @@
+"""The operations every shell (CLI, API, pages) calls: one module per capability."""

@@ -1,0 +1,1 @@
+"""Training the understanding models: corpora, labelling, training scripts (not needed at run time)."""
