@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import itertools
 import json
 import random
 import re
+import string
+import tomllib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from types import GeneratorType
 
 import pytest
@@ -284,3 +288,50 @@ def test_rejects_bad_arguments():
         generate(10, days=0)
     with pytest.raises(ValueError):
         generate(10, brand="halcyon bikes")
+
+
+# SHA-256 of the first records of three streams, one JSON object per line with
+# sorted keys, taken from the generator as it was when its phrase tables still
+# lived in the module: moving them to data files changed no record.
+PINNED = [
+    ({"n": 20_000, "seed": 7}, "019bde23fa63c9cac7cc676c11ceaf78efbaaae0b4f36868f8fbea27106d76a6"),
+    (
+        {"n": 5_000, "seed": 3, "brand": "voltracycles", "start": datetime(2025, 1, 6, tzinfo=UTC), "days": 30},
+        "4b46b99dcc8546010c399bbcd4462825c5159f2ca0e52460b070613f9f61b027",
+    ),
+    ({"n": 200, "seed": 123}, "52d15b0452182fca8dac9d0a613a16df25cfeccb05069298d89530e31dc0656e"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "digest"), PINNED, ids=["20k", "other-brand", "200"])
+def test_streams_are_pinned(kwargs, digest):
+    h = hashlib.sha256()
+    for record in generate(**kwargs):
+        h.update(json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n")
+    assert h.hexdigest() == digest
+
+
+def test_phrase_tables_come_from_the_data_files():
+    from goodwill.demo import synth
+
+    topics = tomllib.loads(files("goodwill.demo").joinpath("phrases/topics.toml").read_text(encoding="utf-8"))
+    assert synth._TOPIC_NAMES == tuple(topics)
+    assert synth._TOPICS["battery"][1] == tuple(topics["battery"]["questions"])
+    # every {slot} a phrase uses has values to be filled with
+    slots = set(synth._WORD_SLOTS) | set(synth._NUMBER_SLOTS) | {"brandname", "app", "brand", "link"}
+    banks = [v for v in vars(synth).values() if isinstance(v, tuple) and v and all(isinstance(s, str) for s in v)]
+    banks += [b for t in synth._TOPICS.values() for b in t[1:]]
+    banks += list(synth._REVIEW_TITLES.values()) + list(synth._REVIEW_BODIES.values())
+    used = {name for bank in banks for phrase in bank for _, name, _, _ in string.Formatter().parse(phrase) if name}
+    assert used <= slots, used - slots
+
+
+def test_bad_phrase_tables_are_named():
+    from goodwill.demo.synth import _strings, _topic
+
+    with pytest.raises(ValueError, match=r"demo/phrases/world.toml, field 'slots.city': expected a non-empty list"):
+        _strings("world.toml", {"slots": {"city": ["Oslo", 3]}}, "slots", "city")
+    with pytest.raises(ValueError, match=r"field 'praise'"):
+        _strings("conversations.toml", {}, "praise")
+    with pytest.raises(ValueError, match=r"topics.toml, field 'app.help_page'"):
+        _topic("topics.toml", {"app": {"questions": ["?"]}}, "app")

@@ -25,6 +25,11 @@ The stream is yielded in chronological order and ids are numbered in that
 order (`s1`, `s2`, ...), so every `reply_to` names a record yielded earlier.
 A shuffled list is put back into a valid order by sorting on `order_key`.
 
+What people write comes from phrase tables kept as data: the TOML files in
+`phrases/` beside this module (names, slot values such as bike models and
+cities, questions and complaints per topic, replies, reviews), read once on
+import. The numbers, probabilities and shapes of conversations live here.
+
 Speed and memory: phrase templates are filled in ahead of time, and thread
 shapes are drawn once per kind of conversation (a pool of a few hundred
 each) and then reused with fresh people, texts and times, so that a million
@@ -39,10 +44,12 @@ import heapq
 import json
 import math
 import random
+import tomllib
 from bisect import bisect
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from importlib import resources
 from itertools import accumulate
 from pathlib import Path
 from statistics import NormalDist
@@ -61,525 +68,112 @@ DEFAULT_START = datetime(2026, 8, 1, tzinfo=UTC)
 Record = dict[str, Any]
 
 # ---------------------------------------------------------------------------
-# Word lists: people
+# Phrase tables: TOML files in phrases/ beside this module, read once on
+# import. people.toml: names and handle words; world.toml: slot values,
+# hashtags, emoji; topics.toml: what customers ask and complain about;
+# conversations.toml: everything else people and the brand write.
 # ---------------------------------------------------------------------------
 
-_FIRST = (
-    "Mara", "Tom", "Kasper", "Lena", "Jonas", "Aisha", "Priya", "Mateo", "Sofia", "Liam",
-    "Noah", "Emma", "Olivia", "Lucas", "Mia", "Finn", "Freya", "Ingrid", "Sven", "Anika",
-    "Ravi", "Chen", "Wei", "Yuki", "Hana", "Omar", "Layla", "Tariq", "Zara", "Elif",
-    "Mehmet", "Giulia", "Marco", "Luca", "Chiara", "Pablo", "Lucia", "Diego", "Carmen", "Ana",
-    "Joao", "Beatriz", "Pierre", "Camille", "Louis", "Chloe", "Hugo", "Manon", "Lars", "Astrid",
-    "Nils", "Sanne", "Daan", "Femke", "Bram", "Jesse", "Sam", "Alex", "Jordan", "Casey",
-    "Riley", "Morgan", "Jamie", "Taylor", "Robin", "Kim", "Dana", "Nora", "Ella", "Isla",
-    "Oscar", "Felix", "Theo", "Max", "Ben", "Leo", "Ruth", "Grace", "Ada", "Iris",
-    "Kofi", "Amara", "Tunde", "Ngozi", "Sipho", "Thandi", "Aroha", "Mika", "Saoirse", "Ciaran",
-    "Niamh", "Rhys", "Carys", "Dylan", "Megan", "Hamish", "Fiona", "Callum", "Eilidh", "Ivan",
-)
-_LAST = (
-    "Jensen", "Nielsen", "Hansen", "Larsen", "Berg", "Lindqvist", "Andersson", "Virtanen", "Novak", "Kowalski",
-    "Nowak", "Horvat", "Muller", "Schmidt", "Weber", "Fischer", "Becker", "Wagner", "Hoffmann", "Vogel",
-    "de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Peeters", "Maes",
-    "Dubois", "Moreau", "Laurent", "Lefevre", "Roux", "Garcia", "Martinez", "Lopez", "Fernandez", "Silva",
-    "Santos", "Costa", "Ferreira", "Rossi", "Russo", "Bianchi", "Romano", "Ricci", "Conti", "Greco",
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas", "Walker", "Wright",
-    "Murphy", "Kelly", "Byrne", "Walsh", "Campbell", "Stewart", "MacLeod", "Fraser", "Patel", "Shah",
-    "Singh", "Kumar", "Khan", "Ali", "Chen", "Wang", "Li", "Zhang", "Tanaka", "Sato",
-    "Suzuki", "Kim", "Park", "Nguyen", "Tran", "Okafor", "Mensah", "Dlamini", "Ngata", "Cohen",
-    "Levi", "Yilmaz", "Demir", "Popescu", "Ionescu", "Petrov", "Ivanova", "Horvath", "Nagy", "Svoboda",
-)
-_WORDS = (
-    "rides", "velo", "cycles", "pedals", "spokes", "commutes", "trail", "gravel", "roadie", "wheels",
-    "cargo", "dad", "mum", "bikes", "outdoors", "urban", "climbs", "cadence", "chainring", "fixie",
-    "tandem", "coffee", "north", "city", "green", "sunday", "daily", "slow", "fast", "miles",
-    "kms", "hills", "rain", "sprocket", "gears", "saddle", "tailwind", "headwind", "crank", "hub",
-    "watts", "volt", "amp", "spin", "loop", "route", "lane", "canal", "harbor", "forest",
-)
-_INSTANCES = (
-    "mastodon.social", "mastodon.social", "mastodon.social", "fosstodon.org", "mas.to",
-    "hachyderm.io", "social.vivaldi.net", "mstdn.social", "velo.social", "toot.community",
-    "chaos.social", "mastodon.online", "aus.social", "mastodon.scot", "norden.social",
-)
-_NAME_EMOJI = ("🚲", "⚡", "🌿", "☕", "🏔️", "🌊", "🚴", "✨", "🔋")
+_PHRASE_FILES = resources.files("goodwill.demo") / "phrases"
 
-# ---------------------------------------------------------------------------
-# Word lists: the world the conversations happen in
-# ---------------------------------------------------------------------------
 
-_MODELS = ("Drift", "Meridian", "Solstice", "Ridge", "Harbor Cargo", "Drift ST", "Meridian Step-Through", "Lumen Folding")
-_COMPETITORS = ("Voltra", "Cadence E-Bikes", "Riverline", "Ampwheel", "Northpeak", "Zephyr Cycles")
-_COMPETITOR_MODELS = ("Voltra City 3", "Riverline Tour", "Ampwheel Flux", "Northpeak Summit", "Zephyr Glide", "Cadence Metro")
-_PARTS = (
-    "motor", "battery", "display", "rear hub", "brake pads", "chain", "charger", "kickstand", "rear rack",
-    "headlight", "throttle", "torque sensor", "derailleur", "belt drive", "controller", "charging port",
-)
-_CITIES = (
-    "Copenhagen", "Amsterdam", "Berlin", "Portland", "Melbourne", "Leeds", "Utrecht", "Montreal", "Lyon", "Ghent",
-    "Seattle", "Bristol", "Malmo", "Hamburg", "Denver", "Toronto", "Oslo", "Vienna", "Zurich", "Austin",
-    "Glasgow", "Dublin", "Munich", "Rotterdam", "Vancouver", "Wellington", "Barcelona", "Milan", "Aarhus", "Gothenburg",
-)
-_COUNTRIES = ("Canada", "Ireland", "Norway", "Portugal", "Poland", "New Zealand", "Austria", "Switzerland", "Iceland", "Japan", "Finland", "Czechia")
-_SEASONS = ("winter", "the cold", "the rain", "summer heat", "a headwind", "hilly terrain", "autumn", "sub-zero mornings")
-_WEATHER = ("rain", "sunshine", "drizzle", "fog", "a proper gale", "heat", "first frost", "perfect autumn light", "sideways rain")
-_STORMS = ("rain", "drizzle", "a proper gale", "sideways rain", "hail", "a thunderstorm", "a downpour")
-_COLORS = ("sage green", "midnight blue", "sand", "matte black", "coral", "storm grey")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-_STREETS = ("Main Street", "the harbour front", "Canal Road", "the ring road", "Market Square", "the old rail line", "Bridge Street", "the river path")
-_AGENTS = ("Maya", "Jonas", "Priya", "Sam", "Lotte", "Ravi", "Elena", "Kai")
-_TEAMS = ("warranty", "logistics", "tech", "app", "customer care", "service")
+def _read_phrases(name: str) -> dict[str, Any]:
+    """One phrase file, parsed; a malformed file is an error naming it."""
+    try:
+        with (_PHRASE_FILES / name).open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"demo/phrases/{name}: {exc}") from exc
 
-_HASHTAGS = (
-    "#ebike", "#ebike", "#ebike", "#bikecommute", "#bikecommute", "#cycling", "#ebikes", "#emtb", "#cargobike",
-    "#bikelife", "#commute", "#cyclingcommunity", "#velo", "#urbancycling", "#gravel", "#bikeinfrastructure",
-    "#30daysofbiking", "#bikeportland", "#fietsen", "#radfahren",
-)
-_EMOJI = ("🚲", "⚡", "🔋", "😅", "🙌", "😡", "👍", "❤️", "🤔", "😩", "☔", "🌞", "🎉", "🙏", "😂", "🤦", "💪", "🌧️")
 
-# ---------------------------------------------------------------------------
-# Phrase banks. Slots in braces are filled per thread, so a brand answer
-# names the same model or order number as the question it answers.
-# ---------------------------------------------------------------------------
+def _strings(name: str, table: dict[str, Any], *path: str) -> tuple[str, ...]:
+    """The list of strings at `path` in a phrase file's `table`, as a tuple."""
+    value: Any = table
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"demo/phrases/{name}, field {'.'.join(path)!r}: expected a non-empty list of strings")
+    return tuple(value)
+
+
+Topic = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _topic(name: str, table: dict[str, Any], topic: str) -> Topic:
+    """(help page, questions, complaints, brand answers, peer answers) of one topic."""
+    entry = table[topic]
+    page = entry.get("help_page") if isinstance(entry, dict) else None
+    if not isinstance(page, str) or not page:
+        raise ValueError(f"demo/phrases/{name}, field '{topic}.help_page': expected the help page's name")
+
+    def strings(key: str) -> tuple[str, ...]:
+        return _strings(name, table, topic, key)
+
+    return page, strings("questions"), strings("complaints"), strings("brand_answers"), strings("peer_answers")
+
+
+_people = _read_phrases("people.toml")
+_FIRST = _strings("people.toml", _people, "first_names")
+_LAST = _strings("people.toml", _people, "last_names")
+_WORDS = _strings("people.toml", _people, "handle_words")
+_INSTANCES = _strings("people.toml", _people, "mastodon_instances")
+_NAME_EMOJI = _strings("people.toml", _people, "name_emoji")
+
+_world = _read_phrases("world.toml")
+_HASHTAGS = _strings("world.toml", _world, "hashtags")
+_EMOJI = _strings("world.toml", _world, "emoji")
+_MENTION_FORMS = _strings("world.toml", _world, "mention_forms")
+_BRAND_POST_SLUGS = _strings("world.toml", _world, "brand_post_pages")
+# {slot} -> the values it is filled with ({model}, {city}, ...)
+_WORD_SLOTS: dict[str, tuple[str, ...]] = {slot: _strings("world.toml", _world, "slots", slot) for slot in _world.get("slots", {})}
+_AGENTS = _WORD_SLOTS["agent"]
 
 # topic -> (help-page slug, questions, complaints, brand answers, peer answers)
-_TOPICS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "battery": (
-        "battery-range",
-        (
-            "What's the real-world range of the {model} in {season}? Getting about {km} km on eco, is that normal?",
-            "How long does a full charge take on the {model}?",
-            "Is it ok to leave the {model} battery on the charger overnight?",
-            "Can I buy a second battery for the {model}? Planning some {km2} km days.",
-            "Battery shows {pct}% and then drops straight to zero, anyone else seen this?",
-            "Does cold weather damage the battery or just reduce range?",
-            "Which assist mode gives the best range on the {model}?",
-            "How many charge cycles is the {model} battery rated for?",
-            "range question: {km} km on a full charge, flat commute, 85 kg rider. good or bad?",
-            "Can I take the {model} battery on a train/ferry?",
-        ),
-        (
-            "My {model} battery went from 100% to dead in {km} km. That's half of what was advertised.",
-            "Battery won't charge past {pct}% since last week. Bike is {months} months old.",
-            "The charger light just blinks red and nothing happens. {model}, bought in {month}.",
-            "Range on my {model} has dropped by a third in {months} months. Not impressed.",
-            "Battery lock is jammed and I can't get the pack out to charge it. Stuck.",
-        ),
-        (
-            "Range depends a lot on temperature, tyre pressure and assist level; {km} km in {season} is within the normal band.",
-            "A full charge takes 4-5 hours with the standard charger, 2.5 with the fast charger.",
-            "Leaving it on the charger overnight is fine, the BMS stops at 100%. For storage keep it around 60%.",
-            "Yes, spare batteries for the {model} are in the shop and work with the dual-battery mount.",
-            "That pattern usually means the cells need balancing: charge to 100% and leave it connected for two extra hours.",
-            "Cold reduces range temporarily but doesn't damage the pack; store and charge it indoors.",
-        ),
-        (
-            "I get about {km} km on mine, {season} cuts it by a third.",
-            "Pump your tyres up, made a huge difference for me.",
-            "Eco mode plus a bit more effort on hills = easily {km2} km.",
-            "Mine did that too, a full charge with the bike off fixed it.",
-            "Charge it indoors in winter, cold batteries hate fast charging.",
-        ),
-    ),
-    "app": (
-        "app-login",
-        (
-            "Can't log in to the {app} since the update, keeps saying 'session expired'. Any fix?",
-            "Is there a way to reset my password in the {app}? The email never arrives.",
-            "{app} won't pair with my {model} anymore, is there a reset procedure?",
-            "Does the {app} work on Android {android}?",
-            "How do I update the firmware on the {model} through the {app}?",
-            "Can two people share one bike in the {app}?",
-            "Where did the ride history go in the latest {app} version?",
-        ),
-        (
-            "The {app} has logged me out three times today and now won't accept my password.",
-            "App update {version} broke bluetooth pairing. Can't unlock my bike. Great.",
-            "Paid for a bike, not for an app that crashes every time I open the map.",
-            "The {app} lost all my ride history after the update. {months} months of data gone.",
-            "Login loop in the {app}: enter code, back to login screen, repeat forever.",
-        ),
-        (
-            "A fix for the login loop is rolling out in version {version}; until then, clear the app cache and sign in again.",
-            "Password reset emails can land in spam, and they expire after 15 minutes.",
-            "To re-pair, hold the light button for 10 seconds until the display flashes, then add the bike again in the app.",
-            "Android 10 and newer are supported; older versions can still ride, just without live stats.",
-            "Firmware updates run from Settings > Bike > Update with the bike switched on and at least 30% charge.",
-            "Ride history is still there: it moved to the Profile tab in the new version.",
-        ),
-        (
-            "Uninstall + reinstall worked for me.",
-            "Same here since {weekday}, looks like their servers.",
-            "Check spam, my reset email was there.",
-            "You can still ride without the app, the display works fine.",
-            "Logging out on the other phone fixed it for me.",
-        ),
-    ),
-    "delivery": (
-        "delivery",
-        (
-            "Ordered a {model} {days} days ago, tracking hasn't moved. Any update? Order {order}",
-            "When will the {model} in {color} be back in stock?",
-            "Do you ship to {country}?",
-            "Can I change the delivery address after ordering?",
-            "Is the {model} delivered fully assembled?",
-            "Any idea on delivery times to {city} right now?",
-        ),
-        (
-            "{days} days and still no {model}. Order {order}. Nobody answers the phone.",
-            "Delivery was supposed to be {weekday}. Took the day off work, nobody showed up.",
-            "My {model} arrived with a scratched frame and a bent {part}. Box was fine.",
-            "Tracking says delivered. It wasn't. Order {order}.",
-            "Third time my delivery date has been pushed back. Considering cancelling.",
-        ),
-        (
-            "Current delivery times are 5-8 working days; the {color} {model} is back in stock from week {week}.",
-            "We ship to most of Europe, the UK, Canada and New Zealand; the checkout shows options for your address.",
-            "The address can be changed until the bike leaves the warehouse, just reply to your order email.",
-            "Bikes arrive 95% assembled: handlebar and pedals go on in about 15 minutes.",
-            "Your order has been picked and the carrier should update tracking within 48 hours.",
-        ),
-        (
-            "Took {days} days for mine, tracking only updated on the last day.",
-            "Mine came in 6 days to {city}.",
-            "Call the carrier directly, they were more helpful than the shop.",
-            "Same, waiting since {weekday}.",
-        ),
-    ),
-    "warranty": (
-        "warranty",
-        (
-            "Is the {part} covered under warranty on the {model}?",
-            "My {part} cracked after {months} months, is that a warranty thing?",
-            "Does the warranty transfer if I buy a used {model}?",
-            "How long is the warranty on the motor and battery?",
-            "Do I void the warranty if I swap the saddle and pedals?",
-        ),
-        (
-            "Warranty claim for my {part} open for {weeks} weeks. No answer. Ticket {ticket}.",
-            "Told my {part} failure is 'wear and tear' after {months} months. Seriously?",
-            "{part} died again, second time this year. Third replacement?",
-        ),
-        (
-            "Frame is covered for 10 years, motor and battery for 2 years or 800 cycles, other parts for 2 years.",
-            "Swapping saddle, pedals or grips doesn't affect your warranty.",
-            "Warranty transfers to the new owner with the original receipt.",
-            "A cracked {part} at {months} months is definitely something we want to look at.",
-        ),
-        (
-            "They replaced my {part} under warranty, took about two weeks.",
-            "Keep the receipt, they asked for it.",
-            "Mine was covered, just send photos.",
-        ),
-    ),
-    "service": (
-        "service",
-        (
-            "Where can I get my {model} serviced in {city}?",
-            "How often should the {part} be replaced?",
-            "Can any bike shop work on the {model} or does it need a partner store?",
-            "Is there a recommended service interval for the {model}?",
-            "The {part} makes a clicking noise on hills, normal?",
-        ),
-        (
-            "Partner shop in {city} says they can't get {part} spares for {weeks} weeks. Bike's useless till then.",
-            "Squeaking {part} after {km} km. Service centre 'couldn't reproduce'.",
-            "Paid for a service, {part} still grinding.",
-        ),
-        (
-            "Any good bike shop can handle the mechanical parts; motor and electrics need a partner store, listed on our site.",
-            "We recommend a service every 2,000 km or once a year.",
-            "A clicking {part} is usually a loose bolt, but please let a partner shop check it.",
-            "Brake pads typically last 1,500-3,000 km depending on terrain and weather.",
-        ),
-        (
-            "My local shop in {city} does them, really good.",
-            "Had the same noise, it was the {part} needing grease.",
-            "Check the torque on the crank bolts.",
-        ),
-    ),
-    "sizing": (
-        "sizing",
-        (
-            "I'm {height} cm, M or L frame for the {model}?",
-            "Is the {model} ok for a rider over 110 kg?",
-            "Can I test ride a {model} anywhere near {city}?",
-            "What's the difference between the {model} and the {model2}?",
-        ),
-        (
-            "Ordered the size your chart recommended for {height} cm and it's way too big.",
-            "Test ride booking in {city} cancelled on me twice.",
-        ),
-        (
-            "At {height} cm most riders go for M; between sizes, pick M for comfort and L for a sportier position.",
-            "The {model} is rated for a total weight of 150 kg including luggage.",
-            "Test rides can be booked at any partner store, listed on our site.",
-        ),
-        (
-            "I'm {height} and ride an M, perfect fit.",
-            "Go to a shop and try both if you can.",
-        ),
-    ),
-}
+_topics = _read_phrases("topics.toml")
+_TOPICS = {topic: _topic("topics.toml", _topics, topic) for topic in _topics}
 
+_conv = _read_phrases("conversations.toml")
+
+
+def _conversation(key: str) -> tuple[str, ...]:
+    return _strings("conversations.toml", _conv, key)
+
+
+_PRAISE = _conversation("praise")
+_SUGGESTIONS = _conversation("suggestions")
+_PURCHASE = _conversation("purchase")
+_CHATTER = _conversation("chatter")
+_NOISE = _conversation("noise")
+_REDDIT_CONTEXT = _conversation("reddit_context")
+_FOREIGN = _conversation("foreign")
+_BRAND_GREET = _conversation("brand_greet")
+_BRAND_SORRY = _conversation("brand_sorry")
+_BRAND_DM = _conversation("brand_dm")
+_BRAND_LINK = _conversation("brand_link")
+_BRAND_SIGN = _conversation("brand_sign")
+_BRAND_THANKS = _conversation("brand_thanks")
+_BRAND_SUGGESTION = _conversation("brand_suggestion")
+_BRAND_PURCHASE = _conversation("brand_purchase")
+_BRAND_FOLLOWUP = _conversation("brand_followup")
+_BRAND_CLOSE = _conversation("brand_close")
+_BRAND_POSTS = _conversation("brand_posts")
+_FOLLOW_GOOD = _conversation("follow_good")
+_FOLLOW_BAD = _conversation("follow_bad")
+_BUMP = _conversation("bump")
+_PEER_SAME = _conversation("peer_same")
+_PEER_CHAT = _conversation("peer_chat")
+_PEER_BACK = _conversation("peer_back")
+_PEER_RECOMMEND = _conversation("peer_recommend")
+_FANS = _conversation("fans")
+_REVIEW_TITLES = {stars: _strings("conversations.toml", _conv, "review_titles", str(stars)) for stars in range(1, 6)}
+_REVIEW_BODIES = {stars: _strings("conversations.toml", _conv, "review_bodies", str(stars)) for stars in range(1, 6)}
+
+# How often each topic comes up, relative to the others.
+_TOPIC_SHARES = {"battery": 30, "app": 22, "delivery": 20, "warranty": 12, "service": 10, "sizing": 6}
+if set(_TOPICS) != set(_TOPIC_SHARES):
+    raise ValueError(f"demo/phrases/topics.toml: expected the topics {', '.join(_TOPIC_SHARES)}, found {', '.join(_TOPICS)}")
 _TOPIC_NAMES = tuple(_TOPICS)
-_TOPIC_WEIGHTS = (30, 22, 20, 12, 10, 6)
-
-_REDDIT_CONTEXT = (
-    "I commute {km} km each way, mostly flat.",
-    "Bought it in {month}, about {km2} km on the clock.",
-    "Already tried turning it off and on again, obviously.",
-    "Any advice appreciated!",
-    "Not sure if this is a me problem or a bike problem.",
-    "For context I'm about {height} cm and ride in all weather.",
-    "Support said they'd get back to me, that was {days} days ago.",
-    "EDIT: formatting",
-    "Thanks in advance, this sub has been super helpful so far.",
-    "Pics in the comments if that helps.",
-    "Otherwise I love the bike, so I'd like to keep it.",
-    "Curious what others have seen.",
-)
-
-_PRAISE = (
-    "Three months and {km2} km on my {model}, zero issues. Best purchase of the year.",
-    "Shoutout to {brandname} support, had a new {part} sent out in two days.",
-    "The {model} just climbed the hill I used to push my old bike up. Grinning like an idiot.",
-    "love my {model}",
-    "Sold the car. The {model} does the school run, the shopping and the commute.",
-    "{brandname}'s service team in {city} sorted my bike in an hour. Legends.",
-    "Commute used to be 40 min on the bus, now 22 min on the {model} and I actually enjoy it.",
-    "Honestly didn't expect the battery to last this long in {season}. Impressed.",
-    "New {color} {model} arrived today and it's gorgeous.",
-    "One year with the {model}: {km2} km, one set of brake pads, zero regrets.",
-    "best bike ever",
-    "The belt drive on the {model} is so quiet I keep checking it's still there.",
-    "Took the {model} on a {km} km day trip, came home with {pct}% left.",
-    "Kudos to whoever designed the {app}, ride stats are actually useful.",
-)
-
-_SUGGESTIONS = (
-    "Would love a proper rear rack option for the {model}, the current one is a bit flimsy.",
-    "Feature request for the {app}: export rides to GPX please.",
-    "Please make the {model} in {color}!",
-    "Any plans for a cargo version of the {model}? Would buy in a heartbeat.",
-    "The {app} really needs a dark mode.",
-    "Suggestion: a fender kit that actually fits the {model} with wider tyres.",
-    "Would be great if the display showed remaining range in km, not just bars.",
-    "Idea: let us set a custom max assist speed in the {app} for the kids.",
-    "Bring back the {color} colourway!",
-)
-
-_PURCHASE = (
-    "Torn between the {model} and the {model2}. Anyone ridden both?",
-    "Thinking about getting a {model} for my {km} km commute. Worth it?",
-    "Is the {model} worth the extra over the {model2}?",
-    "Finally ordering the {model} this weekend, any accessories I shouldn't skip?",
-    "Looking for an e-bike under {price} for hilly {city}. {brandname} or {competitor}?",
-    "Saving up for a {model}. Any discounts coming up?",
-    "Test rode the {model} today. Sold. Now to convince my partner.",
-    "Anyone bought a second-hand {model}? What should I check?",
-)
-
-_CHATTER = (
-    "Rode {km} km to work today in {weather}. {model} didn't care.",
-    "Morning commute along {street} on the {model}, {weather} and empty roads.",
-    "Weekend loop: {km2} km, three coffee stops, one flat tyre.",
-    "Parked my {model} next to another {model} at the station. We nodded at each other.",
-    "Day {days} of commuting by e-bike instead of driving. Still smiling.",
-    "New lights on the {model}, night rides are a different sport now.",
-    "Quick ride before the weather turns",
-    "Took the kids to school on the {model}, they now refuse the car.",
-    "{km} km round trip to the lake today, battery still at {pct}%.",
-    "First ride of the season on the {model} and it feels like flying.",
-    "Anyone else ride their {model} in {weather}? Asking for a friend.",
-    "The {model} has officially replaced the second car in our household.",
-)
-
-_NOISE = (
-    "{city} is finally opening the new bike lane on {street}.",
-    "{city} announces an e-bike subsidy of up to {amount}. About time.",
-    "Does anyone know a good bike shop in {city}?",
-    "Drivers in {city} this morning were something else.",
-    "What's everyone's go-to rain gear for commuting?",
-    "Hot take: fenders are the most underrated bike accessory.",
-    "New study says e-bike commuters get almost as much exercise as regular cyclists.",
-    "Saw the {model2} in person today, looks smaller than in photos.",
-    "Cargo bike school run in {storm}. Kids loved it, I did not.",
-    "Just did my first {km2} km ride ever. Legs are jelly.",
-    "Bike theft in {city} is getting ridiculous. Lock your bikes, people.",
-    "Which is better for commuting: hub motor or mid-drive?",
-    "Bike to Work Day in {city} on {weekday}, who's in?",
-    "Traffic jam on the ring road, me on the bike lane: 😌",
-    "Anyone tried {competitor}? Their new {model2} looks interesting.",
-    "Tyre pressure: how often do you check it?",
-    "The {street} bridge is closed for cyclists until {month}. Detour adds {km} km.",
-    "Got caught in {storm} today without a jacket, lesson learned.",
-    "Group ride in {city} this {weekday}, all bikes welcome.",
-    "{competitor} just announced a recall on some {model2} batteries.",
-    "Reminder that bike lanes are not parking spaces.",
-    "Teaching my dad to ride an e-bike at 70. He's faster than me now.",
-)
-
-_REVIEW_TITLES = {
-    5: ("Fantastic bike", "Exceeded expectations", "Best purchase in years", "Great service", "Love it"),
-    4: ("Very good, small niggles", "Great bike, app could be better", "Solid choice", "Happy overall"),
-    3: ("Mixed feelings", "Good bike, poor delivery", "Okay", "Decent but pricey"),
-    2: ("Disappointed", "Support too slow", "Expected more", "Not great"),
-    1: ("Avoid", "Terrible experience", "Still waiting for a fix", "Worst customer service", "Broken after a month"),
-}
-_REVIEW_BODIES = {
-    5: (
-        "Bought the {model} in {month}, {km2} km so far and no problems at all.",
-        "Delivery was quick and assembly took 15 minutes.",
-        "The motor is smooth and quiet, battery easily does {km} km.",
-        "Support answered within an hour when I had a question about the {part}.",
-        "Would recommend to anyone thinking about commuting by e-bike.",
-    ),
-    4: (
-        "Great ride quality on the {model}.",
-        "The {app} is a bit clunky but the bike itself is excellent.",
-        "Delivery took {days} days, longer than promised, but worth the wait.",
-        "Range is a bit lower than advertised in {season}.",
-    ),
-    3: (
-        "The bike is fine, but delivery took {weeks} weeks.",
-        "The {part} needed adjusting out of the box.",
-        "Good value compared to {competitor}, but customer service was slow.",
-        "The {app} logs me out all the time.",
-    ),
-    2: (
-        "The {part} failed after {months} months and the warranty claim is dragging on.",
-        "Nobody answers the phone, emails take a week.",
-        "Range is nowhere near what was advertised.",
-        "Tracking never worked and the bike arrived with a scratched frame.",
-    ),
-    1: (
-        "Ordered in {month}, still no bike and no answer from support. Order {order}.",
-        "{part} broke in the first month. Ticket {ticket} open for {weeks} weeks.",
-        "The {app} won't let me log in and I can't unlock the bike without it.",
-        "Asked for a refund three times. Nothing.",
-        "Would not buy again.",
-    ),
-}
-
-_BRAND_GREET = ("Hi {first}!", "Hey {first},", "Hi there,", "Thanks for reaching out, {first}.", "Hello {first},", "Hi {first},", "")
-_BRAND_SORRY = (
-    "Sorry about this.", "We're sorry to hear that.", "That's not the experience we want you to have.",
-    "Really sorry for the hassle.", "Apologies for the wait.", "Oh no, that's frustrating.",
-)
-_BRAND_DM = (
-    "Could you DM us your order number so we can check?",
-    "Send us a DM with your frame number and we'll take a look.",
-    "Our {team} team will follow up by DM.",
-    "Please DM us your email address and we'll get this sorted.",
-    "Can you send us a DM with a photo? We'll take it from there.",
-)
-_BRAND_LINK = ("More here: ", "This guide should help: ", "Step by step: ", "Details: ", "")
-_BRAND_SIGN = ("", "", "", " ^{initial}", " - {agent}")
-_BRAND_THANKS = (
-    "Thank you {first}, this made our day! 🚲",
-    "Love to hear it! Enjoy the ride.",
-    "Thanks for sharing, {first}! Happy riding.",
-    "This is why we do what we do. Thanks {first}!",
-    "Great photo! Ride safe out there.",
-    "{km2} km already? Amazing!",
-)
-_BRAND_SUGGESTION = (
-    "Great idea, {first}! We've passed it on to the product team.",
-    "Thanks for the suggestion, it's on our list.",
-    "Noted! Our {team} team is looking into exactly this.",
-    "We hear you. Can't share dates yet, but stay tuned 👀",
-)
-_BRAND_PURCHASE = (
-    "Happy to help you choose, {first}! The {model} is great for commutes up to {km} km each way.",
-    "Test rides are available at partner stores, that's the best way to decide.",
-    "Both are good bikes; the {model} has the bigger battery and a belt drive.",
-    "Feel free to DM us with any questions before you order!",
-)
-_BRAND_FOLLOWUP = (
-    "Thanks {first}, we've got your DM and escalated it to our {team} team.",
-    "We've just replied by DM.",
-    "Our {team} team will contact you within 24 hours, sorry again for the wait.",
-    "We understand, {first}. A replacement {part} is on its way, tracking follows by email.",
-    "We've raised this as a priority. You'll hear from us today.",
-    "Thanks for your patience, {first}. Could you check your inbox? We sent an update.",
-)
-_BRAND_CLOSE = ("Glad to hear it! Enjoy the ride 🚲", "Great news! Ride safe.", "Happy to help!", "Brilliant, thanks for letting us know.")
-_BRAND_POSTS = (
-    "The new {model} is here: longer range, quieter motor, same price. {link}",
-    "Autumn service weeks: 20% off servicing at all partner stores until the end of {month}. {link}",
-    "App update {version} is rolling out today with GPX export and a dark mode. {link}",
-    "Planned maintenance tonight 01:00-03:00 UTC: the {app} may be unavailable. Your bike works as normal.",
-    "Riding in {season}? Our top 5 tips to get the most out of your battery: {link}",
-    "Meet the team behind the {model}: a short film about building bikes in {city}. {link}",
-    "We're at the {city} cycle show this {weekday}. Come say hi and test ride the {model}!",
-    "Giveaway! Tell us your favourite commute route for a chance to win a {model} accessory kit.",
-    "Known issue: some users can't log in to the {app}. We're on it and will post updates here.",
-    "Free delivery on all {model} orders this week. {link}",
-    "Now shipping to {country}! {link}",
-)
-_BRAND_POST_SLUGS = ("news", "service-weeks", "app-release-notes", "battery-range", "stories", "events", "shipping")
-
-_FOLLOW_GOOD = (
-    "That worked, thanks!", "Perfect, cheers 🙌", "Sorted, thank you!", "Thanks, will try that.",
-    "Great, thanks for the quick reply.", "ok thanks", "Brilliant, that did it.", "Thanks, DM sent.",
-)
-_FOLLOW_BAD = (
-    "Already tried that, still nothing.", "DM sent, order {order}.", "It's been {days} days. This is ridiculous.",
-    "That's what you said last week.", "Still broken after the update.", "DM sent two days ago, no reply.",
-    "Your help page doesn't cover this at all.", "Not good enough, honestly.", "Any news? Still waiting.",
-    "Sent the photos, nothing since.",
-)
-_BUMP = (
-    "Hello? Anyone?", "Still waiting for an answer here...", "Bump. {brandname}, anyone?", "No reply. Great.",
-    "Guess I'll call instead.", "Day {days} without an answer.",
-)
-_PEER_SAME = (
-    "Same here", "Same problem since {weekday}.", "+1, exactly the same", "Same, following.",
-    "Happening to me too 😩", "Glad it's not just me.", "same",
-)
-_PEER_CHAT = (
-    "Great shot!", "Where is this?", "Nice!", "Looks amazing", "Jealous of that weather.", "How's the range in {season}?",
-    "I need one of these.", "That bike lane looks great.", "{city} drivers are the worst, stay safe.", "Love this 😍",
-    "Which tyres are you running?", "How heavy is it?", "Mine does about {km} km on that route.", "Totally agree.",
-    "Hard disagree, mid-drive all the way.", "Ha, same route as me!", "What lock do you use?", "Fenders. Always fenders.",
-    "So true", "This is the way.", "Did you take {street}?", "Congrats!", "Welcome to the club!",
-    "My {model} would like a word.", "I switched from {competitor} last year, no regrets.", "Good question, following.",
-    "Depends on the hills honestly.", "Try the river path, much calmer.", "Wow", "Needed to hear this today.",
-)
-_PEER_BACK = (
-    "Thanks!", "Haha yes", "Exactly my point.", "Fair enough.", "Around {km} km, depends on the wind.",
-    "Down by {street}.", "Good tip, will try.", "Not sure tbh, I'd ask the shop.", "Cheers!", "You should!",
-    "Agree to disagree 😄", "I'll post a pic later.", "Noted, thanks.", "That's what I thought too.",
-)
-_PEER_RECOMMEND = (
-    "Had the {model} for a year, would buy again.", "Go for it, best decision I made.",
-    "Test ride both, they feel very different.", "The {model2} is fine but the {model} has better support.",
-    "Get a good lock and fenders, trust me.", "Wait for the autumn sale if you can.",
-    "I went {competitor}, cheaper but the app is worse.",
-)
-_FANS = (
-    "Finally!", "Take my money 😂", "Is this available in {country}?", "When is this coming to the {model}?",
-    "Does this work with the older {model}?", "Nice one!", "About time 👏", "Looks great!", "Will the {model} get this too?",
-    "Is the discount also online?", "Can we get this in {color}?",
-)
-
-# A few conversations in other languages: (question/complaint, praise/chatter).
-_FOREIGN = (
-    "Hat jemand Erfahrung mit dem {model} im Winter? Reichweite?",
-    "Mein Akku lädt seit gestern nicht mehr. Was tun?",
-    "Super Fahrrad, fahre jeden Tag {km} km damit zur Arbeit!",
-    "Weet iemand hoe ik de {app} opnieuw koppel met mijn fiets?",
-    "Mijn {model} is na {days} dagen nog steeds niet geleverd.",
-    "Heerlijk gefietst vandaag, {km} km langs het water.",
-    "¿Alguien sabe si el {model} llega a {country}?",
-    "La batería no carga después de la actualización. Ayuda por favor.",
-    "Me encanta mi {model}, lo uso todos los días.",
-    "Quelqu'un a testé le {model} en montagne ?",
-    "Livraison en retard de {days} jours, commande {order}. Pas content.",
-    "Premier trajet domicile-travail en vélo électrique, génial !",
-    "Nogen der har prøvet {model} på {km} km om dagen?",
-    "Qualcuno sa se la garanzia copre il {part}?",
-)
+_TOPIC_WEIGHTS = tuple(_TOPIC_SHARES[topic] for topic in _TOPIC_NAMES)
 
 # ---------------------------------------------------------------------------
 # Conversation starters and how each kind of thread tends to unfold
@@ -604,7 +198,6 @@ _FOLLOW_ESCALATE = _FOLLOW_BAD[2:]
 _DRESSING_BITS = 10
 _DRESSINGS = 1 << _DRESSING_BITS  # pre-drawn ways of dressing up a post, per platform and mention rate
 _MICROBLOGS = frozenset({"twitter", "mastodon", "bluesky"})
-_MENTION_FORMS = (" cc @{}", " @{} you'd like this", " (with @{})", " h/t @{}")
 
 # Assumed messages per conversation before any are planned (adapted as we go).
 _PRIOR_THREAD_SIZE = {"twitter": 1.7, "mastodon": 1.7, "bluesky": 1.7, "reddit": 2.2, "reviews": 1.25}
@@ -747,12 +340,6 @@ _NUMBER_SLOTS: dict[str, Any] = {
     "order": lambda u: f"HB-{100000 + int(u * 900000)}",
     "ticket": lambda u: f"#{20000 + int(u * 80000)}",
     "version": lambda u: f"{2 + int(u * 3)}.{int(u * 600) % 20}.{int(u * 7000) % 10}",
-}
-_WORD_SLOTS: dict[str, tuple[str, ...]] = {
-    "model": _MODELS, "model2": _COMPETITOR_MODELS, "competitor": _COMPETITORS, "part": _PARTS,
-    "city": _CITIES, "country": _COUNTRIES, "season": _SEASONS, "weather": _WEATHER, "storm": _STORMS,
-    "color": _COLORS, "weekday": _WEEKDAYS, "month": _MONTHS, "street": _STREETS, "agent": _AGENTS,
-    "team": _TEAMS,
 }
 
 
