@@ -2,7 +2,9 @@
 
 PostgreSQL tests use GOODWILL_TEST_POSTGRES_URL (default: the local server's
 `test` database) and a schema of their own that is dropped afterwards. When
-no server answers they skip, except with CI=true, where they fail.
+no server answers they skip, except with CI=true, where they fail. Tests
+that read `../shared/data` (beside the checkout) do the same when it is
+missing: `require_shared_data()` or the `shared_data` fixture.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import sqlalchemy as sa
@@ -41,12 +44,24 @@ def _postgres_available() -> bool:
     return _pg_checked
 
 
-def require_postgres() -> None:
-    if _postgres_available():
-        return
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test that needs something this machine lacks; under CI=true, fail it instead."""
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"PostgreSQL is required in CI but {POSTGRES_URL} does not answer")
-    pytest.skip(f"no PostgreSQL server at {POSTGRES_URL}")
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def require_postgres() -> None:
+    if not _postgres_available():
+        unavailable(f"no PostgreSQL server at {POSTGRES_URL}")
+
+
+def require_shared_data(relative: str = "") -> Path:
+    """The path `relative` inside ../shared/data; skips (fails under CI=true) when it is missing."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        unavailable(f"shared data not found at {path}")
+    return path
 
 
 @pytest.fixture
@@ -91,6 +106,4 @@ def store(settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    return require_shared_data()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from goodwill.cli.main import app
-from goodwill.ingest.readers.files import FIELDS, FORMATS
+from goodwill.ingest.readers import FIELDS, FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 

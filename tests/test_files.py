@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.errors import ConfigError, ImportFileError
-from goodwill.ingest.readers.files import FORMATS, ImportOptions, parse_mapping, read_messages, settle_options
+from goodwill.ingest.readers import FORMATS, ImportOptions, parse_mapping, read_messages, settle_options
+from tests.conftest import require_shared_data
 
 T0 = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 HEADER = "id,author,text,created_at\n"
@@ -396,7 +397,18 @@ def test_jsonl_nested_fields_with_map(tmp_path: Path) -> None:
 def test_invalid_json_on_line_n(tmp_path: Path) -> None:
     good = jsonl({"id": "1", "author": "a", "text": "b", "created_at": iso()})
     path = write(tmp_path / "bad.jsonl", good + "\n" + good.replace('"1"', '"2"') + '{"id": "3", "author": oops}\n' + good)
-    assert "not valid JSON" in assert_names(failure(path), path, 4, None)
+    message = assert_names(failure(path), path, 4, None)
+    # One line number, the file's: not the parser's "line 1" of the one line it was given.
+    assert message.endswith("not valid JSON at column 23: unexpected character, expected a JSON value"), message
+    assert message.count(", line ") == 1 and "(char " not in message
+
+
+def test_invalid_json_in_an_array_or_archive_names_the_files_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "array.json", '[\n {"id": "1",\n  "author": oops}]\n')
+    assert "not valid JSON at column 13" in assert_names(failure(path), path, 3, None)
+    path = write(tmp_path / "data" / "tweets.js", 'window.YTD.tweets.part0 = [\n {"tweet": oops}]\n')
+    message = assert_names(failure(path, author="halcyonbikes"), path, 2, None)
+    assert "not an X archive data file at column 12" in message and message.count(", line ") == 1 and "line 1 " not in message
 
 
 @pytest.mark.parametrize("line", ["[1, 2]", '"text"', "42", "null"])
@@ -445,7 +457,7 @@ def test_json_array_errors_name_the_record(tmp_path: Path) -> None:
     path = write(tmp_path / "array2.json", json.dumps(records))
     assert "record 2 is not a JSON object" in assert_names(failure(path), path, None, None)
     path = write(tmp_path / "array3.json", '[{"id": "1",')
-    assert "not valid JSON" in assert_names(failure(path), path, None, None)
+    assert "not valid JSON" in assert_names(failure(path), path, 1, None)
 
 
 # --- twcs ----------------------------------------------------------------------
@@ -460,11 +472,23 @@ def test_twcs_good_file(tmp_path: Path) -> None:
         + "3,115712,True,Tue Oct 31 22:08:27 +0000 2017,@brandcare my #order is late,1,\n",
     )
     one, two, three = read(path)
-    assert (one.platform, one.platform_id, one.author, one.is_brand, one.reply_to_id) == ("twitter", "1", "brandcare", True, "3")
+    # A company's tweet is left for the workspace's brand accounts to judge; a customer's is never the brand's.
+    assert (one.platform, one.platform_id, one.author, one.is_brand, one.reply_to_id) == ("twitter", "1", "brandcare", None, "3")
     assert one.mentions == ["115712"] and one.kind is MessageKind.REPLY
     assert (two.is_brand, two.text, two.line) == (False, "@brandcare ok\nsent", 3)
     assert (three.is_brand, three.reply_to_id, three.kind, three.hashtags, three.line) == (False, None, MessageKind.POST, ["order"], 5)
     assert three.created_at == datetime(2017, 10, 31, 22, 8, 27, tzinfo=UTC)
+
+
+def test_twcs_inbound_reads_one_and_zero(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "twcs.csv",
+        TWCS_HEADER + "1,brandcare,0,Tue Oct 31 22:10:47 +0000 2017,@115712 hi,,2\n2,115712,1,Tue Oct 31 22:09:47 +0000 2017,help,1,\n",
+    )
+    company, customer = read(path)
+    assert (company.is_brand, customer.is_brand) == (None, False)
+    path = write(tmp_path / "twcs2.csv", TWCS_HEADER + "1,brandcare,,Tue Oct 31 22:10:47 +0000 2017,hi,,\n")
+    assert "missing" in assert_names(failure(path), path, 2, "inbound")
 
 
 def test_twcs_errors(tmp_path: Path) -> None:
@@ -477,13 +501,11 @@ def test_twcs_errors(tmp_path: Path) -> None:
     assert_names(failure(path, format="twcs"), path, 1, "in_response_to_tweet_id")
 
 
-def test_twcs_head5000(shared_data: Path) -> None:
-    path = shared_data / "twcs" / "twcs_head5000.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+def test_twcs_head5000() -> None:
+    path = require_shared_data("twcs/twcs_head5000.csv")
     got = read(path)
     assert len(got) == 5000
-    assert sum(1 for m in got if m.is_brand) == 2222
+    assert sum(1 for m in got if m.is_brand is None) == 2222 and not any(m.is_brand for m in got)
     assert sum(1 for m in got if m.reply_to_id) == 3694
     assert len({m.platform_id for m in got}) == 5000
     with path.open(encoding="utf-8", newline="") as fh:
@@ -494,7 +516,7 @@ def test_twcs_head5000(shared_data: Path) -> None:
         assert m.text == row["text"]
         assert m.author == row["author_id"]
         assert m.reply_to_id == (row["in_response_to_tweet_id"] or None)
-        assert m.is_brand == (row["inbound"] == "False")
+        assert m.is_brand == (None if row["inbound"] == "False" else False)
         assert m.platform == "twitter" and m.created_at.tzinfo is UTC
         assert m.line is not None
         # The line number is where the record starts in the file.
@@ -504,14 +526,12 @@ def test_twcs_head5000(shared_data: Path) -> None:
     assert {m.platform_id: m for m in got}["3399"].text.startswith("@AskPayPal \r\rI just love")
 
 
-def test_twcs_kaggle_sample(shared_data: Path) -> None:
-    path = shared_data / "twcs" / "twcs_kaggle_sample.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
+def test_twcs_kaggle_sample() -> None:
+    path = require_shared_data("twcs/twcs_kaggle_sample.csv")
     got = read(path)
     assert len(got) == 93
-    assert sum(1 for m in got if m.is_brand) == 44
-    brands = {m.author for m in got if m.is_brand}
+    assert sum(1 for m in got if m.is_brand is None) == 44
+    brands = {m.author for m in got if m.is_brand is None}
     assert len(brands) == 13 and {"AppleSupport", "ChaseSupport", "VirginTrains"} <= brands
 
 
@@ -595,7 +615,7 @@ def test_tweets_js_errors(tmp_path: Path) -> None:
     path = write_archive(tmp_path / "d", {"not": "a list"})
     assert_names(failure(path, author="me"), path, None, None)
     path = write(tmp_path / "e" / "tweets.js", "window.YTD.tweets.part0 = [{")
-    assert "X archive" in assert_names(failure(path, author="me"), path, None, None)
+    assert "X archive" in assert_names(failure(path, author="me"), path, 1, None)
 
 
 def test_tweets_js_odd_entities_fall_back_to_the_text(tmp_path: Path) -> None:

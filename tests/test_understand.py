@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.domain.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES
-from goodwill.ingest.readers.files import ImportOptions
+from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file, ingest_messages
 from goodwill.store import Store
 from goodwill.store.signals import backfill

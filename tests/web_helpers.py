@@ -9,7 +9,7 @@ from pathlib import Path
 
 from goodwill.config import Settings
 from goodwill.demo.build import build_demo
-from goodwill.ingest.readers.files import ImportOptions
+from goodwill.ingest.readers import ImportOptions
 from goodwill.service import team
 from goodwill.service.workspace import import_path, open_workspace
 

@@ -18,7 +18,7 @@ from goodwill.cli.shell import err, fail, out, settings_of
 from goodwill.config import Settings
 from goodwill.domain import Workspace
 from goodwill.errors import ConfigError, GoodwillError
-from goodwill.ingest.readers.files import FORMATS, ImportOptions, parse_mapping
+from goodwill.ingest.readers import FORMATS, ImportOptions, parse_mapping
 from goodwill.service import workspace as service
 
 app = typer.Typer(

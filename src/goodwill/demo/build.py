@@ -13,7 +13,7 @@ from goodwill.demo import synth
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.domain.team import Role
 from goodwill.errors import WorkspaceError
-from goodwill.ingest.readers.files import ImportOptions, read_messages
+from goodwill.ingest.readers import ImportOptions, read_messages
 from goodwill.ingest.writer import ingest_messages
 from goodwill.service import team
 from goodwill.service.workspace import import_path, init_workspace, workspace_status

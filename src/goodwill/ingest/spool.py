@@ -34,7 +34,7 @@ import orjson
 from goodwill.domain import ParsedMessage
 from goodwill.errors import ConfigError, GoodwillError, ImportFileError
 from goodwill.ingest.prepare import Prepared, prepare
-from goodwill.ingest.readers.files import ImportOptions, read_messages
+from goodwill.ingest.readers import ImportOptions, read_messages
 
 #: Files at least this big are read by a child process (see Settings.import_parallel_bytes).
 CHILD_PROCESS_BYTES = 4 << 20

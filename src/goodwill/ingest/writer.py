@@ -29,7 +29,7 @@ from sqlalchemy import Connection, bindparam, func, or_, select, text
 from goodwill.domain import ParsedMessage, Workspace
 from goodwill.domain.sources import Deletion, Edit
 from goodwill.ingest.prepare import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
-from goodwill.ingest.readers.files import ImportOptions, settle_options
+from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store.daily import count_new_messages
 from goodwill.store.db import Store

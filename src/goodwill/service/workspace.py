@@ -13,7 +13,7 @@ from typing import Any
 from goodwill.config import DATABASE_FILE, Settings
 from goodwill.domain import Workspace
 from goodwill.errors import ConfigError, WorkspaceError
-from goodwill.ingest.readers.files import ImportOptions
+from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ImportReport, import_file
 from goodwill.store import Store, open_store, queries
 from goodwill.store.workspace import has_workspace, load_workspace, save_workspace
