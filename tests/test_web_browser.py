@@ -224,8 +224,9 @@ def test_admin_pages(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/tokens")
     page.get_by_label("What it is for").fill("CRM sync")
     page.get_by_role("button", name="Create token").click()
-    page.wait_for_url(re.compile(r"/tokens$"))
+    page.wait_for_url(re.compile(r"/tokens/new$"))
     token = page.locator("#new-token").inner_text()
     assert token.startswith("gw_")
-    page.reload()
+    assert token not in "".join(c["value"] for c in page.context.cookies())  # never in the session cookie
+    page.goto("/tokens")
     assert page.locator("#new-token").count() == 0  # shown once

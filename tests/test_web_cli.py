@@ -24,7 +24,7 @@ from tests.test_cli import invoke
 
 @pytest.mark.parametrize("command", [["serve"], ["users", "add"], ["users", "list"], ["users", "disable"],
                                      ["users", "reset-password"], ["users", "token", "create"],
-                                     ["users", "token", "revoke"], ["audit", "export"]])
+                                     ["users", "token", "revoke"], ["users", "token", "list"], ["audit", "export"]])
 def test_every_web_command_has_help_with_an_example(command: list[str], tmp_path: Path) -> None:
     code, out, _ = invoke(Settings(workspace=tmp_path), *command, "--help")
     assert code == 0 and "Example:" in out and "goodwill " + " ".join(command) in out
@@ -40,11 +40,24 @@ def test_users_tokens_and_audit(settings: Settings) -> None:
     assert code == 1 and "role" in err and "agent, manager, admin" in err
     code, _, err = invoke(settings, "users", "add", "bob", "--password-stdin", input="short\n")
     assert code == 1 and "password" in err and "8" in err
-    assert invoke(settings, "users", "add", "bob", input="prompted pw\nprompted pw\n")[0] == 0  # prompted, confirmed
+    # No terminal to prompt on and no --password-stdin: say what to do instead of waiting or crashing.
+    code, _, err = invoke(settings, "users", "add", "bob", input="")
+    assert code == 1 and "--password-stdin" in err and "Traceback" not in err
+    assert invoke(settings, "users", "add", "bob", "--password-stdin", input="bobs password\n")[0] == 0
     code, out, _ = invoke(settings, "users", "list")
     assert code == 0 and "alice" in out and "bob" in out and "agent" in out
+    code, out, _ = invoke(settings, "users", "list", "--json")
+    listed = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [(u["username"], u["role"], u["disabled"]) for u in listed] == [
+        ("alice", "manager", False), ("bob", "agent", False)]
     code, token, _ = invoke(settings, "users", "token", "create", "alice", "--name", "crm")
     assert code == 0 and re.fullmatch(r"gw_[\w-]+\n", token)
+    code, out, _ = invoke(settings, "users", "token", "list", "--json")
+    tokens = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [(t["id"], t["owner"], t["name"], t["revoked_at"]) for t in tokens] == [(1, "alice", "crm", None)]
+    assert token.strip() not in out and tokens[0]["prefix"] == token[:10]
+    code, out, _ = invoke(settings, "users", "token", "list", "--user", "alice")
+    assert code == 0 and "crm" in out and "alice" in out
     assert invoke(settings, "users", "token", "revoke", "1")[0] == 0
     assert invoke(settings, "users", "reset-password", "bob", "--password-stdin", input="brand new pw\n")[0] == 0
     assert invoke(settings, "users", "disable", "bob")[0] == 0
@@ -57,7 +70,9 @@ def test_users_tokens_and_audit(settings: Settings) -> None:
                        "user.disable", "audit.export"]
     assert {e["origin"] for e in entries} == {"cli"}
     assert entries[0]["actor"] == getpass.getuser() and entries[0]["details"] == {"role": "manager"}
-    assert entries[2]["actor"] == "alice"  # a token acts as its owner
+    # The operator made alice's token: the entry names the operator as actor and alice as owner.
+    assert entries[2]["actor"] == getpass.getuser() and entries[2]["actor_id"] is None
+    assert entries[2]["details"]["owner"] == "alice" and entries[2]["details"]["name"] == "crm"
     code, out, _ = invoke(settings, "audit", "export", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][4] == "action" and [r[4] for r in rows[1:]] == [*actions, "audit.export"]

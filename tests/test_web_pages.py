@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from goodwill.config import Settings
-from goodwill.service import team
+from goodwill.service import audit, team
 from goodwill.service.workspace import open_workspace
 from goodwill.web.app import SESSION_COOKIE, create_app
 from tests.web_helpers import PASSWORD, build_workspace, csrf_of
@@ -65,7 +65,7 @@ def test_failed_sign_ins_are_rate_limited(web) -> None:
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
     assert sign_in(client, "manager1").status_code == 303  # another username is not blocked
     store = open_workspace(settings)
-    entries = team.read_audit(store, team.cli_actor(), action="user.login_failed", limit=100)["items"]
+    entries = audit.read_audit(store, team.cli_actor(), action="user.login_failed", limit=100)["items"]
     store.close()
     assert len(entries) == 5 and {e["target"] for e in entries} == {"agent1"}
     assert {e["address"] for e in entries} == {"testclient"}
@@ -132,7 +132,7 @@ def test_settings_form_changes_keywords_with_audit(web) -> None:
     assert r.status_code == 200 and "Settings saved." in r.text
     store = open_workspace(settings)
     ws = team.get_settings(store, team.cli_actor())
-    entry = team.read_audit(store, team.cli_actor(), action="settings.update")["items"][0]
+    entry = audit.read_audit(store, team.cli_actor(), action="settings.update")["items"][0]
     store.close()
     assert ws["keywords"] == ["halcyon", "halcyon drift"] and ws["name"] == "Halcyon"
     assert entry["actor"] == "manager1" and entry["origin"] == "web"

@@ -53,6 +53,21 @@ class Settings(BaseSettings):
         description="Compute and store each imported message's signals (language, sentiment, intent, ...) while importing.",
     )
 
+    web_secure_cookies: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure on every response (set it when browsers reach the server over HTTPS); "
+        "it is Secure anyway on a request that arrived over HTTPS.",
+    )
+    web_trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For "
+        "headers are believed (e.g. 127.0.0.1); empty believes nobody's.",
+    )
+    web_password_checks: int = Field(
+        default=2, ge=1, le=64,
+        description="Password checks (argon2) the web server runs at once; more sign-ins at once answer 429.",
+    )
+
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""
         if self.database_url:

@@ -15,9 +15,9 @@ err = Console(stderr=True)
 
 
 def fail(exc: GoodwillError) -> NoReturn:
-    """A GoodwillError becomes one line on standard error and exit code 1."""
+    """A GoodwillError becomes one line on standard error and its class's exit code."""
     err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(1)
+    raise typer.Exit(exc.exit_code)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import sys
 from typing import Annotated
 
@@ -10,28 +12,49 @@ from rich.table import Table
 
 from goodwill.cli.shell import err, fail, out, settings_of
 from goodwill.config import Settings
-from goodwill.errors import GoodwillError
+from goodwill.errors import ConfigError, GoodwillError
 
 users_app = typer.Typer(help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.", no_args_is_help=True)
-token_app = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
 users_app.add_typer(token_app, name="token")
-
-
 
 
 def _password(password_stdin: bool, confirm: bool = True) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise fail(ConfigError(
+            "no terminal to ask for the password on: pipe it in with --password-stdin "
+            "(e.g. `printf '%s\\n' \"$PASSWORD\" | goodwill users add NAME --password-stdin`)"
+        ))
     value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
     return value
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or a ConfigError saying in one line why there is none."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is in use" if exc.errno in (98, 48, 10048) else (exc.strerror or str(exc))
+        raise ConfigError(f"cannot serve on {host}:{port}: {reason} (pick another with --port)") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve_workspace(settings: Settings, host: str, port: int, *, workers: int = 1, banner: str | None = None) -> None:
-    """Serve the workspace with Uvicorn until interrupted."""
+    """Serve the workspace with Uvicorn until interrupted. The port is bound before the
+    banner is printed, so a busy port fails with one line instead of a claim to serve."""
     import os
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from goodwill.web.app import create_app
 
@@ -42,13 +65,16 @@ def serve_workspace(settings: Settings, host: str, port: int, *, workers: int = 
         if settings.database_url:
             os.environ["GOODWILL_DATABASE_URL"] = settings.database_url
         create_app(settings).state.store.close()  # fail here, once, if the workspace cannot be opened
+        sock = bind(host, port)
         out.print(banner or f"Serving on [bold]http://{shown}:{port}/[/] with {workers} workers (Ctrl+C stops).", highlight=False)
-        uvicorn.run("goodwill.web.app:create_app_from_environment", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning", proxy_headers=False)
+        config = uvicorn.Config("goodwill.web.app:create_app_from_environment", factory=True, host=host, port=port,
+                                workers=workers, log_level="warning", proxy_headers=False)
+        Multiprocess(config, sockets=[sock]).run()
         return
     app = create_app(settings)
+    sock = bind(host, port)
     out.print(banner or f"Serving on [bold]http://{shown}:{port}/[/] (Ctrl+C stops).", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False)).run(sockets=[sock])
 
 
 def register(app: typer.Typer) -> None:
@@ -89,7 +115,7 @@ def register(app: typer.Typer) -> None:
         role: Annotated[str, typer.Option("--role", "-r", help="admin, manager or agent.")] = "agent",
         password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
     ) -> None:
-        """Add a user.
+        """Add a user (the password is asked for twice, or read from standard input).
 
         Example:
 
@@ -110,12 +136,15 @@ def register(app: typer.Typer) -> None:
         out.print(f"Added [bold]{user['username']}[/] ({user['role']}).", highlight=False)
 
     @users_app.command("list")
-    def users_list(ctx: typer.Context) -> None:
+    def users_list(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+    ) -> None:
         """List users.
 
         Example:
 
-            goodwill users list
+            goodwill users list --json
         """
         from goodwill.service import team
         from goodwill.service.workspace import open_workspace
@@ -128,6 +157,10 @@ def register(app: typer.Typer) -> None:
                 store.close()
         except GoodwillError as exc:
             fail(exc)
+        if as_json:
+            for u in rows:
+                sys.stdout.write(json.dumps(u, ensure_ascii=False) + "\n")
+            return
         table = Table()
         for col in ("user", "role", "state", "last sign-in"):
             table.add_column(col)
@@ -141,7 +174,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Username.")],
         enable: Annotated[bool, typer.Option("--enable", help="Enable the user again instead.")] = False,
     ) -> None:
-        """Disable a user: their sessions end and their API tokens stop working.
+        """Disable a user: their sessions end and their API tokens are revoked (enabling does not revive them).
 
         Example:
 
@@ -166,7 +199,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Username.")],
         password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
     ) -> None:
-        """Set a new password; the user's sessions end.
+        """Set a new password; the user's sessions end and their API tokens are revoked.
 
         Example:
 
@@ -189,10 +222,11 @@ def register(app: typer.Typer) -> None:
     @token_app.command("create")
     def token_create(
         ctx: typer.Context,
-        user: Annotated[str, typer.Argument(help="The user the token acts as.")],
+        user: Annotated[str, typer.Argument(help="The user the token acts as (its owner).")],
         name: Annotated[str, typer.Option("--name", "-n", help="What the token is for.")],
     ) -> None:
-        """Create an API token for a user and print it (once).
+        """Create an API token for a user and print it (once). The audit log records you as
+        the one who made it, for its owner.
 
         Example:
 
@@ -204,19 +238,54 @@ def register(app: typer.Typer) -> None:
         try:
             store = open_workspace(settings_of(ctx))
             try:
-                owner = team.user_actor(store, user)
-                token, info = team.create_token(store, owner, name)
+                token, info = team.create_token(store, team.cli_actor(), name, owner=user)
             finally:
                 store.close()
         except GoodwillError as exc:
             fail(exc)
-        err.print(f"Token {info['id']} for {owner.name} ({name}); it is not shown again:", highlight=False)
+        err.print(f"Token {info['id']} for {info['owner']} ({info['name']}); it is not shown again:", highlight=False)
         sys.stdout.write(token + "\n")
+
+    @token_app.command("list")
+    def token_list(
+        ctx: typer.Context,
+        user: Annotated[str | None, typer.Option("--user", "-u", help="Only this user's tokens.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+    ) -> None:
+        """List API tokens, newest first (never the tokens themselves).
+
+        Example:
+
+            goodwill users token list --user alice
+        """
+        from goodwill.service import team
+        from goodwill.service.workspace import open_workspace
+
+        try:
+            store = open_workspace(settings_of(ctx))
+            try:
+                rows = team.list_tokens(store, team.cli_actor(), owner=user, everyone=user is None)
+            finally:
+                store.close()
+        except GoodwillError as exc:
+            fail(exc)
+        if as_json:
+            for t in rows:
+                sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
+            return
+        table = Table()
+        for col in ("id", "owner", "name", "starts", "created", "last used", "state"):
+            table.add_column(col)
+        for t in rows:
+            state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "active"
+            table.add_row(str(t["id"]), t["owner"], t["name"], t["prefix"] + "…", t["created_at"] or "",
+                          t["last_used_at"] or "", state)
+        out.print(table)
 
     @token_app.command("revoke")
     def token_revoke(
         ctx: typer.Context,
-        token_id: Annotated[int, typer.Argument(help="The token's id (see the Tokens page or the API).")],
+        token_id: Annotated[int, typer.Argument(help="The token's id (see `goodwill users token list`).")],
     ) -> None:
         """Revoke an API token.
 
@@ -242,33 +311,23 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "jsonl",
     ) -> None:
-        """Write the whole audit log to standard output, oldest first.
+        """Write the whole audit log to standard output, oldest first. In CSV, a cell that a
+        spreadsheet would run as a formula (starting with = + - @) starts with ' instead.
 
         Example:
 
             goodwill audit export --format csv > audit.csv
         """
-        import csv
-
-        import orjson
-
-        from goodwill.service import team
+        from goodwill.service import audit, team
         from goodwill.service.workspace import open_workspace
 
-        if format not in ("csv", "jsonl"):
-            raise fail(GoodwillError(f"--format {format!r}: choose csv or jsonl"))
+        if format not in audit.FORMATS:
+            raise fail(ConfigError(f"--format {format!r}: choose csv or jsonl"))
         try:
             store = open_workspace(settings_of(ctx))
             try:
-                entries = team.export_audit(store, team.cli_actor())
-                if format == "csv":
-                    writer = csv.writer(sys.stdout)
-                    writer.writerow(team.AUDIT_COLUMNS)
-                    for entry in entries:
-                        writer.writerow(team.audit_csv_row(entry))
-                else:
-                    for entry in entries:
-                        sys.stdout.write(orjson.dumps(entry).decode() + "\n")
+                for chunk in audit.export_text(audit.export_audit(store, team.cli_actor()), format):
+                    sys.stdout.write(chunk)
             finally:
                 store.close()
         except GoodwillError as exc:

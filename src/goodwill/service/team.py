@@ -1,8 +1,10 @@
-"""The team: users and their roles, API tokens, workspace settings and the audit log.
+"""The team: users and their roles, sign-in and sessions, API tokens, workspace settings.
 
 Every function takes the `Actor` doing the work and checks its role here, so
 the CLI, the API and the pages share one set of rules. Every change is written
-to the audit log in the same transaction as the change itself.
+to the audit log in the same transaction as the change itself (one request,
+one transaction: `update_user` changes a password, a role and the disabled
+flag together or not at all). The queries live in `goodwill.store.users`.
 """
 
 from __future__ import annotations
@@ -11,34 +13,30 @@ import getpass
 import hashlib
 import re
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, func, select
 
 from goodwill.domain import Workspace
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import (
-    AuthenticationError,
-    ConflictError,
-    FieldError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from goodwill.errors import AuthenticationError, ConflictError, FieldError, NotFoundError, PermissionDeniedError
+from goodwill.service.audit import iso, now, record, require
 from goodwill.store import Store
-from goodwill.store.tables import api_tokens, audit_log, users, web_secret
+from goodwill.store import audit as audit_store
+from goodwill.store import users as user_store
+from goodwill.store.audit import Tx
+from goodwill.store.users import TokenRow, UserRow
 from goodwill.store.workspace import load_workspace, save_workspace
 
-
-def require(actor: Actor, role: Role) -> None:
-    """Raise PermissionDeniedError unless `actor` holds `role` or a higher one."""
-    if not actor.can(role):
-        raise PermissionDeniedError(f"{actor.name} is {'an' if actor.role is Role.ADMIN else 'a'} {actor.role}; this needs the {role} role")
+__all__ = [
+    "MIN_PASSWORD", "TOKEN_PREFIX", "SignedIn", "add_user", "authenticate", "cli_actor", "create_token",
+    "get_settings", "has_users", "list_tokens", "list_users", "parse_role", "record", "require", "reset_password",
+    "revoke_token", "session_actor", "session_secret", "set_disabled", "set_role", "sign_out", "token_actor",
+    "update_settings", "update_user", "user_actor",
+]
 
 
 def cli_actor() -> Actor:
@@ -53,29 +51,12 @@ def cli_actor() -> Actor:
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "gw_"
+# Failed sign-ins with a name nobody has are recorded once per address in this time,
+# so a flood of made-up names cannot fill the audit log.
+UNKNOWN_NAME_WINDOW = timedelta(minutes=1)
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a failed sign-in the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password anybody has")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def record(conn: Connection, actor: Actor, action: str, target: str | None = None, **details: Any) -> None:
-    """Write one audit entry on `conn`, inside the caller's transaction."""
-    conn.execute(
-        audit_log.insert().values(
-            at=_now(),
-            actor_id=actor.user_id,
-            actor_name=actor.name,
-            action=action,
-            target=target,
-            details=details,
-            origin=str(actor.origin),
-            address=actor.address,
-        )
-    )
 
 
 def parse_role(value: str, field: str = "role") -> Role:
@@ -100,26 +81,28 @@ def _check_password(password: str) -> str:
     return password
 
 
-def _user_row(conn: Connection, username: str) -> Any:
-    row = conn.execute(select(users).where(func.lower(users.c.username) == username.strip().lower())).first()
+def _user_row(conn: Tx, username: str) -> UserRow:
+    row = user_store.find_user(conn, username)
     if row is None:
         raise NotFoundError(f"no user named {username!r}")
     return row
 
 
-def _user_dict(row: Any) -> dict[str, Any]:
+def _user_dict(row: UserRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "username": row.username,
         "role": row.role,
-        "disabled": bool(row.disabled),
-        "created_at": _iso(row.created_at),
-        "last_login_at": _iso(row.last_login_at),
+        "disabled": row.disabled,
+        "created_at": iso(row.created_at),
+        "last_login_at": iso(row.last_login_at),
     }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def _reloaded(conn: Tx, user_id: int) -> dict[str, Any]:
+    row = user_store.get_user(conn, user_id)
+    assert row is not None
+    return _user_dict(row)
 
 
 # -- users -------------------------------------------------------------------
@@ -132,70 +115,92 @@ def add_user(store: Store, actor: Actor, username: str, password: str, role: Rol
     role = parse_role(role) if isinstance(role, str) else role
     password_hash = _hasher.hash(_check_password(password))
     with store.begin() as conn:
-        taken = conn.execute(select(users.c.id).where(func.lower(users.c.username) == name.lower())).first()
-        if taken is not None:
+        if user_store.find_user(conn, name) is not None:
             raise ConflictError(f"the username {name!r} is taken")
-        user_id = conn.execute(
-            users.insert().values(
-                username=name, password_hash=password_hash, role=str(role), disabled=False,
-                session_version=1, created_at=_now(),
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        user_id = user_store.insert_user(conn, username=name, password_hash=password_hash, role=str(role),
+                                         created_at=now())
         record(conn, actor, "user.add", name, role=str(role))
-        return _user_dict(conn.execute(select(users).where(users.c.id == user_id)).one())
+        return _reloaded(conn, user_id)
 
 
 def list_users(store: Store, actor: Actor) -> list[dict[str, Any]]:
     require(actor, Role.ADMIN)
     with store.begin() as conn:
-        return [_user_dict(r) for r in conn.execute(select(users).order_by(users.c.username))]
+        return [_user_dict(r) for r in user_store.all_users(conn)]
 
 
 def has_users(store: Store) -> bool:
     with store.begin() as conn:
-        return conn.execute(select(users.c.id).limit(1)).first() is not None
+        return user_store.has_users(conn)
+
+
+def update_user(
+    store: Store, actor: Actor, username: str, *, password: str | None = None, role: Role | str | None = None,
+    disabled: bool | None = None,
+) -> dict[str, Any]:
+    """Change a user's password, role and disabled flag in one transaction: all of them or none.
+
+    A new password or disabling ends every session of the user and revokes their
+    API tokens (re-enabling does not bring the tokens back: the user makes new ones).
+    """
+    require(actor, Role.ADMIN)
+    new_role = parse_role(role) if isinstance(role, str) else role
+    password_hash = _hasher.hash(_check_password(password)) if password is not None else None
+    with store.begin() as conn:
+        row = _user_row(conn, username)
+        if password_hash is not None:
+            _set_password(conn, actor, row, password_hash)
+        if new_role is not None and new_role != row.role:
+            if actor.user_id == row.id and new_role is not Role.ADMIN:
+                raise ConflictError("you cannot take the admin role from yourself")
+            user_store.update_user(conn, row.id, role=str(new_role))
+            record(conn, actor, "user.role", row.username, before=row.role, after=str(new_role))
+        if disabled is not None and disabled != row.disabled:
+            _set_disabled(conn, actor, row, disabled)
+        return _reloaded(conn, row.id)
+
+
+def _set_password(conn: Tx, actor: Actor, row: UserRow, password_hash: str) -> None:
+    user_store.update_user(conn, row.id, password_hash=password_hash)
+    user_store.bump_session_version(conn, row.id)
+    revoked = user_store.revoke_user_tokens(conn, row.id, now())
+    record(conn, actor, "user.reset_password", row.username, tokens_revoked=revoked)
+
+
+def _set_disabled(conn: Tx, actor: Actor, row: UserRow, disabled: bool) -> None:
+    if disabled and actor.user_id == row.id:
+        raise ConflictError("you cannot disable yourself")
+    user_store.update_user(conn, row.id, disabled=disabled)
+    if disabled:
+        user_store.bump_session_version(conn, row.id)
+        revoked = user_store.revoke_user_tokens(conn, row.id, now())
+        record(conn, actor, "user.disable", row.username, tokens_revoked=revoked)
+    else:
+        record(conn, actor, "user.enable", row.username)
 
 
 def set_disabled(store: Store, actor: Actor, username: str, disabled: bool = True) -> dict[str, Any]:
-    """Disable (or enable again) a user; disabling signs out their sessions and stops their tokens."""
+    """Disable (or enable again) a user; disabling signs out their sessions and revokes their tokens."""
     require(actor, Role.ADMIN)
     with store.begin() as conn:
         row = _user_row(conn, username)
-        if disabled and actor.user_id == row.id:
-            raise ConflictError("you cannot disable yourself")
-        conn.execute(
-            users.update().where(users.c.id == row.id).values(
-                disabled=disabled, session_version=row.session_version + 1
-            )
-        )
-        record(conn, actor, "user.disable" if disabled else "user.enable", row.username)
-        return _user_dict(conn.execute(select(users).where(users.c.id == row.id)).one())
+        _set_disabled(conn, actor, row, disabled)
+        return _reloaded(conn, row.id)
 
 
 def set_role(store: Store, actor: Actor, username: str, role: Role | str) -> dict[str, Any]:
-    require(actor, Role.ADMIN)
-    role = parse_role(role) if isinstance(role, str) else role
-    with store.begin() as conn:
-        row = _user_row(conn, username)
-        if actor.user_id == row.id and role is not Role.ADMIN:
-            raise ConflictError("you cannot take the admin role from yourself")
-        conn.execute(users.update().where(users.c.id == row.id).values(role=str(role)))
-        record(conn, actor, "user.role", row.username, before=row.role, after=str(role))
-        return _user_dict(conn.execute(select(users).where(users.c.id == row.id)).one())
+    return update_user(store, actor, username, role=role)
 
 
 def reset_password(store: Store, actor: Actor, username: str, password: str) -> None:
-    """Set a new password (admins for anyone); every session of the user is signed out."""
+    """Set a new password (admins for anyone); every session of the user ends and their tokens are revoked."""
     require(actor, Role.ADMIN)
     password_hash = _hasher.hash(_check_password(password))
     with store.begin() as conn:
-        row = _user_row(conn, username)
-        conn.execute(
-            users.update().where(users.c.id == row.id).values(
-                password_hash=password_hash, session_version=row.session_version + 1
-            )
-        )
-        record(conn, actor, "user.reset_password", row.username)
+        _set_password(conn, actor, _user_row(conn, username), password_hash)
+
+
+# -- sign-in and sessions ------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,50 +209,59 @@ class SignedIn:
     session_version: int
 
 
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(store: Store, username: str, password: str, *, origin: Origin, address: str | None) -> SignedIn:
-    """Check a username and password; the attempt is audited either way."""
+    """Check a username and password; the attempt is audited either way.
+
+    A failed sign-in as a user who exists is recorded every time; one with a
+    name nobody has is recorded at most once per address a minute (the
+    sign-in limit still counts every attempt).
+    """
     with store.begin() as conn:
-        row = conn.execute(
-            select(users).where(func.lower(users.c.username) == username.strip().lower())
-        ).first()
-        ok = False
-        try:
-            ok = _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
+        row = user_store.find_user(conn, username)
+        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
         if row is None or not ok or row.disabled:
-            who = Actor(None, username.strip()[:200] or "?", Role.AGENT, origin, address)
-            record(conn, who, "user.login_failed", username.strip()[:400])
-            failed = True
+            attempted = username.strip()[:80] or "?"
+            if row is not None:
+                record(conn, Actor(None, attempted, Role.AGENT, origin, address), "user.login_failed", row.username)
+            elif not audit_store.recent_anonymous_entry(conn, "user.login_failed", address, now() - UNKNOWN_NAME_WINDOW):
+                record(conn, Actor(None, attempted, Role.AGENT, origin, address), "user.login_failed", None,
+                       unknown_user=True, note="later unknown names from this address are not recorded for a minute")
+            signed = None
         else:
-            failed = False
             actor = Actor(row.id, row.username, Role(row.role), origin, address)
-            changes: dict[str, Any] = {"last_login_at": _now()}
+            changes: dict[str, Any] = {"last_login_at": now()}
             if _hasher.check_needs_rehash(row.password_hash):
                 changes["password_hash"] = _hasher.hash(password)
-            conn.execute(users.update().where(users.c.id == row.id).values(**changes))
+            user_store.update_user(conn, row.id, **changes)
             record(conn, actor, "user.login", row.username)
+            signed = SignedIn(actor, row.session_version)
     # Raised outside the block so the failed attempt's audit entry is committed.
-    if failed or row is None:
+    if signed is None:
         raise AuthenticationError("wrong username or password")
-    return SignedIn(actor, row.session_version)
+    return signed
 
 
 def session_actor(store: Store, user_id: int, session_version: int, *, origin: Origin, address: str | None) -> Actor | None:
     """The actor behind a session cookie, or None when the user is gone, disabled or was signed out."""
     with store.begin() as conn:
-        row = conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.disabled, users.c.session_version).where(
-                users.c.id == user_id
-            )
-        ).first()
+        row = user_store.get_user(conn, user_id)
     if row is None or row.disabled or row.session_version != session_version:
         return None
     return Actor(row.id, row.username, Role(row.role), origin, address)
 
 
 def sign_out(store: Store, actor: Actor) -> None:
+    """End the actor's sessions: every cookie made before this stops working, a saved copy included."""
     with store.begin() as conn:
+        if actor.user_id is not None:
+            user_store.bump_session_version(conn, actor.user_id)
         record(conn, actor, "user.logout", actor.name)
 
 
@@ -258,79 +272,102 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _token_dict(row: Any) -> dict[str, Any]:
+def _token_dict(row: TokenRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
+        "owner": row.owner,
         "prefix": row.prefix,
-        "created_at": _iso(row.created_at),
-        "last_used_at": _iso(row.last_used_at),
-        "revoked_at": _iso(row.revoked_at),
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+        "revoked_at": iso(row.revoked_at),
     }
 
 
-def create_token(store: Store, actor: Actor, name: str) -> tuple[str, dict[str, Any]]:
-    """A new API token for the actor. The token itself is returned once and stored only as a hash."""
-    if actor.user_id is None:
-        raise FieldError("user", "tokens belong to users: pass the user whose token this is")
+def create_token(store: Store, actor: Actor, name: str, *, owner: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A new API token for `owner` (by default the actor). Only admins make tokens for others.
+
+    The audit entry names the actor who made it and, in its details, the owner.
+    The token itself is returned once and stored only as a hash.
+    """
     label = name.strip()
     if not label or len(label) > 200:
         raise FieldError("name", "give the token a name of 1-200 characters")
+    if owner is None and actor.user_id is None:
+        raise FieldError("user", "tokens belong to users: name the user whose token this is")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store.begin() as conn:
-        token_id = conn.execute(
-            api_tokens.insert().values(
-                user_id=actor.user_id, name=label, token_hash=_token_hash(token), prefix=token[:10], created_at=_now()
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
-        record(conn, actor, "token.create", f"token {token_id}", name=label, prefix=token[:10])
-        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).one()
+        if owner is None:
+            assert actor.user_id is not None
+            holder = user_store.get_user(conn, actor.user_id)
+            if holder is None:
+                raise NotFoundError(f"no user named {actor.name!r}")
+        else:
+            holder = _user_row(conn, owner)
+            if holder.id != actor.user_id:
+                require(actor, Role.ADMIN)
+        if holder.disabled:
+            raise ConflictError(f"{holder.username} is disabled: enable them before making them a token")
+        token_id = user_store.insert_token(conn, user_id=holder.id, name=label, token_hash=_token_hash(token),
+                                           prefix=token[:10], created_at=now())
+        record(conn, actor, "token.create", f"token {token_id}", name=label, prefix=token[:10],
+               owner=holder.username, owner_id=holder.id)
+        row = user_store.get_token(conn, token_id)
+    assert row is not None
     return token, _token_dict(row)
 
 
-def list_tokens(store: Store, actor: Actor) -> list[dict[str, Any]]:
-    """The actor's own tokens (never the tokens themselves)."""
+def list_tokens(store: Store, actor: Actor, *, owner: str | None = None, everyone: bool = False) -> list[dict[str, Any]]:
+    """Tokens newest first (never the tokens themselves): the actor's own by default,
+    `owner`'s, or with `everyone` every user's (admins only for other users')."""
     with store.begin() as conn:
-        rows = conn.execute(
-            select(api_tokens).where(api_tokens.c.user_id == actor.user_id).order_by(api_tokens.c.id.desc())
-        )
+        if everyone:
+            require(actor, Role.ADMIN)
+            rows = user_store.list_tokens(conn)
+        elif owner is not None:
+            holder = _user_row(conn, owner)
+            if holder.id != actor.user_id:
+                require(actor, Role.ADMIN)
+            rows = user_store.list_tokens(conn, holder.id)
+        elif actor.user_id is None:
+            raise FieldError("user", "name the user whose tokens to list, or list everyone's")
+        else:
+            rows = user_store.list_tokens(conn, actor.user_id)
         return [_token_dict(r) for r in rows]
 
 
 def revoke_token(store: Store, actor: Actor, token_id: int) -> dict[str, Any]:
     """Revoke a token: its owner may, and so may an admin."""
     with store.begin() as conn:
-        row = conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        row = user_store.get_token(conn, token_id)
         if row is None or (row.user_id != actor.user_id and not actor.can(Role.ADMIN)):
             raise NotFoundError(f"no token {token_id} of yours")
         if row.revoked_at is None:
-            conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(revoked_at=_now()))
-            record(conn, actor, "token.revoke", f"token {token_id}", name=row.name, owner_id=row.user_id)
-        return _token_dict(conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).one())
+            user_store.revoke_token(conn, token_id, now())
+            record(conn, actor, "token.revoke", f"token {token_id}", name=row.name, owner=row.owner,
+                   owner_id=row.user_id)
+        fresh = user_store.get_token(conn, token_id)
+    assert fresh is not None
+    return _token_dict(fresh)
 
 
 def token_actor(store: Store, token: str, *, origin: Origin, address: str | None) -> Actor:
     """The actor an API token speaks for."""
     if not token.startswith(TOKEN_PREFIX):
         raise AuthenticationError("unknown API token")
-    now = _now()
+    at = now()
     with store.begin() as conn:
-        row = conn.execute(
-            select(api_tokens.c.id, api_tokens.c.revoked_at, api_tokens.c.last_used_at, users.c.id.label("uid"),
-                   users.c.username, users.c.role, users.c.disabled)
-            .join(users, users.c.id == api_tokens.c.user_id)
-            .where(api_tokens.c.token_hash == _token_hash(token))
-        ).first()
-        if row is None or row.revoked_at is not None or row.disabled:
+        use = user_store.token_use(conn, _token_hash(token))
+        if use is None or use.revoked_at is not None or use.disabled:
             raise AuthenticationError("unknown, revoked or disabled API token")
         # Written at most once a minute, so a busy integration does not write on every request.
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-            conn.execute(api_tokens.update().where(api_tokens.c.id == row.id).values(last_used_at=now))
-    return Actor(row.uid, row.username, Role(row.role), origin, address)
+        if use.last_used_at is None or at - use.last_used_at > timedelta(minutes=1):
+            user_store.touch_token(conn, use.token_id, at)
+    return Actor(use.user_id, use.username, Role(use.role), origin, address)
 
 
 def user_actor(store: Store, username: str, *, origin: Origin = Origin.CLI) -> Actor:
-    """Act as a named user (the CLI's `--user`, for creating that user's tokens)."""
+    """Act as a named user (the CLI's `--as`)."""
     with store.begin() as conn:
         row = _user_row(conn, username)
     if row.disabled:
@@ -392,66 +429,6 @@ def update_settings(
     return {"name": new.name, "brand_accounts": new.brand_accounts, "keywords": new.keywords, "competitors": new.competitors}
 
 
-# -- audit log -----------------------------------------------------------------
-
-
-def _audit_dict(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "at": _iso(row.at),
-        "actor_id": row.actor_id,
-        "actor": row.actor_name,
-        "action": row.action,
-        "target": row.target,
-        "details": row.details,
-        "origin": row.origin,
-        "address": row.address,
-    }
-
-
-def read_audit(
-    store: Store, actor: Actor, *, before: int | None = None, limit: int = 50, action: str | None = None
-) -> dict[str, Any]:
-    """The newest audit entries first, `limit` at a time; `next_before` continues the list."""
-    require(actor, Role.ADMIN)
-    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit + 1)
-    if before is not None:
-        query = query.where(audit_log.c.id < before)
-    if action:
-        query = query.where(audit_log.c.action == action)
-    with store.begin() as conn:
-        rows = [_audit_dict(r) for r in conn.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "next_before": rows[-1]["id"] if more and rows else None}
-
-
-AUDIT_COLUMNS = ("id", "at", "actor_id", "actor", "action", "target", "details", "origin", "address")
-
-
-def export_audit(store: Store, actor: Actor) -> Iterator[dict[str, Any]]:
-    """Every audit entry, oldest first, read in pages. The export itself is audited."""
-    require(actor, Role.ADMIN)
-    with store.begin() as conn:
-        record(conn, actor, "audit.export")
-    after = 0
-    while True:
-        with store.begin() as conn:
-            rows = list(conn.execute(select(audit_log).where(audit_log.c.id > after).order_by(audit_log.c.id).limit(2000)))
-        if not rows:
-            return
-        for row in rows:
-            yield _audit_dict(row)
-        after = rows[-1].id
-
-
-def audit_csv_row(entry: dict[str, Any]) -> list[str]:
-    return [
-        "" if entry[c] is None else (orjson.dumps(entry[c]).decode() if c == "details" else str(entry[c]))
-        for c in AUDIT_COLUMNS
-    ]
-
-
 # -- the secret that signs session cookies ------------------------------------
 
 
@@ -459,9 +436,9 @@ def session_secret(store: Store) -> str:
     """The workspace's cookie-signing secret, made on first use and kept in the store,
     so sessions survive a restart and every server process of a team agrees."""
     with store.begin() as conn:
-        row = conn.execute(select(web_secret.c.secret).where(web_secret.c.id == 1)).first()
-        if row is not None:
-            return str(row.secret)
+        found = user_store.web_secret_value(conn)
+        if found is not None:
+            return found
         secret = secrets.token_urlsafe(48)
-        conn.execute(web_secret.insert().values(id=1, secret=secret))
+        user_store.save_web_secret(conn, secret)
         return secret

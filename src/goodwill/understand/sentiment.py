@@ -26,6 +26,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from goodwill.errors import ModelFileError as ModelFileError  # raised here; kept importable from here
+
 LABELS = ("negative", "neutral", "positive")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -41,10 +43,6 @@ class SentimentModel(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         """``(len(texts), 3)`` float32 probabilities in :data:`LABELS` order; rows sum to 1."""
         ...
-
-
-class ModelFileError(RuntimeError):
-    """A model artifact is missing or malformed."""
 
 
 def softmax(logits: npt.NDArray[np.floating[Any]]) -> FloatArray:

@@ -5,42 +5,38 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from goodwill import __version__
 from goodwill.config import Settings
 from goodwill.domain.team import Role
-from goodwill.errors import (
-    AuthenticationError,
-    ConfigError,
-    ConflictError,
-    FieldError,
-    GoodwillError,
-    NotFoundError,
-    PermissionDeniedError,
-    WorkspaceError,
-)
+from goodwill.errors import GoodwillError
 from goodwill.service import team
 from goodwill.service.workspace import open_workspace
 from goodwill.store import Store
 from goodwill.web.deps import LoginRequired
-from goodwill.web.security import CsrfError, LoginLimiter, RateLimitedError, csrf_token
+from goodwill.web.security import LoginLimiter, PasswordChecks, csrf_token
 
 HERE = Path(__file__).parent
+# Swagger UI's script and styles, shipped by the fastapi-offline package: the docs page needs no CDN.
+SWAGGER_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_URL = "/api/v1/docs"
 SESSION_COOKIE = "goodwill_session"
 SESSION_DAYS = 14
 
@@ -69,16 +65,22 @@ def _pool_options() -> dict[str, Any]:
     return {"pool_size": 20, "max_overflow": 10, "pool_timeout": 30}
 
 
-def create_app(settings: Settings, *, store: Store | None = None, limiter: LoginLimiter | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, store: Store | None = None, limiter: LoginLimiter | None = None,
+    checks: PasswordChecks | None = None,
+) -> FastAPI:
     """The application for one workspace. `store` lets a caller share an open store."""
     own_store = store is None
     if store is None:
         store = _open(settings)
     secret = team.session_secret(store)
+    password_checks = checks or PasswordChecks(total=settings.web_password_checks,
+                                               per_address=max(1, settings.web_password_checks // 2))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        password_checks.close()
         if own_store:
             store.close()
 
@@ -88,7 +90,7 @@ def create_app(settings: Settings, *, store: Store | None = None, limiter: Login
         description="The Goodwill API: conversations, threads, people, settings, users, tokens and the audit log. "
         "Authenticate with `Authorization: Bearer gw_...` (create a token on the Tokens page or with "
         "`goodwill users token create`).",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
@@ -97,12 +99,12 @@ def create_app(settings: Settings, *, store: Store | None = None, limiter: Login
     app.state.store = store
     app.state.templates = _templates()
     app.state.limiter = limiter or LoginLimiter()
-    app.add_middleware(
-        SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE, max_age=SESSION_DAYS * 86400,
-        same_site="lax", https_only=False,
-    )
-
+    app.state.password_checks = password_checks
+    app.add_middleware(Sessions, secret_key=secret, always_secure=settings.web_secure_cookies)
     app.add_middleware(SecurityHeaders)
+    proxies = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
+    if proxies:  # the outermost layer: the scheme and client address are the proxy's word from here on
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
     _add_error_handlers(app)
     from goodwill.web.api import routes as api
@@ -111,7 +113,41 @@ def create_app(settings: Settings, *, store: Store | None = None, limiter: Login
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        """Swagger UI, its assets and its start-up script all served from this origin."""
+        return HTMLResponse(_DOCS_PAGE)
+
     return app
+
+
+_DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Goodwill API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{DOCS_URL}/assets/swagger-ui.css">
+<link rel="icon" href="{DOCS_URL}/assets/favicon.png"></head>
+<body><div id="swagger-ui" data-openapi="/api/v1/openapi.json"></div>
+<script src="{DOCS_URL}/assets/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body></html>
+"""
+
+
+class Sessions:
+    """Signed session cookies (HttpOnly, SameSite=Lax), marked Secure when the request came
+    over HTTPS (directly, or through a trusted proxy) or when the settings say so always."""
+
+    def __init__(self, app: ASGIApp, *, secret_key: str, always_secure: bool) -> None:
+        options: dict[str, Any] = {"secret_key": secret_key, "session_cookie": SESSION_COOKIE,
+                                   "max_age": SESSION_DAYS * 86400, "same_site": "lax"}
+        self.secure = SessionMiddleware(app, https_only=True, **options)
+        self.plain = self.secure if always_secure else SessionMiddleware(app, https_only=False, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = self.secure if scope.get("scheme") in ("https", "wss") else self.plain
+        await chosen(scope, receive, send)
 
 
 _HEADERS = [
@@ -129,7 +165,7 @@ _PAGE_HEADERS = [
 
 class SecurityHeaders:
     """Adds security headers to every response (a plain ASGI middleware: no extra task per request).
-    The interactive API docs load their script from a CDN, so they go without the page policy."""
+    The API docs page runs under the same policy: its scripts come from this origin."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -138,7 +174,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = _HEADERS if scope["path"].startswith("/api/v1/docs") else _HEADERS + _PAGE_HEADERS
+        extra = _HEADERS + _PAGE_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -197,31 +233,29 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path", "header", "form")]
-        field = ".".join(loc) or None
-        message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
+        field, message = validation_message(exc.errors())
         return error_response(request, 422, message, field=field)
 
     @app.exception_handler(GoodwillError)
     async def goodwill_error(request: Request, exc: GoodwillError) -> Response:
-        headers = None
-        if isinstance(exc, FieldError):
-            return error_response(request, 422, str(exc), field=exc.field)
-        if isinstance(exc, RateLimitedError):
-            status, headers = 429, {"Retry-After": str(exc.retry_after)}
-        elif isinstance(exc, CsrfError):
-            return error_response(request, 403, str(exc), code="csrf_failed")
-        elif isinstance(exc, AuthenticationError):
-            status, headers = 401, {"WWW-Authenticate": "Bearer"}
-        elif isinstance(exc, PermissionDeniedError):
-            status = 403
-        elif isinstance(exc, NotFoundError):
-            status = 404
-        elif isinstance(exc, ConflictError | WorkspaceError):
-            status = 409
-        elif isinstance(exc, ConfigError):
-            status = 422
-        else:
-            status = 400
-        return error_response(request, status, str(exc), headers=headers)
+        return error_response(request, exc.status, str(exc), field=exc.field, code=exc.code,
+                              headers=exc.headers() or None)
+
+
+_PLACES = ("query", "body", "path", "header", "form", "cookie")
+
+
+def validation_message(errors: Sequence[Any]) -> tuple[str | None, str]:
+    """The field to blame and a one-line message for the first of FastAPI's validation errors.
+
+    Body that is not JSON names the body and the problem, not a character position."""
+    first: dict[str, Any] = dict(errors[0]) if errors else {"loc": (), "msg": "invalid request"}
+    loc = list(first.get("loc", ()))
+    if first.get("type") == "json_invalid":
+        problem = str(first.get("ctx", {}).get("error", "")) or "unreadable"
+        return "body", f"body: not valid JSON ({problem})"
+    where = loc[0] if loc and loc[0] in _PLACES else None
+    names = [str(p) for p in (loc[1:] if where else loc)]
+    field = ".".join(names) or (str(where) if where == "body" else None)
+    msg = str(first.get("msg", "invalid"))
+    return field, f"{field}: {msg}" if field else msg

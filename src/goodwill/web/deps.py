@@ -1,15 +1,22 @@
-"""Dependencies shared by the pages and the API: the store and the signed-in actor."""
+"""Dependencies shared by the pages and the API: the store, the signed-in actor and input checks."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from goodwill.domain.team import Actor, Origin
-from goodwill.errors import AuthenticationError
+from goodwill.errors import AuthenticationError, FieldError
 from goodwill.service import team
 from goodwill.store import Store
+
+#: the largest id the store holds (a signed 64-bit integer)
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 class LoginRequired(Exception):
@@ -27,6 +34,44 @@ async def get_store(request: Request) -> Store:  # async: no thread-pool hop for
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
+_allowed: dict[int, frozenset[str]] = {}
+
+
+def _walk_query_names(dependant: Dependant) -> set[str]:
+    names = {str(p.alias) for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _walk_query_names(sub)
+    return names
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    names = _allowed.get(id(route))
+    if names is None:
+        names = frozenset(_walk_query_names(route.dependant))
+        _allowed[id(route)] = names
+    return names
+
+
+async def no_nul(request: Request) -> None:
+    """Refuse a NUL character in the path or a query value: the store cannot hold one."""
+    for name, value in list(request.path_params.items()) + list(request.query_params.multi_items()):
+        if isinstance(value, str) and "\x00" in value:
+            raise FieldError(name, "contains a NUL character")
+
+
+async def known_query(request: Request) -> None:
+    """Refuse query parameters the operation does not take (a misspelt filter would otherwise
+    be ignored and return everything), and NUL characters anywhere in the path or query."""
+    await no_nul(request)
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed = _query_names(route)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        takes = ", ".join(sorted(allowed)) if allowed else "no query parameters"
+        raise FieldError(unknown[0], f"unknown query parameter; this operation takes {takes}")
+
 
 def page_actor(request: Request, store: StoreDep) -> Actor:
     uid = request.session.get("uid")
@@ -34,7 +79,7 @@ def page_actor(request: Request, store: StoreDep) -> Actor:
     if not isinstance(uid, int) or not isinstance(version, int):
         raise LoginRequired
     actor = team.session_actor(store, uid, version, origin=Origin.WEB, address=client_address(request))
-    if actor is None:  # disabled, password reset, or signed out elsewhere
+    if actor is None:  # disabled, password reset, or signed out
         request.session.clear()
         raise LoginRequired
     request.state.actor = actor  # an error page can still show the signed-in navigation

@@ -1,30 +1,23 @@
-"""Session helpers, CSRF tokens and the sign-in rate limit."""
+"""CSRF tokens, the sign-in limit and the bound on concurrent password checks."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from starlette.requests import Request
 
-from goodwill.errors import GoodwillError
+from goodwill.errors import CsrfError, TooManyRequestsError
 
 CSRF_FIELD = "csrf_token"
-
-
-class CsrfError(GoodwillError):
-    """A form arrived without the CSRF token of the session that was shown it."""
-
-
-class RateLimitedError(GoodwillError):
-    """Too many failed sign-ins for one username from one address."""
-
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} seconds")
+T = TypeVar("T")
 
 
 def csrf_token(request: Request) -> str:
@@ -43,40 +36,92 @@ def check_csrf(request: Request, submitted: object) -> None:
 
 
 class LoginLimiter:
-    """At most `attempts` failed sign-ins per (username, address) in `window` seconds.
+    """At most `attempts` sign-in attempts per (username, address) in `window` seconds,
+    counting every attempt that is under way or failed.
 
-    Kept in memory: it protects one server process, and forgets on restart.
+    An attempt is reserved (`reserve`) before its password is checked, so many
+    attempts sent at once cannot all be checked: the ones past the limit are
+    refused without running argon2. A success gives the reservations of that
+    key back (`succeeded`). Kept in memory: it protects one server process and
+    forgets on restart.
     """
 
     def __init__(self, attempts: int = 5, window: float = 60.0) -> None:
         self.attempts = attempts
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._attempts: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        found = self._failures.setdefault(key, deque())
+        found = self._attempts.setdefault(key, deque())
         while found and now - found[0] > self.window:
             found.popleft()
         return found
 
-    def check(self, username: str, address: str) -> None:
+    def reserve(self, username: str, address: str) -> None:
+        """Count one attempt, or raise TooManyRequestsError when the limit is reached."""
         key = (username.strip().lower(), address)
         now = time.monotonic()
         with self._lock:
             found = self._recent(key, now)
             if len(found) >= self.attempts:
-                raise RateLimitedError(max(1, int(self.window - (now - found[0])) + 1))
-
-    def failed(self, username: str, address: str) -> None:
-        key = (username.strip().lower(), address)
-        now = time.monotonic()
-        with self._lock:
-            self._recent(key, now).append(now)
-            if len(self._failures) > 10_000:  # forget idle keys so memory stays bounded
-                for stale in [k for k, v in self._failures.items() if not v or now - v[-1] > self.window]:
-                    del self._failures[stale]
+                wait = int(self.window - (now - found[0])) + 1
+                raise TooManyRequestsError(
+                    f"too many failed sign-ins; try again in {max(1, wait)} seconds", retry_after=wait
+                )
+            found.append(now)
+            if len(self._attempts) > 10_000:  # forget idle keys so memory stays bounded
+                for stale in [k for k, v in self._attempts.items() if not v or now - v[-1] > self.window]:
+                    del self._attempts[stale]
 
     def succeeded(self, username: str, address: str) -> None:
         with self._lock:
-            self._failures.pop((username.strip().lower(), address), None)
+            self._attempts.pop((username.strip().lower(), address), None)
+
+
+class PasswordChecks:
+    """Runs password checks (argon2, slow on purpose) in a small thread pool of their own,
+    at most `per_address` at once for one client address and `total` at once in all.
+
+    A check past either bound is refused at once with TooManyRequestsError
+    (429 with Retry-After), so a flood of sign-ins cannot fill the server's
+    threads or its cores, and API calls with a token stay fast.
+    """
+
+    def __init__(self, total: int = 4, per_address: int = 2, retry_after: int = 2) -> None:
+        self.total = total
+        self.per_address = per_address
+        self.retry_after = retry_after
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(total, 4)), thread_name_prefix="password-check")
+        self._lock = threading.Lock()
+        self._running = 0
+        self._by_address: dict[str, int] = {}
+
+    def _enter(self, address: str) -> None:
+        with self._lock:
+            if self._running >= self.total or self._by_address.get(address, 0) >= self.per_address:
+                raise TooManyRequestsError(
+                    "the server is busy checking passwords; try again in a moment", retry_after=self.retry_after
+                )
+            self._running += 1
+            self._by_address[address] = self._by_address.get(address, 0) + 1
+
+    def _leave(self, address: str) -> None:
+        with self._lock:
+            self._running -= 1
+            left = self._by_address[address] - 1
+            if left:
+                self._by_address[address] = left
+            else:
+                del self._by_address[address]
+
+    async def run(self, address: str, check: Callable[[], T]) -> T:
+        """Run `check` in the pool, within the bounds."""
+        self._enter(address)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, check)
+        finally:
+            self._leave(address)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

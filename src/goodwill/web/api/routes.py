@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from goodwill.domain.team import Role
-from goodwill.errors import NotFoundError
-from goodwill.service import conversations, team
+from goodwill.service import audit, conversations, team
 from goodwill.store.browse import ThreadFilter
-from goodwill.web.deps import ApiActor, StoreDep
+from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
 Answered = Literal["yes", "no"]
+# Days the store can bound a search by (the last day of year 9999 has no day after it).
+Day = Annotated[date, Query(ge=date(1, 1, 2), le=date(9999, 12, 30))]
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields are refused, and so are NUL characters in any text."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class UserCreate(Strict):
@@ -71,8 +79,8 @@ def list_conversations(
     store: StoreDep,
     actor: ApiActor,
     platform: Annotated[str | None, Query(max_length=40)] = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     answered: Answered | None = None,
     q: Annotated[str | None, Query(max_length=400)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -86,13 +94,13 @@ def list_conversations(
 
 
 @router.get("/threads/{thread_id}", summary="One thread, every message in order with its author")
-def get_thread(store: StoreDep, actor: ApiActor, thread_id: int) -> dict[str, Any]:
+def get_thread(store: StoreDep, actor: ApiActor, thread_id: PathId) -> dict[str, Any]:
     return conversations.thread(store, actor, thread_id)
 
 
 @router.get("/people/{person_id}", summary="A person: accounts, messages (newest first, paged), interactions")
 def get_person(
-    store: StoreDep, actor: ApiActor, person_id: int, before: int | None = None,
+    store: StoreDep, actor: ApiActor, person_id: PathId, before: QueryId = None,
     limit: Annotated[int, Query(ge=1, le=conversations.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     return conversations.person(store, actor, person_id, before=before, limit=limit)
@@ -118,21 +126,9 @@ def add_user(store: StoreDep, actor: ApiActor, body: UserCreate) -> dict[str, An
     return team.add_user(store, actor, body.username, body.password, body.role)
 
 
-@router.patch("/users/{username}", summary="Disable or enable a user, change their role or password (admin)")
+@router.patch("/users/{username}", summary="Disable or enable a user, change their role or password (admin); all or nothing")
 def patch_user(store: StoreDep, actor: ApiActor, username: str, body: UserUpdate) -> dict[str, Any]:
-    team.require(actor, Role.ADMIN)
-    result: dict[str, Any] | None = None
-    if body.password is not None:
-        team.reset_password(store, actor, username, body.password)
-    if body.role is not None:
-        result = team.set_role(store, actor, username, body.role)
-    if body.disabled is not None:
-        result = team.set_disabled(store, actor, username, body.disabled)
-    if result is None:
-        result = next((u for u in team.list_users(store, actor) if u["username"].lower() == username.lower()), None)
-        if result is None:
-            raise NotFoundError(f"no user named {username!r}")
-    return result
+    return team.update_user(store, actor, username, password=body.password, role=body.role, disabled=body.disabled)
 
 
 @router.get("/tokens", summary="Your API tokens (never the tokens themselves)")
@@ -147,49 +143,30 @@ def create_token(store: StoreDep, actor: ApiActor, body: TokenCreate) -> dict[st
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke one of your tokens (admins: anybody's)")
-def revoke_token(store: StoreDep, actor: ApiActor, token_id: int) -> dict[str, Any]:
+def revoke_token(store: StoreDep, actor: ApiActor, token_id: PathId) -> dict[str, Any]:
     return team.revoke_token(store, actor, token_id)
 
 
 @router.get("/audit", summary="The audit log, newest first, paged with `before` (admin)")
 def read_audit(
-    store: StoreDep, actor: ApiActor, before: int | None = None,
+    store: StoreDep, actor: ApiActor, before: QueryId = None,
     action: Annotated[str | None, Query(max_length=80)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    return team.read_audit(store, actor, before=before, limit=limit, action=action)
+    return audit.read_audit(store, actor, before=before, limit=limit, action=action)
 
 
 @router.get("/audit/export", summary="The whole audit log as CSV or JSON lines (admin)")
 def export_audit(store: StoreDep, actor: ApiActor, format: Literal["csv", "jsonl"] = "jsonl") -> StreamingResponse:
-    return audit_download(team.export_audit(store, actor), format)
+    return audit_download(audit.export_audit(store, actor), format)
 
 
 def audit_download(entries: Iterator[dict[str, Any]], format: str) -> StreamingResponse:
-    """Stream audit entries as a CSV or JSONL download. The first entry is read
-    before the response starts, so a refusal is still an error status."""
-    first = next(entries, None)
-
-    def lines() -> Iterator[bytes]:
-        if format == "csv":
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            writer.writerow(team.AUDIT_COLUMNS)
-            for entry in itertools.chain([first] if first else [], entries):
-                writer.writerow(team.audit_csv_row(entry))
-                if buf.tell() > 1 << 16:
-                    yield buf.getvalue().encode()
-                    buf.seek(0)
-                    buf.truncate()
-            yield buf.getvalue().encode()
-        else:
-            if first is not None:
-                yield orjson.dumps(first) + b"\n"
-            for entry in entries:
-                yield orjson.dumps(entry) + b"\n"
-
+    """Stream audit entries as a CSV or JSONL download (the role was checked when `entries` was made)."""
+    chunks = audit.export_text(entries, format)
+    first = next(chunks, "")  # read before the response starts, so a failure is still an error status
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
-        lines(), media_type=media,
+        (c.encode() for c in itertools.chain([first], chunks)), media_type=media,
         headers={"Content-Disposition": f'attachment; filename="goodwill-audit.{format}"'},
     )

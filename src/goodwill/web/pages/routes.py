@@ -11,20 +11,23 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import ConflictError, FieldError, GoodwillError
-from goodwill.service import conversations, team
+from goodwill.errors import AuthenticationError, ConflictError, FieldError
+from goodwill.service import audit, conversations, team
 from goodwill.store.browse import ThreadFilter
 from goodwill.web.api.routes import audit_download
-from goodwill.web.deps import PageActor, StoreDep, client_address
-from goodwill.web.security import CSRF_FIELD, check_csrf, csrf_token
+from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
+from goodwill.web.security import CSRF_FIELD, LoginLimiter, PasswordChecks, check_csrf, csrf_token
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
 
 
 async def csrf_checked(request: Request) -> None:
-    """Every form post must carry the session's CSRF token."""
+    """Every form post must carry the session's CSRF token, and no field may hold a NUL character."""
     form = await request.form()
     check_csrf(request, form.get(CSRF_FIELD))
+    for name, value in form.multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise FieldError(name, "contains a NUL character")
 
 
 Csrf = Depends(csrf_checked)
@@ -58,18 +61,20 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login", dependencies=[Csrf])
-def login(
+async def login(
     request: Request, store: StoreDep,
     username: Annotated[str, Form(max_length=200)], password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     address = client_address(request)
-    limiter = request.app.state.limiter
-    limiter.check(username, address)
+    limiter: LoginLimiter = request.app.state.limiter
+    checks: PasswordChecks = request.app.state.password_checks
+    limiter.reserve(username, address)  # counted before the password is checked, so a burst cannot all be checked
     try:
-        signed = team.authenticate(store, username, password, origin=Origin.WEB, address=address)
-    except GoodwillError as exc:
-        limiter.failed(username, address)
+        signed = await checks.run(
+            address, lambda: team.authenticate(store, username, password, origin=Origin.WEB, address=address)
+        )
+    except AuthenticationError as exc:
         request.session["flash"] = {"kind": "error", "text": str(exc)}
         return render(request, "login.html", None, status_code=401, next=_safe_next(next), username=username)
     limiter.succeeded(username, address)
@@ -80,7 +85,7 @@ def login(
 
 @router.post("/logout", dependencies=[Csrf])
 def logout(request: Request, store: StoreDep, actor: PageActor) -> Response:
-    team.sign_out(store, actor)
+    team.sign_out(store, actor)  # every cookie of this user's sessions stops working, saved copies too
     request.session.clear()
     return back(request, "/login", "You are signed out.")
 
@@ -143,12 +148,12 @@ def _platforms(request: Request, store: StoreDep, actor: Actor) -> list[str]:
 
 
 @router.get("/threads/{thread_id}")
-def thread(request: Request, store: StoreDep, actor: PageActor, thread_id: int) -> Response:
+def thread(request: Request, store: StoreDep, actor: PageActor, thread_id: PathId) -> Response:
     return render(request, "thread.html", actor, thread=conversations.thread(store, actor, thread_id))
 
 
 @router.get("/people/{person_id}")
-def person(request: Request, store: StoreDep, actor: PageActor, person_id: int, before: int | None = None) -> Response:
+def person(request: Request, store: StoreDep, actor: PageActor, person_id: PathId, before: QueryId = None) -> Response:
     return render(request, "person.html", actor, person=conversations.person(store, actor, person_id, before=before))
 
 
@@ -207,7 +212,7 @@ def users_change(
         elif change == "password":
             team.reset_password(store, actor, username, password or "")
         elif change == "role":
-            team.set_role(store, actor, username, role or "")
+            team.update_user(store, actor, username, role=role or "")
         else:
             raise FieldError("change", f"{change!r} is not a change this page makes")
     except (FieldError, ConflictError) as exc:
@@ -217,32 +222,34 @@ def users_change(
 
 @router.get("/tokens")
 def tokens_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
-    new_token = request.session.pop("new_token", None)
-    return render(request, "tokens.html", actor, tokens=team.list_tokens(store, actor), new_token=new_token)
+    return render(request, "tokens.html", actor, tokens=team.list_tokens(store, actor), new_token=None)
 
 
-@router.post("/tokens", dependencies=[Csrf])
+@router.post("/tokens/new", dependencies=[Csrf])
 def tokens_create(request: Request, store: StoreDep, actor: PageActor, name: Annotated[str, Form(max_length=200)]) -> Response:
     try:
         token, _info = team.create_token(store, actor, name)
     except FieldError as exc:
         return back(request, "/tokens", str(exc), "error")
-    request.session["new_token"] = token  # shown once, on the next page, then gone
-    return RedirectResponse("/tokens", status_code=303)
+    # Shown once, in this response only: never kept in the session cookie, never cached.
+    response = render(request, "tokens.html", actor, tokens=team.list_tokens(store, actor),
+                      new_token=token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/tokens/{token_id}/revoke", dependencies=[Csrf])
-def tokens_revoke(request: Request, store: StoreDep, actor: PageActor, token_id: int) -> Response:
+def tokens_revoke(request: Request, store: StoreDep, actor: PageActor, token_id: PathId) -> Response:
     team.revoke_token(store, actor, token_id)
     return back(request, "/tokens", f"Token {token_id} revoked.")
 
 
 @router.get("/audit")
 def audit_page(
-    request: Request, store: StoreDep, actor: PageActor, before: int | None = None,
+    request: Request, store: StoreDep, actor: PageActor, before: QueryId = None,
     action: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Response:
-    page = team.read_audit(store, actor, before=before, limit=50, action=action or None)
+    page = audit.read_audit(store, actor, before=before, limit=50, action=action or None)
     return render(request, "audit.html", actor, page=page, action=action or "")
 
 
@@ -250,4 +257,4 @@ def audit_page(
 def audit_export(store: StoreDep, actor: PageActor, fmt: str) -> Response:
     if fmt not in ("csv", "jsonl"):
         raise FieldError("format", "csv or jsonl")
-    return audit_download(team.export_audit(store, actor), fmt)
+    return audit_download(audit.export_audit(store, actor), fmt)
