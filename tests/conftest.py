@@ -9,9 +9,11 @@ missing: `require_shared_data()` or the `shared_data` fixture.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -28,6 +30,47 @@ POSTGRES_URL = os.environ.get(
     "GOODWILL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _pg_checked: bool | None = None
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+SCREENSHOTS = DOCS / "screenshots"
+_DOCS_BEFORE = pytest.StashKey[dict[str, bytes]]()
+
+
+def _docs_state() -> dict[str, bytes]:
+    return {p.relative_to(DOCS).as_posix(): hashlib.sha256(p.read_bytes()).digest() for p in DOCS.rglob("*") if p.is_file()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_DOCS_BEFORE] = _docs_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A test run leaves docs/ as it found it (unless asked to refresh the screenshots): else it fails."""
+    if session.config.getoption("--refresh-screenshots") or _DOCS_BEFORE not in session.config.stash:
+        return
+    before, after = session.config.stash[_DOCS_BEFORE], _docs_state()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_sep("=", f"the test run changed files in docs/: {', '.join(changed)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--refresh-screenshots",
+        action="store_true",
+        help="browser tests save their screenshots to docs/screenshots (by default: a temporary folder)",
+    )
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests save screenshots: a temporary folder, or docs/screenshots with --refresh-screenshots."""
+    if request.config.getoption("--refresh-screenshots"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return SCREENSHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 def _postgres_available() -> bool:
@@ -64,19 +107,28 @@ def require_shared_data(relative: str = "") -> Path:
     return path
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose connections use a fresh, empty schema."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema, dropped afterwards."""
     require_postgres()
     schema = f"gw_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema."""
+    with fresh_pg_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

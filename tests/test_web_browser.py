@@ -2,7 +2,8 @@
 
 Skips when no Chromium is installed, except with CI=true, where it fails:
 `.ci/run` installs Debian's `chromium`. Saves screenshots of the main pages
-to docs/screenshots/ for docs/web.md.
+to a temporary folder, or with `--refresh-screenshots` to docs/screenshots/
+for docs/web.md (`pytest tests/test_web_browser.py --refresh-screenshots`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from goodwill.store.workspace import load_workspace
 from tests.web_helpers import PASSWORD, XSS_IMG, XSS_SCRIPT, build_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("GOODWILL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -81,9 +81,10 @@ def browser(server: tuple[str, Settings]) -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, server):  # type: ignore[no-untyped-def]
+def page(browser, server, screenshot_dir):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1200, "height": 800}, base_url=server[0])
     pg = context.new_page()
+    pg.screenshot_dir = screenshot_dir
     pg.set_default_timeout(15000)
     yield pg
     context.close()
@@ -99,8 +100,7 @@ def sign_in(page, username: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(page.screenshot_dir / f"{name}.png"))
 
 
 def test_sign_in_filter_open_thread_and_person_then_sign_out(page) -> None:  # type: ignore[no-untyped-def]
