@@ -1,23 +1,27 @@
 """Settings: one object, built at the edge (CLI, web) and passed in.
 
 Every setting has a default and help text; core code never reads the
-environment itself.
+environment itself. docs/settings.md lists them all (a test keeps it true).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from goodwill.errors import ConfigError
+
 DATABASE_FILE = "goodwill.db"
+ENV_PREFIX = "GOODWILL_"
 
 
 class Settings(BaseSettings):
     """Goodwill's settings, from arguments or `GOODWILL_*` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="GOODWILL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     workspace: Path = Field(
         default=Path("goodwill-workspace"),
@@ -76,3 +80,18 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{(self.workspace / DATABASE_FILE).resolve()}"
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from `values` (command-line options), else `GOODWILL_*` variables, else defaults.
+
+    A value that does not fit raises `ConfigError` naming the setting and its variable, without the value.
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False, include_input=False):
+            name = ".".join(str(part) for part in error["loc"])
+            problems.append(f"setting {name} ({ENV_PREFIX}{name.upper()}): {error['msg']}")
+        raise ConfigError("; ".join(problems)) from exc

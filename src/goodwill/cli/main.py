@@ -15,7 +15,7 @@ from rich.table import Table
 
 from goodwill import __version__
 from goodwill.cli.shell import err, fail, out, settings_of
-from goodwill.config import Settings
+from goodwill.config import Settings, load_settings
 from goodwill.domain import Workspace
 from goodwill.errors import ConfigError, GoodwillError
 from goodwill.ingest.readers import FORMATS, ImportOptions, parse_mapping
@@ -62,7 +62,10 @@ def main_options(
         values["workspace"] = workspace
     if database_url:
         values["database_url"] = database_url
-    ctx.obj = Settings(**values)
+    try:
+        ctx.obj = load_settings(**values)
+    except GoodwillError as exc:
+        fail(exc)
 
 
 @app.command()

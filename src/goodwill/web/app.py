@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from goodwill import __version__
-from goodwill.config import Settings
+from goodwill.config import Settings, load_settings
 from goodwill.domain.team import Role
 from goodwill.errors import GoodwillError
 from goodwill.service import team
@@ -187,7 +187,7 @@ class SecurityHeaders:
 def create_app_from_environment() -> FastAPI:
     """The app for the workspace named by `GOODWILL_*` variables: the factory each
     worker process calls when `goodwill serve --workers N` runs several."""
-    return create_app(Settings())
+    return create_app(load_settings())
 
 
 def _open(settings: Settings) -> Store:
