@@ -38,6 +38,8 @@ def _read_by(folders: list[str], suffixes: tuple[str, ...]) -> dict[str, set[str
 def _shown(default: object) -> str:
     if default is None:
         return "none"
+    if default == "":
+        return "empty"
     if isinstance(default, bool):
         return f"`{str(default).lower()}`"
     return f"`{default}`"
