@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +20,7 @@ import sqlalchemy as sa
 from goodwill.config import Settings
 from goodwill.service.workspace import open_workspace
 from goodwill.store.workspace import load_workspace
-from tests.web_helpers import PASSWORD, XSS_IMG, XSS_SCRIPT, build_workspace
+from tests.web_helpers import PASSWORD, XSS_IMG, XSS_SCRIPT, build_workspace, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("GOODWILL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -47,27 +44,13 @@ def _require_chromium() -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """The demo workspace (plus users and hostile messages) served by Uvicorn on 127.0.0.1, port 0."""
     _require_chromium()
-    import uvicorn
-
     from goodwill.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(workspace=tmp / "ws")
     build_workspace(settings, tmp)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    uv = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    uv.should_exit = True
-    thread.join(10)
-    sock.close()
+    with serving(create_app(settings)) as url:
+        yield url, settings
 
 
 @pytest.fixture(scope="module")

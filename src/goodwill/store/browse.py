@@ -45,9 +45,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, ident = raw.split("|")
         moment = datetime.fromisoformat(at)
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return moment, int(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        number = int(ident)
+        if not (1 <= number < 2**63 and 1 < moment.year < 9999):
+            raise ValueError("out of range")
+        return moment, number
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise FieldError("cursor", "not a cursor this list handed out") from None
 
 
@@ -109,7 +112,7 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
         query = query.where(threads.c.platform == filters.platform)
     if filters.since:
         query = query.where(threads.c.last_at >= datetime.combine(filters.since, time(), UTC))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the last day there is bounds nothing
         query = query.where(threads.c.last_at < datetime.combine(filters.until + timedelta(days=1), time(), UTC))
     if filters.answered is not None:
         query = query.where(~threads.c.root_is_brand)

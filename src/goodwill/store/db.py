@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,24 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def private_sqlite_files(path: Path, *, create: bool) -> None:
+    """Keep the store readable by its owner only (it holds password hashes and the
+    cookie-signing secret): with `create`, the workspace directory becomes 0700 and the
+    database file is made 0600 before SQLite opens it; SQLite gives the `-wal` and `-shm`
+    files it makes later the database file's mode. An existing store that others can
+    read is tightened when opened."""
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path.parent, 0o700)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if part.stat().st_mode & 0o077:
+                os.chmod(part, 0o600)
+        except OSError:  # not there (yet), or not ours to change
+            continue
+
+
 def open_store(url: str, *, create: bool = False, **engine_kwargs: Any) -> Store:
     """Open the store at `url`; with `create`, make and migrate it first.
 
@@ -89,8 +108,8 @@ def open_store(url: str, *, create: bool = False, **engine_kwargs: Any) -> Store
             raise WorkspaceError(
                 f"no workspace store at {path.parent}: run `goodwill init` (or `goodwill demo`) first"
             )
-    if url.startswith("sqlite:///") and create:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///"):
+        private_sqlite_files(Path(url.removeprefix("sqlite:///")), create=create)
     store = Store(create_store_engine(url, **engine_kwargs), url)
     if create:
         store.migrate()

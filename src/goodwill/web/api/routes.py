@@ -20,7 +20,8 @@ router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_q
 
 Answered = Literal["yes", "no"]
 # Days the store can bound a search by (the last day of year 9999 has no day after it).
-Day = Annotated[date, Query(ge=date(1, 1, 2), le=date(9999, 12, 30))]
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+Day = Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY)]
 
 
 class Strict(BaseModel):

@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import AuthenticationError, ConflictError, FieldError
 from goodwill.service import audit, conversations, team
 from goodwill.store.browse import ThreadFilter
-from goodwill.web.api.routes import audit_download
+from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
 from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
 from goodwill.web.security import CSRF_FIELD, LoginLimiter, PasswordChecks, check_csrf, csrf_token
 
@@ -102,9 +102,12 @@ def _parse_date(value: str | None, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FieldError(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FieldError(field, f"use a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 @router.get("/conversations")
