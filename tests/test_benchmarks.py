@@ -69,3 +69,20 @@ def test_understand_bench_runs_small(shared_data: Path) -> None:
     assert re.search(r"\| hand-checked \(gold\) \| 200 \| 0\.\d+ \| 0\.\d+ \| 0\.\d+ \|", out)
     assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
     assert re.search(r"needs_response predicted for [\d.]+%", out)
+
+
+def test_graph_bench_runs_small(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "graph_bench.py"), "--size", "20000", "--accounts", "4000",
+         "--repeat", "1", "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"generated 20,000 interactions among 4,000 accounts", out)
+    ranked = re.search(r"\| baseline: networkx read \+ DiGraph \+ pagerank \| [\d.]+ \| \d+ \| ([\d,]+) ranked \|", out)
+    scored = re.search(r"\| goodwill influence --edges \| [\d.]+ \| \d+ \| ([\d,]+) accounts scored \|", out)
+    assert ranked and scored and ranked.group(1) == scored.group(1)  # the same accounts
+    assert re.search(r"\| goodwill communities --edges \| [\d.]+ \| \d+ \| [\d,]+ communities of 3\+ \|", out)
+    assert re.search(r"influence speed-up over networkx: [\d.]+x \(goal 10x\): (met|NOT met)", out)
+    assert re.search(r"communities beyond influence: -?[\d.]+ s \(goal < 5 s\): (met|NOT met)", out)

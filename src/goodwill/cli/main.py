@@ -334,11 +334,12 @@ def demo(
         fail(exc)
 
 
+from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import listen as _listen  # noqa: E402
 from goodwill.cli import understand as _understand  # noqa: E402
 from goodwill.cli import web as _web  # noqa: E402
 
-for _group in (_web, _listen, _understand):
+for _group in (_web, _listen, _understand, _graph):
     _group.register(app)
 
 

@@ -1,0 +1,177 @@
+"""Commands for the graph capability: influence and communities, from files, no workspace needed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from goodwill.graph.accounts import AccountScores
+    from goodwill.graph.edges import Edges
+    from goodwill.graph.influence import GraphScores, InfluenceParams
+
+
+def _fail(message: str) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _params(half_life: float) -> InfluenceParams:
+    from goodwill.graph.influence import InfluenceParams
+
+    return InfluenceParams(half_life_days=half_life)
+
+
+def _now(value: str | None) -> float | None:
+    if value is None:
+        return None
+    from datetime import datetime
+
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--now: unreadable time {value!r} (expected ISO 8601 or Unix seconds)") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def _load_edges(path: Path, topic: str | None) -> Edges:
+    from goodwill.errors import GoodwillError
+    from goodwill.graph.read import read_edges
+
+    try:
+        edges = read_edges(path)
+    except GoodwillError as exc:
+        raise _fail(str(exc)) from None
+    if topic is not None:
+        if edges.topic is None:
+            raise _fail(f"{path}: --topic needs a 'topic' column")
+        edges = edges.within_topic(topic)
+    return edges
+
+
+def _write(scores: GraphScores | AccountScores, as_json: bool, top: int | None) -> None:
+    """Accounts, most influential first, as CSV (pyarrow's writer) or JSON lines."""
+    import numpy as np
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    order = np.lexsort((-np.nan_to_num(scores.outreach, nan=-1.0), -np.nan_to_num(scores.influence, nan=-1.0)))
+    if top is not None:
+        order = order[:top]
+    influence_reasons, outreach_reasons = scores.explain(order)
+
+    def rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
+        picked = np.round(values[order], 4)
+        return pa.array(picked, pa.float64(), mask=np.isnan(picked))  # NaN (unknown) prints empty
+
+    table = pa.table({
+        "account": pa.array(scores.accounts, pa.string()).take(pa.array(order)),
+        "influence": rounded(scores.influence),
+        "outreach": rounded(scores.outreach),
+        "influence_reasons": pa.array(influence_reasons, pa.string()),
+        "outreach_reasons": pa.array(outreach_reasons, pa.string()),
+    })
+    if as_json:
+        for row in table.to_pylist():
+            row["influence_reasons"] = row["influence_reasons"].split("; ")
+            row["outreach_reasons"] = row["outreach_reasons"].split("; ")
+            sys.stdout.write(json.dumps(row) + "\n")
+        return
+    sys.stdout.flush()
+    pacsv.write_csv(table, sys.stdout.buffer, pacsv.WriteOptions(quoting_style="needed"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+
+    @app.command()
+    def influence(
+        accounts: Annotated[Path | None, typer.Option("--accounts", help="CSV of per-account figures: account, followers, following, listed, mentions_received, reposts_received, mentions_sent, reposts_sent, posts.", show_default=False)] = None,
+        edges: Annotated[Path | None, typer.Option("--edges", help="CSV of interactions: source, target, kind (reply, mention, repost, quote), time (ISO 8601 or Unix seconds)[, topic].", show_default=False)] = None,
+        topic: Annotated[str | None, typer.Option("--topic", help="Score within one topic (--edges with a topic column).", show_default=False)] = None,
+        half_life: Annotated[float, typer.Option("--half-life", min=0.01, help="Days for an interaction's weight to halve (--edges).")] = 30.0,
+        now: Annotated[str | None, typer.Option("--now", help="Measure ages from this time (--edges) \\[default: the latest interaction].", show_default=False)] = None,
+        top: Annotated[int | None, typer.Option("--top", min=1, help="Print only the N most influential accounts.", show_default=False)] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of CSV.")] = False,
+    ) -> None:
+        """Score accounts' influence (what others do with them) and outreach (what
+        they give others), with the top reasons in words, as CSV on standard output:
+        account, influence, outreach, influence_reasons, outreach_reasons; most
+        influential first. 1.0 is an average (--edges) or typical (--accounts)
+        account; an empty score is unknown. See docs/influence.md.
+
+        With --accounts, a missing column or an empty cell is unknown, not zero.
+
+        Example:
+
+            goodwill influence --edges interactions.csv --top 20
+        """
+        if (accounts is None) == (edges is None):
+            raise _fail("give either --accounts FILE or --edges FILE")
+        scores: GraphScores | AccountScores
+        if accounts is not None:
+            if topic is not None:
+                raise _fail("--topic needs --edges")
+            from goodwill.errors import GoodwillError
+            from goodwill.graph.accounts import score_accounts
+            from goodwill.graph.read import read_accounts
+
+            try:
+                scores = score_accounts(read_accounts(accounts))
+            except GoodwillError as exc:
+                raise _fail(str(exc)) from None
+        else:
+            assert edges is not None
+            from goodwill.graph.influence import score_edges
+
+            scores = score_edges(_load_edges(edges, topic), _params(half_life), _now(now))
+        _write(scores, as_json, top)
+
+    @app.command()
+    def communities(
+        edges: Annotated[Path, typer.Option("--edges", help="CSV of interactions, as for `goodwill influence --edges`.", show_default=False)],
+        topic: Annotated[str | None, typer.Option("--topic", help="Only interactions about this topic.", show_default=False)] = None,
+        min_size: Annotated[int, typer.Option("--min-size", min=1, help="Leave out communities smaller than this.")] = 3,
+        half_life: Annotated[float, typer.Option("--half-life", min=0.01, help="Days for an interaction's weight to halve.")] = 30.0,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of CSV.")] = False,
+    ) -> None:
+        """Find communities (Leiden) in an interaction graph and print each, largest
+        first, as CSV: community, size, inner_interactions, central (most
+        influential members), generous (most outreach), topics.
+
+        Example:
+
+            goodwill communities --edges interactions.csv --min-size 10
+        """
+        from goodwill.graph.communities import find_communities
+        from goodwill.graph.influence import score_edges
+
+        graph = _load_edges(edges, topic)
+        params = _params(half_life)
+        found = find_communities(graph, score_edges(graph, params), min_size=min_size, params=params)
+        rows: list[dict[str, Any]] = [
+            {"community": c.id, "size": c.size, "inner_interactions": c.inner_interactions,
+             "central": c.central, "generous": c.generous, "topics": c.topics}
+            for c in found
+        ]
+        if as_json:
+            for row in rows:
+                sys.stdout.write(json.dumps(row) + "\n")
+            return
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["community", "size", "inner_interactions", "central", "generous", "topics"])
+        for row in rows:
+            writer.writerow([row["community"], row["size"], row["inner_interactions"],
+                             "; ".join(row["central"]), "; ".join(row["generous"]), "; ".join(row["topics"])])

@@ -1,0 +1,281 @@
+"""Influence and outreach on the interaction graph: quality, not quantity.
+
+Influence is what others do with an account, outreach is what it gives them.
+Both are computed from an `Edges` table (plain columns in, plain columns out):
+
+1. Each interaction gets a weight by kind (a repost or quote endorses more
+   than a mention) and decays with age (half-life `half_life_days`).
+2. Bursts count less: interactions an account receives (or gives) in one
+   day count in full up to its usual daily rate (its average over the other
+   days, at least one); a day above it counts with the square root of its
+   excess (a burst of 200 in an hour on an account used to 7 a day weighs
+   about what 21 spread over three days would).
+3. Repetition counts less: the interactions from one account to another
+   add up on a log scale, so breadth (many distinct accounts) beats volume.
+4. Mutual boosting counts less: a pair that engages each other as much as
+   it is engaged loses `mutual_discount` of its weight, and the lost part is
+   not redistributed (it goes to everyone alike, like PageRank's teleport).
+5. Influence is the attention an account receives in a PageRank over these
+   weights: each account has one vote, split across whom it engages, so
+   a spammer's thousand mentions are worth a thousand thin slices, and an
+   engagement from an account others engage is worth more. A closed ring
+   of accounts boosting each other receives nothing from outside, so it
+   only passes its own small share around.
+
+Scores are scaled so that 1.0 is the average account of the graph; 0 means
+nobody engaged with it (influence) or it engaged nobody (outreach).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from goodwill.graph import words
+from goodwill.graph.edges import KINDS, Edges, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class InfluenceParams:
+    """The knobs of `score_edges`, with the defaults docs/influence.md explains."""
+
+    half_life_days: float = 30.0
+    damping: float = 0.85
+    #: weight of receiving each kind (reply, mention, repost, quote)
+    received: tuple[float, float, float, float] = (0.7, 0.5, 1.0, 1.0)
+    #: weight of giving each kind (reply, mention, repost, quote): answering others gives most
+    given: tuple[float, float, float, float] = (1.0, 0.5, 0.8, 0.9)
+    mutual_discount: float = 0.8
+    burst_window_seconds: float = DAY
+    tolerance: float = 1e-7
+    max_iterations: int = 200
+
+
+@dataclass(frozen=True)
+class GraphScores:
+    """Per account: influence, outreach, and the figures their explanations come from.
+
+    Arrays are indexed like `accounts`. `received` and `given` count
+    interactions by kind (columns in `KINDS` order), `engagers` and
+    `engaged` count distinct accounts by kind.
+    """
+
+    accounts: Sequence[str]
+    influence: FloatArray
+    outreach: FloatArray
+    received: IntArray
+    given: IntArray
+    engagers: IntArray
+    engaged: IntArray
+    received_span_days: IntArray
+    given_span_days: IntArray
+    received_burst_share: FloatArray
+    given_burst_share: FloatArray
+    mutual_share: FloatArray
+    params: InfluenceParams = field(default_factory=InfluenceParams)
+
+    def influence_reasons(self, i: int) -> list[str]:
+        """The main reasons behind account `i`'s influence, in words."""
+        return str(self.explain(np.asarray([i]))[0][0]).split("; ")
+
+    def outreach_reasons(self, i: int) -> list[str]:
+        """The main reasons behind account `i`'s outreach, in words."""
+        return str(self.explain(np.asarray([i]))[1][0]).split("; ")
+
+    def explain(self, index: IntArray | None = None) -> tuple[pa.Array, pa.Array]:
+        """The reasons behind influence and outreach for the accounts at `index`
+        (default: all), each a string of phrases joined with '; '."""
+        import pyarrow.compute as pc
+
+        at = slice(None) if index is None else index
+        received, given = self.received[at], self.given[at]
+        engagers, engaged = self.engagers[at], self.engaged[at]
+        rows = np.arange(len(received))
+
+        # influence: the two kinds that weigh most, then what was discounted
+        order = np.argsort(-(engagers * np.asarray(self.params.received)), axis=1, kind="stable")
+        j1, j2 = order[:, 0], order[:, 1]
+        n1, n2 = engagers[rows, j1], engagers[rows, j2]
+        times1 = received[rows, j1]
+        first = words.phrase(
+            words.pick(_RECEIVED_VERB, j1), " by ", words.counted(n1, "distinct account"),
+            " over ", words.counted(self.received_span_days[at], "day"),
+            words.where(times1 != n1, words.phrase(" (", words.counted(times1, "time"), ")"), ""),
+        )
+        second = words.where(n2 > 0, words.phrase(words.pick(_RECEIVED_VERB, j2), " by ", words.counted(n2, "account")))
+        mutual = self.mutual_share[at]
+        burst_in = self.received_burst_share[at]
+        influence = words.sentences(
+            first, second,
+            words.where(mutual >= 0.3, words.phrase(words.percent(mutual), " of its engagers are engaged back as much (mutual boosting, discounted)")),
+            words.where(burst_in >= 0.2, words.phrase(words.percent(burst_in), " of its engagement came in bursts and counts less")),
+        )
+        influence = pc.if_else(_pa_mask(received.sum(axis=1) == 0), "no one engaged with it", influence)
+
+        # outreach: the two kinds of giving that weigh most, bursts, and how long
+        order = np.argsort(-(given * np.asarray(self.params.given)), axis=1, kind="stable")
+        gave = []
+        for j in (order[:, 0], order[:, 1]):
+            times, n = given[rows, j], engaged[rows, j]
+            gave.append(words.where(times > 0, words.phrase(
+                words.pick(_GIVEN_VERB, j), " ", words.counted(times, "time"),
+                words.where(n > 1, words.phrase(" (", words.counted(n, "account"), ")"), ""),
+            )))
+        burst_out = self.given_burst_share[at]
+        outreach = words.sentences(
+            *gave,
+            words.where(burst_out >= 0.2, words.phrase(words.percent(burst_out), " of it came in bursts and counts less")),
+            words.phrase("over ", words.counted(self.given_span_days[at], "day")),
+        )
+        outreach = pc.if_else(_pa_mask(given.sum(axis=1) == 0), "engages no one else", outreach)
+        return influence, outreach
+
+
+def _pa_mask(mask: npt.NDArray[np.bool_]) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(mask)
+
+
+_RECEIVED_VERB = ("replied to", "mentioned", "reposted", "quoted")
+_GIVEN_VERB = ("replies to others", "mentions others", "shares others' work", "quotes others")
+assert len(_RECEIVED_VERB) == len(_GIVEN_VERB) == len(KINDS)
+
+
+def _per_bin(key: IntArray, n_bins: int) -> IntArray:
+    """How many entries share each entry's key."""
+    if n_bins <= max(4 * len(key), 1 << 25):  # a dense count is cheaper than sorting
+        return np.bincount(key, minlength=n_bins)[key]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    return counts[inverse]
+
+
+def _burst_factor(who: IntArray, day: IntArray, n_days: int, n: int) -> tuple[FloatArray, IntArray]:
+    """Per interaction, how much of it counts after the burst discount for `who`
+    (the receiver or the giver), and per account the span of its active days."""
+    per_day = _per_bin(who * n_days + day, n * n_days).astype(np.float64)
+    total = np.bincount(who, minlength=n).astype(np.float64)
+    # the account's usual rate: its average over the other days
+    expected = np.maximum(1.0, (total[who] - per_day) / max(n_days - 1, 1))
+    # up to the usual daily rate in full, the excess with its square root
+    counted = np.where(per_day > expected, expected + np.sqrt(np.maximum(per_day - expected, 0.0)), per_day)
+    first = np.full(n, n_days, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(first, who, day)
+    np.maximum.at(last, who, day)
+    return counted / per_day, np.maximum(last - first + 1, 0)
+
+
+def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float | None = None) -> GraphScores:
+    """Influence and outreach of every account in `edges`.
+
+    :param params: the weights, decay and discounts (defaults: `InfluenceParams()`).
+    :param now: the time ages are measured from, Unix seconds (default: the latest interaction).
+    """
+    from scipy import sparse
+
+    p = params or InfluenceParams()
+    n = edges.n_accounts
+    keep = edges.source != edges.target  # talking to oneself is neither influence nor outreach
+    s, t, k, when = edges.source[keep], edges.target[keep], edges.kind[keep], edges.time[keep]
+    if len(s) == 0:
+        return _empty(edges.accounts, p)
+
+    start, end = float(when.min()), float(when.max())
+    ref = end if now is None else now
+    decay = np.exp2(-np.maximum(ref - when, 0.0) / (p.half_life_days * DAY))
+    n_days = max(1, int(np.ceil((end - start) / p.burst_window_seconds)))
+    day = np.minimum(((when - start) // p.burst_window_seconds).astype(np.int64), n_days - 1)
+    burst_in, received_span = _burst_factor(t, day, n_days, n)
+    burst_out, given_span = _burst_factor(s, day, n_days, n)
+
+    w_in = np.asarray(p.received)[k] * decay
+    w_out = np.asarray(p.given)[k] * decay
+
+    # one row per (source, target) pair, sorted so that a pair and its reverse are neighbours
+    lo, hi = np.minimum(s, t), np.maximum(s, t)
+    pair_key, pair_of = np.unique((lo * n + hi) * 2 + (s > t), return_inverse=True)
+    undirected, backwards = pair_key >> 1, (pair_key & 1).astype(bool)
+    lo_p, hi_p = undirected // n, undirected % n
+    ps, pt = np.where(backwards, hi_p, lo_p), np.where(backwards, lo_p, hi_p)
+    raw = np.bincount(pair_of, weights=w_in)
+    undecayed = np.bincount(pair_of, weights=np.asarray(p.received)[k])
+    kept_in = np.bincount(pair_of, weights=w_in * burst_in)
+    kept_out = np.bincount(pair_of, weights=w_out * burst_out)
+
+    # mutual boosting: how evenly the pair engages each other (1 = as much back as given)
+    both = undirected[:-1] == undirected[1:]
+    back = np.zeros_like(raw)
+    back[:-1][both] = raw[1:][both]
+    back[1:][both] = raw[:-1][both]
+    balance = np.minimum(raw, back) / np.maximum(raw, back)
+    mutual = 1.0 - p.mutual_discount * balance
+
+    # each account's one vote, split over whom it engages; discounted parts leak
+    votes = np.log1p(undecayed)  # so that age, like the discounts, leaks from the vote
+    transfer = np.log1p(kept_in * mutual) / np.bincount(ps, weights=votes, minlength=n)[ps]
+    inflow = sparse.csr_matrix((transfer, (pt, ps)), shape=(n, n))
+    rank = np.full(n, 1.0 / n)
+    received_flow = rank
+    for _ in range(p.max_iterations):
+        received_flow = p.damping * (inflow @ rank)
+        new = received_flow + (1.0 - received_flow.sum()) / n
+        done = np.abs(new - rank).sum() < p.tolerance
+        rank = new
+        if done:
+            break
+    influence = _mean_one(received_flow)
+    outreach = _mean_one(np.bincount(ps, weights=np.log1p(kept_out * mutual), minlength=n).astype(np.float64))
+
+    # figures for the explanations
+    pair_kind = np.flatnonzero(np.bincount(pair_of * 4 + k, minlength=4 * len(pair_key)))
+    pair, kind = pair_kind // 4, pair_kind % 4
+    engagers = np.bincount(pt[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+    engaged = np.bincount(ps[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+    received = np.bincount(t * 4 + k, minlength=4 * n).reshape(n, 4)
+    given = np.bincount(s * 4 + k, minlength=4 * n).reshape(n, 4)
+    w_in_total = np.bincount(t, weights=w_in, minlength=n)
+    w_out_total = np.bincount(s, weights=w_out, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        received_burst = np.nan_to_num(1.0 - np.bincount(t, weights=w_in * burst_in, minlength=n) / w_in_total)
+        given_burst = np.nan_to_num(1.0 - np.bincount(s, weights=w_out * burst_out, minlength=n) / w_out_total)
+        mutual_share = np.nan_to_num(np.bincount(pt, weights=balance >= 0.5, minlength=n) / np.bincount(pt, minlength=n))
+    return GraphScores(
+        accounts=edges.accounts, influence=influence, outreach=outreach,
+        received=received, given=given, engagers=engagers, engaged=engaged,
+        received_span_days=_span_days(received_span, p), given_span_days=_span_days(given_span, p),
+        received_burst_share=received_burst, given_burst_share=given_burst, mutual_share=mutual_share, params=p,
+    )
+
+
+def score_by_topic(edges: Edges, params: InfluenceParams | None = None, now: float | None = None) -> dict[str, GraphScores]:
+    """Influence and outreach within each topic of `edges` (only interactions about it count)."""
+    return {topic: score_edges(edges.within_topic(topic), params, now) for topic in edges.topics}
+
+
+def _span_days(span: IntArray, p: InfluenceParams) -> IntArray:
+    days: IntArray = np.ceil(span * (p.burst_window_seconds / DAY)).astype(np.int64)
+    return days
+
+
+def _mean_one(values: npt.NDArray[np.float64]) -> FloatArray:
+    mean = float(values.mean()) if len(values) else 0.0
+    return values / mean if mean > 0 else np.zeros_like(values)
+
+
+def _empty(accounts: Sequence[str], p: InfluenceParams) -> GraphScores:
+    n = len(accounts)
+    zeros = np.zeros(n)
+    counts = np.zeros((n, 4), dtype=np.int64)
+    span = np.zeros(n, dtype=np.int64)
+    return GraphScores(accounts, zeros, zeros.copy(), counts, counts.copy(), counts.copy(), counts.copy(),
+                       span, span.copy(), zeros.copy(), zeros.copy(), zeros.copy(), p)
