@@ -89,7 +89,7 @@ def test_wrong_app_password_fails_this_source_only(store: Store, settings: Setti
         assert bad.exit_code == 0
         result = cli(settings, "listen", "--once", env={**ENV, "GW_TEST_BSKY_WRONG": "wrong-password-xyz"})
     assert result.exit_code == 1
-    assert "refused the credentials (HTTP 401)" in result.output
+    assert f"{srv.url.split('://')[1]}: the app password was rejected (HTTP 401), signing in as halcyon.bsky.social" in " ".join(result.output.split())
     assert "wrong-password-xyz" not in result.output
     assert scalar(store, "SELECT count(*) FROM messages") == 1  # the good source still listened
 

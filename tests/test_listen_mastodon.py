@@ -32,8 +32,8 @@ def test_hashtag_search_and_mentions_page_forward_and_resume(store: Store, setti
         _add(settings, srv.url, "#halcyon", "halcyon drift", "mentions")
         first = cli(settings, "listen", "--once", env=TOKEN_ENV)
         assert first.exit_code == 0, first.output
-        # The first run of a query takes its newest page.
-        assert scalar(store, "SELECT count(*) FROM messages WHERE text LIKE '%#halcyon ride%'") == 40
+        # The first run of a query reads its history back (all 50: fewer than the default backfill).
+        assert scalar(store, "SELECT count(*) FROM messages WHERE text LIKE '%#halcyon ride%'") == 50
         # New posts arrive: 100 more on the tag, pages overlapping, with a
         # malformed one, an edit of a stored one, a 500 and a 429 on the way.
         host = srv.url.split("://")[1]
@@ -58,7 +58,7 @@ def test_hashtag_search_and_mentions_page_forward_and_resume(store: Store, setti
     assert {f"{host}:{1000 + i}" for i in range(100)} <= stored
     assert f"{host}:1100" not in stored
     assert f"{host}:300" in stored and f"{host}:400" in stored
-    assert scalar(store, "SELECT count(*) FROM messages") == 40 + 100 + 2
+    assert scalar(store, "SELECT count(*) FROM messages") == 50 + 100 + 2
     text = scalar(store, "SELECT text FROM messages WHERE platform_id = :p", p=f"{host}:400")
     assert text == "@halcyon my brakes squeal"
     assert scalar(store, "SELECT count(*) FROM interactions WHERE kind = 'mention'") == 1

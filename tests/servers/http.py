@@ -116,3 +116,21 @@ def serving(server: HttpServer) -> Iterator[HttpServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
+
+
+def down_after(server: HttpServer, path: str, pages: int, failure: Response) -> Handler:
+    """Make `server` answer `failure` to every request for `path` after the
+    first `pages` (a server going away mid-run); returns the real handler, to
+    put back with `server.handle = real`."""
+    real = server.handle
+    served = {"n": 0}
+
+    def handle(request: Request) -> Response:
+        if request.path == path:
+            served["n"] += 1
+            if served["n"] > pages:
+                return failure
+        return real(request)
+
+    server.handle = handle
+    return real

@@ -46,9 +46,13 @@ class MastodonState:
     overlap: int = 0
 
     def page(self, items: list[dict[str, Any]], req: Request) -> list[dict[str, Any]]:
-        limit = int(req.arg("limit", "20") or 20)
+        """A page newest first, as Mastodon pages: `max_id` keeps what is older
+        than it, `min_id` the page just newer than it, else the newest page."""
+        limit = min(int(req.arg("limit", "20") or 20), 40)
         ordered = sorted(items, key=lambda s: int(s["id"]))
         min_id, max_id = req.arg("min_id"), req.arg("max_id")
+        if max_id is not None:
+            ordered = [s for s in ordered if int(s["id"]) < int(max_id)]
         if min_id is not None:
             newer = [s for s in ordered if int(s["id"]) > int(min_id)]
             if self.overlap:
@@ -56,8 +60,6 @@ class MastodonState:
                 newer = older + newer
             chosen = newer[:limit]
         else:
-            if max_id is not None:
-                ordered = [s for s in ordered if int(s["id"]) < int(max_id)]
             chosen = ordered[-limit:]
         return list(reversed(chosen))  # newest first
 

@@ -41,15 +41,21 @@ def sources_add(
     account: Annotated[str | None, typer.Option("--account", help="The brand's handle (or DID) on this platform.")] = None,
     token_env: Annotated[str | None, typer.Option("--token-env", help="Environment variable (or secrets.toml key) holding the credential.")] = None,
     every: Annotated[int, typer.Option("--every", min=1, help="Seconds between runs when listening continuously.")] = 300,
+    backfill: Annotated[int | None, typer.Option("--backfill", min=0, help="Mastodon, Bluesky: posts per query the first run reads back (default 1000; 0: only the newest page).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Mastodon, Bluesky: the first run reads back no further than this date, e.g. 2026-09-01.")] = None,
 ) -> None:
     """Add a live source.
 
+    A new Mastodon or Bluesky source's first run reads back into each query's
+    history (--backfill posts per query, or back to --since), then pages forward.
+
     Example:
 
-        goodwill sources add fedi --platform mastodon --url https://mastodon.social --query halcyon --query mentions --token-env MASTODON_TOKEN
+        goodwill sources add fedi --platform mastodon --url https://mastodon.social --query halcyon --query mentions --token-env MASTODON_TOKEN --backfill 500
     """
     from goodwill.cli.shell import out
-    from goodwill.domain.sources import SOURCE_PLATFORMS, SourceConfig
+    from goodwill.domain.sources import BACKFILL_PLATFORMS, DEFAULT_BACKFILL, SOURCE_PLATFORMS, SourceConfig
+    from goodwill.domain.timeparse import parse_time
     from goodwill.errors import ConfigError
     from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import add_source
@@ -65,9 +71,19 @@ def sources_add(
             raise ConfigError(f"--url {url!r}: give an http(s):// or ws(s):// URL")
         if token_env is not None and not token_env.replace("_", "").isalnum():
             raise ConfigError(f"--token-env {token_env!r}: give the NAME of a variable (letters, digits, _), not its value")
+        if (backfill is not None or since is not None) and platform not in BACKFILL_PLATFORMS:
+            raise ConfigError(f"--backfill and --since: only {' and '.join(BACKFILL_PLATFORMS)} sources read back")
+        try:
+            since_at = parse_time(since) if since is not None else None
+        except ValueError as exc:
+            raise ConfigError(f"--since {since!r}: {exc}") from None
+        if platform not in BACKFILL_PLATFORMS:
+            posts = None
+        else:  # --since alone bounds by time only
+            posts = backfill if backfill is not None else (None if since_at is not None else DEFAULT_BACKFILL)
         config = SourceConfig(
             name=name.strip(), platform=platform, url=url, queries=tuple(query or ()), account=account,
-            token_env=token_env, schedule_seconds=every,
+            token_env=token_env, schedule_seconds=every, backfill_posts=posts, backfill_since=since_at,
         )
         store = open_workspace(settings_of(ctx))
         try:
@@ -158,14 +174,12 @@ def sources_test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
         goodwill sources test fedi
     """
     from goodwill.cli.shell import out
-    from goodwill.connectors.credentials import redact, resolve_token, secrets_path
-    from goodwill.errors import ConnectorError
-    from goodwill.ingest.listen import make_connector
+    from goodwill.connectors.credentials import secrets_path
+    from goodwill.ingest.listen import try_source
     from goodwill.service.workspace import open_workspace
     from goodwill.store.sources import get_source, load_checkpoint
 
     settings = settings_of(ctx)
-    token: str | None = None
     try:
         store = open_workspace(settings)
         try:
@@ -174,15 +188,10 @@ def sources_test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="T
                 checkpoint = load_checkpoint(conn, source_id)
         finally:
             store.close()
-        try:
-            token = resolve_token(config, os.environ, secrets_path(settings.workspace, os.environ))
-            connector = make_connector(config, token, _options(settings))
-            try:
-                batch = connector.fetch(checkpoint)
-            finally:
-                connector.close()
-        except GoodwillError as exc:
-            fail(ConnectorError(redact(str(exc), [token])))
+        batch = try_source(
+            config, checkpoint, environ=os.environ, secrets=secrets_path(settings.workspace, os.environ),
+            options=_options(settings),
+        )
     except GoodwillError as exc:
         fail(exc)
     out.print(

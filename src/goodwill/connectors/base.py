@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import random
 import re
+import socket
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from goodwill.domain.messages import ParsedMessage
 from goodwill.domain.sources import SOURCE_PLATFORMS, Batch, Checkpoint, Deletion, Edit, ReplyTarget, SourceConfig
@@ -160,14 +163,59 @@ def with_backoff(
             sleep(wait)
 
 
-def http_error(status: int, what: str, headers: Mapping[str, str] | None = None) -> ConnectorError:
-    """The error for an HTTP failure status: retried (429, 5xx) or not."""
+def http_error(status: int, host: str, what: str, headers: Mapping[str, str] | None = None) -> ConnectorError:
+    """The error for an HTTP failure status from `host` while doing `what`: retried (429, 5xx) or not."""
     wait = wait_from_headers(headers) if headers else None
     if status == 429:
-        return RateLimitedError(f"{what}: rate limited (HTTP 429)", wait=wait)
+        return RateLimitedError(say(host, "rate limited (HTTP 429)", what), wait=wait)
     if status >= 500:
-        return TransientError(f"{what}: server error (HTTP {status})", wait=wait)
-    return ConnectorError(f"{what}: HTTP {status}")
+        return TransientError(say(host, f"server error (HTTP {status})", what), wait=wait)
+    if status in (401, 403):
+        return ConnectorError(say(host, f"the server refused the credential (HTTP {status})", what))
+    if status == 404:
+        return ConnectorError(say(host, "not found (HTTP 404)", what))
+    return ConnectorError(say(host, f"the server refused the request (HTTP {status})", what))
+
+
+# -- errors in words ---------------------------------------------------------
+
+
+def host_of(url: str | None, default: str = "") -> str:
+    """The host (and port) of `url`, as error messages name it."""
+    return urlsplit(url).netloc or default if url else default
+
+
+def network_cause(exc: BaseException) -> str:
+    """Why a request got no answer, in words, found along the exception's
+    chain (client libraries wrap the socket's error in several layers).
+    Never the exception's text, which may hold URLs or headers."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, socket.gaierror) or "NameResolution" in name:
+            return "host not found"
+        if isinstance(current, ConnectionResetError) or name in ("RemoteProtocolError", "ProtocolError"):
+            return "the connection was dropped"
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return "the server's TLS certificate was not accepted"
+        if isinstance(current, ssl.SSLError):
+            return "the TLS handshake failed"
+        if isinstance(current, TimeoutError) or "Timeout" in name:
+            return "no answer in time (timed out)"
+        if isinstance(current, (ConnectionAbortedError, BrokenPipeError)):
+            return "the connection was dropped"
+        current = current.__cause__ or current.__context__
+    return "network error"
+
+
+def say(host: str, cause: str, what: str = "") -> str:
+    """A source error in words: `host: cause, what was being done`, e.g.
+    `mastodon.example: connection refused, reading #halcyon`."""
+    return f"{host}: {cause}, {what}" if what else f"{host}: {cause}"
 
 
 def matches_any(text: str, needles: tuple[str, ...]) -> bool:

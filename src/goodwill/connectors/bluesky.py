@@ -6,11 +6,14 @@ The source's `--url` is the service (default `https://bsky.social`);
 (Settings -> Privacy and security -> App passwords). Queries are keywords to
 search; `mentions` (or `notifications`) reads the account's notifications.
 
-Both listings run newest first with a cursor. A query's first run takes one
-page; later runs page back until they reach what the last completed pass
-saw. The checkpoint keeps, per query, the time of the newest item of the last
-completed pass (`since`) and, while a pass is under way, its cursor, so a
-pass interrupted by a crash carries on where its last committed page ended.
+Both listings run newest first with a cursor. A query's first run pages
+back to the source's backfill horizon (`sources add --backfill N`, posts per
+query, or `--since DATE`), or takes one page when it has none; later runs
+page back until they reach what the last completed pass saw. The checkpoint
+keeps, per query, the time of the newest item of the last completed pass
+(`since`) and, while a pass is under way, its cursor (and, on the first pass,
+how many posts it has read back), so a pass interrupted by a crash carries on
+where its last committed page ended.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from goodwill.connectors.base import (
     RateLimitState,
     ReplyTarget,
     SourceConfig,
+    host_of,
+    network_cause,
+    say,
     state_from_headers,
     wait_from_headers,
 )
@@ -69,6 +75,7 @@ class BlueskyConnector:
             raise ConnectorError(
                 f"source {config.name!r}: Bluesky needs --account (the brand's handle) and --token-env (an app password)"
             )
+        self.host = host_of(config.url or DEFAULT_SERVICE)
         self.client = Client(base_url=config.url or DEFAULT_SERVICE)
         self.client.request._client.timeout = options.timeout  # noqa: SLF001 - httpx client of the library
         self._token = token
@@ -77,27 +84,36 @@ class BlueskyConnector:
         self._pending: list[str] = []
 
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        """Sign in if need be, then run one call, translating atproto's errors
+        into ours: the host and the cause in words, never a credential."""
         from atproto_client import exceptions as ex
 
+        signing_in = not self._logged_in
         try:
-            if not self._logged_in:
+            if signing_in:
                 self.client.login(self.config.account, self._token)
                 self._logged_in = True
+                signing_in = False
             result = call()
         except ex.RequestErrorBase as exc:
             response = exc.response
             status = response.status_code if response is not None else None
             headers = dict(response.headers) if response is not None else {}
             state_from_headers(headers, self._state)
+            doing = f"signing in as {self.config.account}" if signing_in else what
             if status == 429:
-                raise RateLimitedError(f"{self.config.name}: {what}: rate limited (HTTP 429)", wait=wait_from_headers(headers)) from None
-            if status is None or status >= 500 or isinstance(exc, ex.NetworkError):
-                raise TransientError(f"{self.config.name}: {what}: server or network error (HTTP {status})") from None
+                raise RateLimitedError(say(self.host, "rate limited (HTTP 429)", doing), wait=wait_from_headers(headers)) from None
+            if isinstance(exc, ex.NetworkError) or status is None:
+                raise TransientError(say(self.host, network_cause(exc), doing)) from None
+            if status >= 500:
+                raise TransientError(say(self.host, f"server error (HTTP {status})", doing)) from None
+            if signing_in and status in (400, 401):
+                raise ConnectorError(say(self.host, f"the app password was rejected (HTTP {status})", doing)) from None
             if status in (401, 403):
-                raise ConnectorError(f"{self.config.name}: {what}: the server refused the credentials (HTTP {status})") from None
-            raise ConnectorError(f"{self.config.name}: {what}: HTTP {status}") from None
+                raise ConnectorError(say(self.host, f"the server refused the session (HTTP {status})", doing)) from None
+            raise ConnectorError(say(self.host, f"the server refused the request (HTTP {status})", doing)) from None
         except ex.AtProtocolError as exc:
-            raise TransientError(f"{self.config.name}: {what}: unreadable response ({type(exc).__name__})") from None
+            raise TransientError(say(self.host, f"unreadable response ({type(exc).__name__})", what)) from None
         return result
 
     # -- reading -------------------------------------------------------------
@@ -106,7 +122,7 @@ class BlueskyConnector:
         from atproto import models
 
         params = models.AppBskyFeedSearchPosts.Params(q=query, sort="latest", since=since, cursor=cursor, limit=PAGE)
-        found = self._call(f"search {query!r}", lambda: self.client.app.bsky.feed.search_posts(params))
+        found = self._call(f"searching {query!r}", lambda: self.client.app.bsky.feed.search_posts(params))
         posts = []
         for view in found.posts or ():
             post = _jsonable(_as_dict(view))
@@ -122,7 +138,7 @@ class BlueskyConnector:
         from atproto import models
 
         params = models.AppBskyNotificationListNotifications.Params(cursor=cursor, limit=PAGE)
-        found = self._call("notifications", lambda: self.client.app.bsky.notification.list_notifications(params))
+        found = self._call("reading notifications", lambda: self.client.app.bsky.notification.list_notifications(params))
         out = []
         for view in found.notifications or ():
             n = _jsonable(_as_dict(view))
@@ -139,18 +155,29 @@ class BlueskyConnector:
         query = self._pending[0]
         state = positions.get(query, {})
         since, cursor = state.get("since"), state.get("cursor")
+        # The first pass (no completed one yet) reads back to the horizon, if the source has one.
+        horizon = self.config.backfill_horizon() if since is None else None
+        floor = _iso(horizon[1]) if horizon is not None and horizon[1] is not None else None
         if query in MENTIONS:
             entries, next_cursor = self._notifications(cursor)
         else:
-            entries, next_cursor = self._search(query, cursor, since)
+            entries, next_cursor = self._search(query, cursor, since or floor)
         batch = Batch(seen=len(entries), done=False)
         newest = state.get("newest")
+        taken = int(state.get("taken", 0))
         reached_seen = False
         for e in entries:
             at = _iso(e.get("at"))
             if since is not None and at is not None and at <= since:
                 reached_seen = True
                 continue
+            if floor is not None and at is not None and at < floor:
+                reached_seen = True  # older than --since: the first pass ends here
+                continue
+            if horizon is not None and horizon[0] is not None and taken >= horizon[0]:
+                reached_seen = True  # --backfill posts read back
+                break
+            taken += 1
             if at is not None and (newest is None or at > newest):
                 newest = at
             if e.get("keep") is False:
@@ -159,9 +186,11 @@ class BlueskyConnector:
                 batch.items.append(self._message(e))
             except (KeyError, TypeError, ValueError):
                 continue  # a malformed post is skipped; the page is kept
-        if next_cursor and not reached_seen and since is not None and entries:
+        if next_cursor and not reached_seen and entries and (since is not None or horizon is not None):
             positions[query] = {"since": since, "cursor": next_cursor, "newest": newest}
-        else:  # the pass is complete (or this was the first run's single page)
+            if since is None:
+                positions[query]["taken"] = taken
+        else:  # the pass is complete (or this was a first run's single page)
             positions[query] = {"since": newest or since}
             self._pending.pop(0)
         batch.checkpoint = {"queries": positions}
@@ -192,7 +221,7 @@ class BlueskyConnector:
         parent = models.ComAtprotoRepoStrongRef.Main(uri=str(parent_uri), cid=str(parent_cid))
         root_ref = models.ComAtprotoRepoStrongRef.Main(uri=str(root["uri"]), cid=str(root["cid"])) if root else parent
         reply_ref = models.AppBskyFeedPost.ReplyRef(parent=parent, root=root_ref)
-        sent = self._call("publish", lambda: self.client.send_post(text=text, reply_to=reply_ref))
+        sent = self._call("publishing the reply", lambda: self.client.send_post(text=text, reply_to=reply_ref))
         now = datetime.now(UTC)
         record_out = {
             "$type": "app.bsky.feed.post", "text": text, "createdAt": now.isoformat().replace("+00:00", "Z"),

@@ -29,7 +29,8 @@ def secrets_path(workspace: Path, environ: Mapping[str, str]) -> Path:
 
 def read_secrets(path: Path) -> dict[str, str]:
     """The secrets in `path` ({} when there is no such file); refuses a file
-    that anyone but its owner may read or write."""
+    that anyone but its owner may read or write, and one in a folder others
+    may write to (they could swap the file for their own)."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -37,6 +38,13 @@ def read_secrets(path: Path) -> dict[str, str]:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise CredentialsError(
             f"{path} may be read by others (mode {stat.S_IMODE(mode):04o}); run `chmod 600 {path}` first"
+        )
+    folder = path.resolve().parent
+    folder_mode = folder.stat().st_mode
+    if folder_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise CredentialsError(
+            f"{path} is in a folder others may write to ({folder}, mode {stat.S_IMODE(folder_mode):04o}): "
+            f"run `chmod go-w {folder}` or keep the secrets file in a folder of your own"
         )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -66,6 +74,17 @@ def resolve_token(source: SourceConfig, environ: Mapping[str, str], secrets: Pat
         f"source {source.name!r}: no credential: set the environment variable {source.token_env} "
         f"or add {source.token_env} to {secrets} (mode 0600)"
     )
+
+
+def known_secrets(source: SourceConfig | None, environ: Mapping[str, str], secrets: Path) -> list[str]:
+    """Every value an error about `source` must not show: its variable's
+    value and everything in the secrets file (when it can be read)."""
+    values = [environ.get(source.token_env) or "" if source and source.token_env else ""]
+    try:
+        values += list(read_secrets(secrets).values())
+    except (CredentialsError, OSError):
+        pass  # a file we refuse to read is a file whose values we never used
+    return [v for v in values if v]
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

@@ -32,6 +32,9 @@ from goodwill.connectors.base import (
     RateLimitState,
     ReplyTarget,
     SourceConfig,
+    host_of,
+    network_cause,
+    say,
 )
 from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.domain.timeparse import parse_time
@@ -186,7 +189,7 @@ class JetstreamConnector:
         except InvalidURI as exc:
             raise ConnectorError(f"source {self.config.name!r}: not a websocket URL: {self.config.url}") from exc
         except (OSError, TimeoutError, InvalidHandshake) as exc:
-            raise TransientError(f"source {self.config.name!r}: cannot connect to the stream ({type(exc).__name__})") from exc
+            raise TransientError(say(host_of(self.config.url), network_cause(exc), "connecting to the stream")) from exc
 
     def fetch(self, checkpoint: Checkpoint | None) -> Batch:
         from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK
@@ -208,7 +211,9 @@ class JetstreamConnector:
                 if batch.seen:
                     break
                 self._drop()
-                raise TransientError(f"source {self.config.name!r}: the stream sent nothing for {self.options.timeout:.0f}s") from None
+                raise TransientError(
+                    say(host_of(self.config.url), f"the stream sent nothing for {self.options.timeout:.0f}s")
+                ) from None
             except ConnectionClosedOK:
                 self._drop()
                 batch.done = True
@@ -217,7 +222,7 @@ class JetstreamConnector:
                 self._drop()  # the next fetch reconnects from the checkpoint
                 if batch.seen:
                     break
-                raise TransientError(f"source {self.config.name!r}: the stream dropped") from None
+                raise TransientError(say(host_of(self.config.url), "the stream dropped the connection")) from None
             data = raw if isinstance(raw, bytes) else raw.encode()
             batch.seen += 1
             time_us = self.handle(data, batch)

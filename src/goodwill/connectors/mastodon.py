@@ -51,6 +51,8 @@ from goodwill.connectors.base import (
     ReplyTarget,
     ResponseTap,
     SourceConfig,
+    network_cause,
+    say,
     state_from_headers,
     wait_from_headers,
 )
@@ -92,56 +94,92 @@ class MastodonConnector:
     # -- reading -------------------------------------------------------------
 
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        """Run one API call, translating Mastodon.py's errors into ours: the
+        host and the cause in words, never the library's text (it may quote
+        the request)."""
+        host = self.host
         try:
             result = call()
         except MastodonRatelimitError as exc:
-            raise RateLimitedError(f"{self.config.name}: {what}: rate limited (HTTP 429)",
+            raise RateLimitedError(say(host, "rate limited (HTTP 429)", what),
                                    wait=wait_from_headers(self._tap.headers)) from exc
         except MastodonServerError as exc:
-            raise TransientError(f"{self.config.name}: {what}: server error (HTTP {self._tap.status})",
+            raise TransientError(say(host, f"server error (HTTP {self._tap.status})", what),
                                  wait=wait_from_headers(self._tap.headers)) from exc
         except MastodonNetworkError as exc:
-            raise TransientError(f"{self.config.name}: {what}: network error") from exc
+            raise TransientError(say(host, network_cause(exc), what)) from exc
         except MastodonUnauthorizedError as exc:
-            raise ConnectorError(f"{self.config.name}: {what}: the server refused the credential (HTTP 401)") from exc
+            raise ConnectorError(say(host, "the access token was rejected (HTTP 401)", what)) from exc
         except MastodonNotFoundError as exc:
-            raise ConnectorError(f"{self.config.name}: {what}: not found on {self.host} (HTTP 404)") from exc
+            raise ConnectorError(say(host, "not found (HTTP 404)", what)) from exc
         except (MastodonAPIError, MastodonError) as exc:
-            raise ConnectorError(f"{self.config.name}: {what}: {type(exc).__name__} (HTTP {self._tap.status})") from exc
+            status = f"HTTP {self._tap.status}" if self._tap.status else type(exc).__name__
+            raise ConnectorError(say(host, f"the server refused the request ({status})", what)) from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise TransientError(f"{self.config.name}: {what}: unreadable response ({type(exc).__name__})") from exc
+            raise TransientError(say(host, f"unreadable response ({type(exc).__name__})", what)) from exc
         state_from_headers(self._tap.headers, self._state)
         return result
 
-    def _page(self, query: str, min_id: str | None) -> list[Mapping[str, Any]]:
-        """One page of statuses for `query`, newest first (mention notifications become their statuses)."""
+    def _page(self, query: str, min_id: str | None, max_id: str | None = None) -> list[Mapping[str, Any]]:
+        """One page of statuses for `query`, newest first (mention notifications
+        become their statuses): after `min_id` going forward, before `max_id` going back."""
         if query in MENTIONS:
             found = self._call(
-                "notifications", lambda: self.api.notifications(types=["mention", "update"], min_id=min_id, limit=PAGE)
+                "reading notifications",
+                lambda: self.api.notifications(types=["mention", "update"], min_id=min_id, max_id=max_id, limit=PAGE),
             )
             return [n for n in found or () if isinstance(n, Mapping) and isinstance(n.get("status"), Mapping)]
         if query.startswith("#"):
             tag = query[1:]
-            return list(self._call(f"#{tag}", lambda: self.api.timeline_hashtag(tag, min_id=min_id, limit=PAGE)) or ())
+            return list(
+                self._call(f"reading #{tag}", lambda: self.api.timeline_hashtag(tag, min_id=min_id, max_id=max_id, limit=PAGE))
+                or ()
+            )
         if not self._version_known:
             # Mastodon.py sends search's paging parameters only once it knows the server's version.
-            self._call("instance", lambda: self.api.retrieve_mastodon_version(fail_hard=True))
+            self._call("reading the instance's version", lambda: self.api.retrieve_mastodon_version(fail_hard=True))
             self._version_known = True
         found = self._call(
-            f"search {query!r}", lambda: self.api.search_v2(query, resolve=False, result_type="statuses", min_id=min_id)
+            f"searching {query!r}",
+            lambda: self.api.search_v2(
+                query, resolve=False, result_type="statuses", min_id=min_id, max_id=max_id, limit=PAGE
+            ),
         )
         return list((found or {}).get("statuses") or ())
 
     def fetch(self, checkpoint: Checkpoint | None) -> Batch:
+        """The next page of the first pending query.
+
+        A query's first run takes the newest page and, within the source's
+        backfill horizon, pages back from it with `max_id`, one page a batch,
+        the way back recorded in the checkpoint (`backfill`) so a crash
+        resumes from the last committed page. After that (and on every later
+        run) it pages forward with `min_id` from the newest id it has seen,
+        which also picks up whatever arrived while it was paging back.
+        """
         positions: dict[str, str] = dict((checkpoint or {}).get("min_id") or {})
+        backfills: dict[str, dict[str, Any]] = {
+            k: dict(v) for k, v in ((checkpoint or {}).get("backfill") or {}).items()
+        }
         if not self._pending:
             # Polled queries first; streams follow once those have caught up.
             self._pending = sorted(self.queries, key=lambda q: q.startswith("stream:"))
         query = self._pending[0]
         if query.startswith("stream:"):
             return self._stream_batch(query, checkpoint)
-        entries = self._page(query, positions.get(query))
-        batch = Batch(seen=len(entries), done=False)
+        first_run = query not in positions
+        going_back = backfills.get(query)
+        if going_back is not None:
+            entries = self._page(query, None, str(going_back["max_id"]))
+        else:
+            entries = self._page(query, positions.get(query))
+        seen = len(entries)
+        horizon = self.config.backfill_horizon() if first_run or going_back is not None else None
+        reached = False
+        if horizon is not None:
+            entries, reached = _within(entries, horizon, int((going_back or {}).get("taken", 0)), query in MENTIONS)
+            reached |= seen < PAGE  # a short page going back is the start of the query's history
+        batch = Batch(seen=seen, done=False)
         ids = [str(e["id"]) for e in entries if isinstance(e, Mapping) and e.get("id") is not None]
         for entry in entries:
             status = entry.get("status") if query in MENTIONS else entry
@@ -158,15 +196,22 @@ class MastodonConnector:
                 batch.edits.append(Edit(message, _aware(edited)))
             else:
                 batch.items.append(message)
-        if ids:
+        if going_back is None and ids:
             newest = max(ids, key=_id_key)
             if query not in positions or _id_key(newest) > _id_key(positions[query]):
                 positions[query] = newest
-        # A query whose first run took the newest page, or whose page came back
-        # short, has caught up.
-        if query not in (checkpoint or {}).get("min_id", {}) or len(entries) < PAGE:
-            self._pending.pop(0)
-        batch.checkpoint = {"min_id": positions}
+        if horizon is not None and ids and not reached:
+            # More to read back: the next batch asks for what is older than this page.
+            taken = int((going_back or {}).get("taken", 0)) + len(entries)
+            backfills[query] = {"max_id": min(ids, key=_id_key), "taken": taken}
+        else:
+            backfills.pop(query, None)
+            # A query whose first run took its newest page (no backfill), or
+            # whose forward page came back short, has caught up; one that has
+            # just finished paging back now pages forward.
+            if (first_run and going_back is None) or (going_back is None and len(entries) < PAGE):
+                self._pending.pop(0)
+        batch.checkpoint = {"min_id": positions, **({"backfill": backfills} if backfills else {})}
         batch.done = not self._pending
         return batch
 
@@ -243,7 +288,8 @@ class MastodonConnector:
                 run()
                 events.put(("end", None))
             except Exception as exc:  # noqa: BLE001 - handed to the reading side
-                events.put(("error", type(exc).__name__))
+                cause = network_cause(exc)
+                events.put(("error", cause if cause != "network error" else type(exc).__name__))
 
         self._events = events
         self._streaming = threading.Thread(target=pump, name=f"stream-{self.config.name}", daemon=True)
@@ -270,7 +316,7 @@ class MastodonConnector:
                 self._streaming = None
                 if batch.seen:
                     break  # keep what came; the next fetch reconnects
-                raise TransientError(f"{self.config.name}: the {query} stream failed ({payload})")
+                raise TransientError(say(self.host, f"the {query} stream failed ({payload})"))
             batch.seen += 1
             try:
                 if kind == "delete":
@@ -300,7 +346,7 @@ class MastodonConnector:
             )
         mention = "@" + target.author.lstrip("@")
         body = text if mention.casefold() in text.casefold() else f"{mention} {text}"
-        status = self._call("publish", lambda: self.api.status_post(body, in_reply_to_id=local, visibility="public"))
+        status = self._call("publishing the reply", lambda: self.api.status_post(body, in_reply_to_id=local, visibility="public"))
         return self.normalise(status)
 
     def rate_limit_state(self) -> RateLimitState:
@@ -309,6 +355,37 @@ class MastodonConnector:
     def close(self) -> None:
         self._streaming = None  # the pump thread is a daemon; closing the session ends its read
         self.api.session.close()
+
+
+def _within(
+    entries: list[Mapping[str, Any]], horizon: tuple[int | None, datetime | None], taken: int, notifications: bool
+) -> tuple[list[Mapping[str, Any]], bool]:
+    """The entries of a page (newest first) that fall inside a backfill
+    horizon of (posts, since), given `taken` posts already read back; and
+    whether the page reached the horizon (or the end of the history)."""
+    posts, since = horizon
+    if not entries:
+        return entries, True
+    kept = list(entries)
+    reached = False
+    if since is not None:
+        inside = []
+        for entry in kept:
+            status = entry.get("status") if notifications else entry
+            when = (status if isinstance(status, Mapping) else entry).get("created_at")
+            try:
+                older = when is not None and _aware(when) < since
+            except ValueError:
+                older = False
+            if older:
+                reached = True
+                break  # newest first: everything after this is older still
+            inside.append(entry)
+        kept = inside
+    if posts is not None and taken + len(kept) >= posts:
+        kept = kept[: max(0, posts - taken)]
+        reached = True
+    return kept, reached
 
 
 def _aware(value: Any) -> datetime:

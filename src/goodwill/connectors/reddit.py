@@ -30,6 +30,9 @@ from goodwill.connectors.base import (
     ReplyTarget,
     ResponseTap,
     SourceConfig,
+    host_of,
+    network_cause,
+    say,
     state_from_headers,
     wait_from_headers,
 )
@@ -59,6 +62,7 @@ class RedditConnector:
         self.queries = tuple(config.queries)
         if not self.queries:
             raise ConnectorError(f"source {config.name!r}: give at least one --query (r/NAME, r/NAME:words or words)")
+        self.host = host_of(config.url, "oauth.reddit.com")
         self._tap = ResponseTap()
         session = self._tap.attach(requests.Session())
         urls: dict[str, Any] = {}
@@ -73,26 +77,29 @@ class RedditConnector:
         self._pending: list[str] = []
 
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        """Run one call through praw, translating its errors into ours: the
+        host and the cause in words, never the app's credentials."""
         import prawcore
 
+        host = self.host
         try:
             result = call()
         except prawcore.exceptions.TooManyRequests as exc:
             headers = dict(exc.response.headers)
-            raise RateLimitedError(f"{self.config.name}: {what}: rate limited (HTTP 429)", wait=wait_from_headers(headers)) from None
+            raise RateLimitedError(say(host, "rate limited (HTTP 429)", what), wait=wait_from_headers(headers)) from None
         except prawcore.exceptions.ServerError as exc:
-            raise TransientError(f"{self.config.name}: {what}: server error (HTTP {exc.response.status_code})") from None
-        except prawcore.exceptions.RequestException:
-            raise TransientError(f"{self.config.name}: {what}: network error") from None
+            raise TransientError(say(host, f"server error (HTTP {exc.response.status_code})", what)) from None
+        except prawcore.exceptions.RequestException as exc:
+            raise TransientError(say(host, network_cause(exc), what)) from None
         except prawcore.exceptions.OAuthException:
-            raise ConnectorError(f"{self.config.name}: {what}: Reddit refused the app's credentials") from None
+            raise ConnectorError(say(host, "Reddit refused the app's credentials", what)) from None
         except prawcore.exceptions.ResponseException as exc:
             status = exc.response.status_code
             if status == 401:
-                raise ConnectorError(f"{self.config.name}: {what}: Reddit refused the app's credentials (HTTP 401)") from None
-            raise ConnectorError(f"{self.config.name}: {what}: HTTP {status}") from None
+                raise ConnectorError(say(host, "Reddit refused the app's credentials (HTTP 401)", what)) from None
+            raise ConnectorError(say(host, f"the server refused the request (HTTP {status})", what)) from None
         except (ValueError, KeyError, TypeError) as exc:
-            raise TransientError(f"{self.config.name}: {what}: unreadable response ({type(exc).__name__})") from None
+            raise TransientError(say(host, f"unreadable response ({type(exc).__name__})", what)) from None
         state_from_headers(self._tap.headers, self._state)
         return result
 

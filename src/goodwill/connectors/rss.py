@@ -27,8 +27,11 @@ from goodwill.connectors.base import (
     RateLimitState,
     ReplyTarget,
     SourceConfig,
+    host_of,
     http_error,
     matches_any,
+    network_cause,
+    say,
     state_from_headers,
 )
 from goodwill.connectors.html import html_to_text
@@ -63,16 +66,16 @@ class RssConnector:
         try:
             response = self.http.get(url, headers=headers)
         except httpx.HTTPError as exc:
-            raise TransientError(f"{self.config.name}: fetching the feed failed ({type(exc).__name__})") from None
+            raise TransientError(say(host_of(url), network_cause(exc), "reading the feed")) from None
         state_from_headers(response.headers, self._state)
         if response.status_code == 304:
             return Batch(checkpoint=checkpoint, done=True)
         if response.status_code != 200:
-            raise http_error(response.status_code, f"{self.config.name}: feed", response.headers)
+            raise http_error(response.status_code, host_of(url), "reading the feed", response.headers)
         parsed = feedparser.parse(response.content, response_headers={k.lower(): v for k, v in response.headers.items()})
         if parsed.bozo and not parsed.entries:
             problem = type(parsed.get("bozo_exception")).__name__
-            raise ConnectorError(f"{self.config.name}: {url} is not a readable RSS or Atom feed ({problem})")
+            raise ConnectorError(say(host_of(url), f"{url} is not a readable RSS or Atom feed ({problem})"))
         seen: dict[str, str] = dict(checkpoint.get("updated") or {})
         feed_title = str(parsed.feed.get("title") or urlsplit(url).netloc)
         batch = Batch(seen=len(parsed.entries))

@@ -13,6 +13,10 @@ Checkpoint = dict[str, Any]
 
 #: Platforms a source can listen on (`jetstream` stores its posts as `bluesky`).
 SOURCE_PLATFORMS = ("mastodon", "bluesky", "jetstream", "reddit", "rss")
+#: Platforms whose polled queries page back on a new source's first run.
+BACKFILL_PLATFORMS = ("mastodon", "bluesky")
+#: Posts per query a new source reads back unless told otherwise (`sources add --backfill`).
+DEFAULT_BACKFILL = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,18 @@ class SourceConfig:
     account: str | None = None
     token_env: str | None = None
     schedule_seconds: int = 300
+    #: The first run of each polled query pages back through this many posts
+    #: (0: none, only the newest page; None: no limit by count) ...
+    backfill_posts: int | None = DEFAULT_BACKFILL
+    #: ... and no further back than this time (None: no limit by time).
+    backfill_since: datetime | None = None
+
+    def backfill_horizon(self) -> tuple[int | None, datetime | None] | None:
+        """(posts, since) bounding a first run's paging back, or None when it
+        takes only the newest page (no limit at all would read a query's whole history)."""
+        if self.backfill_posts == 0 or (self.backfill_posts is None and self.backfill_since is None):
+            return None
+        return self.backfill_posts, self.backfill_since
 
 
 @dataclass(slots=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from goodwill.connectors.base import Backoff, Connector, with_backoff
-from goodwill.connectors.credentials import redact, resolve_token
-from goodwill.domain.sources import Batch, SourceConfig
+from goodwill.connectors.credentials import known_secrets, redact, resolve_token
+from goodwill.domain.sources import Batch, Checkpoint, SourceConfig
 from goodwill.errors import ConnectorError, GoodwillError
 from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.store.db import Store
@@ -85,6 +85,41 @@ def make_connector(config: SourceConfig, token: str | None, options: ListenOptio
 
         return RssConnector(config, token, options)
     raise ConnectorError(f"source {config.name!r}: unknown platform {config.platform!r}")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A failure in one line: our own errors as they are; anything else (a
+    bug, an unexpected payload) with the place it happened, not the data."""
+    if isinstance(exc, GoodwillError):
+        return str(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}: {exc}"
+
+
+def try_source(
+    config: SourceConfig,
+    checkpoint: Checkpoint | None,
+    *,
+    environ: Mapping[str, str],
+    secrets: Path,
+    options: ListenOptions,
+    factory: ConnectorFactory = make_connector,
+) -> Batch:
+    """Fetch one batch from `config`, storing nothing (`goodwill sources test`).
+
+    Any failure, ours or a client library's, comes back as a `ConnectorError`
+    whose message has every known secret masked.
+    """
+    try:
+        connector = factory(config, resolve_token(config, environ, secrets), options)
+        try:
+            return connector.fetch(checkpoint)
+        finally:
+            connector.close()
+    except Exception as exc:  # noqa: BLE001 - every failure is shown, and shown without secrets
+        shown = redact(describe_failure(exc), known_secrets(config, environ, secrets))
+        raise ConnectorError(shown) from None
 
 
 class Listener:
@@ -158,12 +193,7 @@ class Listener:
                 token = resolve_token(config, self.environ, self.secrets)
                 self._listen(source_id, config, token, progress)
             except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
-                if isinstance(exc, GoodwillError):
-                    error = str(exc)
-                else:  # a bug or an unexpected payload: keep the place it happened, not the data
-                    frame = traceback.extract_tb(exc.__traceback__)[-1]
-                    error = f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}: {exc}"
-                error = redact(error, [token])
+                error = redact(describe_failure(exc), [token, *known_secrets(config, self.environ, self.secrets)])
                 progress.error = error
                 progress.state = "failed"
             try:

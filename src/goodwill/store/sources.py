@@ -16,6 +16,7 @@ def _config(row: Any) -> SourceConfig:
     return SourceConfig(
         name=row.name, platform=row.platform, url=row.url, queries=tuple(row.queries or ()),
         account=row.account, token_env=row.token_env, schedule_seconds=row.schedule_seconds,
+        backfill_posts=row.backfill_posts, backfill_since=row.backfill_since,
     )
 
 
@@ -26,6 +27,7 @@ def add_source(conn: Connection, config: SourceConfig) -> int:
         sources.insert().values(
             name=config.name, platform=config.platform, url=config.url, queries=list(config.queries),
             account=config.account, token_env=config.token_env, schedule_seconds=config.schedule_seconds,
+            backfill_posts=config.backfill_posts, backfill_since=config.backfill_since,
             enabled=True, created_at=datetime.now(UTC),
         )
     ).inserted_primary_key[0]  # type: ignore[index]
@@ -55,7 +57,8 @@ def source_table(conn: Connection) -> list[dict[str, Any]]:
         out.append({
             "name": r["name"], "platform": r["platform"], "url": r["url"], "queries": list(r["queries"] or []),
             "account": r["account"], "token_env": r["token_env"], "schedule_seconds": r["schedule_seconds"],
-            "enabled": r["enabled"], "checkpoint": r["checkpoint"],
+            "enabled": r["enabled"], "checkpoint": r["checkpoint"], "backfill_posts": r["backfill_posts"],
+            "backfill_since": r["backfill_since"].isoformat() if r["backfill_since"] else None,
             "last_run_at": r["last_run_at"].isoformat() if r["last_run_at"] else None,
             "last_ok_at": r["last_ok_at"].isoformat() if r["last_ok_at"] else None,
             "last_error": r["last_error"], "runs": r["runs"], "items_seen": r["items_seen"],

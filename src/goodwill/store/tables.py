@@ -255,6 +255,8 @@ sources = Table(
     Column("schedule_seconds", Integer, nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("backfill_posts", Integer),  # a new source's first run reads back this many posts per query...
+    Column("backfill_since", UTCDateTime),  # ...and no further back than this
 )
 
 source_checkpoints = Table(
