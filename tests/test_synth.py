@@ -335,3 +335,10 @@ def test_bad_phrase_tables_are_named():
         _strings("conversations.toml", {}, "praise")
     with pytest.raises(ValueError, match=r"topics.toml, field 'app.help_page'"):
         _topic("topics.toml", {"app": {"questions": ["?"]}}, "app")
+
+
+def test_a_table_the_generator_does_not_read_is_named():
+    from goodwill.demo.synth import _check_all_read
+
+    with pytest.raises(ValueError, match=r"demo/phrases/world.toml: tables the generator does not use: slots.colour"):
+        _check_all_read({"world.toml": {"slots": {"color": ["red"], "colour": ["red"]}}})

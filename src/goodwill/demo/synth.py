@@ -86,8 +86,20 @@ def _read_phrases(name: str) -> dict[str, Any]:
         raise ValueError(f"demo/phrases/{name}: {exc}") from exc
 
 
+_PHRASES_READ: dict[str, set[str]] = {}  # file -> dotted names of the tables read from it
+
+
+def _leaves(table: dict[str, Any], prefix: str = "") -> set[str]:
+    """Dotted names of the values in a parsed file that are not tables themselves."""
+    names: set[str] = set()
+    for key, value in table.items():
+        names |= _leaves(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+    return names
+
+
 def _strings(name: str, table: dict[str, Any], *path: str) -> tuple[str, ...]:
     """The list of strings at `path` in a phrase file's `table`, as a tuple."""
+    _PHRASES_READ.setdefault(name, set()).add(".".join(path))
     value: Any = table
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
@@ -103,6 +115,7 @@ def _topic(name: str, table: dict[str, Any], topic: str) -> Topic:
     """(help page, questions, complaints, brand answers, peer answers) of one topic."""
     entry = table[topic]
     page = entry.get("help_page") if isinstance(entry, dict) else None
+    _PHRASES_READ.setdefault(name, set()).add(f"{topic}.help_page")
     if not isinstance(page, str) or not page:
         raise ValueError(f"demo/phrases/{name}, field '{topic}.help_page': expected the help page's name")
 
@@ -167,6 +180,17 @@ _PEER_RECOMMEND = _conversation("peer_recommend")
 _FANS = _conversation("fans")
 _REVIEW_TITLES = {stars: _strings("conversations.toml", _conv, "review_titles", str(stars)) for stars in range(1, 6)}
 _REVIEW_BODIES = {stars: _strings("conversations.toml", _conv, "review_bodies", str(stars)) for stars in range(1, 6)}
+
+
+def _check_all_read(files: dict[str, dict[str, Any]]) -> None:
+    """A misspelt or forgotten table would otherwise be ignored without a word."""
+    for name, table in files.items():
+        unread = sorted(_leaves(table) - _PHRASES_READ.get(name, set()))
+        if unread:
+            raise ValueError(f"demo/phrases/{name}: tables the generator does not use: {', '.join(unread)}")
+
+
+_check_all_read({"people.toml": _people, "world.toml": _world, "topics.toml": _topics, "conversations.toml": _conv})
 
 # How often each topic comes up, relative to the others.
 _TOPIC_SHARES = {"battery": 30, "app": 22, "delivery": 20, "warranty": 12, "service": 10, "sizing": 6}
