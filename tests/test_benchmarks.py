@@ -86,3 +86,13 @@ def test_graph_bench_runs_small(tmp_path: Path) -> None:
     assert re.search(r"\| goodwill communities --edges \| [\d.]+ \| \d+ \| [\d,]+ communities of 3\+ \|", out)
     assert re.search(r"influence speed-up over networkx: [\d.]+x \(goal 10x\): (met|NOT met)", out)
     assert re.search(r"communities beyond influence: -?[\d.]+ s \(goal < 5 s\): (met|NOT met)", out)
+
+
+def test_signin_bench_runs_small() -> None:
+    result = subprocess.run(
+        [sys.executable, "signin_bench.py", "--flood", "10", "--rounds", "1"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT / "benchmarks",
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"quiet: API median [\d.]+ ms, worst [\d.]+ ms \(40 calls\)", result.stdout)
+    assert re.search(r"flood of 10 sign-ins x 1: API median [\d.]+ ms, .*answers \{", result.stdout)

@@ -213,3 +213,25 @@ def test_admin_pages(page) -> None:  # type: ignore[no-untyped-def]
     assert token not in "".join(c["value"] for c in page.context.cookies())  # never in the session cookie
     page.goto("/tokens")
     assert page.locator("#new-token").count() == 0  # shown once
+
+
+def test_api_docs_render_offline_under_the_page_policy(page, server) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI comes from this server: with every other host unreachable, the docs still render."""
+    outside: list[str] = []
+    refused: list[str] = []
+    base = server[0]
+
+    def block_others(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", block_others)
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto("/api/v1/docs")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=15000)
+    assert "Goodwill" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock-summary-path").count() >= 10  # the operations are listed
+    assert outside == [] and refused == []

@@ -115,3 +115,19 @@ def test_serve_answers_on_loopback(tmp_path: Path, workers: int) -> None:
         server.terminate()
         out, _ = server.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_serve_on_a_busy_port_fails_in_one_line_before_claiming_to_serve(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert invoke(Settings(workspace=ws), "init", "--name", "Acme")[0] == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "goodwill", "--workspace", str(ws), "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "200"},
+        )
+    assert done.returncode == 1 and "Serving on" not in done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.strip() and "No users yet" not in line]
+    assert lines == [f"Error: cannot serve on 127.0.0.1:{port}: the port is in use (pick another with --port)"]
