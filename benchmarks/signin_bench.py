@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from web_bench import free_port
+from web_bench import free_port, wait_until_up
 
 PASSWORD = "benchmark-password"
 
@@ -105,15 +105,7 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("the server did not start") from None
-                    time.sleep(0.1)
+            wait_until_up(base, server)
             asyncio.run(measure(base, token, args.flood, args.rounds))
         finally:
             server.terminate()

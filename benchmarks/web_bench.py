@@ -44,6 +44,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Wait for the server's health check to answer, or exit when it dies or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.1)
+
+
 def build(workdir: Path, messages: int) -> tuple[Path, str]:
     from goodwill.config import DATABASE_FILE, Settings
     from goodwill.demo.build import build_demo
@@ -197,14 +210,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the server did not start")
+        wait_until_up(base, server)
         cookies = sign_in(base)
         api = {"Authorization": f"Bearer {token}"}
         kinds = [
