@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import signal
 import time
+from typing import Any
+
+import pytest
 
 from goodwill.config import Settings
 from goodwill.store import Store
@@ -61,7 +64,25 @@ def _ids(store: Store) -> list[tuple[str]]:
     return [tuple(r) for r in rows(store, "SELECT platform_id FROM messages")]
 
 
-def test_listener_runs_sources_on_their_schedule_and_stops_on_ctrl_c(store: Store, settings: Settings) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("stop", "started"),
+    [
+        (signal.SIGINT, {}),
+        # Started with SIGINT ignored, as a script's background jobs are (a test
+        # run launched with `&` passes that on): Python then installs no
+        # KeyboardInterrupt handler, and a listener relying on one never stopped.
+        (signal.SIGINT, {"preexec_fn": _ignore_sigint}),
+        (signal.SIGTERM, {}),
+    ],
+    ids=["sigint", "sigint-inherited-ignored", "sigterm"],
+)
+def test_listener_runs_sources_on_their_schedule_and_stops_on_ctrl_c(
+    store: Store, settings: Settings, stop: signal.Signals, started: dict[str, Any]
+) -> None:
     from tests.servers.feeds import FeedEntry, FeedState
     from tests.servers.feeds import server as feed_server
     from tests.servers.http import serving
@@ -71,7 +92,7 @@ def test_listener_runs_sources_on_their_schedule_and_stops_on_ctrl_c(store: Stor
     state.atom = [FeedEntry("a1", "Halcyon first", "x", T0)]
     with serving(feed_server(state)) as srv:
         assert cli(settings, "sources", "add", "blog", "--platform", "rss", "--url", f"{srv.url}/blog.atom", "--every", "1").exit_code == 0
-        proc = cli_process(settings, "listen")
+        proc = cli_process(settings, "listen", **started)
         try:
             deadline = time.monotonic() + 30
             while len(srv.requests) < 2 and time.monotonic() < deadline:
@@ -80,7 +101,7 @@ def test_listener_runs_sources_on_their_schedule_and_stops_on_ctrl_c(store: Stor
             state.touch()
             while scalar(store, "SELECT count(*) FROM messages") < 2 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(stop)
             out, errs = proc.communicate(timeout=20)
         finally:
             if proc.poll() is None:

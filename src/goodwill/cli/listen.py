@@ -232,13 +232,11 @@ def listen(
 
         goodwill listen --once
     """
-    import threading
-
     from rich.live import Live
 
     from goodwill.cli.shell import err, out
     from goodwill.connectors.credentials import secrets_path
-    from goodwill.ingest.listen import Listener
+    from goodwill.ingest.listen import Listener, run_until_done
     from goodwill.service.workspace import open_workspace
 
     settings = settings_of(ctx)
@@ -257,26 +255,11 @@ def listen(
         if not listener.sources:
             out.print("No enabled sources: add one with `goodwill sources add`.")
             return
-        result: dict[str, SourceProgress] = {}
-        runner = threading.Thread(target=lambda: result.update(listener.run()), daemon=True)
         if err.is_terminal:
             with Live(_view(listener.progress), console=err, refresh_per_second=4, transient=once) as live:
-                runner.start()
-                try:
-                    while runner.is_alive():
-                        runner.join(0.25)
-                        live.update(_view(listener.progress))
-                except KeyboardInterrupt:
-                    listener.stop()
-                    runner.join(15)
+                run_until_done(listener, tick=lambda: live.update(_view(listener.progress)))
         else:
-            runner.start()
-            try:
-                while runner.is_alive():
-                    runner.join(0.25)
-            except KeyboardInterrupt:
-                listener.stop()
-                runner.join(15)
+            run_until_done(listener)
     finally:
         store.close()
     failed = False

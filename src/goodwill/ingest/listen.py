@@ -9,6 +9,7 @@ scrubbed of credentials) and the others carry on.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 import traceback
@@ -250,3 +251,42 @@ class Listener:
         progress.added += result.added
         progress.edited += result.edited
         progress.deleted += result.deleted
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def run_until_done(listener: Listener, *, tick: Callable[[], None] = lambda: None, grace: float = 15.0) -> None:
+    """Run `listener` in a background thread until its sources are done (or
+    forever, without `once`), calling `tick` four times a second.
+
+    SIGINT (Ctrl+C) and SIGTERM ask it to stop: each source finishes the batch
+    in hand, commits it with its checkpoint and ends; after `grace` seconds
+    this returns anyway. A second signal stops at once (KeyboardInterrupt).
+    The handlers are installed here rather than relying on Python's default
+    one, which Python does not install when the process starts with SIGINT
+    ignored (as a script's background jobs do): such a listener would
+    otherwise never hear a SIGINT at all.
+    """
+    asked: list[float] = []
+
+    def request_stop(signum: int, frame: object) -> None:
+        if asked:
+            raise KeyboardInterrupt  # asked twice: stop now
+        asked.append(time.monotonic())
+        listener.stop()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, request_stop) for s in STOP_SIGNALS} if in_main else {}
+    try:
+        runner = threading.Thread(target=listener.run, name="listener", daemon=True)
+        runner.start()
+        while runner.is_alive():
+            runner.join(0.25)
+            tick()
+            if asked and time.monotonic() - asked[0] > grace:
+                break  # a source stuck in a request; its last committed batch is safe
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
