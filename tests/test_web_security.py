@@ -214,3 +214,12 @@ def test_json_error_shape_for_an_unknown_token_list(web) -> None:
     r = client.get("/api/v1/tokens", headers=auth(tokens["agent"]))
     assert r.status_code == 200 and all("token" not in t for t in r.json()["items"])
     assert json.loads(r.text)["items"][0]["owner"] == "agent1"
+
+
+def test_one_address_cannot_try_name_after_name(web) -> None:
+    """Password spraying: a new made-up name each time still meets the limit per address."""
+    client, _, _ = web
+    client.app.state.limiter.per_address = 8
+    codes = [sign_in(client, f"guess{i}", "wrong password").status_code for i in range(9)]
+    assert codes == [401] * 8 + [429]
+    assert sign_in(client, "agent1").status_code == 429  # the address waits, whatever the name

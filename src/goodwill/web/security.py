@@ -36,19 +36,21 @@ def check_csrf(request: Request, submitted: object) -> None:
 
 
 class LoginLimiter:
-    """At most `attempts` sign-in attempts per (username, address) in `window` seconds,
-    counting every attempt that is under way or failed.
+    """At most `attempts` sign-in attempts per (username, address) in `window` seconds, and at
+    most `per_address` attempts from one address whatever the names, counting every attempt
+    that is under way or failed.
 
     An attempt is reserved (`reserve`) before its password is checked, so many
-    attempts sent at once cannot all be checked: the ones past the limit are
-    refused without running argon2. A success gives the reservations of that
-    key back (`succeeded`). Kept in memory: it protects one server process and
-    forgets on restart.
+    attempts sent at once cannot all be checked: the ones past a limit are
+    refused without running argon2. A success gives the reservations of its
+    username back (`succeeded`). Kept in memory: it protects one server process
+    and forgets on restart.
     """
 
-    def __init__(self, attempts: int = 5, window: float = 60.0) -> None:
+    def __init__(self, attempts: int = 5, window: float = 60.0, per_address: int = 30) -> None:
         self.attempts = attempts
         self.window = window
+        self.per_address = per_address
         self._attempts: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
@@ -59,17 +61,20 @@ class LoginLimiter:
         return found
 
     def reserve(self, username: str, address: str) -> None:
-        """Count one attempt, or raise TooManyRequestsError when the limit is reached."""
-        key = (username.strip().lower(), address)
+        """Count one attempt, or raise TooManyRequestsError when a limit is reached."""
         now = time.monotonic()
+        # The address-wide count uses a key no username can have (usernames never start with a space).
+        keys = ((username.strip().lower(), address, self.attempts), (" any", address, self.per_address))
         with self._lock:
-            found = self._recent(key, now)
-            if len(found) >= self.attempts:
-                wait = int(self.window - (now - found[0])) + 1
-                raise TooManyRequestsError(
-                    f"too many failed sign-ins; try again in {max(1, wait)} seconds", retry_after=wait
-                )
-            found.append(now)
+            counts = [(self._recent((name, addr), now), limit) for name, addr, limit in keys]
+            for found, limit in counts:
+                if len(found) >= limit:
+                    wait = int(self.window - (now - found[0])) + 1
+                    raise TooManyRequestsError(
+                        f"too many failed sign-ins; try again in {max(1, wait)} seconds", retry_after=wait
+                    )
+            for found, _limit in counts:
+                found.append(now)
             if len(self._attempts) > 10_000:  # forget idle keys so memory stays bounded
                 for stale in [k for k, v in self._attempts.items() if not v or now - v[-1] > self.window]:
                     del self._attempts[stale]
