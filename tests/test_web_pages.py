@@ -63,6 +63,7 @@ def test_failed_sign_ins_are_rate_limited(web) -> None:
         assert r.status_code == 401 and "wrong username or password" in r.text
     r = sign_in(client, "agent1")  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert "too many failed sign-ins" in r.text and 'name="password"' in r.text  # the form again, with the reason
     assert sign_in(client, "manager1").status_code == 303  # another username is not blocked
     store = open_workspace(settings)
     entries = audit.read_audit(store, team.cli_actor(), action="user.login_failed", limit=100)["items"]

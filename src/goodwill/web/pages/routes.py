@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import AuthenticationError, ConflictError, FieldError
+from goodwill.errors import AuthenticationError, ConflictError, FieldError, TooManyRequestsError
 from goodwill.service import audit, conversations, team
 from goodwill.store.browse import ThreadFilter
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
@@ -69,14 +69,18 @@ async def login(
     address = client_address(request)
     limiter: LoginLimiter = request.app.state.limiter
     checks: PasswordChecks = request.app.state.password_checks
-    limiter.reserve(username, address)  # counted before the password is checked, so a burst cannot all be checked
     try:
+        limiter.reserve(username, address)  # counted before the password is checked, so a burst cannot all be checked
         signed = await checks.run(
             address, lambda: team.authenticate(store, username, password, origin=Origin.WEB, address=address)
         )
-    except AuthenticationError as exc:
+    except (AuthenticationError, TooManyRequestsError) as exc:
+        # The sign-in form again, with the reason (and Retry-After when it is a limit).
         request.session["flash"] = {"kind": "error", "text": str(exc)}
-        return render(request, "login.html", None, status_code=401, next=_safe_next(next), username=username)
+        response = render(request, "login.html", None, status_code=exc.status, next=_safe_next(next), username=username)
+        if isinstance(exc, TooManyRequestsError):
+            response.headers.update(exc.headers())
+        return response
     limiter.succeeded(username, address)
     request.session.clear()  # a new session (and CSRF token) on sign-in
     request.session.update({"uid": signed.actor.user_id, "sv": signed.session_version})
