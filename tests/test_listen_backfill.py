@@ -94,19 +94,25 @@ def test_mastodon_backfill_stops_at_the_date_horizon(store: Store, settings: Set
     state = mastodon.MastodonState()
     state.tags["halcyon"] = [mastodon.status(100 + i, f"#halcyon ride {i}", tags=["halcyon"]) for i in range(300)]
     since = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(minutes=250)  # status 250's time
+    mentions = [mastodon.status(2000 + i, f"@halcyon question {i}") for i in range(50)]
     state.notifications = [
-        {"id": str(7000 + i), "type": "mention", "created_at": s["created_at"], "account": s["account"], "status": s}
-        for i, s in enumerate(mastodon.status(2000 + i, f"@halcyon question {i}") for i in range(50))
+        {"id": str(7000 + 2 * i), "type": "mention", "created_at": s["created_at"], "account": s["account"], "status": s}
+        for i, s in enumerate(mentions)
     ]
+    # A recent notification that an old status (from before the horizon) was edited:
+    # paging goes by the notifications' own times, so it must not end the backfill.
+    old = mastodon.status(150, "#halcyon old ride, edited", tags=["halcyon"], edited=True)
+    state.notifications.append({"id": "7081", "type": "update", "created_at": mentions[-1]["created_at"],
+                                "account": old["account"], "status": old})
     with serving(mastodon.server(state)) as srv:
         fedi(store, srv.url, "#halcyon", "mentions", backfill_posts=None, backfill_since=since)
         result = cli(settings, "listen", "--once", env=MASTODON_ENV)
         assert result.exit_code == 0, result.output
-    tag_ids = [i for i in stored_ids(store) if int(i) < 2000]
-    assert tag_ids == sorted(str(i) for i in range(250, 400))
-    # Mentions page back by notification id, all 50 newer than the date.
-    assert [m for m, _ in paging(srv.requests, "/api/v1/notifications")][:2] == [None, "7010"]
-    assert len([i for i in stored_ids(store) if int(i) >= 2000]) == 50
+    ids = stored_ids(store)
+    assert [i for i in ids if int(i) < 2000 and i != "150"] == sorted(str(i) for i in range(250, 400))
+    # Mentions page back by notification id, past the edit, all 50 newer than the date.
+    assert [m for m, _ in paging(srv.requests, "/api/v1/notifications")][:2] == [None, "7022"]
+    assert len([i for i in ids if int(i) >= 2000]) == 50 and "150" in ids
 
 
 def test_a_crash_mid_backfill_resumes_with_nothing_lost_or_repeated(store: Store, settings: Settings) -> None:

@@ -177,7 +177,7 @@ class MastodonConnector:
         horizon = self.config.backfill_horizon() if first_run or going_back is not None else None
         reached = False
         if horizon is not None:
-            entries, reached = _within(entries, horizon, int((going_back or {}).get("taken", 0)), query in MENTIONS)
+            entries, reached = _within(entries, horizon, int((going_back or {}).get("taken", 0)))
             reached |= seen < PAGE  # a short page going back is the start of the query's history
         batch = Batch(seen=seen, done=False)
         ids = [str(e["id"]) for e in entries if isinstance(e, Mapping) and e.get("id") is not None]
@@ -358,7 +358,7 @@ class MastodonConnector:
 
 
 def _within(
-    entries: list[Mapping[str, Any]], horizon: tuple[int | None, datetime | None], taken: int, notifications: bool
+    entries: list[Mapping[str, Any]], horizon: tuple[int | None, datetime | None], taken: int
 ) -> tuple[list[Mapping[str, Any]], bool]:
     """The entries of a page (newest first) that fall inside a backfill
     horizon of (posts, since), given `taken` posts already read back; and
@@ -371,8 +371,9 @@ def _within(
     if since is not None:
         inside = []
         for entry in kept:
-            status = entry.get("status") if notifications else entry
-            when = (status if isinstance(status, Mapping) else entry).get("created_at")
+            # A page is in the order of its entries' own times: a notification's
+            # (an edit of an old status notifies now), else the status's.
+            when = entry.get("created_at")
             try:
                 older = when is not None and _aware(when) < since
             except ValueError:
