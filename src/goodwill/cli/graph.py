@@ -141,20 +141,33 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def communities(
-        edges: Annotated[Path, typer.Option("--edges", help="CSV of interactions, as for `goodwill influence --edges`.", show_default=False)],
+        ctx: typer.Context,
+        edges: Annotated[Path | None, typer.Option("--edges", help="CSV of interactions, as for `goodwill influence --edges` \\[default: the workspace's interactions].", show_default=False)] = None,
         topic: Annotated[str | None, typer.Option("--topic", help="Only interactions about this topic.", show_default=False)] = None,
         min_size: Annotated[int, typer.Option("--min-size", min=1, help="Leave out communities smaller than this.")] = 3,
         half_life: Annotated[float, typer.Option("--half-life", min=0.01, help="Days for an interaction's weight to halve.")] = 30.0,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of CSV.")] = False,
     ) -> None:
         """Find communities (Leiden) in an interaction graph and print each, largest
-        first, as CSV: community, size, inner_interactions, central (most
-        influential members), generous (most outreach), topics.
+        first: community, size, inner_interactions, central (most influential
+        members), generous (most outreach), topics.
+
+        With --edges FILE, the graph of a CSV file, printed as CSV, no workspace
+        needed. Without it, the workspace's interactions, as a table, each
+        community's topics being the commonest of its members' messages
+        (`goodwill topics refresh` computes them).
 
         Example:
 
             goodwill communities --edges interactions.csv --min-size 10
         """
+        if edges is None:
+            if topic is not None:
+                raise _fail("--topic needs --edges")
+            from goodwill.cli.topics import communities_of_workspace
+
+            communities_of_workspace(ctx, min_size, as_json)
+            return
         from goodwill.graph.communities import find_communities
         from goodwill.graph.influence import score_edges
 

@@ -336,10 +336,11 @@ def demo(
 
 from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import listen as _listen  # noqa: E402
+from goodwill.cli import topics as _topics  # noqa: E402
 from goodwill.cli import understand as _understand  # noqa: E402
 from goodwill.cli import web as _web  # noqa: E402
 
-for _group in (_web, _listen, _understand, _graph):
+for _group in (_web, _listen, _understand, _graph, _topics):
     _group.register(app)
 
 

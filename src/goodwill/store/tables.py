@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -296,4 +297,62 @@ message_signals = Table(
     Column("promotional", Float, nullable=False),
     Column("model_version", String(200), nullable=False),
     Index(None, "needs_response", "urgency"),
+)
+
+
+# ---------------------------------------------------------------------------
+# Topics (migration 0006): topic clusters, their days, alerts, share of voice.
+# Rebuilt as a whole by `goodwill topics refresh`.
+# ---------------------------------------------------------------------------
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(400), nullable=False),
+    Column("keyphrases", JSON, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("negative", Integer, nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+)
+
+message_topics = Table(
+    "message_topics",
+    metadata,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("closeness", Float, nullable=False),
+)
+
+topic_days = Table(
+    "topic_days",
+    metadata,
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("negative", Integer, nullable=False),
+    Column("sentiment", Float, nullable=False),
+)
+
+topic_alerts = Table(
+    "topic_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("observed", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("p_value", Float, nullable=False),
+    Column("examples", JSON, nullable=False),
+)
+
+share_of_voice = Table(
+    "share_of_voice",
+    metadata,
+    Column("period", Date, primary_key=True),
+    Column("name", String(400), primary_key=True),
+    Column("is_brand", Boolean, nullable=False),
+    Column("mentions", Integer, nullable=False),
+    Column("share", Float, nullable=False),
 )

@@ -10,8 +10,8 @@ Texts are turned into vectors in one of two ways:
   sentence encoder, when the caller has one.
 
 The vectors are grouped by k-means (scikit-learn's MiniBatchKMeans). When
-`k` is not given, a few candidates between 2 and 30 are tried and the one
-with the best silhouette (on a sample of at most 2,000 messages) wins. A
+`k` is not given, a few candidates between 2 and 30 (and at most one per ten
+texts) are tried and the one with the best silhouette (on a sample of at most 2,000 messages) wins. A
 message with no usable words, or further from its centroid than the
 cluster's own spread allows, is left unassigned (-1).
 
@@ -37,12 +37,22 @@ FloatArray = npt.NDArray[np.float64]
 Embed = Callable[[Sequence[str]], npt.NDArray[np.floating]]
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<!\w)@[\w.]+")
-_TOKEN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"  # words of two letters or more, not numbers
+_HANDLE = re.compile(r"(?<!\w)@[\w.]+(?:@[\w.-]+)?")  # @name, @name.bsky.social, @name@instance
+_TOKEN = r"(?u)\b[^\W\d_]{2,}\b"  # words of two letters or more; no numbers, codes or contractions
 #: Candidates for k when it is not given.
 _K_CANDIDATES = (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)
 _SILHOUETTE_SAMPLE = 2000
 _SVD_DIMENSIONS = 100
+#: Words of social posts that say nothing about a subject, on top of scikit-learn's English list.
+_CHATTER = ("just", "does", "did", "don", "doesn", "didn", "ve", "ll", "re", "im", "isn", "yes", "yeah", "ok", "okay",
+            "got", "get", "like", "really", "thing", "things", "lol", "oh", "hey", "hi", "know", "think", "want",
+            "anyone", "someone", "actually", "still", "going", "way", "make", "let", "say", "said", "sure", "good", "great")
+
+
+def _stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS.union(_CHATTER))
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def _vectorise(texts: Sequence[str], seed: int) -> tuple[FloatArray, npt.NDArray
     from sklearn.preprocessing import normalize
 
     vectoriser = TfidfVectorizer(
-        preprocessor=lambda t: clean(t).lower(), token_pattern=_TOKEN, stop_words="english",
+        preprocessor=lambda t: clean(t).lower(), token_pattern=_TOKEN, stop_words=_stop_words(),
         ngram_range=(1, 2), min_df=2 if len(texts) >= 50 else 1, max_df=0.5 if len(texts) >= 50 else 1.0,
         sublinear_tf=True, max_features=50_000, dtype=np.float64,
     )
@@ -125,8 +135,9 @@ def _best_k(vectors: FloatArray, seed: int) -> int:
     rng = np.random.default_rng(seed)
     sample = vectors if len(vectors) <= _SILHOUETTE_SAMPLE else vectors[rng.choice(len(vectors), _SILHOUETTE_SAMPLE, replace=False)]
     best, best_score = 1, -1.0
+    most = max(2, len(vectors) // 10)  # ten messages a topic on average, at the least
     for k in _K_CANDIDATES:
-        if k >= len(sample):
+        if k >= len(sample) or k > most:
             break
         labels, _ = _kmeans(sample, k, seed, n_init=1)
         if len(np.unique(labels)) < 2:
@@ -145,7 +156,7 @@ def keyphrases(texts: Sequence[str], assignment: IntArray, n_topics: int, top: i
     if len(picked) == 0 or n_topics == 0:
         return [[] for _ in range(n_topics)]
     docs = [" ".join(clean(texts[i]) for i in picked[assignment[picked] == t]) for t in range(n_topics)]
-    counter = CountVectorizer(lowercase=True, token_pattern=_TOKEN, stop_words="english", ngram_range=(1, 2))
+    counter = CountVectorizer(lowercase=True, token_pattern=_TOKEN, stop_words=_stop_words(), ngram_range=(1, 2))
     try:
         counts = counter.fit_transform(docs).astype(np.float64)
     except ValueError:

@@ -17,8 +17,9 @@ negative share over the window (with one pseudo-count each side), as a
 binomial upper tail P(K >= negatives).
 
 A day raises an alert when its p-value is below `alpha` divided by the
-number of (topic, day, test) cells looked at (Bonferroni), so the expected
-number of false alarms over a whole run stays below `alpha`. No count or
+number of (topic, test) pairs looked at that day (Bonferroni within a day),
+so with the default `alpha` of 0.001 a workspace in its normal range raises
+about one false alarm in a thousand days, however many topics it has. No count or
 share is a fixed threshold: a topic that always has 200 messages a day is
 quiet at 220, and one that has 2 is not at 20.
 """
@@ -65,7 +66,7 @@ class Alert:
 
     def describe(self) -> str:
         if self.kind == VOLUME:
-            return (f"{self.observed:.0f} messages against {self.expected:.1f} expected "
+            return (f"{self.observed:.0f} messages against {self.expected:.2g} expected "
                     f"(a day this busy by chance: p = {self.p_value:.1e})")
         return (f"{self.observed:.0%} negative against {self.expected:.0%} normally "
                 f"(p = {self.p_value:.1e})")
@@ -116,7 +117,7 @@ def upper_tail(observed: int, mu: float, dispersion: float) -> float:
     return float(stats.nbinom.sf(observed - 1, dispersion, dispersion / (dispersion + mu)))
 
 
-def detect(series: Series, *, window: int = 28, min_history: int = 7, alpha: float = 0.01,
+def detect(series: Series, *, window: int = 28, min_history: int = 7, alpha: float = 0.001,
            since: date | None = None) -> list[Alert]:
     """Alerts for every topic and day (from `since`, if given) whose volume or
     negative share is beyond the topic's normal range; newest first."""
@@ -125,8 +126,7 @@ def detect(series: Series, *, window: int = 28, min_history: int = 7, alpha: flo
     n_topics, n_days = series.messages.shape
     weekday_of = (np.arange(n_days) + series.first.weekday()) % 7
     start = max(min_history, 0 if since is None else (since - series.first).days)
-    cells = max(1, n_topics * max(n_days - start, 0) * 2)
-    level = alpha / cells
+    level = alpha / max(1, n_topics * 2)
     alerts: list[Alert] = []
     for t in range(n_topics):
         counts, negatives = series.messages[t], series.negative[t]
