@@ -76,3 +76,16 @@ def serving(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def build_workspace_with_topics(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """`build_workspace`, then topics, alerts and share of voice computed as `goodwill topics refresh` does."""
+    from goodwill.service import topics as topic_service
+
+    tokens = build_workspace(settings, tmp_path)
+    store = open_workspace(settings)
+    try:
+        topic_service.refresh(store, team.cli_actor(), seed=0)
+    finally:
+        store.close()
+    return tokens

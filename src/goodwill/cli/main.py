@@ -319,6 +319,7 @@ def demo(
         where = "the database" if settings.database_url else str(settings.workspace)
         if summary["built"]:
             out.print(f"Demo workspace [bold]{summary['name']}[/] built in {where}: {summary['messages']:,} messages.")
+            _demo_topics(settings)
         else:
             out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
         if serve:
@@ -332,6 +333,19 @@ def demo(
             )
     except GoodwillError as exc:
         fail(exc)
+
+
+def _demo_topics(settings: Settings) -> None:
+    """Topics, alerts and share of voice for a new demo, as `goodwill topics refresh` would."""
+    from goodwill.service import topics as topic_service
+    from goodwill.service.team import cli_actor
+
+    store = service.open_workspace(settings)
+    try:
+        done = topic_service.refresh(store, cli_actor())
+    finally:
+        store.close()
+    out.print(f"Topics: {done.topics} over {done.messages:,} people's messages, {done.alerts} alerts.", highlight=False)
 
 
 from goodwill.cli import graph as _graph  # noqa: E402

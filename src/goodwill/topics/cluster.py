@@ -3,7 +3,7 @@
 Texts are turned into vectors in one of two ways:
 
 - by default TF-IDF over words and word pairs (URLs and @handles left out,
-  sublinear term frequency), reduced to 100 dimensions by truncated SVD
+  sublinear term frequency), reduced to 200 dimensions by truncated SVD
   (latent semantic analysis) and normalised; fast, and scales to 100,000
   messages on one core in seconds;
 - or by any `embed` function (texts in, one row per text out), such as a
@@ -42,7 +42,7 @@ _TOKEN = r"(?u)\b[^\W\d_]{2,}\b"  # words of two letters or more; no numbers, co
 #: Candidates for k when it is not given.
 _K_CANDIDATES = (2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30)
 _SILHOUETTE_SAMPLE = 2000
-_SVD_DIMENSIONS = 100
+_SVD_DIMENSIONS = 200
 #: Words of social posts that say nothing about a subject, on top of scikit-learn's English list.
 _CHATTER = ("just", "does", "did", "don", "doesn", "didn", "ve", "ll", "re", "im", "isn", "yes", "yeah", "ok", "okay",
             "got", "get", "like", "really", "thing", "things", "lol", "oh", "hey", "hi", "know", "think", "want",

@@ -12,7 +12,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from goodwill.domain.team import Role
-from goodwill.service import audit, conversations, team
+from goodwill.service import audience, audit, conversations, team
+from goodwill.service import topics as topic_service
 from goodwill.store.browse import ThreadFilter
 from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
 
@@ -105,6 +106,43 @@ def get_person(
     limit: Annotated[int, Query(ge=1, le=conversations.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     return conversations.person(store, actor, person_id, before=before, limit=limit)
+
+
+@router.get("/topics", summary="Topics, biggest first, with keyphrases and daily volume, negative messages and sentiment")
+def list_topics(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return {"items": topic_service.topic_trend(store, actor), "computed_at": topic_service.computed_at(store, actor)}
+
+
+@router.get("/topics/{topic_id}", summary="One topic with its daily figures")
+def get_topic(store: StoreDep, actor: ApiActor, topic_id: PathId) -> dict[str, Any]:
+    return topic_service.topic_trend(store, actor, topic_id)[0]
+
+
+@router.get("/alerts", summary="Days a topic's volume or negative share rose beyond its normal range, newest first")
+def list_alerts(
+    store: StoreDep, actor: ApiActor, since: Day | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    return {"items": topic_service.alerts(store, actor, since=since, limit=limit)}
+
+
+@router.get("/share-of-voice", summary="Mentions of the brand and each competitor per week, with shares")
+def share_of_voice(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return {"items": topic_service.voice(store, actor)}
+
+
+@router.get("/influencers", summary="The most influential accounts of the audience, optionally within a topic, with reasons")
+def list_influencers(
+    store: StoreDep, actor: ApiActor, topic: Annotated[str | None, Query(min_length=1, max_length=400)] = None,
+    top: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    return {"items": audience.influencers(store, actor, topic=topic, top=top)}
+
+
+@router.get("/communities", summary="Communities of the interaction graph with central and generous members and topics")
+def list_communities(
+    store: StoreDep, actor: ApiActor, min_size: Annotated[int, Query(ge=1, le=100_000)] = 3,
+) -> dict[str, Any]:
+    return {"items": audience.communities(store, actor, min_size=min_size)}
 
 
 @router.get("/settings", summary="The workspace: name, brand accounts, keywords, competitors")

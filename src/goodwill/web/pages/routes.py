@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import AuthenticationError, ConflictError, FieldError, TooManyRequestsError
-from goodwill.service import audit, conversations, team
+from goodwill.service import audience, audit, conversations, team
+from goodwill.service import topics as topic_service
 from goodwill.store.browse import ThreadFilter
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
 from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
@@ -100,6 +101,37 @@ def overview(request: Request, store: StoreDep, actor: PageActor) -> Response:
     platforms = sorted(data["by_platform"])
     peak = max((sum(day.values()) for day in data["by_day"].values()), default=0)
     return render(request, "overview.html", actor, data=data, platforms=platforms, peak=peak)
+
+
+@router.get("/topics")
+def topics_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    from goodwill.web.pages.charts import trend
+
+    found = topic_service.topic_trend(store, actor)
+    alerts = topic_service.alerts(store, actor, limit=20)
+    every_day = [d["day"] for t in found for d in t["days"]]
+    charts = {}
+    if every_day:
+        first, last = min(every_day), max(every_day)
+        for t in found:
+            charts[t["id"]] = trend(t["days"], first, last, {a["day"] for a in alerts if a["topic_id"] == t["id"]})
+    voice = topic_service.voice(store, actor)
+    return render(request, "topics.html", actor, topics=found, charts=charts, alerts=alerts, voice=voice,
+                  computed_at=topic_service.computed_at(store, actor))
+
+
+@router.get("/influencers")
+def influencers_page(
+    request: Request, store: StoreDep, actor: PageActor, topic: Annotated[str | None, Query(max_length=400)] = None,
+) -> Response:
+    chosen = topic or None
+    return render(request, "influencers.html", actor, rows=audience.influencers(store, actor, topic=chosen, top=50),
+                  topic=chosen, topics=topic_service.topics(store, actor))
+
+
+@router.get("/communities")
+def communities_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    return render(request, "communities.html", actor, communities=audience.communities(store, actor))
 
 
 def _parse_date(value: str | None, field: str) -> date | None:
