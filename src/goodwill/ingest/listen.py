@@ -13,7 +13,8 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -98,6 +99,17 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}{where}: {exc}"
 
 
+@contextmanager
+def secrets_masked(config: SourceConfig, environ: Mapping[str, str], secrets: Path) -> Iterator[None]:
+    """Any failure inside the block, ours or a client library's, leaves it as
+    a `ConnectorError` in one line with every known secret masked (the
+    source's credential and every value in the secrets file)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - every failure is shown, and shown without secrets
+        raise ConnectorError(redact(describe_failure(exc), known_secrets(config, environ, secrets))) from None
+
+
 def try_source(
     config: SourceConfig,
     checkpoint: Checkpoint | None,
@@ -107,20 +119,14 @@ def try_source(
     options: ListenOptions,
     factory: ConnectorFactory = make_connector,
 ) -> Batch:
-    """Fetch one batch from `config`, storing nothing (`goodwill sources test`).
-
-    Any failure, ours or a client library's, comes back as a `ConnectorError`
-    whose message has every known secret masked.
-    """
-    try:
+    """Fetch one batch from `config`, storing nothing (`goodwill sources test`);
+    failures come back through `secrets_masked`."""
+    with secrets_masked(config, environ, secrets):
         connector = factory(config, resolve_token(config, environ, secrets), options)
         try:
             return connector.fetch(checkpoint)
         finally:
             connector.close()
-    except Exception as exc:  # noqa: BLE001 - every failure is shown, and shown without secrets
-        shown = redact(describe_failure(exc), known_secrets(config, environ, secrets))
-        raise ConnectorError(shown) from None
 
 
 class Listener:
