@@ -110,6 +110,7 @@ def test_missing_columns_are_unknown(tmp_path: Path) -> None:
     ("--edges", "source,target,kind,time\na,b,reply,2024-05-01T10:00:00Z\na,b,reply,next tuesday\n",
      "line 3, field 'time': unreadable time 'next tuesday' (expected ISO 8601 or Unix seconds)"),
     ("--edges", "source,target,kind,time\na,b,reply,1\n\na,b,reply,\n", "line 4, field 'time': empty"),
+    ("--edges", "source,target,kind,time\na,b,reply,1\na,b,reply,nan\n", "line 3, field 'time': unreadable time 'nan'"),
     ("--edges", "source,target,kind,time\na,,reply,1\n", "line 2, field 'target': empty"),
     ("--edges", "source,target,when\na,b,1\n", "line 1, field 'kind': missing column"),
     ("--edges", "source,target,kind,time\na,b,reply,1\na,b,reply\n", "line 3: Expected 4 columns, got 3"),
@@ -125,6 +126,13 @@ def test_bad_input_names_file_line_and_field(tmp_path: Path, flag: str, text: st
     assert code == 1
     assert out == ""
     assert f"{path}, {message}" in " ".join(err.split())
+
+
+def test_account_names_that_look_like_missing_values(tmp_path: Path) -> None:
+    path = write(tmp_path / "names.csv", "source,target,kind,time\nnull,nan,Repost ,1\nNA,nan,reply,2\n")
+    code, out, err = run("influence", "--edges", str(path))
+    assert code == 0, err
+    assert [r["account"] for r in rows(out)] == ["nan", "NA", "null"]
 
 
 def test_influence_needs_exactly_one_file(tmp_path: Path) -> None:

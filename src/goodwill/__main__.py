@@ -1,3 +1,3 @@
-from goodwill.cli.main import main
+from goodwill.cli.launch import main
 
 main()

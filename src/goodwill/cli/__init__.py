@@ -1,5 +1,5 @@
-"""The `goodwill` command: a thin shell over goodwill.service."""
+"""The `goodwill` command: a thin shell over goodwill.service.
 
-from goodwill.cli.main import app, main
-
-__all__ = ["app", "main"]
+The app is `goodwill.cli.main.app`; the entry point is `goodwill.cli.launch.main`,
+which starts the commands that need no workspace without importing the rest.
+"""

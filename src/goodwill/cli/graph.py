@@ -93,6 +93,13 @@ def _write(scores: GraphScores | AccountScores, as_json: bool, top: int | None) 
     pacsv.write_csv(table, sys.stdout.buffer, pacsv.WriteOptions(quoting_style="needed"))
 
 
+def standalone() -> typer.Typer:
+    """An app holding only this module's commands, for `goodwill.cli.launch`."""
+    app = typer.Typer(name="goodwill", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
+    register(app)
+    return app
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
 

@@ -181,8 +181,6 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
     :param params: the weights, decay and discounts (defaults: `InfluenceParams()`).
     :param now: the time ages are measured from, Unix seconds (default: the latest interaction).
     """
-    from scipy import sparse
-
     p = params or InfluenceParams()
     n = edges.n_accounts
     keep = edges.source != edges.target  # talking to oneself is neither influence nor outreach
@@ -223,11 +221,10 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
     # each account's one vote, split over whom it engages; discounted parts leak
     votes = np.log1p(undecayed)  # so that age, like the discounts, leaks from the vote
     transfer = np.log1p(kept_in * mutual) / np.bincount(ps, weights=votes, minlength=n)[ps]
-    inflow = sparse.csr_matrix((transfer, (pt, ps)), shape=(n, n))
     rank = np.full(n, 1.0 / n)
     received_flow = rank
     for _ in range(p.max_iterations):
-        received_flow = p.damping * (inflow @ rank)
+        received_flow = p.damping * np.bincount(pt, weights=transfer * rank[ps], minlength=n)
         new = received_flow + (1.0 - received_flow.sum()) / n
         done = np.abs(new - rank).sum() < p.tolerance
         rank = new

@@ -65,7 +65,7 @@ def _read(path: Path, columns: Sequence[str]) -> pa.Table:
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in columns}, include_columns=list(columns),
-                strings_can_be_null=True, quoted_strings_can_be_null=True,
+                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -115,7 +115,9 @@ def read_edges(path: Path) -> Edges:
     source, target, kind_text, time_text = (need(c) for c in EDGE_COLUMNS)
     n = len(source)
 
-    kind_codes = pc.index_in(pc.ascii_lower(pc.utf8_trim_whitespace(kind_text)), value_set=pa.array(KINDS))
+    kind_codes = pc.index_in(kind_text, value_set=pa.array(KINDS))
+    if kind_codes.null_count:  # perhaps only spaces or capitals
+        kind_codes = pc.index_in(pc.ascii_lower(pc.utf8_trim_whitespace(kind_text)), value_set=pa.array(KINDS))
     if kind_codes.null_count:
         row = _first(kind_codes.is_null())
         raise ImportFileError(str(path), _line_of(path, row), "kind",
@@ -147,6 +149,18 @@ def _times(path: Path, text: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.flo
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    for kind in (pa.timestamp("us", tz="UTC"), pa.float64()):  # the common cases: one form throughout
+        try:
+            stamps = pc.cast(text, kind)
+        except pa.ArrowInvalid:
+            continue
+        values = np.asarray(stamps.to_numpy() if kind == pa.float64() else pc.cast(stamps, pa.int64()).to_numpy() / 1e6,
+                            dtype=np.float64)
+        if not np.isfinite(values).all():  # "nan" and "inf" read as numbers
+            row = _first(~np.isfinite(values))
+            raise ImportFileError(str(path), _line_of(path, row), "time",
+                                  f"unreadable time {text[row].as_py()!r} (expected ISO 8601 or Unix seconds)")
+        return values
     text = pc.utf8_trim_whitespace(text)
     numeric = pc.match_substring_regex(text, r"^-?\d+(\.\d+)?$")
     out = np.empty(len(text), dtype=np.float64)
