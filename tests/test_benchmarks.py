@@ -80,10 +80,10 @@ def test_graph_bench_runs_small(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert re.search(r"generated 20,000 interactions among 4,000 accounts", out)
-    ranked = re.search(r"\| baseline: networkx read \+ DiGraph \+ pagerank \| [\d.]+ \| \d+ \| ([\d,]+) ranked \|", out)
-    scored = re.search(r"\| goodwill influence --edges \| [\d.]+ \| \d+ \| ([\d,]+) accounts scored \|", out)
+    ranked = re.search(r"\| baseline: networkx read \+ DiGraph \+ pagerank \| [\d.]+ \| [\d.]+ \| \d+ \| ([\d,]+) ranked \|", out)
+    scored = re.search(r"\| goodwill influence --edges \| [\d.]+ \| [\d.]+ \| \d+ \| ([\d,]+) accounts scored \|", out)
     assert ranked and scored and ranked.group(1) == scored.group(1)  # the same accounts
-    assert re.search(r"\| goodwill communities --edges \| [\d.]+ \| \d+ \| [\d,]+ communities of 3\+ \|", out)
+    assert re.search(r"\| goodwill communities --edges \| [\d.]+ \| [\d.]+ \| \d+ \| [\d,]+ communities of 3\+ \|", out)
     assert re.search(r"influence speed-up over networkx: [\d.]+x \(goal 10x\): (met|NOT met)", out)
     assert re.search(r"communities beyond influence: -?[\d.]+ s \(goal < 5 s\): (met|NOT met)", out)
 
