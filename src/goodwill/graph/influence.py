@@ -56,7 +56,7 @@ class InfluenceParams:
     given: tuple[float, float, float, float] = (1.0, 0.5, 0.8, 0.9)
     mutual_discount: float = 0.8
     burst_window_seconds: float = DAY
-    tolerance: float = 1e-7
+    tolerance: float = 1e-6  # L1 change of the rank vector (summing to 1); top-1,000 scores move by < 2e-6 beyond it
     max_iterations: int = 200
 
 

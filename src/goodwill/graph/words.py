@@ -15,9 +15,14 @@ if TYPE_CHECKING:
 def _formatted(values: npt.NDArray[Any], form: str) -> pa.Array:
     import pyarrow as pa
 
-    uniq, inverse = np.unique(np.asarray(values, dtype=np.int64), return_inverse=True)
+    values = np.asarray(values, dtype=np.int64).reshape(-1)
+    top = int(values.max()) if len(values) else 0
+    if 0 <= int(values.min(initial=0)) and top < 4 * len(values) + 1024:  # a table of every value up to the largest
+        uniq, inverse = np.arange(top + 1), values
+    else:
+        uniq, inverse = np.unique(values, return_inverse=True)
     texts = pa.array([form.format(v, "" if v == 1 else "s") for v in uniq.tolist()], pa.string())
-    return texts.take(pa.array(inverse.reshape(-1)))
+    return texts.take(pa.array(inverse))
 
 
 def counted(values: npt.NDArray[Any], noun: str) -> pa.Array:
