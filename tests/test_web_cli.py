@@ -131,3 +131,36 @@ def test_serve_on_a_busy_port_fails_in_one_line_before_claiming_to_serve(tmp_pat
     assert done.returncode == 1 and "Serving on" not in done.stdout
     lines = [line for line in done.stderr.splitlines() if line.strip() and "No users yet" not in line]
     assert lines == [f"Error: cannot serve on 127.0.0.1:{port}: the port is in use (pick another with --port)"]
+
+
+def test_users_add_asks_for_the_password_twice_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    ws = tmp_path / "ws"
+    assert invoke(Settings(workspace=ws), "init", "--name", "Acme")[0] == 0
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on a terminal
+        os.execv(sys.executable, [sys.executable, "-m", "goodwill", "--workspace", str(ws), "users", "add", "bob"])
+    seen = b""
+    answered = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.3)
+        if not ready:
+            # Quiet after a prompt: answer it (the prompt turned echo off and flushed input first).
+            if seen.rstrip().endswith(b":") and seen.count(b":") > answered:
+                answered += 1
+                os.write(fd, b"prompted password\n")
+            continue
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the command finished and closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, seen
+    assert answered == 2 and b"bob" in seen and b"(agent)" in seen and b"prompted password" not in seen, seen  # no echo
