@@ -13,9 +13,14 @@ missing). The upstream RoBERTa-retrained reference predictions are scored by
 the same code, as a check of the scorer.
 
 Throughput: messages per second of one process over ``--messages`` test
-tweets (repeated), in batches of 1,000; the accurate model over
-``--accurate-messages`` only, at ``--threads`` torch threads (it is about 100
-times slower). Nothing here trains or tunes on a test split.
+tweets (repeated), in batches of 1,000; the accurate model (ONNX Runtime,
+int8) over ``--accurate-messages`` only, at ``--threads`` threads (it is about
+100 times slower). Nothing here trains or tunes on a test split.
+
+With ``--torch-reference CHECKPOINT`` (needs the ``train`` extra), the
+fine-tuned PyTorch state dict the ONNX encoder was exported from is scored in
+the same run, alone and with the shipped blend, beside the ONNX int8 encoder:
+the cost of the export and the int8 weights.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from goodwill.errors import ModelUnavailableError  # noqa: E402
+from goodwill.understand import encoder  # noqa: E402
 from goodwill.understand.sentiment import FastSentiment, load_accurate, load_fast  # noqa: E402
 from goodwill.understand.training import _data  # noqa: E402
 from goodwill.understand.training.train_sentiment import macro_f1, macro_recall, train_fast  # noqa: E402
@@ -79,13 +86,49 @@ def row(name: str, recall: float | None, f1: float | None, rate: float | None, n
     return f"| {name} | {pct(recall)} | {pct(f1)} | {'' if rate is None else f'{rate:,.0f}'} | {note} |"
 
 
+def torch_reference(checkpoint: Path, accurate: Any, texts: list[str], raw_texts: list[str], gold: np.ndarray,
+                    threads: int, n_acc: int, results: dict[str, Any]) -> None:
+    """The PyTorch model the encoder was exported from, scored alone and with the shipped blend, beside ONNX int8."""
+    import torch
+
+    from goodwill.understand._accurate import log_softmax
+    from goodwill.understand.training import _finetune
+
+    torch.set_num_threads(threads)
+    model = _finetune.build_classifier(3, pretrained=False)
+    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True), strict=False)
+    model.eval()
+    tokenizer = _finetune.load_tokenizer()
+    fast = accurate.fast.predict_proba(raw_texts)
+    w = accurate.fast_weight
+
+    def blend(logits: np.ndarray) -> np.ndarray:
+        return ((1 - w) * log_softmax(logits) + w * np.log(fast + 1e-9) + accurate.offsets).argmax(1)
+
+    torch_logits = _finetune.predict_logits(model, tokenizer, texts)
+    onnx_logits = accurate.head(accurate.encoder.embed(raw_texts))
+    start = time.perf_counter()
+    _finetune.predict_logits(model, tokenizer, [texts[i % len(texts)] for i in range(n_acc)])
+    torch_rate = n_acc / (time.perf_counter() - start)
+    for name, logits, rate in (("PyTorch fp32", torch_logits, torch_rate), ("ONNX int8", onnx_logits, None)):
+        alone, blended = logits.argmax(1), blend(logits)
+        results[f"encoder {name}"] = {"alone_macro_recall": macro_recall(gold, alone, 3),
+                                      "blended_macro_recall": macro_recall(gold, blended, 3), "msgs_per_s": rate}
+        print(row(f"encoder alone, {name}", macro_recall(gold, alone, 3), macro_f1(gold, alone, 3), rate,
+                  f"{checkpoint.name}" if rate else "the shipped export of it"))
+        print(row(f"encoder + fast blend, {name}", macro_recall(gold, blended, 3), macro_f1(gold, blended, 3), None,
+                  "the shipped blend weight and offsets"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N test tweets of each task")
     parser.add_argument("--messages", type=int, default=100_000, help="messages for the throughput runs")
     parser.add_argument("--accurate-messages", type=int, default=2_000,
                         help="messages for the accurate model's throughput run")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads for the accurate model")
+    parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime (and torch) threads for the accurate model")
+    parser.add_argument("--torch-reference", type=Path, default=None,
+                        help="also score this fine-tuned PyTorch state dict (needs the train extra)")
     parser.add_argument("--skip-accurate", action="store_true")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "benchmarks" / ".work" / "tweeteval")
     parser.add_argument("--tasks", default="emotion,offensive",
@@ -125,11 +168,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(row(f"goodwill fast ({fast.version})", macro_recall(gold, pred, 3), macro_f1(gold, pred, 3), rate,
               f"numpy; peak RSS so far {peak_mb():.0f} MB"))
 
-    accurate = None if args.skip_accurate else load_accurate()
+    accurate = None
+    if not args.skip_accurate:
+        encoder.set_threads(args.threads)
+        try:
+            accurate = load_accurate()
+        except ModelUnavailableError as exc:
+            print(f"| goodwill accurate | | | | not available: {exc} |")
     if accurate is not None:
-        import torch
-
-        torch.set_num_threads(args.threads)
         acc_probs = accurate.predict_proba(raw_texts)
         pred = acc_probs.argmax(1)
         n_acc = min(args.accurate_messages, n_msgs)
@@ -137,7 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["accurate"] = {"macro_recall": macro_recall(gold, pred, 3), "macro_f1": macro_f1(gold, pred, 3),
                                "msgs_per_s": rate, "version": accurate.version, "threads": args.threads}
         print(row(f"goodwill accurate ({accurate.version})", macro_recall(gold, pred, 3), macro_f1(gold, pred, 3),
-                  rate, f"torch, {args.threads} thread(s), {n_acc:,} messages"))
+                  rate, f"ONNX Runtime int8, {args.threads} thread(s), {n_acc:,} messages"))
+        if args.torch_reference is not None:
+            torch_reference(args.torch_reference, accurate, texts, raw_texts, gold, args.threads, n_acc, results)
         # Cascade: the accurate model re-reads the fast model's least confident share of messages.
         confidence = fast_probs.max(1)
         order = np.argsort(confidence, kind="stable")
@@ -152,8 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                                            "macro_f1": macro_f1(gold, pred, 3), "msgs_per_s": cascade_rate}
             print(row(f"cascade: accurate on the {100 * share:.0f}% least sure", macro_recall(gold, pred, 3),
                       macro_f1(gold, pred, 3), cascade_rate, "rate computed from the two measured rates"))
-    elif not args.skip_accurate:
-        print("| goodwill accurate | | | | not available: install the `accurate` extra |")
 
     reference = _data.data_root() / "tweeteval" / "predictions_roberta_retrained" / "sentiment.txt"
     if reference.is_file():
@@ -184,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_accurate and (acc_dir / "meta.json").exists():
             from goodwill.understand._accurate import AccurateSentiment
 
-            acc = AccurateSentiment(acc_dir, model, labels=None)
+            acc = AccurateSentiment(acc_dir, encoder.Encoder(args.work_dir / f"{task}_encoder", args.threads), model, labels=None)
             f1 = macro_f1(t_gold, acc.predict_proba(t_texts).argmax(1), len(names))
             results[task]["accurate_macro_f1"] = f1
             print(f"| goodwill accurate (MiniLM fine-tuned + n-grams) | {100 * f1:.1f} |")

@@ -57,23 +57,70 @@ def test_classify_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "nope.jsonl" in result.stderr
 
 
-def test_classify_jsonl_garbage_lines_get_valid_objects(tmp_path: Path) -> None:
+def test_classify_jsonl_reads_bare_strings_and_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
-    path.write_bytes(
-        b'{"text": "my bag was lost on the flight"}\n'
-        b"this is not json\n"
-        b'{"id": 3}\n'
-        b"\n"
-        b'{"text": 42}\n'
-        b'"a bare string counts"\n'
-        b'{"text": "\xff\xfe broken bytes"}\n'
-    )
-    code, out, err = classify(str(path))
-    assert code == 0 and len(out) == 7
-    assert all(set(o) == KEYSET for o in out)
+    path.write_bytes(b'{"text": "my bag was lost on the flight"}\n\n"a bare string counts"\n{"text": "", "id": 4}\n')
+    code, out, _ = classify(str(path), "--fast")
+    assert code == 0 and len(out) == 4
     assert "baggage" in out[0]["aspects"]  # type: ignore[operator]
     assert out[1]["intent"] == "other" and out[1]["needs_response"] is False
-    assert "m.jsonl, line 2" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("m.jsonl", b'{"text": "fine"}\nthis is not json\n', "m.jsonl, line 2: not JSON"),
+        ("m.jsonl", b'{"text": "fine"}\n{"text": "ok"}\n{"id": 3}\n', "m.jsonl, line 3, field 'text': missing"),
+        ("m.jsonl", b'{"text": 42}\n', "m.jsonl, line 1, field 'text': expected text, found int"),
+        ("m.txt", b"hello\nworld\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n", "m.txt, line 3: not UTF-8 text"),
+        ("m.txt", b"hello\nELF\x00\x01\x02\n", "m.txt, line 2: binary data"),
+        ("m.csv", b'id,text\n1,fine\n2,"caf\xe9"\n', "m.csv, line 3: not UTF-8 text"),
+    ],
+)
+def test_classify_stops_at_a_bad_record_naming_file_and_line(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(app, ["classify", str(path), "--fast"])
+    assert result.exit_code == 1
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stdout.splitlines()) < 3  # at most the records before it; never lines of garbage
+
+
+def test_classify_a_real_binary_file_is_one_line_and_exit_1() -> None:
+    proc = subprocess.run([sys.executable, "-m", "goodwill", "classify", sys.executable], capture_output=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == b""
+    err = proc.stderr.decode()
+    assert len(err.strip().splitlines()) == 1 and sys.executable in err and "line 1" in err
+
+
+def test_classify_modes_and_the_model_version(tmp_path: Path) -> None:
+    path = tmp_path / "m.txt"
+    path.write_text("my order is late and nobody answers\nlovely day\n", encoding="utf-8")
+    versions = {}
+    for flag in ("--fast", "--accurate", None):
+        code, out, _ = classify(str(path), *([flag] if flag else []))
+        assert code == 0 and len(out) == 2
+        versions[flag] = out[0]["model_version"]
+    assert len(set(versions.values())) == 3
+    assert ">" in str(versions[None]) and "accurate" in str(versions["--accurate"]) and "accurate" not in str(versions["--fast"])
+    result = runner.invoke(app, ["classify", str(path), "--fast", "--accurate"])
+    assert result.exit_code == 1 and "exclude each other" in result.stderr
+
+
+def test_classify_without_the_encoder_fails_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.txt"
+    path.write_text("where is my order?\n", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from goodwill.understand import encoder\n"
+        f"encoder.ENCODER_DIR = Path({str(tmp_path / 'none')!r})\n"
+        "from goodwill.cli.main import main; sys.argv = ['goodwill', 'classify', sys.argv[1]]; main()"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and "encoder is not installed" in proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code.replace("'classify', sys.argv[1]", "'classify', '--fast', sys.argv[1]"), str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1
 
 
 def test_classify_stdin(tmp_path: Path) -> None:

@@ -17,11 +17,7 @@ GARBAGE = ["", " ", "\n", "\x00\x01\x02", "🙂🙂🙂", "a\nb\r\nc", "@user", 
 
 
 def models() -> list[SentimentModel]:
-    out: list[SentimentModel] = [load_fast()]
-    accurate = load_accurate()
-    if accurate is not None:
-        out.append(accurate)
-    return out
+    return [load_fast(), load_accurate()]
 
 
 @pytest.fixture
@@ -45,14 +41,47 @@ def test_fast_model_loads_offline_from_the_package(no_network: None) -> None:
     assert load_fast() is model  # cached
 
 
-def test_accurate_model_loads_offline_or_is_absent(no_network: None) -> None:
+def test_accurate_model_loads_offline_without_torch(no_network: None) -> None:
+    import subprocess
+    import sys
+
     sentiment.load_accurate.cache_clear()
     model = load_accurate()
-    if model is None:
-        pytest.importorskip("torch", reason="the accurate extra is not installed")
-        pytest.fail("torch is installed but the accurate model did not load")
     assert model.version.startswith("sentiment-accurate")
     assert load_accurate() is model
+    # The runtime never imports torch: a fresh process where importing it fails still scores.
+    code = (
+        "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
+        "from goodwill.understand.sentiment import load_accurate\n"
+        "print(load_accurate().predict_proba(['I hate waiting on hold']).argmax())"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "0"  # negative
+
+
+def test_encoder_files_are_small_and_the_api_embeds_in_input_order() -> None:
+    from goodwill.understand import encoder
+
+    assert (encoder.ENCODER_DIR / encoder.MODEL_FILE).stat().st_size < 20_000_000
+    enc = encoder.load_encoder()
+    texts = ["where is my refund?", "", "love it", "where is my refund?", "x" * 3000]
+    vectors = enc.embed(texts)
+    assert vectors.shape == (5, enc.dimensions) and vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors[0], vectors[3])  # the same text, embedded once
+    np.testing.assert_allclose(enc.embed(["love it"])[0], vectors[2], atol=1e-4)  # rows do not depend on their batch
+    assert not np.allclose(vectors[0], vectors[2])
+    assert enc.embed([]).shape == (0, enc.dimensions)
+
+
+def test_a_missing_encoder_is_one_clear_error(tmp_path: Path) -> None:
+    from goodwill.errors import ModelUnavailableError
+    from goodwill.understand import encoder
+
+    with pytest.raises(ModelUnavailableError, match="encoder is not installed: .*encoder.onnx is missing"):
+        encoder.require(tmp_path)
+    with pytest.raises(ModelUnavailableError, match="meta.json is missing"):
+        encoder.Encoder(tmp_path)
 
 
 @pytest.mark.parametrize("model", models(), ids=lambda m: m.version)
@@ -151,6 +180,7 @@ def test_tweeteval_bench_runs_small(tmp_path: Path, shared_data: Path) -> None:
     assert re.search(r"\| VADER \(measured here\) \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", result.stdout)
     assert re.search(r"\| goodwill fast \(sentiment-fast[^)]*\) \| [\d.]+ \| [\d.]+ \| [\d,]+ \|", result.stdout)
     assert "| BERTweet (published) | 73.4 |" in result.stdout
+    assert re.search(r"\| goodwill accurate \(sentiment-accurate[^)]*\) \| [\d.]+ \| [\d.]+ \| [\d,]+ \| ONNX Runtime int8", result.stdout)
     figures = json.loads(out_json.read_text())
     assert figures["fast"]["macro_recall"] > figures["vader"]["macro_recall"]
     assert figures["fast"]["msgs_per_s"] > 0

@@ -220,7 +220,7 @@ def test_import_stores_signals_for_every_new_message(store: Store, tmp_path: Pat
     assert rows["m1"]["intent"] == "complaint" and rows["m1"]["needs_response"] and "refund" in rows["m1"]["aspects"]
     assert not rows["m2"]["needs_response"] and rows["m2"]["urgency"] == "low"  # the brand's own reply
     assert rows["m3"]["intent"] == "praise"
-    assert rows["m1"]["model_version"] == model_version()
+    assert rows["m1"]["model_version"] == model_version("fast")
     assert math.isclose(sum(float(rows["m1"][f"sentiment_{s}"]) for s in SENTIMENTS), 1.0, abs_tol=1e-3)  # type: ignore[arg-type]
     # Re-import adds nothing and leaves one row per message.
     import_file(store, write_jsonl(tmp_path / "b.jsonl", records + [rec(5, "dee", "where can I buy one?")]), ImportOptions())
@@ -265,44 +265,52 @@ def test_backfill_fills_missing_and_outdated_signals(store: Store, tmp_path: Pat
         conn.execute(sa.update(message_signals).where(message_signals.c.message_id > 25).values(model_version="old"))
     assert backfill(store, batch_size=7) == 10 + 5
     rows = _signal_rows(store)
-    assert len(rows) == 30 and {r["model_version"] for r in rows.values()} == {model_version()}
+    assert len(rows) == 30 and {r["model_version"] for r in rows.values()} == {model_version("fast")}
     assert all(r["intent"] == "question" for r in rows.values())
     assert backfill(store) == 0
 
 
-class _Reversed:
-    """A second sentiment model for the accurate slot (the real accurate one
-    needs optional dependencies): the fast model's scores, columns reversed,
-    so where its scores land is visible."""
-
-    version = "reversed-fast"
-
-    def predict_proba(self, texts):  # noqa: ANN001, ANN201 - the SentimentModel protocol
-        from goodwill.understand import sentiment
-
-        return sentiment.load_fast().predict_proba(texts)[:, ::-1].copy()
-
-
-def test_sentiment_modes_fast_cascade_accurate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sentiment_modes_fast_cascade_accurate() -> None:
     from goodwill.understand import sentiment
+    from goodwill.understand.enrich import might_reach_inbox
 
-    texts = ["My order is 3 weeks late, where is it??", "nice weather today", "How do I reset my password?", "lol"]
-    fast = enrich(texts).sentiment_scores
-    monkeypatch.setattr(sentiment, "load_accurate", lambda: None)
-    np.testing.assert_allclose(enrich(texts, sentiment="cascade").sentiment_scores, fast)  # not installed: fast
-    assert enrich(texts, sentiment="accurate").model_version == model_version("fast")
-
-    monkeypatch.setattr(sentiment, "load_accurate", lambda: _Reversed())
-    cascade = enrich(texts, sentiment="cascade")
-    needs = cascade.needs_response
-    assert needs.tolist() == [True, False, True, False]
-    np.testing.assert_allclose(cascade.sentiment_scores[needs], fast[needs][:, ::-1], atol=1e-6)
-    np.testing.assert_allclose(cascade.sentiment_scores[~needs], fast[~needs], atol=1e-6)
-    assert cascade.model_version.endswith(f"+{sentiment.load_fast().version}>reversed-fast+rules-1+lid176")
+    texts = ["My order is 3 weeks late, where is it??", "nice weather today, lovely", "How do I reset my password?",
+             "lol", "thank you so much, the team was great!"]
+    fast = enrich(texts, sentiment="fast")
+    accurate = sentiment.load_accurate().predict_proba(texts)
+    gate = might_reach_inbox(fast.sentiment_scores, fast.intent_scores, fast.needs_response, fast.urgency)
+    assert gate.tolist()[:3] == [True, False, True]
+    cascade = enrich(texts)  # the default
+    np.testing.assert_allclose(cascade.sentiment_scores[gate], accurate[gate], atol=1e-5)
+    np.testing.assert_allclose(cascade.sentiment_scores[~gate], fast.sentiment_scores[~gate], atol=1e-6)
+    assert cascade.model_version == model_version() == model_version("cascade")
+    assert f"+{sentiment.load_fast().version}>{sentiment.load_accurate().version}+" in cascade.model_version
     everything = enrich(texts, sentiment="accurate")
-    np.testing.assert_allclose(everything.sentiment_scores, fast[:, ::-1], atol=1e-6)
+    np.testing.assert_allclose(everything.sentiment_scores, accurate, atol=1e-5)
+    assert fast.model_version != cascade.model_version != everything.model_version
+    # The other signals are the fast path's in every mode.
+    assert fast.intent_scores.tolist() == cascade.intent_scores.tolist() == everything.intent_scores.tolist()
+    # The brand's own messages are never read again.
+    own = enrich(texts, is_brand=[True] * len(texts))
+    np.testing.assert_allclose(own.sentiment_scores, fast.sentiment_scores, atol=1e-6)
     with pytest.raises(ValueError, match="sentiment must be one of"):
         enrich(texts, sentiment="best")  # type: ignore[arg-type]
+
+
+def test_cascade_without_the_encoder_fails_instead_of_falling_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from goodwill.errors import ModelUnavailableError
+    from goodwill.understand import encoder, sentiment
+
+    monkeypatch.setattr(encoder, "ENCODER_DIR", tmp_path)
+    encoder.load_encoder.cache_clear()
+    sentiment.load_accurate.cache_clear()
+    try:
+        with pytest.raises(ModelUnavailableError, match="encoder is not installed"):
+            enrich(["where is my order?"])
+        assert len(enrich(["where is my order?"], sentiment="fast")) == 1
+    finally:
+        encoder.load_encoder.cache_clear()
+        sentiment.load_accurate.cache_clear()
 
 
 def test_child_import_shares_signals_with_the_writer(store: Store, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ GoodwillError                         400 bad_request, exit 1
 ├── CsrfError                         403 csrf_failed: a form without its session's CSRF token
 ├── TooManyRequestsError              429 rate_limited, exit 75: too many sign-ins, or the server is busy
 ├── ModelFileError (RuntimeError)     500 internal_error: a packaged model file is missing or malformed
+├── ModelUnavailableError             503 model_unavailable, exit 69: a model asked for is not installed
 └── ConnectorError                    502 upstream_error: a live source failed (never carries a credential)
     ├── TransientError                503 upstream_unavailable: a server error or dropped connection
     │   └── RateLimitedError          503 upstream_rate_limited: HTTP 429 or a platform's limit
@@ -134,6 +135,14 @@ class ModelFileError(GoodwillError, RuntimeError):
 
     status = 500
     code = "internal_error"
+
+
+class ModelUnavailableError(GoodwillError):
+    """A model that was asked for is not installed: its files or its runtime (onnxruntime) are missing."""
+
+    status = 503
+    code = "model_unavailable"
+    exit_code = 69  # EX_UNAVAILABLE
 
 
 class ImportFileError(GoodwillError, ValueError):

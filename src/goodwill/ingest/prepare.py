@@ -114,5 +114,5 @@ def add_signals(batch: Prepared) -> None:
     from goodwill.store.signals import signal_rows
     from goodwill.understand.enrich import enrich
 
-    batch.signals = signal_rows(enrich([r[4] for r in batch.rows], is_brand=[r[BRAND] for r in batch.rows]))
+    batch.signals = signal_rows(enrich([r[4] for r in batch.rows], sentiment="fast", is_brand=[r[BRAND] for r in batch.rows]))
     batch.signals_deferred = False

@@ -657,7 +657,7 @@ def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
     }
     found = [f for f in found if f[0] in had]
     if found:
-        batch = enrich([f[1] for f in found], is_brand=[f[2] for f in found])
+        batch = enrich([f[1] for f in found], sentiment="fast", is_brand=[f[2] for f in found])
         write_signals(conn, [[f[0], *row] for f, row in zip(found, signal_rows(batch), strict=True)])
 
 

