@@ -21,7 +21,6 @@ from goodwill.service import audience
 from goodwill.service import topics as topic_service
 from goodwill.service import workspace as workspace_service
 from goodwill.service.team import cli_actor
-from goodwill.store import Store
 
 topics_app = typer.Typer(
     help="Topics over the workspace's messages, with their trends and share of voice.",
@@ -31,7 +30,7 @@ topics_app = typer.Typer(
 
 
 @contextmanager
-def _workspace(ctx: typer.Context) -> Iterator[tuple[Store, Actor]]:
+def _workspace(ctx: typer.Context) -> Iterator[tuple[Any, Actor]]:
     """The workspace's store and the local operator; a GoodwillError becomes one line."""
     try:
         store = workspace_service.open_workspace(settings_of(ctx))

@@ -107,7 +107,7 @@ def _vectorise(texts: Sequence[str], seed: int) -> tuple[FloatArray, npt.NDArray
     usable = np.asarray(matrix.getnnz(axis=1) > 0)
     dims = min(_SVD_DIMENSIONS, matrix.shape[1] - 1, max(len(texts) - 1, 1))
     if dims >= 2:
-        reduced = TruncatedSVD(n_components=dims, random_state=seed).fit_transform(matrix)
+        reduced = TruncatedSVD(n_components=dims, n_iter=2, random_state=seed).fit_transform(matrix)
     else:
         reduced = matrix.toarray()
     return np.asarray(normalize(reduced), dtype=np.float64), usable
