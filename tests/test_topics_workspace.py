@@ -152,3 +152,29 @@ def test_the_commands(settings: Settings, filled: Store) -> None:
     assert bad.exit_code != 0 and "--since" in bad.output
     missing = runner.invoke(app, [*base, "influencers", "--topic", "nothing like it"])
     assert missing.exit_code != 0 and "no topic 'nothing like it'" in missing.output
+
+
+def test_the_installed_command_reads_the_workspace_without_edges(tmp_path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from goodwill.service.workspace import init_workspace
+    from tests.conftest import BRAND
+
+    settings = Settings(workspace=tmp_path / "ws")
+    store = init_workspace(settings, BRAND)
+    try:
+        fill(store)
+    finally:
+        store.close()
+    goodwill = shutil.which("goodwill", path=str(Path(sys.executable).parent))
+    assert goodwill is not None
+    env = {**os.environ, "GOODWILL_WORKSPACE": str(settings.workspace)}
+    env.pop("GOODWILL_DATABASE_URL", None)
+    done = subprocess.run([goodwill, "communities", "--json"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows and rows[0]["size"] >= 3
