@@ -178,3 +178,16 @@ def test_the_installed_command_reads_the_workspace_without_edges(tmp_path) -> No
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert rows and rows[0]["size"] >= 3
+
+
+def test_the_demo_has_topics_an_alert_and_influencers(tmp_path) -> None:
+    runner = CliRunner()
+    base = ["--workspace", str(tmp_path / "demo")]
+    built = runner.invoke(app, [*base, "demo", "--no-serve"], catch_exceptions=False)
+    assert built.exit_code == 0 and "Topics: " in built.output
+    topics = runner.invoke(app, [*base, "topics", "--json"]).output.splitlines()
+    alerts = [json.loads(line) for line in runner.invoke(app, [*base, "alerts", "--json"]).output.splitlines()]
+    influencers = runner.invoke(app, [*base, "influencers", "--json"]).output.splitlines()
+    assert len(topics) >= 5 and influencers
+    # the demo's stem-recall day: people asking about the home kit, from no such talk before
+    assert any("home kit" in a["topic"] and a["kind"] == "volume" for a in alerts), alerts

@@ -345,7 +345,8 @@ def _demo_topics(settings: Settings) -> None:
         done = topic_service.refresh(store, cli_actor())
     finally:
         store.close()
-    out.print(f"Topics: {done.topics} over {done.messages:,} people's messages, {done.alerts} alerts.", highlight=False)
+    alerts = "1 alert" if done.alerts == 1 else f"{done.alerts} alerts"
+    out.print(f"Topics: {done.topics} over {done.messages:,} people's messages, {alerts}.", highlight=False)
 
 
 from goodwill.cli import graph as _graph  # noqa: E402

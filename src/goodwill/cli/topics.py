@@ -105,8 +105,9 @@ def refresh(
     say: Callable[[str], None] = (lambda text: err.print(text, highlight=False)) if err.is_terminal else (lambda _: None)
     with _workspace(ctx) as (store, actor):
         done = topic_service.refresh(store, actor, k=k, seed=seed, progress=say)
+    alerts = "1 alert" if done.alerts == 1 else f"{done.alerts} alerts"
     out.print(f"{done.topics} topics over {done.messages:,} messages ({done.assigned:,} in a topic); "
-              f"{done.alerts} alerts; share of voice for {done.periods} weeks.", highlight=False)
+              f"{alerts}; share of voice for {done.periods} weeks.", highlight=False)
 
 
 @topics_app.command("voice")
