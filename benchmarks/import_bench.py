@@ -146,18 +146,19 @@ def _tree_rss_mb(pid: int) -> float:
 
 def search_latency(workspace: Path, queries: int) -> tuple[float, float, int]:
     from goodwill.config import Settings
-    from goodwill.service.workspace import open_workspace, search_messages
+    from goodwill.service.search import search_messages
+    from goodwill.service.workspace import open_workspace, operator
 
     store = open_workspace(Settings(workspace=workspace))
     rng = random.Random(5)
     times = []
     hits = 0
     for word in SEARCH_WORDS:  # warm the page cache once
-        search_messages(store, word)
+        search_messages(store, operator(), word)
     for _ in range(queries):
         q = rng.choice(SEARCH_WORDS)
         t = time.perf_counter()
-        hits += len(search_messages(store, q, limit=20))
+        hits += len(search_messages(store, operator(), q, limit=20))
         times.append((time.perf_counter() - t) * 1000)
     store.close()
     times.sort()

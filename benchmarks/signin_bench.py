@@ -33,8 +33,8 @@ PASSWORD = "benchmark-password"
 
 def build(workdir: Path) -> tuple[Path, str]:
     from goodwill.config import Settings
-    from goodwill.demo.build import build_demo
     from goodwill.service import team
+    from goodwill.service.demo import build_demo
     from goodwill.service.workspace import open_workspace
 
     ws = workdir / "ws-signin"

@@ -59,8 +59,8 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], seconds: float = 3
 
 def build(workdir: Path, messages: int) -> tuple[Path, str]:
     from goodwill.config import DATABASE_FILE, Settings
-    from goodwill.demo.build import build_demo
     from goodwill.service import team
+    from goodwill.service.demo import build_demo
     from goodwill.service.workspace import open_workspace
 
     ws = workdir / f"ws-{messages}"
@@ -85,7 +85,7 @@ def explain(ws: Path) -> None:
 
     from goodwill.config import Settings
     from goodwill.service.workspace import open_workspace
-    from goodwill.store.browse import ThreadFilter, get_thread, list_threads
+    from goodwill.store.threads import ThreadFilter, get_thread, list_threads
 
     store = open_workspace(Settings(workspace=ws))
     seen: list[tuple[str, object]] = []
@@ -169,7 +169,7 @@ def main() -> None:
 
     from goodwill.config import Settings
     from goodwill.service.workspace import open_workspace
-    from goodwill.store.browse import ThreadFilter, list_threads
+    from goodwill.store.threads import ThreadFilter, list_threads
 
     store = open_workspace(Settings(workspace=ws))
     with store.begin() as conn:

@@ -116,7 +116,7 @@ def test_classify_without_the_encoder_fails_in_one_line(tmp_path: Path) -> None:
         "from goodwill.cli.main import main; sys.argv = ['goodwill', 'classify', sys.argv[1]]; main()"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.returncode == 69 and proc.stdout == ""  # ModelUnavailableError.exit_code
     assert len(proc.stderr.strip().splitlines()) == 1 and "encoder is not installed" in proc.stderr
     proc = subprocess.run([sys.executable, "-c", code.replace("'classify', sys.argv[1]", "'classify', '--fast', sys.argv[1]"), str(path)],
                           capture_output=True, text=True, timeout=120)

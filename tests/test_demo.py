@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from goodwill.config import Settings
-from goodwill.demo.build import HALCYON, build_demo, hand_written
+from goodwill.demo.build import HALCYON, hand_written
+from goodwill.service.demo import build_demo
 from goodwill.service.workspace import open_workspace, workspace_status
 from goodwill.store.tables import messages
 

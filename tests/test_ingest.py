@@ -19,10 +19,11 @@ import pytest
 import sqlalchemy as sa
 
 from goodwill.config import Settings
-from goodwill.errors import ImportFileError
+from goodwill.errors import FieldError, ImportFileError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file
-from goodwill.service.workspace import init_workspace, search_messages, workspace_status
+from goodwill.service.search import search_messages
+from goodwill.service.workspace import init_workspace, operator, workspace_status
 from goodwill.store import Store
 from goodwill.store.tables import accounts, ingest_runs, interactions, messages, people, threads
 from goodwill.store.workspace import save_workspace
@@ -313,7 +314,7 @@ def test_search_full_text(store: Store, tmp_path: Path) -> None:
     import_file(store, path, ImportOptions())
 
     def ids(q: str, **kw: Any) -> list[str]:
-        return [r["platform_id"] for r in search_messages(store, q, **kw)]
+        return [r["platform_id"] for r in search_messages(store, operator(), q, **kw)]
 
     assert set(ids("battery")) == {"m1", "m3"}  # stemmed: "Batteries" matches too
     assert ids("refund") == ["m2"]
@@ -322,8 +323,11 @@ def test_search_full_text(store: Store, tmp_path: Path) -> None:
     assert ids("login cold") == []
     assert ids("bicicleta") == ["m4"]
     assert set(ids("m* OR refund", limit=10)) <= {"m1", "m2", "m3", "m4"}
-    for hostile in ['"', "AND(", "*", "-", "NEAR(", "'; DROP TABLE messages; --", ""]:
-        search_messages(store, hostile)  # no syntax error reaches the user
+    for hostile in ['"', "AND(", "*", "-", "NEAR(", "'; DROP TABLE messages; --"]:
+        search_messages(store, operator(), hostile)  # no syntax error reaches the user
+    for empty in ("", "   "):
+        with pytest.raises(FieldError, match="query"):
+            search_messages(store, operator(), empty)
     assert counts(store)["messages"] == 4
 
 

@@ -73,7 +73,8 @@ def test_sources_add_stores_the_horizon_and_checks_it(store: Store, settings: Se
         return cli(settings, "sources", "add", name, "--platform", platform, "--url", "https://bikes.example", *extra)
 
     assert add_cli("plain", "mastodon").exit_code == 0
-    assert add_cli("dated", "bluesky", "--account", "halcyon.bsky.social", "--since", "2026-09-01").exit_code == 0
+    assert add_cli("dated", "bluesky", "--account", "halcyon.bsky.social", "--token-env", "GW_TEST_BSKY",
+                   "--since", "2026-09-01").exit_code == 0
     assert add_cli("both", "mastodon", "--backfill", "200", "--since", "2026-09-01T12:00:00+02:00").exit_code == 0
     assert add_cli("none", "mastodon", "--backfill", "0").exit_code == 0
     listed = {s["name"]: s for s in json.loads(cli(settings, "sources", "list", "--json").output)}

@@ -15,8 +15,8 @@ from goodwill.domain import MessageKind, ParsedMessage
 from goodwill.domain.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file, ingest_messages
+from goodwill.service.understanding import backfill
 from goodwill.store import Store
-from goodwill.store.signals import backfill
 from goodwill.store.tables import message_signals, messages
 from goodwill.understand import rules
 from goodwill.understand.enrich import enrich, intent_model, model_version

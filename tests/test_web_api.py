@@ -234,7 +234,7 @@ def test_overview(api) -> None:
 def test_migration_fills_daily_counts_of_existing_messages(settings: Settings) -> None:
     from alembic import command
 
-    from goodwill.demo.build import build_demo
+    from goodwill.service.demo import build_demo
     from goodwill.store.db import _alembic_config
     from goodwill.store.tables import message_days
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from goodwill.config import Settings
-from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER, build_demo
+from goodwill.service.demo import DEMO_PASSWORD, DEMO_USER, build_demo
 from tests.test_cli import invoke
 
 
@@ -66,13 +66,14 @@ def test_users_tokens_and_audit(settings: Settings) -> None:
     code, out, _ = invoke(settings, "audit", "export")
     entries = [json.loads(line) for line in out.splitlines()]
     actions = [e["action"] for e in entries]
-    assert actions == ["user.add", "user.add", "token.create", "token.revoke", "user.reset_password",
-                       "user.disable", "audit.export"]
+    assert actions == ["workspace.init", "user.add", "user.add", "token.create", "token.revoke",
+                       "user.reset_password", "user.disable", "audit.export"]
     assert {e["origin"] for e in entries} == {"cli"}
-    assert entries[0]["actor"] == getpass.getuser() and entries[0]["details"] == {"role": "manager"}
+    operator = f"cli:{getpass.getuser()}"
+    assert entries[1]["actor"] == operator and entries[1]["details"] == {"role": "manager"}
     # The operator made alice's token: the entry names the operator as actor and alice as owner.
-    assert entries[2]["actor"] == getpass.getuser() and entries[2]["actor_id"] is None
-    assert entries[2]["details"]["owner"] == "alice" and entries[2]["details"]["name"] == "crm"
+    assert entries[3]["actor"] == operator and entries[3]["actor_id"] is None
+    assert entries[3]["details"]["owner"] == "alice" and entries[3]["details"]["name"] == "crm"
     code, out, _ = invoke(settings, "audit", "export", "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0][4] == "action" and [r[4] for r in rows[1:]] == [*actions, "audit.export"]

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from goodwill.config import Settings
-from goodwill.demo.build import build_demo
 from goodwill.ingest.readers import ImportOptions
 from goodwill.service import team
-from goodwill.service.workspace import import_path, open_workspace
+from goodwill.service.demo import build_demo
+from goodwill.service.imports import import_path
+from goodwill.service.workspace import open_workspace
 
 PASSWORD = "correct horse battery"
 XSS_SCRIPT = '<script>window.__pwned = 1</script> is my battery ok?'
@@ -39,7 +40,7 @@ def build_workspace(settings: Settings, tmp_path: Path) -> dict[str, str]:
     store = open_workspace(settings)
     tokens: dict[str, str] = {}
     try:
-        import_path(store, settings, path, ImportOptions(format="jsonl"))
+        import_path(store, team.cli_actor(), settings, path, ImportOptions(format="jsonl"))
         admin = team.cli_actor()
         for role in ("admin", "manager", "agent"):
             team.add_user(store, admin, f"{role}1", PASSWORD, role)

@@ -13,6 +13,8 @@ GoodwillError                         400 bad_request, exit 1
 ├── TooManyRequestsError              429 rate_limited, exit 75: too many sign-ins, or the server is busy
 ├── ModelFileError (RuntimeError)     500 internal_error: a packaged model file is missing or malformed
 ├── ModelUnavailableError             503 model_unavailable, exit 69: a model asked for is not installed
+├── StoreError                        503 store_unavailable, exit 69: the database cannot be opened (missing,
+│                                     unreachable, a bad URL or scheme, a file that is not a database)
 └── ConnectorError                    502 upstream_error: a live source failed (never carries a credential)
     ├── TransientError                503 upstream_unavailable: a server error or dropped connection
     │   └── RateLimitedError          503 upstream_rate_limited: HTTP 429 or a platform's limit
@@ -142,6 +144,15 @@ class ModelUnavailableError(GoodwillError):
 
     status = 503
     code = "model_unavailable"
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class StoreError(GoodwillError):
+    """The database cannot be opened or used. The message names the database
+    (never its password) and the cause in words."""
+
+    status = 503
+    code = "store_unavailable"
     exit_code = 69  # EX_UNAVAILABLE
 
 

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from goodwill.graph.accounts import AccountScores
-    from goodwill.graph.edges import Edges
-    from goodwill.graph.influence import GraphScores, InfluenceParams
+    from goodwill.service.graph import AccountScores, Edges, GraphScores, InfluenceParams
 
 
 def _fail(message: str) -> typer.Exit:
@@ -25,7 +23,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _params(half_life: float) -> InfluenceParams:
-    from goodwill.graph.influence import InfluenceParams
+    from goodwill.service.graph import InfluenceParams
 
     return InfluenceParams(half_life_days=half_life)
 
@@ -48,7 +46,7 @@ def _now(value: str | None) -> float | None:
 
 def _load_edges(path: Path, topic: str | None) -> Edges:
     from goodwill.errors import GoodwillError
-    from goodwill.graph.read import read_edges
+    from goodwill.service.graph import read_edges
 
     try:
         edges = read_edges(path)
@@ -132,8 +130,7 @@ def register(app: typer.Typer) -> None:
             if topic is not None:
                 raise _fail("--topic needs --edges")
             from goodwill.errors import GoodwillError
-            from goodwill.graph.accounts import score_accounts
-            from goodwill.graph.read import read_accounts
+            from goodwill.service.graph import read_accounts, score_accounts
 
             try:
                 scores = score_accounts(read_accounts(accounts))
@@ -141,7 +138,7 @@ def register(app: typer.Typer) -> None:
                 raise _fail(str(exc)) from None
         else:
             assert edges is not None
-            from goodwill.graph.influence import score_edges
+            from goodwill.service.graph import score_edges
 
             scores = score_edges(_load_edges(edges, topic), _params(half_life), _now(now))
         _write(scores, as_json, top)
@@ -175,8 +172,7 @@ def register(app: typer.Typer) -> None:
 
             communities_of_workspace(ctx, min_size, as_json)
             return
-        from goodwill.graph.communities import find_communities
-        from goodwill.graph.influence import score_edges
+        from goodwill.service.graph import find_communities, score_edges
 
         graph = _load_edges(edges, topic)
         params = _params(half_life)

@@ -14,13 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import err, fail, out, settings_of
+from goodwill.cli.shell import err, fail, out, workspace_session
 from goodwill.domain.team import Actor
-from goodwill.errors import ConfigError, GoodwillError
+from goodwill.errors import ConfigError
 from goodwill.service import audience
 from goodwill.service import topics as topic_service
-from goodwill.service import workspace as workspace_service
-from goodwill.service.team import cli_actor
+from goodwill.service.workspace import Store
 
 topics_app = typer.Typer(
     help="Topics over the workspace's messages, with their trends and share of voice.",
@@ -30,16 +29,10 @@ topics_app = typer.Typer(
 
 
 @contextmanager
-def _workspace(ctx: typer.Context) -> Iterator[tuple[Any, Actor]]:
-    """The workspace's store and the local operator; a GoodwillError becomes one line."""
-    try:
-        store = workspace_service.open_workspace(settings_of(ctx))
-        try:
-            yield store, cli_actor()
-        finally:
-            store.close()
-    except GoodwillError as exc:
-        fail(exc)
+def _workspace(ctx: typer.Context) -> Iterator[tuple[Store, Actor]]:
+    """The workspace's store and who acts (`workspace_session`); a GoodwillError becomes one line."""
+    with workspace_session(ctx) as ws:
+        yield ws.store, ws.actor
 
 
 def _plain(value: Any) -> Any:

@@ -9,71 +9,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from goodwill.cli.shell import err, out, reporting, workspace_session
+
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from goodwill.understand.enrich import Mode
-
-BATCH = 2048
-
 
 @contextlib.contextmanager
-def _progress(err: Console, path: Path | None) -> Iterator[Callable[[int], None] | None]:
+def _progress(console: Console, path: Path | None) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over the bytes of `path` (a spinner for stdin) on standard error, only when it is a terminal."""
-    if not err.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeElapsedColumn, TransferSpeedColumn
 
     total = path.stat().st_size if path is not None and path.is_file() else None
-    with Progress("Classifying", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), console=err,
+    with Progress("Classifying", BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task("classify", total=total)
         yield lambda n: bar.advance(task, n)
-
-
-def _chunks(texts: Iterator[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for t in texts:
-        chunk.append(t)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def classify_lines(texts: list[str], mode: Mode = "cascade") -> bytes:
-    """JSON lines with the signals of `texts` (also the worker function of `--workers`)."""
-    import orjson
-
-    from goodwill.understand.enrich import enrich
-
-    return b"".join(orjson.dumps(r) + b"\n" for r in enrich(texts, sentiment=mode).records())
-
-
-def _one_thread() -> None:
-    """Pool initializer: several worker processes share the cores, so each encoder gets one thread."""
-    from goodwill.understand import encoder
-
-    encoder.set_threads(1)
-
-
-def _in_pool(chunks: Iterator[list[str]], workers: int, mode: Mode) -> Iterator[bytes]:
-    """`classify_lines` over a process pool, in order, with at most two chunks
-    per worker in flight (Pool.imap would read the whole input ahead)."""
-    import multiprocessing
-    from collections import deque
-    from multiprocessing.pool import AsyncResult
-
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_one_thread) as pool:
-        pending: deque[AsyncResult[bytes]] = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(classify_lines, (chunk, mode)))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
 
 
 def register(app: typer.Typer) -> None:
@@ -105,34 +59,21 @@ def register(app: typer.Typer) -> None:
 
             goodwill classify mentions.csv --text-column body > signals.jsonl
         """
-        from rich.console import Console
+        from goodwill.errors import ConfigError
+        from goodwill.service.understanding import Mode, classify_file
 
-        from goodwill.errors import ConfigError, GoodwillError
-        from goodwill.ingest.readers.texts import read_texts
-        from goodwill.understand import encoder
-
-        err = Console(stderr=True)
         path = None if file == "-" else Path(file)
         stdout = typer.get_binary_stream("stdout")
         mode: Mode = "fast" if fast else "accurate" if accurate else "cascade"
         try:
-            if fast and accurate:
-                raise ConfigError("--fast and --accurate exclude each other")
-            if mode != "fast":
-                encoder.require()
-            with _progress(err, path) as advance:
-                chunks = _chunks(read_texts(path, format, text_column, progress=advance), BATCH)
-                if workers > 1:
-                    for lines in _in_pool(chunks, workers, mode):
+            with reporting():
+                if fast and accurate:
+                    raise ConfigError("--fast and --accurate exclude each other")
+                with _progress(err, path) as advance:
+                    for lines in classify_file(path, format, text_column, mode=mode, workers=workers, progress=advance):
                         stdout.write(lines)
-                else:
-                    for chunk in chunks:
-                        stdout.write(classify_lines(chunk, mode))
+        finally:
             stdout.flush()
-        except GoodwillError as exc:
-            stdout.flush()
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
 
     @app.command()
     def enrich(
@@ -150,38 +91,24 @@ def register(app: typer.Typer) -> None:
 
             goodwill enrich
         """
-        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from goodwill.errors import GoodwillError
-        from goodwill.service import workspace as service
-        from goodwill.store.signals import backfill, count_missing
-        from goodwill.understand.enrich import model_version
+        from goodwill.service import understanding
 
-        mode: Mode = "cascade" if accurate else "fast"
-        out, err = Console(), Console(stderr=True)
-        try:
-            store = service.open_workspace(ctx.obj)
-        except GoodwillError as exc:
-            err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        try:
-            with store.begin() as conn:
-                todo = count_missing(conn, model_version(mode))
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
+        mode: understanding.Mode = "cascade" if accurate else "fast"
+        with workspace_session(ctx) as ws:
+            todo = understanding.count_to_enrich(ws.store, ws.actor, mode)
             with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
                           disable=not err.is_terminal) as bar:
                 task = bar.add_task("enrich", total=todo)
-                done = backfill(store, sentiment=mode, progress=lambda n: bar.advance(task, n))
-        finally:
-            store.close()
-        out.print(f"Stored signals for {done:,} messages ({model_version(mode)}).")
+                done = understanding.backfill(ws.store, ws.actor, sentiment=mode, progress=lambda n: bar.advance(task, n))
+        out.print(f"Stored signals for {done:,} messages ({understanding.model_version(mode)}).")
 
     @app.command()
     def train(
         task: Annotated[str, typer.Option("--task", help="intent (intent and needs_response), sentiment, or all.")] = "intent",
-        data: Annotated[Path | None, typer.Option("--data", help="The shared data folder [default: ../shared/data].")] = None,
-        out: Annotated[Path | None, typer.Option("--out", help="Where the intent model goes [default: the package's models folder].")] = None,
+        data: Annotated[Path | None, typer.Option("--data", show_default="../shared/data", help="The shared data folder.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", show_default="the package's models folder", help="Where the intent model goes.")] = None,
     ) -> None:
         """Train the understanding models from the labelled data (seeded, reproducible).
 
@@ -192,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
             goodwill train --task intent
         """
-        from goodwill.understand.training import train as trainer
+        from goodwill.service.understanding import train as train_models
 
-        args = ["--task", task] + (["--data", str(data)] if data else []) + (["--out", str(out)] if out else [])
-        trainer.main(args)
+        with reporting():
+            train_models(task, data, out)

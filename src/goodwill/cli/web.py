@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import err, fail, out, settings_of
+from goodwill.cli.shell import err, fail, out, reporting, settings_of, workspace_session
 from goodwill.config import Settings
-from goodwill.errors import ConfigError, GoodwillError
+from goodwill.errors import ConfigError
 
 users_app = typer.Typer(help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
@@ -94,19 +94,12 @@ def register(app: typer.Typer) -> None:
             goodwill serve --host 127.0.0.1 --port 8000
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        settings = settings_of(ctx)
-        try:
-            store = open_workspace(settings)
-            try:
-                if not team.has_users(store):
-                    err.print("[yellow]No users yet: add one with `goodwill users add NAME --role admin`.[/]")
-            finally:
-                store.close()
-            serve_workspace(settings, host, port, workers=workers)
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            if not team.has_users(ws.store):
+                err.print("[yellow]No users yet: add one with `goodwill users add NAME --role admin`.[/]")
+        with reporting():
+            serve_workspace(settings_of(ctx), host, port, workers=workers)
 
     @users_app.command("add")
     def users_add(
@@ -122,17 +115,10 @@ def register(app: typer.Typer) -> None:
             echo 's3cret-passphrase' | goodwill users add alice --role manager --password-stdin
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
         password = _password(password_stdin)
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                user = team.add_user(store, team.cli_actor(), name, password, role)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            user = team.add_user(ws.store, ws.actor, name, password, role)
         out.print(f"Added [bold]{user['username']}[/] ({user['role']}).", highlight=False)
 
     @users_app.command("list")
@@ -147,16 +133,9 @@ def register(app: typer.Typer) -> None:
             goodwill users list --json
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                rows = team.list_users(store, team.cli_actor())
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            rows = team.list_users(ws.store, ws.actor)
         if as_json:
             for u in rows:
                 sys.stdout.write(json.dumps(u, ensure_ascii=False) + "\n")
@@ -181,16 +160,9 @@ def register(app: typer.Typer) -> None:
             goodwill users disable bob
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                team.set_disabled(store, team.cli_actor(), name, not enable)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            team.set_disabled(ws.store, ws.actor, name, not enable)
         out.print(f"{name} is {'enabled' if enable else 'disabled'}.", highlight=False)
 
     @users_app.command("reset-password")
@@ -206,17 +178,10 @@ def register(app: typer.Typer) -> None:
             echo 'new-passphrase' | goodwill users reset-password bob --password-stdin
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
         password = _password(password_stdin)
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                team.reset_password(store, team.cli_actor(), name, password)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            team.reset_password(ws.store, ws.actor, name, password)
         out.print(f"New password set for {name}.", highlight=False)
 
     @token_app.command("create")
@@ -233,16 +198,9 @@ def register(app: typer.Typer) -> None:
             goodwill users token create alice --name "CRM sync"
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                token, info = team.create_token(store, team.cli_actor(), name, owner=user)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            token, info = team.create_token(ws.store, ws.actor, name, owner=user)
         err.print(f"Token {info['id']} for {info['owner']} ({info['name']}); it is not shown again:", highlight=False)
         sys.stdout.write(token + "\n")
 
@@ -259,16 +217,9 @@ def register(app: typer.Typer) -> None:
             goodwill users token list --user alice
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                rows = team.list_tokens(store, team.cli_actor(), owner=user, everyone=user is None)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            rows = team.list_tokens(ws.store, ws.actor, owner=user, everyone=user is None)
         if as_json:
             for t in rows:
                 sys.stdout.write(json.dumps(t, ensure_ascii=False) + "\n")
@@ -294,16 +245,9 @@ def register(app: typer.Typer) -> None:
             goodwill users token revoke 3
         """
         from goodwill.service import team
-        from goodwill.service.workspace import open_workspace
 
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                team.revoke_token(store, team.cli_actor(), token_id)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            team.revoke_token(ws.store, ws.actor, token_id)
         out.print(f"Token {token_id} revoked.")
 
     @audit_app.command("export")
@@ -318,20 +262,13 @@ def register(app: typer.Typer) -> None:
 
             goodwill audit export --format csv > audit.csv
         """
-        from goodwill.service import audit, team
-        from goodwill.service.workspace import open_workspace
+        from goodwill.service import audit
 
         if format not in audit.FORMATS:
             raise fail(ConfigError(f"--format {format!r}: choose csv or jsonl"))
-        try:
-            store = open_workspace(settings_of(ctx))
-            try:
-                for chunk in audit.export_text(audit.export_audit(store, team.cli_actor()), format):
-                    sys.stdout.write(chunk)
-            finally:
-                store.close()
-        except GoodwillError as exc:
-            fail(exc)
+        with workspace_session(ctx) as ws:
+            for chunk in audit.export_text(audit.export_audit(ws.store, ws.actor), format):
+                sys.stdout.write(chunk)
 
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")

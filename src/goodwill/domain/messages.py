@@ -13,6 +13,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+#: Columns of a message row as ingest prepares it and the store writes it, in
+#: order; `account_id`, `thread_root_id` and `ingest_run_id` are filled in on
+#: the store's side.
+MESSAGE_ROW_COLUMNS = (
+    "platform", "platform_id", "account_id", "kind", "text", "created_at", "url", "reply_to_id", "thread_root_id",
+    "quote_of_id", "repost_of_id", "mentions", "hashtags", "links", "metrics", "raw", "is_brand", "ingest_run_id",
+)
+#: Positions in a message row: its account id, thread root, ingest run, creation time and brand flag.
+ACCOUNT, ROOT, RUN, CREATED, BRAND = 2, 8, 17, 5, 16
+#: Columns of an account row: platform, account key, handle, platform user id, display name, is_brand, first seen.
+ACCOUNT_ROW_COLUMNS = ("platform", "account_key", "handle", "platform_user_id", "display_name", "is_brand", "first_seen_at")
+
 
 class MessageKind(enum.StrEnum):
     POST = "post"

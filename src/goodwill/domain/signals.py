@@ -13,6 +13,10 @@ URGENCIES = ("low", "normal", "high")
 KEYS = ("language", "sentiment", "sentiment_scores", "intent", "intent_scores", "needs_response", "urgency", "aspects",
         "promotional", "model_version")
 
+#: Columns of a stored signals row after its message id, in order (`message_signals`).
+SIGNAL_COLUMNS = ("language", "sentiment", "sentiment_negative", "sentiment_neutral", "sentiment_positive", "intent",
+                  "intent_scores", "needs_response", "urgency", "aspects", "promotional", "model_version")
+
 
 @dataclass
 class Signals:

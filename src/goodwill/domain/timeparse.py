@@ -80,3 +80,10 @@ def _parse(text: str) -> datetime:
         raise ValueError(f"timestamp {text[:60]!r} has no full date (year, month and day)")
     result: datetime = dt
     return result
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """An aware time as ISO 8601 in UTC with a `Z` (`2026-11-22T14:03:00Z`); None stays None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -19,18 +19,19 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Connection
-
 from goodwill.connectors.base import Backoff, Connector, with_backoff
 from goodwill.connectors.credentials import known_secrets, redact, resolve_token
 from goodwill.domain.sources import Batch, Checkpoint, SourceConfig
 from goodwill.errors import ConnectorError, GoodwillError
 from goodwill.ingest.writer import StreamResult, StreamWriter
-from goodwill.store.db import Store
+from goodwill.store import Connection, Store
 from goodwill.store.sources import list_sources, load_checkpoint, record_run, save_checkpoint
 from goodwill.store.workspace import load_workspace
 
 ConnectorFactory = Callable[[SourceConfig, "str | None", "ListenOptions"], Connector]
+#: Called on the transaction that records a source's run: the source, what the
+#: run stored (seen, added, edited, deleted) and its error, if it failed.
+RunHook = Callable[[Connection, SourceConfig, "tuple[int, int, int, int]", "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,10 @@ class Listener:
         once: bool = False,
         names: list[str] | None = None,
         factory: ConnectorFactory = make_connector,
+        on_run: RunHook | None = None,
     ) -> None:
         self.store = store
+        self.on_run = on_run
         self.environ = environ
         self.secrets = secrets
         self.once = once
@@ -196,6 +199,7 @@ class Listener:
         token: str | None = None
         while not self._stop.is_set():
             error: str | None = None
+            before = (progress.seen, progress.added, progress.edited, progress.deleted)
             try:
                 token = resolve_token(config, self.environ, self.secrets)
                 self._listen(source_id, config, token, progress)
@@ -206,6 +210,10 @@ class Listener:
             try:
                 with self.store.begin() as conn:
                     record_run(conn, source_id, error)
+                    if self.on_run is not None:
+                        after = (progress.seen, progress.added, progress.edited, progress.deleted)
+                        stored = (after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3])
+                        self.on_run(conn, config, stored, error)
             except Exception as exc:  # noqa: BLE001 - the store may be gone; the error is already shown
                 progress.note = redact(f"could not record the run: {exc}", [token])
             if self.once:

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from goodwill.domain import ParsedMessage, account_key, normalise_handle
+from goodwill.domain.messages import BRAND, MESSAGE_ROW_COLUMNS
+from goodwill.domain.signals import INTENTS, SENTIMENTS
 
-#: Columns of a prepared message row; `account_id`, `thread_root_id` and
-#: `ingest_run_id` are filled in by the store's side.
-ROW_COLUMNS = (
-    "platform", "platform_id", "account_id", "kind", "text", "created_at", "url", "reply_to_id", "thread_root_id",
-    "quote_of_id", "repost_of_id", "mentions", "hashtags", "links", "metrics", "raw", "is_brand", "ingest_run_id",
-)
-ACCOUNT, ROOT, RUN, CREATED, BRAND = 2, 8, 17, 5, 16
+if TYPE_CHECKING:
+    from goodwill.understand.signals import SignalBatch
+
+#: Columns of a prepared message row (the store fills in account, root and run).
+ROW_COLUMNS = MESSAGE_ROW_COLUMNS
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Prepared:
     authors: list[str] = field(default_factory=list)  # account key of each row's author
     mentions: list[list[str]] = field(default_factory=list)  # account keys each row mentions
     accounts: dict[str, list[Any]] = field(default_factory=dict)  # "platform\x1fkey" -> account row
-    signals: list[list[Any]] = field(default_factory=list)  # each row's signals (goodwill.store.signals.COLUMNS), or none
+    signals: list[list[Any]] = field(default_factory=list)  # each row's signals (goodwill.domain.signals.SIGNAL_COLUMNS), or none
     signals_deferred: bool = False  # the signals are left to the writing process (see goodwill.ingest.spool)
 
     def to_json(self) -> bytes:
@@ -111,8 +111,22 @@ def prepare(
 
 def add_signals(batch: Prepared) -> None:
     """Compute the signals of a batch's rows (and clear its deferral mark)."""
-    from goodwill.store.signals import signal_rows
     from goodwill.understand.enrich import enrich
 
     batch.signals = signal_rows(enrich([r[4] for r in batch.rows], sentiment="fast", is_brand=[r[BRAND] for r in batch.rows]))
     batch.signals_deferred = False
+
+
+def signal_rows(batch: SignalBatch) -> list[list[Any]]:
+    """Plain, JSON-able rows of `SIGNAL_COLUMNS` for the store (JSON columns already serialised)."""
+    rows: list[list[Any]] = []
+    sent = batch.sentiment_scores.round(4).tolist()
+    intents = batch.intent_scores.round(4).tolist()
+    for i in range(len(batch)):
+        s, it = sent[i], intents[i]
+        rows.append([
+            batch.language[i], SENTIMENTS[s.index(max(s))], s[0], s[1], s[2], INTENTS[it.index(max(it))],
+            orjson.dumps(dict(zip(INTENTS, it, strict=True))).decode(), bool(batch.needs_response[i]), batch.urgency[i],
+            orjson.dumps(batch.aspects[i]).decode(), round(float(batch.promotional[i]), 3), batch.model_version,
+        ])
+    return rows

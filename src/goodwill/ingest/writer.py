@@ -24,17 +24,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, text
-
 from goodwill.domain import ParsedMessage, Workspace
+from goodwill.domain.messages import ACCOUNT, CREATED, ROOT, RUN
 from goodwill.domain.sources import Deletion, Edit
-from goodwill.ingest.prepare import ACCOUNT, CREATED, ROOT, ROW_COLUMNS, RUN, Prepared, add_signals, prepare
+from goodwill.ingest.prepare import Prepared, add_signals, prepare, signal_rows
 from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
-from goodwill.store.daily import count_new_messages
-from goodwill.store.db import Store
-from goodwill.store.signals import signal_rows, write_signals
-from goodwill.store.tables import UTCDateTime, accounts, ingest_runs, message_signals, messages
+from goodwill.store import Connection, Store
+from goodwill.store import messages as stored
+from goodwill.store.signals import write_signals
 from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich
 
@@ -74,10 +72,7 @@ class Ingestor:
         self._accounts: dict[tuple[str, str], int] = {}
         # What this run has written about each account: (flags, earliest time seen).
         self._account_facts: dict[tuple[str, str], tuple[int, str | None]] = {}
-        last = conn.execute(
-            select(func.max(messages.c.id)).where(messages.c.ingest_run_id == run_id)
-        ).scalar()
-        self._last_id: int = last or 0
+        self._last_id: int = stored.last_message_id(conn, run_id)
         # PostgreSQL plans by table statistics, which autovacuum refreshes only
         # now and then: a store that grew from nothing during one import would
         # be planned as if empty (sequential scans inside loops). So this run
@@ -101,22 +96,10 @@ class Ingestor:
             row[ACCOUNT] = account_ids[(row[0], author)]
             row[ROOT] = root
             row[RUN] = self.run_id
-        self._executemany(_INSERT_MESSAGES_SQLITE if self.sqlite else _INSERT_MESSAGES_PG, batch.rows)
-        new = self.conn.execute(
-            select(messages.c.id, messages.c.platform, messages.c.platform_id).where(
-                messages.c.id > self._last_id, messages.c.ingest_run_id == self.run_id
-            )
-        ).all()
+        stored.insert_messages(self.conn, batch.rows)
+        new = stored.new_messages(self.conn, self._last_id, self.run_id)
         if new:
-            if self.sqlite:
-                self.conn.execute(
-                    text(
-                        "INSERT INTO messages_fts(rowid, text) SELECT id, text FROM messages "
-                        "WHERE id > :last AND ingest_run_id = :run"
-                    ),
-                    {"run": self.run_id, "last": self._last_id},
-                )
-            count_new_messages(self.conn, self._last_id, self.run_id)
+            stored.index_new(self.conn, self._last_id, self.run_id)
             self._link_new(batch, account_ids, new)
             if batch.signals:
                 where = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
@@ -124,19 +107,11 @@ class Ingestor:
             self._last_id = max(r.id for r in new)
             self._written += len(new)
             if not self.sqlite and self._written >= self._analyze_at:
-                self.conn.exec_driver_sql("ANALYZE messages, threads, interactions, accounts, people")
+                stored.analyze(self.conn)
                 self._analyze_at = 2 * self._written
         return BatchResult(records=batch.records, added=len(new))
 
     # -- pieces of a batch ---------------------------------------------------
-
-    def _executemany(self, sql: str, rows: list[Any]) -> None:
-        """Run `sql` for every row on the driver's own cursor, in this connection's transaction."""
-        cursor = self.conn.connection.cursor()
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
 
     def _upsert_accounts(self, batch: Prepared) -> dict[tuple[str, str], int]:
         # Write only rows that are new to this run or say more than it has written.
@@ -152,23 +127,16 @@ class Ingestor:
                 else:
                     earliest = min((t for t in (facts[1], known[1]) if t is not None), default=None)
                     self._account_facts[key] = (facts[0] | known[0], earliest)
-        if to_write:
-            self._executemany(_UPSERT_ACCOUNTS_SQLITE if self.sqlite else _UPSERT_ACCOUNTS_PG, to_write)
+        stored.upsert_accounts(self.conn, to_write)
         wanted = [(row[0], row[1]) for row in batch.accounts.values()]
         missing = [key for key in wanted if key not in self._accounts]
         if len(self._accounts) + len(missing) > ACCOUNT_CACHE_LIMIT:
             self._accounts.clear()
             self._account_facts.clear()
             missing = wanted
-        for platform, keys in _by_platform(missing).items():
-            for chunk in _chunks(keys, 900):
-                found = self.conn.execute(
-                    select(accounts.c.id, accounts.c.account_key).where(
-                        accounts.c.platform == platform, accounts.c.account_key.in_(chunk)
-                    )
-                )
-                for account_id, key in found:
-                    self._accounts[(platform, key)] = account_id
+        for platform, keys in stored.by_platform(missing).items():
+            for account_id, found in stored.account_ids(self.conn, platform, keys):
+                self._accounts[(platform, found)] = account_id
         return self._accounts
 
     def _thread_roots(self, batch: Prepared) -> list[str]:
@@ -181,15 +149,9 @@ class Ingestor:
         parents = {key: row[7] for key, row in zip(keys, batch.rows, strict=True) if row[7]}
         in_batch = set(keys)
         known: dict[tuple[str, str], str] = {}
-        for platform, ids in _by_platform((p, rid) for (p, _), rid in parents.items()).items():
-            for chunk in _chunks(sorted(set(ids)), 900):
-                found = self.conn.execute(
-                    select(messages.c.platform_id, messages.c.thread_root_id).where(
-                        messages.c.platform == platform, messages.c.platform_id.in_(chunk)
-                    )
-                )
-                for pid, root in found:
-                    known[(platform, pid)] = root
+        for platform, ids in stored.by_platform((p, rid) for (p, _), rid in parents.items()).items():
+            for pid, root in stored.thread_roots(self.conn, platform, ids):
+                known[(platform, pid)] = root
         roots: dict[tuple[str, str], str] = {}
 
         def resolve(key: tuple[str, str]) -> str:
@@ -223,85 +185,7 @@ class Ingestor:
         return [resolve(key) for key in keys]
 
     def _link_new(self, batch: Prepared, account_ids: dict[tuple[str, str], int], new: Sequence[Any]) -> None:
-        conn, params = self.conn, {"run": self.run_id, "last": self._last_id}
-        fresh = "m.id > :last AND m.ingest_run_id = :run"
-        # Statements that join or group the new rows start from them, held in
-        # a materialised CTE; left to itself SQLite may walk a whole index of
-        # messages for every batch instead.
-        with_new = (
-            "WITH f AS MATERIALIZED (SELECT id, platform, platform_id, account_id, thread_root_id, reply_to_id, "
-            "quote_of_id, repost_of_id, created_at, is_brand FROM messages m WHERE " + fresh + ") "
-        )
-        # Threads are kept incrementally. Orphans whose parent has just arrived
-        # join the parent's thread: their thread rows are folded into it.
-        conn.execute(
-            text(
-                f"{with_new}INSERT INTO threads ({_THREAD_COLUMNS}) "
-                "SELECT f.platform, f.thread_root_id, NULL, false, sum(o.message_count), "
-                "sum(o.brand_message_count), min(o.first_at), max(o.last_at) "
-                "FROM f JOIN threads o ON o.platform = f.platform AND o.root_platform_id = f.platform_id "
-                "WHERE f.thread_root_id <> f.platform_id "
-                f"GROUP BY f.platform, f.thread_root_id {_ADD_TO_THREAD}"
-            ),
-            params,
-        )
-        conn.execute(
-            text(
-                "DELETE FROM threads WHERE (platform, root_platform_id) IN "
-                f"(SELECT m.platform, m.platform_id FROM messages m WHERE {fresh} "
-                "AND m.thread_root_id <> m.platform_id)"
-            ),
-            params,
-        )
-        conn.execute(
-            text(
-                "UPDATE messages SET thread_root_id = (SELECT m.thread_root_id FROM messages m "
-                "WHERE m.platform = messages.platform AND m.platform_id = messages.thread_root_id) "
-                "WHERE (platform, thread_root_id) IN (SELECT m.platform, m.platform_id FROM messages m "
-                f"WHERE {fresh} AND m.thread_root_id <> m.platform_id)"
-            ),
-            params,
-        )
-        # The new messages count in their threads, and a thread whose first
-        # message is among them learns who started it.
-        conn.execute(
-            text(
-                f"{with_new}INSERT INTO threads ({_THREAD_COLUMNS}) "
-                "SELECT g.platform, g.root, r.account_id, COALESCE(r.is_brand, false), g.n, g.brand, g.first_at, g.last_at "
-                "FROM (SELECT f.platform AS platform, f.thread_root_id AS root, count(*) AS n, "
-                "sum(CASE WHEN f.is_brand THEN 1 ELSE 0 END) AS brand, min(f.created_at) AS first_at, "
-                "max(f.created_at) AS last_at FROM f GROUP BY f.platform, f.thread_root_id) AS g "
-                "LEFT JOIN messages r ON r.platform = g.platform AND r.platform_id = g.root "
-                f"WHERE true {_ADD_TO_THREAD}, "
-                "root_account_id = COALESCE(excluded.root_account_id, threads.root_account_id), "
-                "root_is_brand = CASE WHEN excluded.root_account_id IS NULL THEN threads.root_is_brand "
-                "ELSE excluded.root_is_brand END"
-            ),
-            params,
-        )
-        # Reply, quote and repost edges, whichever side arrived first.
-        edges = " UNION ALL ".join(
-            f"SELECT '{kind}', f.account_id, p.account_id, f.id, f.created_at FROM f "
-            f"JOIN messages p ON p.platform = f.platform AND p.platform_id = f.{column} "
-            f"WHERE f.{column} IS NOT NULL AND p.account_id <> f.account_id"
-            for kind, column in (("reply", "reply_to_id"), ("quote", "quote_of_id"), ("repost", "repost_of_id"))
-        )
-        conn.execute(
-            text(
-                f"{with_new}INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
-                f"SELECT * FROM ({edges}) AS e WHERE true ON CONFLICT DO NOTHING"
-            ),
-            params,
-        )
-        conn.execute(
-            text(
-                f"{with_new}INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
-                "SELECT 'reply', c.account_id, f.account_id, c.id, c.created_at FROM f "
-                "JOIN messages c ON c.platform = f.platform AND c.reply_to_id = f.platform_id "
-                "WHERE c.account_id <> f.account_id ON CONFLICT DO NOTHING"
-            ),
-            params,
-        )
+        stored.link_new(self.conn, self._last_id, self.run_id)
         # Mentions.
         index = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
         mention_rows = []
@@ -315,80 +199,8 @@ class Ingestor:
                 target = account_ids.get((r.platform, mkey))
                 if target is not None and target != source:
                     mention_rows.append((source, target, r.id, row[CREATED]))
-        if mention_rows:
-            self._executemany(_INSERT_MENTIONS_SQLITE if self.sqlite else _INSERT_MENTIONS_PG, mention_rows)
-        # A person for every account that has none yet.
-        conn.execute(
-            text(
-                "INSERT INTO people (display_name, first_account_id, created_at) "
-                "SELECT COALESCE(a.display_name, a.handle), a.id, :now FROM accounts a WHERE a.person_id IS NULL"
-            ).bindparams(bindparam("now", type_=UTCDateTime)),
-            {"now": datetime.now(UTC)},
-        )
-        conn.execute(
-            text(
-                "UPDATE accounts SET person_id = (SELECT p.id FROM people p WHERE p.first_account_id = accounts.id) "
-                "WHERE person_id IS NULL"
-            )
-        )
-
-
-# The hot path writes through the driver, skipping SQLAlchemy's per-row
-# parameter processing.
-_INSERT_MESSAGES_SQLITE = (
-    f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))}) "
-    "ON CONFLICT (platform, platform_id) DO NOTHING"
-)
-_INSERT_MESSAGES_PG = (
-    f"INSERT INTO messages ({', '.join(ROW_COLUMNS)}) VALUES "
-    "(%s, %s, %s, %s, %s, %s::timestamp, %s, %s, %s, %s, %s, %s::json, %s::json, %s::json, %s::json, %s::json, %s, %s) "
-    "ON CONFLICT (platform, platform_id) DO NOTHING"
-)
-_UPSERT_ACCOUNTS_SQLITE = (
-    "INSERT INTO accounts (platform, account_key, handle, platform_user_id, display_name, is_brand, first_seen_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, account_key) DO UPDATE SET "
-    "is_brand = accounts.is_brand OR excluded.is_brand, "
-    "display_name = COALESCE(accounts.display_name, excluded.display_name), "
-    "platform_user_id = COALESCE(accounts.platform_user_id, excluded.platform_user_id), "
-    "first_seen_at = CASE WHEN accounts.first_seen_at IS NULL OR excluded.first_seen_at < accounts.first_seen_at "
-    "THEN excluded.first_seen_at ELSE accounts.first_seen_at END "
-    "WHERE (excluded.is_brand AND NOT accounts.is_brand) "
-    "OR (accounts.display_name IS NULL AND excluded.display_name IS NOT NULL) "
-    "OR (accounts.platform_user_id IS NULL AND excluded.platform_user_id IS NOT NULL) "
-    "OR (accounts.first_seen_at IS NULL AND excluded.first_seen_at IS NOT NULL) "
-    "OR excluded.first_seen_at < accounts.first_seen_at"
-)
-_UPSERT_ACCOUNTS_PG = _UPSERT_ACCOUNTS_SQLITE.replace(
-    "VALUES (?, ?, ?, ?, ?, ?, ?)", "VALUES (%s, %s, %s, %s, %s, %s, %s::timestamp)"
-)
-_INSERT_MENTIONS_SQLITE = (
-    "INSERT INTO interactions (kind, source_account_id, target_account_id, message_id, created_at) "
-    "VALUES ('mention', ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-)
-_INSERT_MENTIONS_PG = _INSERT_MENTIONS_SQLITE.replace("?, ?, ?, ?", "%s, %s, %s, %s::timestamp")
-_THREAD_COLUMNS = (
-    "platform, root_platform_id, root_account_id, root_is_brand, message_count, brand_message_count, first_at, last_at"
-)
-_ADD_TO_THREAD = (
-    "ON CONFLICT (platform, root_platform_id) DO UPDATE SET "
-    "message_count = threads.message_count + excluded.message_count, "
-    "brand_message_count = threads.brand_message_count + excluded.brand_message_count, "
-    "first_at = CASE WHEN excluded.first_at < threads.first_at THEN excluded.first_at ELSE threads.first_at END, "
-    "last_at = CASE WHEN excluded.last_at > threads.last_at THEN excluded.last_at ELSE threads.last_at END"
-)
-
-
-def _by_platform(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for platform, key in keys:
-        out.setdefault(platform, []).append(key)
-    return out
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+        stored.insert_mentions(self.conn, mention_rows)
+        stored.add_people(self.conn)
 
 
 def _batches(items: Iterable[ParsedMessage], size: int) -> Iterator[list[ParsedMessage]]:
@@ -417,6 +229,7 @@ def import_file(
     on_validated: Callable[[int], None] | None = None,
     parallel_bytes: int = CHILD_PROCESS_BYTES,
     signals: bool = True,
+    on_finished: Callable[[Connection, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
@@ -432,6 +245,8 @@ def import_file(
     :param on_validated: called with the record count once the file checks out
     :param parallel_bytes: files at least this big are read by a second process
     :param signals: compute and store each new message's signals (`goodwill.understand`)
+    :param on_finished: called with the finished run's report on the transaction
+        that completes it (the import's audit entry is written there)
     """
     started = time.perf_counter()
     options = settle_options(path, options)
@@ -439,9 +254,7 @@ def import_file(
     assert fmt is not None
     key = fingerprint(path, fmt, options)
     with store.begin() as conn:
-        previous = conn.execute(
-            select(ingest_runs).where(ingest_runs.c.fingerprint == key).order_by(ingest_runs.c.id.desc())
-        ).mappings().first()
+        previous = stored.find_run(conn, key)
     if previous is not None and previous["status"] == "done":
         return ImportReport(str(path), fmt, previous["id"], previous["records_done"], 0, already_imported=True)
     done, added = (previous["records_done"], previous["added"]) if previous is not None else (0, 0)
@@ -463,10 +276,10 @@ def import_file(
         return verdict is not None
 
     try:
-        with store.engine.connect() as conn:
+        with store.connect() as conn:
             trans = conn.begin()
             try:
-                run_id = _start_run(conn, "file", str(path), key, fmt) if previous is None else previous["id"]
+                run_id = stored.start_run(conn, "file", str(path), key, fmt) if previous is None else previous["id"]
                 ingestor = Ingestor(conn, workspace, run_id)
                 checked(wait=False)
                 if progress and done:
@@ -475,25 +288,29 @@ def import_file(
                     result = ingestor.apply(batch)
                     done += result.records
                     added += result.added
-                    _record_progress(conn, run_id, done, added)
+                    stored.record_progress(conn, run_id, done, added)
                     if checked(wait=False):
                         trans.commit()
                         trans = conn.begin()
                     if progress:
                         progress(result.records)
                 checked(wait=True)
-                _finish_run(conn, run_id)
+                stored.finish_run(conn, run_id)
+                assert verdict is not None
+                report = ImportReport(
+                    str(path), fmt, run_id, verdict[0], added - added_before,
+                    resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=verdict[1],
+                )
+                if on_finished is not None:
+                    on_finished(conn, report)
                 trans.commit()
             except BaseException:
                 trans.rollback()
                 raise
     finally:
         parsed.close()
-    assert verdict is not None
-    return ImportReport(
-        str(path), fmt, run_id, verdict[0], added - added_before,
-        resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=verdict[1],
-    )
+    report.seconds = time.perf_counter() - started
+    return report
 
 
 def ingest_messages(
@@ -527,12 +344,12 @@ class StreamWriter:
     """
 
     def __init__(self, store: Store, name: str, *, kind: str = "stream", fmt: str = "messages") -> None:
-        self.conn = store.engine.connect()
+        self.conn = store.connect()
         try:
             with self.conn.begin():
                 self.workspace = load_workspace(self.conn)
                 now = datetime.now(UTC)
-                self.run_id = _start_run(self.conn, kind, name, f"{kind}:{name}:{now.isoformat()}", fmt)
+                self.run_id = stored.start_run(self.conn, kind, name, f"{kind}:{name}:{now.isoformat()}", fmt)
                 self.ingestor = Ingestor(self.conn, self.workspace, self.run_id)
         except BaseException:
             self.conn.close()
@@ -559,7 +376,7 @@ class StreamWriter:
                 result.deleted = _apply_deletions(self.conn, deletions)
             self.done += result.records
             self.added += result.added
-            _record_progress(self.conn, self.run_id, self.done, self.added)
+            stored.record_progress(self.conn, self.run_id, self.done, self.added)
             if also is not None:
                 also(self.conn, result)
         return result
@@ -567,7 +384,7 @@ class StreamWriter:
     def close(self) -> None:
         try:
             with self.conn.begin():
-                _finish_run(self.conn, self.run_id)
+                stored.finish_run(self.conn, self.run_id)
         finally:
             self.conn.close()
 
@@ -581,80 +398,31 @@ class StreamWriter:
             self.conn.close()
 
 
-def _stored(conn: Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of `keys` (platform, platform id) are stored and not deleted."""
-    found: set[tuple[str, str]] = set()
-    for platform, ids in _by_platform(keys).items():
-        for chunk in _chunks(sorted(set(ids)), 900):
-            found.update(
-                (platform, pid)
-                for (pid,) in conn.execute(
-                    select(messages.c.platform_id).where(
-                        messages.c.platform == platform, messages.c.platform_id.in_(chunk),
-                        messages.c.deleted_at.is_(None),
-                    )
-                )
-            )
-    return found
-
-
 def _apply_edits(conn: Connection, edits: Sequence[Edit]) -> int:
     """Newer text (and what was extracted from it) for stored messages; an
     edit older than one already applied, or of a deleted message, changes nothing."""
-    stored = _stored(conn, [(e.message.platform, e.message.platform_id) for e in edits])
+    known = stored.stored_keys(conn, [(e.message.platform, e.message.platform_id) for e in edits])
     rows = [
         {
             "p": e.message.platform, "pid": e.message.platform_id, "at": e.edited_at, "text": e.message.text,
             "mentions": e.message.mentions, "hashtags": e.message.hashtags, "links": e.message.links,
             "raw": e.message.raw,
         }
-        for e in edits if (e.message.platform, e.message.platform_id) in stored
+        for e in edits if (e.message.platform, e.message.platform_id) in known
     ]
     if not rows:
         return 0
-    c = messages.c
-    conn.execute(
-        messages.update()
-        .where(
-            c.platform == bindparam("p"), c.platform_id == bindparam("pid"), c.deleted_at.is_(None),
-            or_(c.edited_at.is_(None), c.edited_at < bindparam("at", type_=UTCDateTime)),
-        )
-        .values(
-            text=bindparam("text"), mentions=bindparam("mentions", type_=messages.c.mentions.type),
-            hashtags=bindparam("hashtags", type_=messages.c.hashtags.type), links=bindparam("links", type_=messages.c.links.type),
-            raw=bindparam("raw", type_=messages.c.raw.type), edited_at=bindparam("at", type_=UTCDateTime),
-        ),
-        rows,
-    )
+    stored.update_texts(conn, rows)
     _refresh_signals(conn, [(str(r["p"]), str(r["pid"])) for r in rows])
     return len({(r["p"], r["pid"]) for r in rows})
 
 
-def _message_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[tuple[int, str, bool]]:
-    """(id, text, is_brand) of the stored messages among `keys`."""
-    found: list[tuple[int, str, bool]] = []
-    c = messages.c
-    for platform, ids in _by_platform(keys).items():
-        for chunk in _chunks(sorted(set(ids)), 900):
-            found.extend(
-                (int(i), t, bool(b))
-                for i, t, b in conn.execute(
-                    select(c.id, c.text, c.is_brand).where(c.platform == platform, c.platform_id.in_(chunk))
-                )
-            )
-    return found
-
-
 def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
     """Signals of edited messages follow their new text (where they had signals)."""
-    found = _message_ids(conn, keys)
+    found = stored.message_texts(conn, keys)
     if not found:
         return
-    had = {
-        i for (i,) in conn.execute(
-            select(message_signals.c.message_id).where(message_signals.c.message_id.in_([f[0] for f in found]))
-        )
-    }
+    had = stored.with_signals(conn, [f[0] for f in found])
     found = [f for f in found if f[0] in had]
     if found:
         batch = enrich([f[1] for f in found], sentiment="fast", is_brand=[f[2] for f in found])
@@ -663,45 +431,16 @@ def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
 
 def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:
     """Deleted messages keep their row (threads and counts stay whole) but
-    lose their words: text, raw payload, mentions, hashtags and links are blanked."""
-    stored = _stored(conn, [(d.platform, d.platform_id) for d in deletions])
+    lose their words, and what was read from them (their signals)."""
+    known = stored.stored_keys(conn, [(d.platform, d.platform_id) for d in deletions])
     rows, done = [], set()
     for d in deletions:
         key = (d.platform, d.platform_id)
-        if key in stored and key not in done:
+        if key in known and key not in done:
             done.add(key)
             rows.append({"p": d.platform, "pid": d.platform_id, "at": d.deleted_at})
     if not rows:
         return 0
-    c = messages.c
-    conn.execute(
-        messages.update()
-        .where(c.platform == bindparam("p"), c.platform_id == bindparam("pid"), c.deleted_at.is_(None))
-        .values(text="", raw={}, mentions=[], hashtags=[], links=[], deleted_at=bindparam("at", type_=UTCDateTime)),
-        rows,
-    )
-    # What was read from the deleted words goes with them.
-    gone = [f[0] for f in _message_ids(conn, [(str(r["p"]), str(r["pid"])) for r in rows])]
-    for chunk in _chunks(gone, 900):
-        conn.execute(message_signals.delete().where(message_signals.c.message_id.in_(chunk)))
+    stored.blank_deleted(conn, rows)
+    stored.drop_signals(conn, [f[0] for f in stored.message_texts(conn, [(str(r["p"]), str(r["pid"])) for r in rows])])
     return len(rows)
-
-
-def _start_run(conn: Connection, kind: str, name: str, fingerprint: str, fmt: str) -> int:
-    run_id: int = conn.execute(
-        ingest_runs.insert().values(
-            kind=kind, name=name, fingerprint=fingerprint, format=fmt, status="running",
-            records_done=0, added=0, started_at=datetime.now(UTC),
-        )
-    ).inserted_primary_key[0]  # type: ignore[index]
-    return run_id
-
-
-def _record_progress(conn: Connection, run_id: int, done: int, added: int) -> None:
-    conn.execute(ingest_runs.update().where(ingest_runs.c.id == run_id).values(records_done=done, added=added))
-
-
-def _finish_run(conn: Connection, run_id: int) -> None:
-    conn.execute(
-        ingest_runs.update().where(ingest_runs.c.id == run_id).values(status="done", finished_at=datetime.now(UTC))
-    )

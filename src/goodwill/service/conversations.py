@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from goodwill.domain.team import Actor, Role
+from goodwill.domain.threads import ThreadFilter
 from goodwill.errors import FieldError
-from goodwill.service.team import require
+from goodwill.service.audit import require
 from goodwill.store import Store
-from goodwill.store.browse import (
-    ThreadFilter,
+from goodwill.store.threads import (
     get_person,
     get_thread,
     list_threads,

@@ -5,6 +5,12 @@ A reply goes out through a source configured for the message's platform
 through the shared ingest path as the brand's reply in the thread: it is
 flagged as the brand's and replies to the message answered, so the thread
 counts it as answered.
+
+Replying needs the agent role. A reply that is sent is public: its audit
+entry (`reply.send`, with the published id) is written in the same
+transaction as the stored reply. Should storing fail after the platform
+accepted the reply, the entry is still written on its own, and the error says
+that the reply is public but not stored.
 """
 
 from __future__ import annotations
@@ -15,19 +21,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from goodwill.connectors.credentials import redact, resolve_token
+from goodwill.config import Settings
+from goodwill.connectors.credentials import redact, resolve_token, secrets_path
 from goodwill.domain.sources import ReplyTarget, SourceConfig
-from goodwill.errors import ConfigError, ConnectorError, NotFoundError
+from goodwill.domain.team import Actor, Role
+from goodwill.errors import ConfigError, ConnectorError, StoreError
 from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connector
-from goodwill.ingest.writer import StreamWriter
-from goodwill.store.db import Store
+from goodwill.ingest.writer import StreamResult, StreamWriter
+from goodwill.service.audit import record, require
+from goodwill.service.sources import listen_options
+from goodwill.store import Connection, Store
+from goodwill.store.messages import message_id as stored_message_id
+from goodwill.store.messages import reply_target
 from goodwill.store.sources import list_sources
-from goodwill.store.tables import accounts, messages
 
 #: Source platforms that can publish to each message platform, best first.
 PUBLISHERS = {"mastodon": ("mastodon",), "bluesky": ("bluesky",), "reddit": ("reddit",)}
+#: The role replying needs.
+REPLY_ROLE = Role.AGENT
 
 
 @dataclass
@@ -38,9 +49,10 @@ class ReplyPlan:
     platform: str
     in_reply_to: str
     in_reply_to_author: str
-    source: str
+    source: str | None  # None: no source can publish it yet (`note` says what is missing)
     text: str
     published_id: str | None = None
+    note: str | None = None
     url: str | None = None
     stored_id: int | None = None
 
@@ -48,69 +60,92 @@ class ReplyPlan:
         return dict(vars(self))
 
 
-def _target(store: Store, message_id: int) -> ReplyTarget:
-    with store.begin() as conn:
-        row = conn.execute(
-            select(
-                messages.c.platform, messages.c.platform_id, messages.c.thread_root_id, messages.c.raw,
-                messages.c.url, messages.c.deleted_at, accounts.c.handle,
-            ).join(accounts, accounts.c.id == messages.c.account_id).where(messages.c.id == message_id)
-        ).first()
-    if row is None:
-        raise NotFoundError(f"no message with id {message_id} (ids are shown by `goodwill search --json`)")
-    if row.deleted_at is not None:
-        raise ConfigError(f"message {message_id} was deleted by its author; there is nothing to reply to")
-    return ReplyTarget(
-        platform=row.platform, platform_id=row.platform_id, author=row.handle, thread_root_id=row.thread_root_id,
-        raw=dict(row.raw or {}), url=row.url,
-    )
-
-
 def _publisher(store: Store, target: ReplyTarget) -> SourceConfig:
+    """The source to publish a reply to `target` through, or a ConfigError
+    saying what is missing (never the command the user just ran)."""
     platform = target.platform
-    with store.begin() as conn:
-        configured = [c for _, c in list_sources(conn, enabled_only=True)]
-    # A Mastodon status can only be answered from its own instance's API.
-    host = target.platform_id.rpartition(":")[0] if platform == "mastodon" else None
-    for wanted in PUBLISHERS.get(platform, ()):
-        for config in configured:
-            if config.platform == wanted and config.token_env and (host is None or urlsplit(config.url or "").netloc == host):
-                return config
     if platform not in PUBLISHERS:
-        raise ConfigError(f"Goodwill cannot publish to {platform!r}; reply there by hand")
-    if host:
+        where = f" ({target.url})" if target.url else ""
+        raise ConfigError(f"Goodwill cannot publish to {platform!r}; reply there by hand{where}")
+    with store.begin() as conn:
+        configured = [c for _, c in list_sources(conn)]
+        enabled = {c.name for _, c in list_sources(conn, enabled_only=True)}
+    # A Mastodon status can only be answered through its own instance's API:
+    # its id is `instance:status id`, as the instance's source stored it.
+    host: str | None = None
+    if platform == "mastodon":
+        host = target.platform_id.rpartition(":")[0] or None
+        if host is None:
+            raise ConfigError(
+                f"mastodon message {target.platform_id!r} does not name the instance it was read from, "
+                "so no source can answer it; reply there by hand" + (f" ({target.url})" if target.url else "")
+            )
+    fitting = [
+        c for c in configured
+        if c.platform in PUBLISHERS[platform] and (host is None or urlsplit(c.url or "").netloc == host)
+    ]
+    for config in fitting:
+        if config.name in enabled and config.token_env:
+            return config
+    disabled = [c.name for c in fitting if c.token_env and c.name not in enabled]
+    if disabled:
+        raise ConfigError(f"source {disabled[0]!r} could publish this reply but is disabled: "
+                          f"`goodwill sources enable {disabled[0]}`")
+    if fitting:
+        name = fitting[0].name
         raise ConfigError(
-            f"no mastodon source on {host} with credentials to publish through: "
+            f"source {name!r} has no credential to publish with: remove it (`goodwill sources remove {name}`) "
+            "and add it again with --token-env VAR naming the variable that holds the token"
+        )
+    if host is not None:
+        raise ConfigError(
+            f"no mastodon source on {host} to publish through: add one with "
             f"`goodwill sources add NAME --platform mastodon --url https://{host} --token-env VAR`"
         )
     raise ConfigError(
-        f"no {platform} source with credentials to publish through: "
+        f"no {platform} source with credentials to publish through: add one with "
         f"`goodwill sources add NAME --platform {PUBLISHERS[platform][0]} --account HANDLE --token-env VAR`"
     )
 
 
 def reply(
     store: Store,
+    actor: Actor,
     message_id: int,
     text: str,
     *,
     send: bool,
     environ: Mapping[str, str],
-    secrets: Path,
+    settings: Settings | None = None,
+    secrets: Path | None = None,
     options: ListenOptions | None = None,
     factory: ConnectorFactory = make_connector,
 ) -> ReplyPlan:
-    """Plan a reply to stored message `message_id`; with `send`, publish and store it."""
+    """Plan a reply to stored message `message_id`; with `send`, publish and store it.
+
+    :param settings: where the secrets file and the listening options come from
+        (`secrets` and `options` override them)"""
+    require(actor, REPLY_ROLE)
     if not text.strip():
         raise ConfigError("--text is empty")
-    target = _target(store, message_id)
+    with store.begin() as conn:
+        target = reply_target(conn, message_id)
+    if not send:
+        plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, None, text)
+        try:
+            plan.source = _publisher(store, target).name
+        except ConfigError as exc:  # a dry run still shows the reply, and what sending it needs
+            plan.note = str(exc)
+        return plan
     config = _publisher(store, target)
     plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, config.name, text)
-    if not send:
-        return plan
+    if secrets is None:
+        secrets = secrets_path(settings.workspace if settings else Path("."), environ)
+    if options is None:
+        options = listen_options(settings) if settings else ListenOptions()
     token = resolve_token(config, environ, secrets)
     try:
-        connector = factory(config, token, options or ListenOptions())
+        connector = factory(config, token, options)
         try:
             published = connector.publish_reply(target, text)
         finally:
@@ -120,14 +155,28 @@ def reply(
     published.is_brand = True
     published.reply_to_id = published.reply_to_id or target.platform_id
     published.raw = {**published.raw, "published_by": "goodwill", "in_reply_to_message": message_id}
-    with StreamWriter(store, f"reply:{config.name}", kind="reply", fmt=target.platform) as writer:
-        writer.write([published])
-    with store.begin() as conn:
-        plan.stored_id = conn.execute(
-            select(messages.c.id).where(
-                messages.c.platform == published.platform, messages.c.platform_id == published.platform_id
-            )
-        ).scalar()
     plan.published_id = published.platform_id
     plan.url = published.url
+    details = {"platform": target.platform, "in_reply_to": target.platform_id, "source": config.name,
+               "published_id": published.platform_id, "url": published.url}
+
+    def store_with_audit(conn: Connection, _result: StreamResult) -> None:
+        plan.stored_id = stored_message_id(conn, published.platform, published.platform_id)
+        record(conn, actor, "reply.send", f"message {message_id}", stored_id=plan.stored_id, **details)
+
+    try:
+        with StreamWriter(store, f"reply:{config.name}", kind="reply", fmt=target.platform) as writer:
+            writer.write([published], also=store_with_audit)
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        try:
+            with store.begin() as conn:
+                record(conn, actor, "reply.send", f"message {message_id}", stored_id=None, store_error=problem, **details)
+        except Exception:  # noqa: BLE001 - the store is failing; the message below says what is public
+            pass
+        raise StoreError(
+            f"the reply was published on {target.platform} as {published.platform_id}"
+            + (f" ({published.url})" if published.url else "")
+            + f" but storing it failed: {problem}; it is public, do not send it again"
+        ) from exc
     return plan

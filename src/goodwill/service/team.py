@@ -40,12 +40,12 @@ __all__ = [
 
 
 def cli_actor() -> Actor:
-    """The CLI acts as a local admin named after the operating-system user."""
+    """The local operator at the terminal, `cli:<os user>`, acting as the workspace's owner (admin)."""
     try:
         name = getpass.getuser()
     except (KeyError, OSError):
         name = "local"
-    return Actor(user_id=None, name=name, role=Role.ADMIN, origin=Origin.CLI, address="local")
+    return Actor(user_id=None, name=f"cli:{name}", role=Role.ADMIN, origin=Origin.CLI, address="local")
 
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,79}$")

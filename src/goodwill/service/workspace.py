@@ -1,22 +1,29 @@
-"""The operations the shells (CLI, later the web app) call.
+"""The workspace: create and open it, who acts at the terminal, and its status.
 
-Each takes Settings (or an open Store) and plain arguments, and returns plain
-data; nothing here prints.
+Each function takes Settings (or an open Store) and plain arguments, and
+returns plain data; nothing here prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from goodwill.config import DATABASE_FILE, Settings
 from goodwill.domain import Workspace
+from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConfigError, WorkspaceError
-from goodwill.ingest.readers import ImportOptions
-from goodwill.ingest.writer import ImportReport, import_file
-from goodwill.store import Store, open_store, queries
+from goodwill.service import team
+from goodwill.store import Store, open_store
 from goodwill.store.workspace import has_workspace, load_workspace, save_workspace
+from goodwill.store.workspace import status as status_counts
+
+__all__ = [
+    "Session", "Store", "init_workspace", "open_workspace", "operator", "parse_accounts", "session",
+    "terminal_actor", "workspace_status",
+]
 
 
 def parse_accounts(specs: Iterable[str]) -> dict[str, list[str]]:
@@ -30,51 +37,89 @@ def parse_accounts(specs: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def init_workspace(settings: Settings, workspace: Workspace, *, exist_ok: bool = False) -> Store:
-    """Create the store (migrated) and its workspace row."""
+# -- who acts at the terminal ---------------------------------------------------
+
+
+def operator() -> Actor:
+    """The local operator: `cli:<os user>`, acting as the workspace's owner (admin)."""
+    return team.cli_actor()
+
+
+def terminal_actor(store: Store, as_user: str | None = None) -> Actor:
+    """Who a command acts as: the operator, or with `as_user` (`--as USER`) that
+    Goodwill user with that user's role, recorded as `bob (via cli:alice)`.
+    An unknown or disabled user is an error."""
+    op = operator()
+    if not as_user:
+        return op
+    user = team.user_actor(store, as_user)
+    return Actor(user.user_id, f"{user.name} (via {op.name})", user.role, Origin.CLI, op.address)
+
+
+# -- creating and opening -------------------------------------------------------
+
+
+def init_workspace(settings: Settings, workspace: Workspace, *, actor: Actor | None = None, exist_ok: bool = False) -> Store:
+    """Create the store (migrated) and its workspace row; audited as `workspace.init`."""
     if settings.database_url is None:
         db = settings.workspace / DATABASE_FILE
         if db.exists() and not exist_ok:
             raise WorkspaceError(f"a workspace already exists in {settings.workspace}")
         settings.workspace.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.resolved_database_url(), create=True)
-    with store.begin() as conn:
-        if has_workspace(conn) and not exist_ok:
-            store.close()
-            raise WorkspaceError("this database already holds a workspace")
-        save_workspace(conn, workspace)
+    try:
+        with store.begin() as conn:
+            if has_workspace(conn) and not exist_ok:
+                raise WorkspaceError("this database already holds a workspace")
+            save_workspace(conn, workspace)
+            team.record(conn, actor or operator(), "workspace.init", workspace.name,
+                        brand_accounts=workspace.brand_accounts, keywords=workspace.keywords,
+                        competitors=workspace.competitors)
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
-def open_workspace(settings: Settings) -> Store:
-    return open_store(settings.resolved_database_url())
+def open_workspace(settings: Settings, *, server: bool = False) -> Store:
+    """Open (and migrate) the workspace's store. `server` sizes the connection
+    pool for a web server, whose pages run in a thread pool."""
+    url = settings.resolved_database_url()
+    if not server:
+        return open_store(url)
+    open_store(url).close()  # checks the workspace exists and migrates it
+    # Enough connections that 20 browsers do not queue on them.
+    return open_store(url, pool_size=20, max_overflow=10, pool_timeout=30)
 
 
-def import_path(
-    store: Store,
-    settings: Settings,
-    path: Path,
-    options: ImportOptions,
-    *,
-    progress: Callable[[int], None] | None = None,
-    on_validated: Callable[[int], None] | None = None,
-) -> ImportReport:
-    return import_file(
-        store,
-        path,
-        options,
-        batch_size=settings.import_batch_size,
-        parallel_bytes=settings.import_parallel_bytes,
-        signals=settings.import_signals,
-        progress=progress,
-        on_validated=on_validated,
-    )
+@dataclass
+class Session:
+    """An open workspace and who is acting in it."""
+
+    settings: Settings
+    store: Store
+    actor: Actor
 
 
-def workspace_status(store: Store) -> dict[str, Any]:
+@contextmanager
+def session(settings: Settings, as_user: str | None = None) -> Iterator[Session]:
+    """Open the workspace, resolve the actor, and close the store afterwards."""
+    store = open_workspace(settings)
+    try:
+        yield Session(settings, store, terminal_actor(store, as_user))
+    finally:
+        store.close()
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def workspace_status(store: Store, actor: Actor | None = None) -> dict[str, Any]:
+    """The `status` document: counts by platform and day, threads, people, unfinished imports."""
+    team.require(actor or operator(), Role.AGENT)
     with store.begin() as conn:
         ws = load_workspace(conn)
-        data = queries.status(conn)
+        data = status_counts(conn)
     data["workspace"] = {
         "name": ws.name,
         "brand_accounts": ws.brand_accounts,
@@ -82,8 +127,3 @@ def workspace_status(store: Store) -> dict[str, Any]:
         "competitors": ws.competitors,
     }
     return data
-
-
-def search_messages(store: Store, query: str, *, limit: int = 20, newest_first: bool = False) -> list[dict[str, Any]]:
-    with store.begin() as conn:
-        return queries.search(conn, query, limit=limit, newest_first=newest_first)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,10 +15,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
-from goodwill.errors import WorkspaceError
+from goodwill.errors import StoreError, WorkspaceError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The databases Goodwill runs on.
+SUPPORTED = ("sqlite", "postgresql")
+_USE = "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
 @dataclass
@@ -36,6 +42,10 @@ class Store:
     def begin(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    def connect(self) -> Connection:
+        """A connection of its own, for work that spans several transactions (imports, streams)."""
+        return self.engine.connect()
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (a no-op when it is there already)."""
@@ -110,9 +120,54 @@ def open_store(url: str, *, create: bool = False, **engine_kwargs: Any) -> Store
             )
     if url.startswith("sqlite:///"):
         private_sqlite_files(Path(url.removeprefix("sqlite:///")), create=create)
-    store = Store(create_store_engine(url, **engine_kwargs), url)
-    if create:
-        store.migrate()
-    elif not store.is_current():
-        store.migrate()
+    with translated(url):
+        store = Store(create_store_engine(url, **engine_kwargs), url)
+        try:
+            if create or not store.is_current():
+                store.migrate()
+        except BaseException:
+            store.close()
+            raise
     return store
+
+
+def shown_url(url: str) -> str:
+    """`url` fit to show: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: mask anything between :// and @
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _cause(exc: BaseException) -> str:
+    """The driver's reason for a failure, in one line."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(inner).splitlines() if line.strip()]
+    text = lines[0] if lines else type(inner).__name__
+    # psycopg names the server before the reason: keep the reason.
+    return text.removeprefix("connection failed: ")
+
+
+@contextmanager
+def translated(url: str) -> Iterator[None]:
+    """Turn the driver's and SQLAlchemy's failures to open a database into a
+    one-line StoreError naming the database (never its password)."""
+    where = shown_url(url)
+    try:
+        parsed = make_url(url)
+        _ = parsed.port  # a port that is not a number fails here
+    except (sa_exc.ArgumentError, ValueError) as exc:
+        raise StoreError(f"bad database URL {where!r}: {_cause(exc)}") from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise StoreError(f"unsupported database URL scheme {parsed.drivername!r} in {where}: {_USE}")
+    try:
+        yield
+    except (sa_exc.NoSuchModuleError, ImportError) as exc:
+        scheme = url.split("://", 1)[0]
+        raise StoreError(f"unsupported database URL scheme {scheme!r} in {where}: {_USE}") from exc
+    except sa_exc.ArgumentError as exc:
+        raise StoreError(f"bad database URL {where!r}: {_cause(exc)}") from exc
+    except sa_exc.DBAPIError as exc:
+        raise StoreError(f"cannot open the database {where}: {_cause(exc)}") from exc
+    except (sa_exc.SQLAlchemyError, ValueError) as exc:
+        raise StoreError(f"cannot open the database {where}: {_cause(exc)}") from exc

@@ -74,6 +74,15 @@ def get_source(conn: Connection, name: str) -> tuple[int, SourceConfig]:
     return row.id, _config(row)
 
 
+def set_enabled(conn: Connection, name: str, enabled: bool) -> bool:
+    """Enable or disable a source; returns whether it was enabled before."""
+    row = conn.execute(select(sources.c.id, sources.c.enabled).where(sources.c.name == name)).first()
+    if row is None:
+        raise NotFoundError(f"no source named {name!r} (see `goodwill sources list`)")
+    conn.execute(sources.update().where(sources.c.id == row.id).values(enabled=enabled))
+    return bool(row.enabled)
+
+
 def remove_source(conn: Connection, name: str) -> None:
     source_id, _ = get_source(conn, name)
     conn.execute(source_checkpoints.delete().where(source_checkpoints.c.source_id == source_id))

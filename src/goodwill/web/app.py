@@ -28,8 +28,7 @@ from goodwill.config import Settings, load_settings
 from goodwill.domain.team import Role
 from goodwill.errors import GoodwillError
 from goodwill.service import team
-from goodwill.service.workspace import open_workspace
-from goodwill.store import Store
+from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
 from goodwill.web.security import LoginLimiter, PasswordChecks, csrf_token
 
@@ -58,11 +57,6 @@ def _templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
-
-
-def _pool_options() -> dict[str, Any]:
-    # Pages run in a thread pool; give it enough connections that 20 browsers do not queue on them.
-    return {"pool_size": 20, "max_overflow": 10, "pool_timeout": 30}
 
 
 def create_app(
@@ -191,11 +185,7 @@ def create_app_from_environment() -> FastAPI:
 
 
 def _open(settings: Settings) -> Store:
-    from goodwill.store.db import open_store
-
-    url = settings.resolved_database_url()
-    open_workspace(settings).close()  # checks the workspace exists and migrates it
-    return open_store(url, **_pool_options())
+    return open_workspace(settings, server=True)
 
 
 def error_response(request: Request, status: int, message: str, *, field: str | None = None,

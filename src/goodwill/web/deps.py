@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from goodwill.domain.team import Actor, Origin
 from goodwill.errors import AuthenticationError, FieldError
 from goodwill.service import team
-from goodwill.store import Store
+from goodwill.service.workspace import Store
 
 #: the largest id the store holds (a signed 64-bit integer)
 MAX_ID = 2**63 - 1

@@ -12,9 +12,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from goodwill.domain.team import Role
+from goodwill.domain.threads import ThreadFilter
 from goodwill.service import audience, audit, conversations, team
 from goodwill.service import topics as topic_service
-from goodwill.store.browse import ThreadFilter
 from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])

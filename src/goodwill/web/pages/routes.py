@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from goodwill.domain.team import Actor, Origin, Role
+from goodwill.domain.threads import ThreadFilter
 from goodwill.errors import AuthenticationError, ConflictError, FieldError, TooManyRequestsError
 from goodwill.service import audience, audit, conversations, team
 from goodwill.service import topics as topic_service
-from goodwill.store.browse import ThreadFilter
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
 from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
 from goodwill.web.security import CSRF_FIELD, LoginLimiter, PasswordChecks, check_csrf, csrf_token

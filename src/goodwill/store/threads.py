@@ -9,30 +9,22 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, false, func, or_, select, text, tuple_
 from sqlalchemy.sql import Select
 
+from goodwill.domain.threads import ThreadFilter
+from goodwill.domain.timeparse import iso_utc
 from goodwill.errors import FieldError, NotFoundError
-from goodwill.store.queries import RANK_WINDOW, _iso, fts5_query
+from goodwill.store.search import RANK_WINDOW, fts5_query
 from goodwill.store.tables import accounts, interactions, message_days, messages, people, threads
 
 #: A text search narrows the list to threads holding one of this many most recent matches.
 SEARCH_WINDOW = RANK_WINDOW
 #: Longest thread shown whole; longer ones show their first messages.
 THREAD_LIMIT = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadFilter:
-    platform: str | None = None
-    since: date | None = None  # last activity on or after this day
-    until: date | None = None  # last activity on or before this day
-    answered: bool | None = None  # customer-started threads the brand has (not) answered
-    q: str | None = None  # full-text search in any message of the thread
 
 
 def encode_cursor(at: datetime, ident: int) -> str:
@@ -150,8 +142,8 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
                 "answered": (not r.root_is_brand) and r.brand_message_count > 0,
                 "message_count": r.message_count,
                 "brand_message_count": r.brand_message_count,
-                "first_at": _iso(r.first_at),
-                "last_at": _iso(r.last_at),
+                "first_at": iso_utc(r.first_at),
+                "last_at": iso_utc(r.last_at),
                 # A reply whose parent was never imported roots a thread with no stored first message.
                 "root": None if r.root_handle is None else {
                     "author": r.root_handle,
@@ -172,7 +164,7 @@ def _message_dict(m: Any) -> dict[str, Any]:
         "platform": m.platform,
         "platform_id": m.platform_id,
         "kind": m.kind,
-        "created_at": _iso(m.created_at),
+        "created_at": iso_utc(m.created_at),
         "text": m.text,
         "url": m.url,
         "reply_to_id": m.reply_to_id,
@@ -214,8 +206,8 @@ def get_thread(conn: Connection, thread_id: int) -> dict[str, Any]:
         "answered": (not t.root_is_brand) and t.brand_message_count > 0,
         "message_count": t.message_count,
         "brand_message_count": t.brand_message_count,
-        "first_at": _iso(t.first_at),
-        "last_at": _iso(t.last_at),
+        "first_at": iso_utc(t.first_at),
+        "last_at": iso_utc(t.last_at),
         "messages": [_message_dict(m) for m in rows],
         "truncated": t.message_count > len(rows) and len(rows) == THREAD_LIMIT,
     }
@@ -275,7 +267,7 @@ def get_person(conn: Connection, person_id: int, *, before: int | None = None, l
                 .limit(25)
             ):
                 found.append({
-                    "id": r.id, "kind": r.kind, "direction": direction, "created_at": _iso(r.created_at),
+                    "id": r.id, "kind": r.kind, "direction": direction, "created_at": iso_utc(r.created_at),
                     "message_id": r.message_id, "other": r.handle, "other_platform": r.platform,
                     "other_person_id": r.person_id, "other_is_brand": bool(r.is_brand),
                 })
@@ -283,10 +275,10 @@ def get_person(conn: Connection, person_id: int, *, before: int | None = None, l
     return {
         "id": p.id,
         "display_name": p.display_name,
-        "created_at": _iso(p.created_at),
+        "created_at": iso_utc(p.created_at),
         "accounts": [
             {"id": a.id, "platform": a.platform, "handle": a.handle, "display_name": a.display_name,
-             "is_brand": bool(a.is_brand), "first_seen_at": _iso(a.first_seen_at)}
+             "is_brand": bool(a.is_brand), "first_seen_at": iso_utc(a.first_seen_at)}
             for a in accts
         ],
         "messages": items,
@@ -357,6 +349,6 @@ def overview_counts(conn: Connection, *, days: int = 14) -> dict[str, Any]:
         "people": count(people),
         "by_platform": by_platform,
         "by_day": by_day,
-        "first_message_at": _iso(conn.execute(select(func.min(messages.c.created_at))).scalar()),
-        "last_message_at": _iso(conn.execute(select(func.max(messages.c.created_at))).scalar()),
+        "first_message_at": iso_utc(conn.execute(select(func.min(messages.c.created_at))).scalar()),
+        "last_message_at": iso_utc(conn.execute(select(func.max(messages.c.created_at))).scalar()),
     }

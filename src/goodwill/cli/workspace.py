@@ -1,0 +1,207 @@
+"""Workspace commands: `init`, `status`, `search` and `demo`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from goodwill.cli.shell import err, out, reporting, settings_of, state_of, workspace_session
+from goodwill.domain import Workspace
+
+
+def init(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", "-n", help="The brand's name.")],
+    account: Annotated[list[str] | None, typer.Option("--account", "-a", help="A brand account, PLATFORM:HANDLE (repeatable).")] = None,
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", "-k", help="A keyword to listen for (repeatable).")] = None,
+    competitor: Annotated[list[str] | None, typer.Option("--competitor", "-c", help="A competitor's name (repeatable).")] = None,
+) -> None:
+    """Create a workspace for a brand.
+
+    Example:
+
+        goodwill init --name "Halcyon Bikes" --account twitter:@halcyonbikes --keyword "halcyon drift"
+    """
+    from goodwill.service import workspace as service
+
+    settings = settings_of(ctx)
+    with reporting():
+        ws = Workspace(
+            name=name.strip() or "My brand",
+            brand_accounts=service.parse_accounts(account or []),
+            keywords=list(keyword or []),
+            competitors=list(competitor or []),
+        )
+        service.init_workspace(settings, ws).close()
+    where = settings.database_url and "the database" or str(settings.workspace)
+    out.print(f"Created workspace [bold]{ws.name}[/] in {where}.")
+
+
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Summarise the workspace: messages by platform and day, threads, people, unanswered threads.
+
+    Example:
+
+        goodwill status --json | jq .unanswered_threads
+    """
+    from goodwill.service.workspace import workspace_status
+
+    with workspace_session(ctx) as ws:
+        data = workspace_status(ws.store, ws.actor)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_status(data)
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    ws = data["workspace"]
+    out.print(f"[bold]{ws['name']}[/]", highlight=False)
+    handles = ", ".join(f"{p}:{h}" for p, hs in ws["brand_accounts"].items() for h in hs) or "none set"
+    out.print(f"Brand accounts: {handles} ({data['brand_accounts']:,} accounts write as the brand)", highlight=False)
+    totals = Table(title="Workspace", show_header=False)
+    totals.add_column("what")
+    totals.add_column("count", justify="right")
+    for label, key in (
+        ("Messages", "messages"),
+        ("  by the brand", "brand_messages"),
+        ("Threads", "threads"),
+        ("  started by others", "customer_threads"),
+        ("  answered by the brand", "answered_threads"),
+        ("  [bold]unanswered[/]", "unanswered_threads"),
+        ("Accounts", "accounts"),
+        ("People", "people"),
+        ("Interactions", "interactions"),
+    ):
+        totals.add_row(label, f"{data[key]:,}")
+    out.print(totals)
+    if data["by_platform"]:
+        platforms = sorted(data["by_platform"])
+        days = Table(title="Messages by day (latest 14 days with data)")
+        days.add_column("day")
+        for p in platforms:
+            days.add_column(p, justify="right")
+        days.add_column("all", justify="right")
+        for day, counts in data["by_day"].items():
+            days.add_row(day, *(f"{counts.get(p, 0):,}" for p in platforms), f"{sum(counts.values()):,}")
+        days.add_row(
+            "[bold]total[/]",
+            *(f"{data['by_platform'][p]['messages']:,}" for p in platforms),
+            f"{data['messages']:,}",
+        )
+        out.print(days)
+    for run in data["incomplete_imports"]:
+        out.print(
+            f"[yellow]Import {run['run']} of {run['name']} stopped after {run['records_done']:,} records: "
+            "import the same file again to resume.[/]",
+            highlight=False,
+        )
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find; \"quoted words\" for a phrase, word* for a prefix.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Most results to show.")] = 20,
+    newest: Annotated[bool, typer.Option("--newest", help="Newest first instead of best match first.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """Find messages by full text; each result shows its id, which `goodwill reply` takes.
+
+    Best matches come first, chosen among the 2,000 most recently stored
+    messages that match; --newest lists every match newest first.
+
+    Example:
+
+        goodwill search "battery range" --limit 5
+    """
+    from goodwill.service.search import search_messages
+
+    with workspace_session(ctx) as ws:
+        rows = search_messages(ws.store, ws.actor, query, limit=limit, newest_first=newest)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        out.print("No messages match.")
+        return
+    table = Table(show_lines=False)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("platform")
+    table.add_column("author")
+    table.add_column("text")
+    for row in rows:
+        author = f"{row['author']} (brand)" if row["is_brand"] else row["author"]
+        table.add_row(str(row["id"]), row["created_at"][:16].replace("T", " "), row["platform"], author, row["text"])
+    out.print(table, markup=False, highlight=False)
+
+
+def demo(
+    ctx: typer.Context,
+    messages: Annotated[int | None, typer.Option("--messages", min=1, help="Synthesise a large workspace of this many messages instead of the hand-written one.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for --messages.")] = 7,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the workspace in the web app when built.")] = True,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to serve on (on 127.0.0.1).")] = 8000,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing demo workspace.")] = False,
+) -> None:
+    """Build a ready demo workspace for Halcyon Bikes, a fictional e-bike maker, and serve it.
+
+    The workspace gets an admin `demo` (password `halcyon-demo`) unless it has
+    users already. --no-serve builds it and stops.
+
+    Example:
+
+        goodwill --workspace demo-ws demo --messages 100000 --no-serve
+    """
+    from goodwill.service.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+
+    state = state_of(ctx)
+    settings = state.settings
+    with reporting():
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("Building the demo", total=messages)
+            summary = build_demo(settings, messages=messages, seed=seed, force=force, progress=lambda n: bar.advance(task, n))
+        where = "the database" if settings.database_url else str(settings.workspace)
+        if summary["built"]:
+            out.print(f"Demo workspace [bold]{summary['name']}[/] built in {where}: {summary['messages']:,} messages.")
+            _demo_topics(ctx)
+        else:
+            out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
+        if serve:
+            from goodwill.cli.web import serve_workspace
+
+            serve_workspace(
+                settings, "127.0.0.1", port,
+                banner=f"Open [bold]http://127.0.0.1:{port}/[/] and sign in as [bold]{DEMO_USER}[/] "
+                f"with the password [bold]{DEMO_PASSWORD}[/] (Ctrl+C stops).",
+            )
+
+
+def _demo_topics(ctx: typer.Context) -> None:
+    """Topics, alerts and share of voice for a new demo, as `goodwill topics refresh` would."""
+    from goodwill.service import topics as topic_service
+
+    with workspace_session(ctx) as ws:
+        done = topic_service.refresh(ws.store, ws.actor)
+    alerts = "1 alert" if done.alerts == 1 else f"{done.alerts} alerts"
+    out.print(f"Topics: {done.topics} over {done.messages:,} people's messages, {alerts}.", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    app.command()(init)
+    app.command()(status)
+    app.command()(search)
+    app.command()(demo)

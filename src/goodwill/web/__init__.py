@@ -1,0 +1,1 @@
+"""The web shell: FastAPI pages and the JSON API over goodwill.service."""
