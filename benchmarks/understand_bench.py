@@ -288,27 +288,7 @@ def main() -> None:
     if args.skip_quality:
         return
 
-    from goodwill.understand.enrich import intent_model
-    from goodwill.understand.training.labelling import INTENTS
-    from goodwill.understand.training.train import evaluate, heldout
-
-    print("\nintent and needs_response on the held-out labels (never trained on)")
-    report = evaluate(intent_model(), heldout(DATA))
-    print("| set | messages | intent macro-F1 | intent accuracy | needs_response macro-F1 |")
-    print("|---|---|---|---|---|")
-    for name, label in (("heldout", "all held-out (weak labels + checked)"), ("heldout_twcs", "held-out TWCS brands"),
-                        ("checked", "hand-checked (gold)")):
-        r = report[name]
-        print(f"| {label} | {r['n']:,} | {r['intent_macro_f1']:.3f} | {r['intent_accuracy']:.3f} | {r['needs_response_macro_f1']:.3f} |")
-    r = report["heldout"]
-    print("\nintent confusion, all held-out (rows: label, columns: predicted)\n")
-    print("| | " + " | ".join(INTENTS) + " |")
-    print("|---" * (len(INTENTS) + 1) + "|")
-    for label, row in zip(INTENTS, r["intent_confusion"], strict=True):
-        print(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
-    nc = r["needs_response_confusion"]
-    print(f"\nneeds_response confusion, all held-out: no->no {nc[0][0]}, no->yes {nc[0][1]}, yes->no {nc[1][0]}, yes->yes {nc[1][1]}")
-
+    # Intent, needs_response and urgency on held-out sets: benchmarks/quality_bench.py.
     n, share, intents = ibm_needs_response()
     print(f"\nunseen domain: IBM customer-care threads (2020), {n} first customer turns, all answered by the brand: "
           f"needs_response predicted for {share:.1%}; intents {json.dumps(intents)}")

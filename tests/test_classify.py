@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -180,13 +181,14 @@ def test_enrich_backfills_what_import_left_out(settings, tmp_path: Path, monkeyp
     assert code == 0 and "Stored signals for 0 messages" in out
 
 
-def test_train_reproduces_the_shipped_intent_model(shared_data: Path, tmp_path: Path) -> None:
+def test_train_rebuilds_the_shipped_fast_head(shared_data: Path, tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
-    from goodwill.understand.enrich import intent_model
+    from goodwill.understand import heads
 
-    result = runner.invoke(app, ["train", "--task", "intent", "--data", str(shared_data), "--out", str(tmp_path)], catch_exceptions=False)
+    result = runner.invoke(app, ["train", "--task", "intent", "--fast-only", "--data", str(shared_data), "--out", str(tmp_path)],
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
-    assert f"model {intent_model().version}:" in result.stdout
-    assert (tmp_path / "intent.npz").read_bytes() == (
-        Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / "intent.npz"
-    ).read_bytes()
+    rebuilt = heads.Heads.from_bytes((tmp_path / heads.MODEL_FILE).read_bytes())
+    shipped = heads.load()
+    assert rebuilt.version == shipped.version and f"fast head {shipped.version}" in result.stdout
+    assert np.array_equal(rebuilt.fast.weights, shipped.fast.weights)

@@ -18,8 +18,8 @@ from goodwill.ingest.writer import import_file, ingest_messages
 from goodwill.service.understanding import backfill
 from goodwill.store import Store
 from goodwill.store.tables import message_signals, messages
-from goodwill.understand import rules
-from goodwill.understand.enrich import enrich, intent_model, model_version
+from goodwill.understand import heads, rules
+from goodwill.understand.enrich import enrich, model_version
 from goodwill.understand.features import LinearModel, tokens
 from tests.test_ingest import rec, write_jsonl
 
@@ -142,15 +142,30 @@ def test_promotional_is_low_on_real_brand_care_replies(shared_data: Path) -> Non
     assert (scores > 0.5).mean() < 0.03
 
 
-def test_model_round_trips_and_is_small() -> None:
-    model = intent_model()
+def test_heads_round_trip_and_are_small() -> None:
+    model = heads.load()
     texts = ["where is my order??", "love you guys", "", "please add dark mode"]
-    again = LinearModel.from_bytes(model.to_bytes())
-    assert again.version == model.version
-    for head, probs in model.predict(texts).items():
-        np.testing.assert_allclose(again.predict(texts)[head], probs, atol=1e-6)
-    artifact = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / "intent.npz"
+    again = heads.Heads.from_bytes(model.to_bytes())
+    assert again.version == model.version and again.thresholds == model.thresholds
+    np.testing.assert_allclose(again.fast_scores(texts).intent, model.fast_scores(texts).intent, atol=1e-6)
+    emb = np.random.default_rng(0).normal(size=(len(texts), model.encoder_dense.shape[0])).astype(np.float32)
+    np.testing.assert_allclose(again.encoder_scores(texts, emb).urgent, model.encoder_scores(texts, emb).urgent, atol=1e-6)
+    with pytest.raises(ValueError, match="expected embeddings of shape"):
+        model.encoder_scores(texts, emb[:2])
+    artifact = Path(__file__).resolve().parents[1] / "src" / "goodwill" / "understand" / "models" / heads.MODEL_FILE
     assert artifact.stat().st_size < 5 << 20
+    assert isinstance(again.fast, LinearModel)
+
+
+def test_reasons_are_words_of_the_message() -> None:
+    texts = ["@shopnow I was charged twice for my order and still no refund, this is a scam",
+             "@halcyonbikes the battery of my bike caught fire in the hallway", "lol my cat"]
+    money, fire, chat = enrich(texts)
+    assert money.intent == "complaint" and money.urgency == "high"
+    assert money.reasons["intent"] and all(r in texts[0].lower() for r in money.reasons["intent"])
+    assert money.reasons["urgency"]
+    assert fire.urgency == "high" and "safety" in fire.reasons["urgency"]
+    assert chat.reasons == {} and chat.urgency == "low"
 
 
 def test_tokens_mark_cues_links_and_mentions() -> None:

@@ -106,9 +106,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def train(
-        task: Annotated[str, typer.Option("--task", help="intent (intent and needs_response), sentiment, or all.")] = "intent",
+        task: Annotated[str, typer.Option("--task", help="intent (intent, needs_response and urgency), sentiment, or all.")] = "intent",
         data: Annotated[Path | None, typer.Option("--data", show_default="../shared/data", help="The shared data folder.")] = None,
-        out: Annotated[Path | None, typer.Option("--out", show_default="the package's models folder", help="Where the intent model goes.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", show_default="the package's models folder", help="Where the intent heads go.")] = None,
+        fast_only: Annotated[bool, typer.Option("--fast-only", help="Train only the fast intent head (no encoder or torch needed).")] = False,
     ) -> None:
         """Train the understanding models from the labelled data (seeded, reproducible).
 
@@ -122,4 +123,4 @@ def register(app: typer.Typer) -> None:
         from goodwill.service.understanding import train as train_models
 
         with reporting():
-            train_models(task, data, out)
+            train_models(task, data, out, fast_only=fast_only)

@@ -137,7 +137,7 @@ def classify_file(
             yield classify_lines(chunk, mode)
 
 
-def train(task: str, data: Path | None = None, out: Path | None = None) -> None:
+def train(task: str, data: Path | None = None, out: Path | None = None, *, fast_only: bool = False) -> None:
     """Train the understanding models from the shared data folder (seeded, reproducible)."""
     if task not in TRAIN_TASKS:
         raise ConfigError(f"--task {task!r}: choose one of {', '.join(TRAIN_TASKS)}")
@@ -148,6 +148,6 @@ def train(task: str, data: Path | None = None, out: Path | None = None) -> None:
         if task in ("intent", "all"):
             data_dir(data)  # fail with one line before any work when the data is missing
         args = ["--task", task] + (["--data", str(data)] if data else []) + (["--out", str(out)] if out else [])
-        trainer.main(args)
+        trainer.main(args + (["--fast-only"] if fast_only else []))
     except FileNotFoundError as exc:
         raise ConfigError(f"training data: {exc}") from None

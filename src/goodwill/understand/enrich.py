@@ -5,8 +5,8 @@ for big files), listening (which writes through import) and `goodwill
 classify` all call it. Everything here is plain data in, plain data out.
 
 The fast path runs on every message: fastText language ID, the fast
-sentiment model, the intent/needs_response heads (`features.LinearModel`)
-and the rules (`rules`). What runs after it is chosen by `sentiment`:
+sentiment model, the fast intent / needs_response / urgency head
+(`heads.Heads.fast`, word n-grams and cue phrases) and the rules (`rules`). What runs after it is chosen by `sentiment`:
 
 - `"cascade"` (the default): the fast path for every message, then the
   shared encoder (`encoder`, ONNX Runtime) for every message that might reach
@@ -20,22 +20,23 @@ Nothing falls back in silence: `"cascade"` and `"accurate"` raise
 of a batch names every model that ran.
 
 Heads trained on the shared encoder plug into `refine`, which gets the
-encoder's vectors of the chosen rows once and updates the batch's columns.
+encoder's vectors of the chosen rows once and updates the batch's columns:
+the accurate sentiment head and the intent heads' encoder head
+(`heads.Heads.encoder_scores`).
 """
 
 from __future__ import annotations
 
-import importlib.resources
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
-from goodwill.understand import language, rules
-from goodwill.understand.features import LinearModel
+from goodwill.understand import heads, language, rules
+from goodwill.understand.heads import URGENT as URGENT_COLUMN
+from goodwill.understand.heads import Heads
 from goodwill.understand.signals import SignalBatch
 
 RULES_VERSION = "rules-1"
@@ -47,30 +48,33 @@ class HasText(Protocol):
     text: str
 
 
-@lru_cache(maxsize=1)
-def intent_model() -> LinearModel:
-    """The intent and needs_response heads shipped with the package (loaded once)."""
-    data = (importlib.resources.files("goodwill.understand") / "models" / "intent.npz").read_bytes()
-    return LinearModel.from_bytes(data)
-
-
 def _texts(items: Sequence[str] | Sequence[HasText]) -> list[str]:
     return [t if isinstance(t, str) else t.text for t in items]
 
 
-_ASKS = np.array([INTENTS.index(i) for i in ("question", "complaint", "purchase_intent")])
+def _urgent_phrase(found: Sequence[list[str]]) -> npt.NDArray[np.bool_]:
+    """A safety phrase (fire, injury, hospital, assault, ...) or a threat to leave (cancel my
+    subscription, switching to, ...) always makes a message urgent."""
+    return np.fromiter(("u:safety" in f or "u:leaving" in f for f in found), dtype=bool, count=len(found))
 
 
-def decide_needs(intent_scores: npt.NDArray[np.float32], needs_head: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
-    """needs_response from the two heads: the needs head's yes (at 0.7 when the
-    top intent is `other`), or a clear question, complaint or purchase intent
-    (at least 0.7), which the guidelines say always deserves an answer, even
-    when it is not addressed to the brand (the training data's messages
-    nearly all were)."""
+def _urgency(urgent: npt.NDArray[np.bool_], needs: npt.NDArray[np.bool_], complaint: npt.NDArray[np.bool_]) -> list[str]:
+    return ["high" if u else "normal" if n or c else "low" for u, n, c in zip(urgent, needs, complaint, strict=True)]
+
+
+def reasons_for(model: Heads, texts: Sequence[str], found: Sequence[list[str]], intent_scores: npt.NDArray[np.float32],
+                urgent: npt.NDArray[np.bool_]) -> list[dict[str, list[str]]]:
+    """The words behind each message's intent (unless `other`) and behind a high urgency."""
+    out: list[dict[str, list[str]]] = []
     top = intent_scores.argmax(axis=1)
-    needs: npt.NDArray[np.bool_] = (needs_head >= 0.5) & ((top != _OTHER) | (needs_head >= 0.7))
-    asks: npt.NDArray[np.bool_] = np.isin(top, _ASKS) & (intent_scores.max(axis=1) >= 0.7)
-    return needs | asks
+    for i, text in enumerate(texts):
+        r: dict[str, list[str]] = {}
+        if top[i] != _OTHER:
+            r["intent"] = model.reasons(text, int(top[i]), found[i])
+        if urgent[i]:
+            r["urgency"] = list(dict.fromkeys([c[2:] for c in found[i] if c[0] == "u"] + model.reasons(text, URGENT_COLUMN, found[i])))[:3]
+        out.append(r)
+    return out
 
 
 Mode = Literal["fast", "cascade", "accurate"]
@@ -109,19 +113,35 @@ def _sentiment_version(mode: Mode) -> str:
 
 def model_version(sentiment: Mode = DEFAULT_MODE) -> str:
     """The version string of the models `enrich` would use."""
-    return f"{intent_model().version}+{_sentiment_version(sentiment)}+{RULES_VERSION}+lid176"
+    head = heads.load()
+    intent = head.version if sentiment == "fast" else f"{head.version}>{head.encoder_name}"
+    return f"{intent}+{_sentiment_version(sentiment)}+{RULES_VERSION}+lid176"
 
 
 def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
     """The accurate pass over `rows` of `batch`, given the encoder's `vectors` of those rows' texts (in place).
 
-    Today it re-scores sentiment (the encoder's head blended with the fast
-    model, whose scores are in the batch already)."""
+    It re-scores sentiment (the encoder's head blended with the fast model,
+    whose scores are in the batch already) and intent, needs_response and
+    urgency (the intent heads' encoder head), with their reasons."""
     from goodwill.understand import sentiment as models
 
     accurate = models.load_accurate()
     chosen = [texts[int(i)] for i in rows]
     batch.sentiment_scores[rows] = accurate.from_vectors(vectors, chosen, batch.sentiment_scores[rows])
+    model = heads.load()
+    found = [rules.PHRASES.find(rules.words(t)) for t in chosen]
+    scores = model.encoder_scores(chosen, vectors, found)
+    needs, urgent = heads.decide(scores, model.thresholds)
+    urgent |= _urgent_phrase(found)
+    complaint = scores.intent.argmax(axis=1) == _COMPLAINT
+    batch.intent_scores[rows] = scores.intent
+    batch.needs_response[rows] = needs
+    reasons = reasons_for(model, chosen, found, scores.intent, urgent)
+    for k, (row, level) in enumerate(zip(rows, _urgency(urgent, needs, complaint), strict=True)):
+        batch.urgency[int(row)] = level
+        if batch.reasons:
+            batch.reasons[int(row)] = reasons[k]
 
 
 def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAULT_MODE,
@@ -142,19 +162,19 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
         models.load_accurate()  # fail before any work when it is not installed
     ws = [rules.words(t) for t in texts]
     found = [rules.PHRASES.find(w) for w in ws]
-    heads = intent_model().predict(texts, found)
-    intent_scores = heads["intent"]
-    needs = decide_needs(intent_scores, heads["needs_response"])
-    top = intent_scores.argmax(axis=1)
-    complaint = top == _COMPLAINT
+    model = heads.load()
+    scores = model.fast_scores(texts, found)
+    needs, urgent = heads.decide(scores, model.thresholds)
+    urgent |= _urgent_phrase(found)
+    intent_scores = scores.intent
+    complaint = intent_scores.argmax(axis=1) == _COMPLAINT
     if is_brand is not None:
         # The brand's own messages never wait for an answer and are never urgent.
         own = np.asarray(is_brand, dtype=bool)
         needs &= ~own
         complaint &= ~own
-    urgency = [rules.urgency(t, bool(n), bool(c), w, f) for t, n, c, w, f in zip(texts, needs, complaint, ws, found, strict=True)]
-    if is_brand is not None:
-        urgency = ["low" if b else u for u, b in zip(urgency, is_brand, strict=True)]
+        urgent &= ~own
+    urgency = _urgency(urgent, needs, complaint)
     batch = SignalBatch(
         language=language.detect(texts, ws),
         sentiment_scores=np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32),
@@ -165,6 +185,7 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
         promotional=np.fromiter((rules.promotional(t, w, f) for t, w, f in zip(texts, ws, found, strict=True)), dtype=np.float32,
                                 count=len(texts)),
         model_version=model_version(sentiment),
+        reasons=reasons_for(model, texts, found, intent_scores, urgent),
     )
     if sentiment != "fast" and texts:
         if sentiment == "accurate":

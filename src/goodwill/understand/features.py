@@ -1,8 +1,9 @@
 """Text features and small linear models with numpy-only inference.
 
 A message becomes a set of feature ids: lower-cased word unigrams and
-bigrams, its first word, and marker tokens for links, mentions, numbers,
-question marks and emoji. A model is one weight matrix over those ids plus
+bigrams, its first word, marker tokens for links, mentions, numbers,
+question marks and emoji, and `cue:`/`urg:` markers for the customer-care
+cue phrases and urgency phrases of `rules`. A model is one weight matrix over those ids plus
 a bias row; scoring a batch is one gather and one segmented sum, so it runs
 at tens of thousands of messages a second in a single process.
 """
@@ -19,7 +20,7 @@ from itertools import repeat
 import numpy as np
 import numpy.typing as npt
 
-from goodwill.understand.rules import CUES, words
+from goodwill.understand.rules import CUES, URGENCY, words
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
@@ -42,8 +43,10 @@ def tokens(text: str, found: list[str] | None = None) -> list[str]:
         t = _MENTION.sub(" xxuser ", t)
     ws = _TOKEN.findall(_DIGITS.sub(" xxnum ", t))
     out = [BIAS]
-    cues = CUES.find(words(text)) if found is None else [c for c in found if c[0] == "c"]
-    out.extend({"cue:" + c[2:] for c in cues})
+    if found is None:
+        ws_ = words(text)
+        found = CUES.find(ws_) + URGENCY.find(ws_)
+    out.extend({("cue:" if c[0] == "c" else "urg:") + c[2:] for c in found if c[0] in "cu"})
     out.extend(ws)
     out.extend([f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)])
     special = ws.count("xxuser") + ws.count("xxurl")

@@ -9,7 +9,7 @@ message's row, and `SignalBatch.records()` gives the JSON-able dicts that
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ class SignalBatch:
     aspects: list[list[str]]
     promotional: npt.NDArray[np.float32]
     model_version: str
+    reasons: list[dict[str, list[str]]] = field(default_factory=list)  # per message; empty when not computed
 
     def __len__(self) -> int:
         return len(self.language)
@@ -52,6 +53,7 @@ class SignalBatch:
             aspects=self.aspects[i],
             promotional=round(float(self.promotional[i]), 3),
             model_version=self.model_version,
+            reasons=self.reasons[i] if self.reasons else {},
         )
 
     def __iter__(self) -> Iterator[Signals]:

@@ -1,0 +1,146 @@
+"""The intent, needs-response and urgency heads, and the words behind their labels.
+
+Two linear heads share one column layout: six intent columns (softmax), then
+needs_response and urgent (each a sigmoid).
+
+- The **fast head** scores word n-grams, cue phrases and urgency phrases
+  (`features.tokens`) with numpy alone; it runs on every message.
+- The **encoder head** adds the shared sentence encoder's embedding of the
+  message to the same n-gram features (one more matrix product). It runs on
+  the messages the cascade sends to the encoder, given their embeddings.
+
+Both were trained together by `goodwill train --task heads`
+(`understand/training/train_heads.py`) on the hand-labelled care set's train
+split, the weak labels, TweetSumm dialog types and suggestion-mining
+sentences. `reasons` names the words that pushed a message toward its
+labels: the n-grams present in it with the largest weights in the chosen
+column, and the urgency phrases it contains.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from goodwill.domain.signals import INTENTS
+from goodwill.understand.features import BIAS, LinearModel, tokens
+
+Floats = npt.NDArray[np.float32]
+COLUMNS = (*INTENTS, "needs_response", "urgent")
+NEEDS = len(INTENTS)
+URGENT = NEEDS + 1
+MODEL_FILE = "heads.npz"
+#: Words too common to explain a label on their own (they still count inside bigrams).
+_FUNCTION_WORDS = frozenset("a an the i i'm im my me mine to and or of in on for is it it's its this that you your u we our us be at so with "
+                            "as are was were am do did does have has had just from by".split())
+
+
+def _sigmoid(x: Floats) -> Floats:
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+
+
+def _softmax(x: Floats) -> Floats:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    out: Floats = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+@dataclass
+class HeadScores:
+    """Probabilities of a batch: intent (n, 6), needs_response (n,), urgent (n,)."""
+
+    intent: Floats
+    needs_response: Floats
+    urgent: Floats
+
+    @classmethod
+    def from_raw(cls, raw: Floats) -> HeadScores:
+        return cls(_softmax(raw[:, :NEEDS]), _sigmoid(raw[:, NEEDS]), _sigmoid(raw[:, URGENT]))
+
+
+@dataclass
+class Heads:
+    """The fast head and the encoder head (n-gram part and embedding part)."""
+
+    fast: LinearModel
+    encoder_ngrams: LinearModel
+    encoder_dense: Floats  # (embedding dim, columns)
+    encoder_name: str  # which sentence encoder the dense part was trained on
+    version: str
+    thresholds: dict[str, float]
+
+    def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> HeadScores:
+        return HeadScores.from_raw(self.fast.scores(texts, found))
+
+    def encoder_scores(self, texts: Sequence[str], embeddings: Floats, found: Sequence[list[str]] | None = None) -> HeadScores:
+        """Scores from the encoder head; `embeddings` is (len(texts), dim) from the encoder named `encoder_name`."""
+        if embeddings.shape != (len(texts), self.encoder_dense.shape[0]):
+            raise ValueError(f"expected embeddings of shape ({len(texts)}, {self.encoder_dense.shape[0]}), got {embeddings.shape}")
+        raw = self.encoder_ngrams.scores(texts, found) + embeddings.astype(np.float32) @ self.encoder_dense
+        return HeadScores.from_raw(raw)
+
+    def reasons(self, text: str, column: int, found: list[str] | None = None, limit: int = 3) -> list[str]:
+        """The n-grams of `text` that weigh most toward `column` (positive weight only), best first."""
+        vocab = self.fast.vocabulary
+        seen: dict[str, float] = {}
+        for f in tokens(text, found):
+            i = vocab.get(f)
+            if i is None or f == BIAS or f.startswith("^") or ":" in f or f in seen:  # words only, not markers
+                continue
+            w = float(self.fast.weights[i, column])
+            if w > 0.5:
+                seen[f] = w
+        ranked = sorted(seen, key=lambda f: -seen[f])
+        out: list[str] = []
+        for f in ranked:
+            word = f
+            if "xx" in word or word in ("?", "!") or all(w in _FUNCTION_WORDS for w in word.split()) or any(word in o or o in word for o in out):
+                continue
+            out.append(word)
+            if len(out) == limit:
+                break
+        return out
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        meta = json.dumps({"fast": self.fast.version, "encoder_name": self.encoder_name, "version": self.version,
+                           "thresholds": self.thresholds, "vocabulary": sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)})
+        if self.fast.vocabulary != self.encoder_ngrams.vocabulary:
+            raise ValueError("the two heads must share one vocabulary")
+        np.savez_compressed(buf, fast=self.fast.weights.astype(np.float16), encoder_ngrams=self.encoder_ngrams.weights.astype(np.float16),
+                            encoder_dense=self.encoder_dense.astype(np.float16), meta=np.frombuffer(meta.encode(), dtype=np.uint8))
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Heads:
+        with np.load(io.BytesIO(data)) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            fast = z["fast"].astype(np.float32)
+            ngrams = z["encoder_ngrams"].astype(np.float32)
+            dense = z["encoder_dense"].astype(np.float32)
+        vocabulary = {f: i for i, f in enumerate(meta["vocabulary"])}
+        layout = {"intent": list(INTENTS), "needs_response": ["yes"], "urgent": ["yes"]}
+        return cls(LinearModel(vocabulary, fast, layout, meta["version"] + "-fast"),
+                   LinearModel(vocabulary, ngrams, layout, meta["version"] + "-encoder"),
+                   dense, meta["encoder_name"], meta["version"], {k: float(v) for k, v in meta["thresholds"].items()})
+
+
+@lru_cache(maxsize=1)
+def load() -> Heads:
+    """The heads shipped with the package (loaded once)."""
+    data = (importlib.resources.files("goodwill.understand") / "models" / MODEL_FILE).read_bytes()
+    return Heads.from_bytes(data)
+
+
+def decide(scores: HeadScores, thresholds: dict[str, float]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """needs_response and urgent from the scores and the trained thresholds."""
+    needs: npt.NDArray[np.bool_] = scores.needs_response >= thresholds.get("needs_response", 0.5)
+    urgent: npt.NDArray[np.bool_] = scores.urgent >= thresholds.get("urgent", 0.5)
+    return needs, urgent
