@@ -75,8 +75,10 @@ def test_understand_bench_runs_small(shared_data: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for run in ("vader", "goodwill", "goodwill x2"):
+    for run in ("vader", "goodwill --fast", "goodwill", "goodwill x2", "accurate"):
         assert re.search(rf"\| {run} \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d.]+ \| [\d,]+ \|", out), run
+    assert re.search(r"--fast: [\d,]+/s, [\d.]+ x VADER \(goal >= 1\)", out)
+    assert re.search(r"default \(cascade\): [\d,]+/s at best, [\d.]+ x VADER \(goal >= 0\.25\); the encoder read \d+%", out)
     assert re.search(r"goodwill classify --workers 2 on 3,000 lines: 3,000 lines out", out)
     assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
     assert re.search(r"needs_response predicted for [\d.]+%", out)
