@@ -68,6 +68,7 @@ workspace = Table(
     Column("keywords", JSON, nullable=False),
     Column("competitors", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("retention_days", Integer),  # migration 0007: personal data older than this is deleted; None keeps it
 )
 
 people = Table(
@@ -77,6 +78,7 @@ people = Table(
     Column("display_name", String(400)),
     Column("first_account_id", Id, index=True),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("merged_into_id", Id),  # migration 0007: merged into that person; a split can bring it back
 )
 
 accounts = Table(
@@ -92,6 +94,7 @@ accounts = Table(
     Column("is_brand", Boolean, nullable=False, default=False),
     Column("counts", JSON),
     Column("first_seen_at", UTCDateTime),
+    Column("home_person_id", Id),  # migration 0007: the person it had before its first merge
     UniqueConstraint("platform", "account_key"),
 )
 

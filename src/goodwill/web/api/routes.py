@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from goodwill.domain.team import Role
 from goodwill.domain.threads import ThreadFilter
-from goodwill.service import audience, audit, conversations, team
+from goodwill.service import audience, audit, conversations, privacy, team
+from goodwill.service import people as people_service
 from goodwill.service import topics as topic_service
 from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
 
@@ -61,6 +62,19 @@ class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
 
 
+class PersonMerge(Strict):
+    other: int = Field(ge=1, lt=2**63, description="The person merged into this one.")
+
+
+class PersonSplit(Strict):
+    account: int = Field(ge=1, lt=2**63, description="The account moved out of this person.")
+
+
+class RetentionUpdate(Strict):
+    retention_days: int | None = Field(ge=1, le=privacy.MAX_RETENTION_DAYS,
+                                       description="Days to keep others' messages; null keeps them until forgotten.")
+
+
 @router.get("/health", summary="Is the server up (no sign-in needed)")
 def health() -> dict[str, str]:
     return {"status": "ok"}
@@ -100,12 +114,46 @@ def get_thread(store: StoreDep, actor: ApiActor, thread_id: PathId) -> dict[str,
     return conversations.thread(store, actor, thread_id)
 
 
-@router.get("/people/{person_id}", summary="A person: accounts, messages (newest first, paged), interactions")
+@router.get("/people", summary="The most recently active people with stage, reason, trust and reciprocity")
+def list_people(
+    store: StoreDep, actor: ApiActor, stage: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=people_service.MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    return people_service.list_people(store, actor, stage=stage, limit=limit)
+
+
+@router.get("/people/{person_id}", summary="A person: accounts, messages (newest first, paged), interactions, "
+            "relationship (stage, trust and reciprocity with their parts) and influence")
 def get_person(
     store: StoreDep, actor: ApiActor, person_id: PathId, before: QueryId = None,
     limit: Annotated[int, Query(ge=1, le=conversations.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    return conversations.person(store, actor, person_id, before=before, limit=limit)
+    return people_service.person(store, actor, person_id, before=before, limit=limit)
+
+
+@router.post("/people/{person_id}/merge", summary="Merge another person into this one (manager); a split undoes it")
+def merge_person(store: StoreDep, actor: ApiActor, person_id: PathId, body: PersonMerge) -> dict[str, Any]:
+    return people_service.merge(store, actor, person_id, body.other)
+
+
+@router.post("/people/{person_id}/split", summary="Move one account out of this person (manager)")
+def split_person(store: StoreDep, actor: ApiActor, person_id: PathId, body: PersonSplit) -> dict[str, Any]:
+    return people_service.split(store, actor, person_id, body.account)
+
+
+@router.delete("/people/{person_id}", summary="Forget a person: erase them and every trace of them (admin)")
+def forget_person(store: StoreDep, actor: ApiActor, person_id: PathId) -> dict[str, Any]:
+    return privacy.forget(store, actor, person_id)
+
+
+@router.get("/retention", summary="The workspace's retention policy for personal data")
+def get_retention(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return privacy.retention(store, actor)
+
+
+@router.put("/retention", summary="Set how many days personal data is kept (admin)")
+def put_retention(store: StoreDep, actor: ApiActor, body: RetentionUpdate) -> dict[str, Any]:
+    return privacy.set_retention(store, actor, body.retention_days)
 
 
 @router.get("/topics", summary="Topics, biggest first, with keyphrases and daily volume, negative messages and sentiment")

@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.domain.threads import ThreadFilter
-from goodwill.errors import AuthenticationError, ConflictError, FieldError, TooManyRequestsError
-from goodwill.service import audience, audit, conversations, team
+from goodwill.errors import AuthenticationError, ConflictError, FieldError, NotFoundError, TooManyRequestsError
+from goodwill.service import audience, audit, conversations, privacy, team
+from goodwill.service import people as people_service
 from goodwill.service import topics as topic_service
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
 from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
@@ -191,9 +192,51 @@ def thread(request: Request, store: StoreDep, actor: PageActor, thread_id: PathI
     return render(request, "thread.html", actor, thread=conversations.thread(store, actor, thread_id))
 
 
+@router.get("/people")
+def people_page(request: Request, store: StoreDep, actor: PageActor,
+                stage: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    data = people_service.list_people(store, actor, stage=stage or None)
+    return render(request, "people.html", actor, people=data, stage=stage or "", stages=people_service.STAGES)
+
+
 @router.get("/people/{person_id}")
 def person(request: Request, store: StoreDep, actor: PageActor, person_id: PathId, before: QueryId = None) -> Response:
-    return render(request, "person.html", actor, person=conversations.person(store, actor, person_id, before=before))
+    return render(request, "person.html", actor, person=people_service.person(store, actor, person_id, before=before))
+
+
+@router.post("/people/{person_id}/merge", dependencies=[Csrf])
+def person_merge(request: Request, store: StoreDep, actor: PageActor, person_id: PathId,
+                 other: Annotated[str, Form(max_length=20)]) -> Response:
+    try:
+        other_id = int(other.strip().lstrip("#"))
+        if not 1 <= other_id < 2**63:
+            raise ValueError
+    except ValueError:
+        return back(request, f"/people/{person_id}", "Give the id of the person to merge (a number).", "error")
+    try:
+        people_service.merge(store, actor, person_id, other_id)
+    except (ConflictError, NotFoundError) as exc:
+        return back(request, f"/people/{person_id}", str(exc), "error")
+    return back(request, f"/people/{person_id}", f"Person {other_id} merged into this person.")
+
+
+@router.post("/people/{person_id}/split", dependencies=[Csrf])
+def person_split(request: Request, store: StoreDep, actor: PageActor, person_id: PathId,
+                 account: Annotated[int, Form(ge=1, lt=2**63)]) -> Response:
+    try:
+        done = people_service.split(store, actor, person_id, account)
+    except (ConflictError, NotFoundError) as exc:
+        return back(request, f"/people/{person_id}", str(exc), "error")
+    return back(request, f"/people/{done['to_person']}", "Account split off into this person.")
+
+
+@router.post("/people/{person_id}/forget", dependencies=[Csrf])
+def person_forget(request: Request, store: StoreDep, actor: PageActor, person_id: PathId,
+                  confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
+    if confirm != "forget":
+        return back(request, f"/people/{person_id}", "Type forget to confirm erasing this person.", "error")
+    privacy.forget(store, actor, person_id)
+    return back(request, "/people", "The person was forgotten: everything about them is erased.")
 
 
 @router.get("/settings")

@@ -1,0 +1,233 @@
+"""Erasing personal data: messages with everything derived from them, whole people, and old data by policy.
+
+Deleting a message also deletes its signals and interactions, takes it out of
+the full-text index (a trigger on SQLite, the expression index on PostgreSQL),
+and fixes its thread's counts and its day's counts. Erasing a person also
+removes every trace of them left in others' messages and in the audit log:
+their handles, names, user ids and message ids are replaced with FORGOTTEN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Text, and_, cast, delete, func, or_, select, update
+
+from goodwill.store.tables import (
+    accounts,
+    audit_log,
+    interactions,
+    message_days,
+    message_signals,
+    messages,
+    people,
+    threads,
+)
+from goodwill.store.tables import workspace as workspace_table
+
+FORGOTTEN = "[forgotten]"
+CHUNK = 500
+
+
+@dataclass
+class Erased:
+    """What an erasure removed (counts only: what it removed is gone)."""
+
+    people: int = 0
+    accounts: int = 0
+    messages: int = 0
+    interactions: int = 0
+    redacted: int = 0
+    threads: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, int]:
+        return {"people": self.people, "accounts": self.accounts, "messages": self.messages,
+                "interactions": self.interactions, "redacted_elsewhere": self.redacted, "threads_removed": self.threads}
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield list(items[i:i + size])
+
+
+def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]:
+    """Delete these messages and what hangs on them; returns (messages, interactions, threads removed)."""
+    rows = []
+    for chunk in _chunks(list(ids)):
+        rows += list(conn.execute(select(messages.c.id, messages.c.platform, messages.c.platform_id,
+                                         messages.c.thread_root_id, messages.c.created_at, messages.c.is_brand)
+                                  .where(messages.c.id.in_(chunk))))
+    if not rows:
+        return 0, 0, 0
+    found = [r.id for r in rows]
+    gone_interactions = 0
+    for chunk in _chunks(found):
+        conn.execute(delete(message_signals).where(message_signals.c.message_id.in_(chunk)))
+        gone_interactions += conn.execute(delete(interactions).where(interactions.c.message_id.in_(chunk))).rowcount
+        conn.execute(delete(messages).where(messages.c.id.in_(chunk)))
+    days: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        n = days.setdefault((r.created_at.astimezone(UTC).date().isoformat(), r.platform), [0, 0])
+        n[0] += 1
+        n[1] += int(bool(r.is_brand))
+    for (day, platform), (count, brand) in days.items():
+        key = and_(message_days.c.day == day, message_days.c.platform == platform)
+        conn.execute(update(message_days).where(key).values(messages=message_days.c.messages - count,
+                                                            brand_messages=message_days.c.brand_messages - brand))
+        conn.execute(delete(message_days).where(key, message_days.c.messages <= 0))
+    removed = _recount_threads(conn, {(r.platform, r.thread_root_id) for r in rows},
+                               {(r.platform, r.platform_id) for r in rows})
+    return len(found), gone_interactions, removed
+
+
+def _recount_threads(conn: Connection, roots: set[tuple[str, str]], erased: set[tuple[str, str]]) -> int:
+    """Recount the threads that lost messages; remove those left empty, and re-key those whose first message went."""
+    removed = 0
+    for platform, root in sorted(roots):
+        t = conn.execute(select(threads).where(threads.c.platform == platform, threads.c.root_platform_id == root)).first()
+        if t is None:
+            continue
+        count, first, last = conn.execute(
+            select(func.count(), func.min(messages.c.created_at), func.max(messages.c.created_at))
+            .where(messages.c.platform == platform, messages.c.thread_root_id == root)
+        ).one()
+        if not count:
+            conn.execute(delete(threads).where(threads.c.id == t.id))
+            removed += 1
+            continue
+        brand_count = conn.execute(select(func.count()).where(
+            messages.c.platform == platform, messages.c.thread_root_id == root, messages.c.is_brand)).scalar_one()
+        values: dict[str, Any] = {"message_count": count, "brand_message_count": brand_count,
+                                  "first_at": first, "last_at": last}
+        if (platform, root) in erased:
+            # The first message is gone: the thread keeps no id of it.
+            new_root = f"erased-{t.id}"
+            conn.execute(update(messages).where(messages.c.platform == platform, messages.c.thread_root_id == root)
+                         .values(thread_root_id=new_root))
+            values |= {"root_platform_id": new_root, "root_account_id": None}
+        conn.execute(update(threads).where(threads.c.id == t.id).values(**values))
+    return removed
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted({t for t in terms if t and len(t) >= 2}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(rf"(?<![\w.-]){re.escape(w)}(?![\w-])" for w in words), re.IGNORECASE)
+
+
+def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(FORGOTTEN, value)
+    if isinstance(value, list):
+        return [_scrub(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k, pattern): _scrub(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _mentioning(conn: Connection, columns: Sequence[Any], terms: Sequence[str]) -> Any:
+    return or_(*(func.lower(cast(c, Text)).contains(t.lower(), autoescape=True) for c in columns for t in terms))
+
+
+def redact(conn: Connection, terms: Sequence[str]) -> int:
+    """Replace every whole-word occurrence of `terms` in stored messages and audit entries with FORGOTTEN."""
+    pattern = _pattern(terms)
+    if pattern is None:
+        return 0
+    words = [t for t in terms if t and len(t) >= 2]
+    changed = 0
+    text_cols = (messages.c.text, messages.c.url, messages.c.reply_to_id, messages.c.quote_of_id, messages.c.repost_of_id)
+    json_cols = (messages.c.mentions, messages.c.hashtags, messages.c.links, messages.c.raw)
+    for r in list(conn.execute(select(messages).where(_mentioning(conn, text_cols + json_cols, words)))):
+        values: dict[str, Any] = {}
+        for c in ("text", "url"):
+            if getattr(r, c) is not None and (new := pattern.sub(FORGOTTEN, getattr(r, c))) != getattr(r, c):
+                values[c] = new
+        for c in ("reply_to_id", "quote_of_id", "repost_of_id"):
+            if getattr(r, c) is not None and pattern.search(getattr(r, c)):
+                values[c] = None  # a reference to an erased message
+        for c in ("mentions", "hashtags", "links", "raw"):
+            if (new := _scrub(getattr(r, c), pattern)) != getattr(r, c):
+                values[c] = new
+        if values:
+            conn.execute(update(messages).where(messages.c.id == r.id).values(**values))
+            changed += 1
+    for a in list(conn.execute(select(audit_log).where(_mentioning(conn, (audit_log.c.target, audit_log.c.details), words)))):
+        conn.execute(update(audit_log).where(audit_log.c.id == a.id).values(
+            target=None if a.target is None else pattern.sub(FORGOTTEN, a.target), details=_scrub(a.details, pattern)))
+        changed += 1
+    return changed
+
+
+def erase_person(conn: Connection, person_id: int) -> Erased:
+    """Erase a person (and anyone merged into them): accounts, messages and what hangs on them, and every mention elsewhere."""
+    pids = [person_id] + [p for (p,) in conn.execute(select(people.c.id).where(people.c.merged_into_id == person_id))]
+    accts = list(conn.execute(select(accounts).where(or_(accounts.c.person_id.in_(pids), accounts.c.home_person_id.in_(pids)))))
+    persons = list(conn.execute(select(people.c.display_name).where(people.c.id.in_(pids))))
+    ids = [a.id for a in accts]
+    done = Erased(people=len(pids), accounts=len(ids))
+    mine: list[int] = []
+    theirs: list[str] = []
+    for chunk in _chunks(ids):
+        for m in conn.execute(select(messages.c.id, messages.c.platform_id, messages.c.url).where(messages.c.account_id.in_(chunk))):
+            mine.append(m.id)
+            theirs += [m.platform_id] + ([m.url] if m.url else [])
+    done.messages, done.interactions, done.threads = erase_messages(conn, mine)
+    for chunk in _chunks(ids):
+        done.interactions += conn.execute(delete(interactions).where(or_(
+            interactions.c.source_account_id.in_(chunk), interactions.c.target_account_id.in_(chunk)))).rowcount
+        conn.execute(update(threads).where(threads.c.root_account_id.in_(chunk)).values(root_account_id=None))
+    terms = [*theirs]
+    for a in accts:
+        terms += [a.handle, "@" + a.handle, a.account_key, a.display_name or "", a.platform_user_id or ""]
+    terms += [p.display_name or "" for p in persons]
+    done.redacted = redact(conn, terms)
+    for chunk in _chunks(ids):
+        conn.execute(update(people).where(people.c.first_account_id.in_(chunk)).values(first_account_id=None))
+        conn.execute(delete(accounts).where(accounts.c.id.in_(chunk)))
+    conn.execute(update(accounts).where(accounts.c.home_person_id.in_(pids)).values(home_person_id=None))
+    conn.execute(delete(people).where(people.c.id.in_(pids)))
+    return done
+
+
+def retention_days(conn: Connection) -> int | None:
+    value = conn.execute(select(workspace_table.c.retention_days).where(workspace_table.c.id == 1)).scalar()
+    return None if value is None else int(value)
+
+
+def set_retention_days(conn: Connection, days: int | None) -> None:
+    conn.execute(update(workspace_table).where(workspace_table.c.id == 1).values(retention_days=days))
+
+
+def erase_older_than(conn: Connection, cutoff: datetime, batch: int = 5000) -> Erased:
+    """Delete messages not written by the brand from before `cutoff`, then the accounts and people left with none."""
+    done = Erased()
+    while True:
+        ids = [i for (i,) in conn.execute(select(messages.c.id).where(messages.c.created_at < cutoff, ~messages.c.is_brand)
+                                          .order_by(messages.c.id).limit(batch))]
+        if not ids:
+            break
+        n, i, t = erase_messages(conn, ids)
+        done.messages += n
+        done.interactions += i
+        done.threads += t
+    has_message = select(messages.c.id).where(messages.c.account_id == accounts.c.id).exists()
+    empty = [a for (a,) in conn.execute(select(accounts.c.id).where(~accounts.c.is_brand, ~has_message))]
+    for chunk in _chunks(empty):
+        done.interactions += conn.execute(delete(interactions).where(or_(
+            interactions.c.source_account_id.in_(chunk), interactions.c.target_account_id.in_(chunk)))).rowcount
+        conn.execute(update(threads).where(threads.c.root_account_id.in_(chunk)).values(root_account_id=None))
+        conn.execute(update(people).where(people.c.first_account_id.in_(chunk)).values(first_account_id=None))
+        done.accounts += conn.execute(delete(accounts).where(accounts.c.id.in_(chunk))).rowcount
+    has_account = select(accounts.c.id).where(accounts.c.person_id == people.c.id).exists()
+    done.people = conn.execute(delete(people).where(~has_account)).rowcount
+    conn.execute(update(accounts).where(accounts.c.home_person_id.is_not(None),
+                                        ~select(people.c.id).where(people.c.id == accounts.c.home_person_id).exists())
+                 .values(home_person_id=None))
+    return done

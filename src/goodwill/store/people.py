@@ -1,0 +1,200 @@
+"""People as an aggregate: their accounts, their history with the brand, merges and splits.
+
+Reads return plain data (`goodwill.people.History`, `AccountEvidence`); the
+rules that judge them live in `goodwill.people`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from goodwill.domain.people import BrandSaid, History, Said
+from goodwill.errors import ConflictError, NotFoundError
+from goodwill.store.tables import accounts, interactions, message_signals, messages, people
+
+#: Most of a person's messages read for their profile, newest first.
+HISTORY_LIMIT = 2000
+#: How many of the most recently active people a list looks at.
+LIST_WINDOW = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def live_person(conn: Connection, person_id: int) -> Any:
+    """The person's row; NotFoundError when there is none or it was merged into another."""
+    row = conn.execute(select(people).where(people.c.id == person_id)).first()
+    if row is None:
+        raise NotFoundError(f"no person {person_id}")
+    if row.merged_into_id is not None:
+        raise NotFoundError(f"person {person_id} was merged into person {row.merged_into_id}")
+    return row
+
+
+def person_accounts(conn: Connection, person_id: int) -> list[dict[str, Any]]:
+    return [
+        {"id": a.id, "platform": a.platform, "handle": a.handle, "display_name": a.display_name,
+         "platform_user_id": a.platform_user_id, "is_brand": bool(a.is_brand), "first_seen_at": _iso(a.first_seen_at),
+         "home_person_id": a.home_person_id}
+        for a in conn.execute(select(accounts).where(accounts.c.person_id == person_id).order_by(accounts.c.id))
+    ]
+
+
+def history(conn: Connection, account_ids: Sequence[int]) -> History:
+    """What the accounts wrote (their newest HISTORY_LIMIT messages) and what the brand aimed at them."""
+    if not account_ids:
+        return History()
+    ids = list(account_ids)
+    parent = messages.alias("parent")
+    parent_signals = message_signals.alias("parent_signals")
+    rows = list(conn.execute(
+        select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id, messages.c.text,
+               message_signals.c.sentiment, message_signals.c.intent,
+               parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
+               parent_signals.c.intent.label("parent_intent"))
+        .select_from(messages.outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+                     .outerjoin(parent, and_(parent.c.platform == messages.c.platform,
+                                             parent.c.platform_id == messages.c.reply_to_id))
+                     .outerjoin(parent_signals, parent_signals.c.message_id == parent.c.id))
+        .where(messages.c.account_id.in_(ids), messages.c.deleted_at.is_(None))
+        .order_by(messages.c.id.desc()).limit(HISTORY_LIMIT)
+    ))
+    # The brand's messages in their threads, to see when each of their asks was answered.
+    threads = {(r.platform, r.thread_root_id) for r in rows}
+    brand_in_thread: dict[tuple[str, str], list[datetime]] = {}
+    for platform in {p for p, _ in threads}:
+        roots = sorted(root for p, root in threads if p == platform)
+        for i in range(0, len(roots), 500):
+            for t in conn.execute(
+                select(messages.c.thread_root_id, messages.c.created_at)
+                .where(messages.c.platform == platform, messages.c.thread_root_id.in_(roots[i:i + 500]),
+                       messages.c.is_brand, messages.c.deleted_at.is_(None))
+            ):
+                brand_in_thread.setdefault((platform, t.thread_root_id), []).append(t.created_at)
+    said = []
+    for r in rows:
+        later = sorted(t for t in brand_in_thread.get((r.platform, r.thread_root_id), ()) if t > r.created_at)
+        helped = (r.parent_account is not None and not r.parent_brand and r.parent_account not in ids
+                  and r.parent_intent == "question")
+        said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
+                         to_brand=bool(r.parent_brand), helped_other=helped, answered_at=later[0] if later else None,
+                         text=r.text))
+    # What the brand aimed at them: its replies to them, mentions of them, shares of their work.
+    brand_account = accounts.alias("brand_account")
+    answered = messages.alias("answered")
+    found: dict[int, BrandSaid] = {}
+    order = {"reply": 0, "quote": 1, "repost": 2, "mention": 3}
+    for b in conn.execute(
+        select(interactions.c.kind, messages.c.id, messages.c.created_at, messages.c.text,
+               message_signals.c.promotional, answered.c.id.label("answers"))
+        .select_from(interactions.join(brand_account, brand_account.c.id == interactions.c.source_account_id)
+                     .join(messages, messages.c.id == interactions.c.message_id)
+                     .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+                     .outerjoin(answered, and_(answered.c.platform == messages.c.platform,
+                                               answered.c.platform_id == messages.c.reply_to_id,
+                                               answered.c.account_id.in_(ids))))
+        .where(interactions.c.target_account_id.in_(ids), brand_account.c.is_brand, messages.c.deleted_at.is_(None))
+        .order_by(messages.c.id.desc()).limit(HISTORY_LIMIT)
+    ):
+        known = found.get(b.id)
+        if known is None or order.get(b.kind, 9) < order.get(known.kind, 9):
+            found[b.id] = BrandSaid(id=b.id, at=b.created_at, kind=b.kind, answers=b.answers,
+                                    promotional=float(b.promotional or 0.0), text=b.text)
+    return History(said, list(found.values()))
+
+
+def recent_people(conn: Connection, limit: int = LIST_WINDOW) -> list[dict[str, Any]]:
+    """The most recently active people who are not the brand, latest first, with their accounts' ids."""
+    last = func.max(messages.c.created_at).label("last_at")
+    rows = list(conn.execute(
+        select(accounts.c.person_id, last)
+        .select_from(messages.join(accounts, accounts.c.id == messages.c.account_id))
+        .where(~accounts.c.is_brand, accounts.c.person_id.is_not(None))
+        .group_by(accounts.c.person_id).order_by(last.desc(), accounts.c.person_id).limit(limit)
+    ))
+    if not rows:
+        return []
+    pids = [r.person_id for r in rows]
+    names = {p.id: p.display_name for p in conn.execute(select(people.c.id, people.c.display_name).where(people.c.id.in_(pids)))}
+    accts: dict[int, list[dict[str, Any]]] = {}
+    for a in conn.execute(select(accounts.c.id, accounts.c.person_id, accounts.c.platform, accounts.c.handle)
+                          .where(accounts.c.person_id.in_(pids)).order_by(accounts.c.id)):
+        accts.setdefault(a.person_id, []).append({"id": a.id, "platform": a.platform, "handle": a.handle})
+    return [{"id": r.person_id, "display_name": names.get(r.person_id), "last_at": r.last_at,
+             "accounts": accts.get(r.person_id, [])} for r in rows]
+
+
+def merge(conn: Connection, keep: int, into_keep: int) -> list[int]:
+    """Move every account of person `into_keep` to person `keep`; `into_keep` is kept as merged, so a split can bring it back.
+    Returns the ids of the accounts moved."""
+    if keep == into_keep:
+        raise ConflictError(f"person {keep} cannot be merged with itself")
+    live_person(conn, keep)
+    live_person(conn, into_keep)
+    moved = [a["id"] for a in person_accounts(conn, into_keep)]
+    if any(a["is_brand"] for a in person_accounts(conn, keep) + person_accounts(conn, into_keep)):
+        raise ConflictError("the brand's own accounts are not merged with people")
+    conn.execute(accounts.update().where(accounts.c.person_id == into_keep, accounts.c.home_person_id.is_(None))
+                 .values(home_person_id=into_keep))
+    conn.execute(accounts.update().where(accounts.c.person_id == into_keep).values(person_id=keep))
+    conn.execute(people.update().where(people.c.merged_into_id == into_keep).values(merged_into_id=keep))
+    conn.execute(people.update().where(people.c.id == into_keep).values(merged_into_id=keep))
+    return moved
+
+
+def split(conn: Connection, person_id: int, account_id: int) -> int:
+    """Move one account out of a person: back to the person it had before a merge, or to a new person. Returns that person's id."""
+    live_person(conn, person_id)
+    acct = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    if acct is None:
+        raise NotFoundError(f"no account {account_id}")
+    if acct.person_id != person_id:
+        raise ConflictError(f"account {account_id} does not belong to person {person_id}")
+    others = conn.execute(select(func.count()).select_from(accounts).where(accounts.c.person_id == person_id)).scalar_one()
+    if others < 2:
+        raise ConflictError(f"person {person_id} has only this account; there is nothing to split")
+    home: Any = None
+    if acct.home_person_id is not None:
+        home = conn.execute(select(people).where(people.c.id == acct.home_person_id)).first()
+    if home is not None and home.merged_into_id is not None:
+        target = int(home.id)
+        conn.execute(people.update().where(people.c.id == target).values(merged_into_id=None))
+    else:
+        target = int(conn.execute(people.insert().values(
+            display_name=acct.display_name or acct.handle, first_account_id=acct.id, created_at=datetime.now(UTC)
+        )).inserted_primary_key[0])  # type: ignore[index]
+    conn.execute(accounts.update().where(accounts.c.id == account_id).values(person_id=target, home_person_id=None))
+    return target
+
+
+def account_profiles(conn: Connection) -> list[dict[str, Any]]:
+    """Every account that is not the brand's, with the raw payload of its newest stored message (where profiles show)."""
+    newest = (select(messages.c.account_id, func.max(messages.c.id).label("mid"))
+              .group_by(messages.c.account_id).subquery())
+    rows = conn.execute(
+        select(accounts.c.id, accounts.c.person_id, accounts.c.platform, accounts.c.handle, accounts.c.platform_user_id,
+               messages.c.raw)
+        .select_from(accounts.outerjoin(newest, newest.c.account_id == accounts.c.id)
+                     .outerjoin(messages, messages.c.id == newest.c.mid))
+        .where(~accounts.c.is_brand, accounts.c.person_id.is_not(None)).order_by(accounts.c.id)
+    )
+    return [{"account_id": r.id, "person_id": r.person_id, "platform": r.platform, "handle": r.handle,
+             "platform_user_id": r.platform_user_id, "raw": r.raw if isinstance(r.raw, dict) else {}} for r in rows]
+
+
+def interaction_records(conn: Connection) -> list[tuple[int, int, str, datetime]]:
+    """Every interaction as (source account, target account, kind, time), for the graph scores."""
+    return [(r.source_account_id, r.target_account_id, r.kind, r.created_at) for r in conn.execute(
+        select(interactions.c.source_account_id, interactions.c.target_account_id, interactions.c.kind,
+               interactions.c.created_at).order_by(interactions.c.id))]
+
+
+def latest_message_at(conn: Connection) -> datetime | None:
+    """The newest stored message's time: the workspace's 'now' for stages, so a quiet archive does not lapse everyone."""
+    value: datetime | None = conn.execute(select(func.max(messages.c.created_at))).scalar()
+    return value
