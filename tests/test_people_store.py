@@ -136,6 +136,9 @@ def _everything(store: Store) -> str:
 
 
 def test_forget_leaves_no_trace(loaded: Store) -> None:
+    from goodwill.service import topics
+
+    topics.refresh(loaded, ADMIN, k=2)
     tw = _person_of(loaded, "twitter", "mara_rides")
     people.merge(loaded, ADMIN, tw, _person_of(loaded, "mastodon", "mara@social.example"), reason="mara_rides said so")
     with loaded.begin() as conn:
@@ -170,6 +173,12 @@ def test_forget_leaves_no_trace(loaded: Store) -> None:
     # Threads keep the brand's and others' messages, counted right, with no id of the erased ones.
     assert {t[0]: t[1] for t in threads} == counted
     assert audit is not None and audit[0] == "people.forget" and audit[1] == "person"
+    with loaded.begin() as conn:
+        members = conn.execute(sa.text("SELECT COUNT(*) FROM message_topics")).scalar_one()
+        sizes = conn.execute(sa.text("SELECT COALESCE(SUM(size), 0) FROM topics")).scalar_one()
+        per_day = conn.execute(sa.text("SELECT COALESCE(SUM(messages), 0) FROM topic_days")).scalar_one()
+        stale = conn.execute(sa.text("SELECT COUNT(*) FROM message_topics WHERE message_id NOT IN (SELECT id FROM messages)")).scalar_one()
+    assert 0 < members == sizes == per_day and stale == 0  # topics counted without the erased messages
     with pytest.raises(NotFoundError):
         people.person(loaded, AGENT, tw)
 

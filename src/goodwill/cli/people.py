@@ -207,7 +207,7 @@ def register(app: typer.Typer) -> None:
 
     @retention_app.command("run")
     def retention_run(ctx: typer.Context) -> None:
-        """Delete personal data older than the policy allows (the listener does this on its own schedule).
+        """Delete personal data older than the policy allows; run it on a schedule (cron, a systemd timer).
 
         Example:
 

@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import team
+from goodwill.service import people, team
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
 from goodwill.store import Store, open_store
@@ -65,6 +65,7 @@ def build_demo(
     try:
         if messages is None:
             added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress)
+            people.link(store, actor)  # Mara's verified site joins her two accounts
         else:
             days = 90
             start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)

@@ -23,9 +23,13 @@ from goodwill.store.tables import (
     interactions,
     message_days,
     message_signals,
+    message_topics,
     messages,
     people,
     threads,
+    topic_alerts,
+    topic_days,
+    topics,
 )
 from goodwill.store.tables import workspace as workspace_table
 
@@ -65,6 +69,7 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     if not rows:
         return 0, 0, 0
     found = [r.id for r in rows]
+    _drop_from_topics(conn, found)
     gone_interactions = 0
     for chunk in _chunks(found):
         conn.execute(delete(message_signals).where(message_signals.c.message_id.in_(chunk)))
@@ -83,6 +88,33 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     removed = _recount_threads(conn, {(r.platform, r.thread_root_id) for r in rows},
                                {(r.platform, r.platform_id) for r in rows})
     return len(found), gone_interactions, removed
+
+
+def _drop_from_topics(conn: Connection, ids: Sequence[int]) -> None:
+    """Take the messages out of their topics: membership, the topic's and its day's counts, alert examples."""
+    counts: dict[tuple[int, Any], list[int]] = {}
+    for chunk in _chunks(list(ids)):
+        for r in conn.execute(
+            select(message_topics.c.topic_id, messages.c.created_at, message_signals.c.sentiment)
+            .select_from(message_topics.join(messages, messages.c.id == message_topics.c.message_id)
+                         .outerjoin(message_signals, message_signals.c.message_id == messages.c.id))
+            .where(message_topics.c.message_id.in_(chunk))
+        ):
+            tally = counts.setdefault((r.topic_id, r.created_at.astimezone(UTC).date()), [0, 0])
+            tally[0] += 1
+            tally[1] += int(r.sentiment == "negative")
+        conn.execute(delete(message_topics).where(message_topics.c.message_id.in_(chunk)))
+    for (topic, day), (n, negative) in counts.items():
+        conn.execute(update(topics).where(topics.c.id == topic).values(size=topics.c.size - n,
+                                                                      negative=topics.c.negative - negative))
+        conn.execute(update(topic_days).where(topic_days.c.topic_id == topic, topic_days.c.day == day)
+                     .values(messages=topic_days.c.messages - n, negative=topic_days.c.negative - negative))
+    gone = set(ids)
+    for alert in list(conn.execute(select(topic_alerts.c.id, topic_alerts.c.examples))):
+        examples = list(alert.examples or [])
+        if gone.intersection(examples):
+            conn.execute(update(topic_alerts).where(topic_alerts.c.id == alert.id)
+                         .values(examples=[i for i in examples if i not in gone]))
 
 
 def _recount_threads(conn: Connection, roots: set[tuple[str, str]], erased: set[tuple[str, str]]) -> int:
