@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from goodwill.config import Settings
-from goodwill.service.demo import build_demo
 from goodwill.service import people
+from goodwill.service.demo import build_demo
 from goodwill.service.team import cli_actor
 from goodwill.service.workspace import open_workspace
 

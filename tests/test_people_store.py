@@ -206,7 +206,7 @@ def test_retention_deletes_old_personal_data(loaded: Store) -> None:
 def test_cli_people_person_forget(loaded: Store, settings: Settings) -> None:
     from typer.testing import CliRunner
 
-    from goodwill.cli import app
+    from goodwill.cli.main import app
 
     args = ["--workspace", str(settings.workspace)] + (["--database-url", settings.database_url] if settings.database_url else [])
     runner = CliRunner()
