@@ -18,7 +18,6 @@ from goodwill.errors import GoodwillError
 
 app = typer.Typer(
     name="goodwill",
-    help="Goodwill: listen, respond and earn trust on social media, one person at a time.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
@@ -52,7 +51,9 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Goodwill keeps a workspace: a store of public conversations about one brand.
+    """Goodwill: listen, respond and earn trust on social media, one person at a time.
+
+    Goodwill keeps a workspace: a store of public conversations about one brand.
 
     At the terminal you act as the local operator (`cli:<your user name>`),
     the workspace's owner, unless `--as USER` names a Goodwill user.

@@ -22,7 +22,6 @@ from goodwill.service import topics as topic_service
 from goodwill.service.workspace import Store
 
 topics_app = typer.Typer(
-    help="Topics over the workspace's messages, with their trends and share of voice.",
     invoke_without_command=True,
     no_args_is_help=False,
 )

@@ -14,9 +14,19 @@ from goodwill.cli.shell import err, fail, out, reporting, settings_of, workspace
 from goodwill.config import Settings
 from goodwill.errors import ConfigError
 
-users_app = typer.Typer(help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.", no_args_is_help=True)
-token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
-audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage the people who sign in: add, list, disable, reset passwords, API tokens.\n\n"
+    "Example:\n\n    echo 'a long passphrase' | goodwill users add alice --role agent --password-stdin",
+    no_args_is_help=True,
+)
+token_app = typer.Typer(
+    help="Create, list and revoke API tokens.\n\nExample:\n\n    goodwill users token create alice --name \"CRM sync\"",
+    no_args_is_help=True,
+)
+audit_app = typer.Typer(
+    help="Read the audit log.\n\nExample:\n\n    goodwill audit export --format csv > audit.csv",
+    no_args_is_help=True,
+)
 users_app.add_typer(token_app, name="token")
 
 
