@@ -14,8 +14,8 @@ from goodwill.config import Settings
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, NotFoundError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
-from goodwill.people import STAGES
 from goodwill.ingest.writer import import_file
+from goodwill.people import STAGES
 from goodwill.service import people, privacy
 from goodwill.store import Store
 

@@ -13,9 +13,11 @@ from rich.table import Table
 
 from goodwill.cli.shell import out, workspace_session
 
-people_app = typer.Typer(help="The audience: people across platforms, their stage, trust and reciprocity.",
-                         no_args_is_help=True)
-retention_app = typer.Typer(help="The workspace's retention policy for personal data.", no_args_is_help=True)
+people_app = typer.Typer(no_args_is_help=True)
+retention_app = typer.Typer(
+    help="The workspace's retention policy for personal data.\n\nExample:\n\n    goodwill retention set 365",
+    no_args_is_help=True,
+)
 
 
 @contextmanager
