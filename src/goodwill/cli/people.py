@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -18,13 +16,6 @@ retention_app = typer.Typer(
     help="The workspace's retention policy for personal data.\n\nExample:\n\n    goodwill retention set 365",
     no_args_is_help=True,
 )
-
-
-@contextmanager
-def _session(ctx: typer.Context) -> Iterator[tuple[Any, Any]]:
-    """The open workspace and who acts in it; a GoodwillError inside fails the command with one line."""
-    with workspace_session(ctx) as ws:
-        yield ws.store, ws.actor
 
 
 def _json(data: Any) -> None:
@@ -63,8 +54,8 @@ def register(app: typer.Typer) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        with _session(ctx) as (store, actor):
-            data = service.list_people(store, actor, stage=stage, limit=limit)
+        with workspace_session(ctx) as ws:
+            data = service.list_people(ws.store, ws.actor, stage=stage, limit=limit)
         if as_json:
             _json(data)
             return
@@ -89,8 +80,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill people merge 12 40
         """
-        with _session(ctx) as (store, actor):
-            done = service.merge(store, actor, keep, other)
+        with workspace_session(ctx) as ws:
+            done = service.merge(ws.store, ws.actor, keep, other)
         out.print(f"Person {other} merged into person {keep} ({len(done['accounts_moved'])} accounts moved).")
 
     @people_app.command("split")
@@ -105,8 +96,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill people split 12 57
         """
-        with _session(ctx) as (store, actor):
-            done = service.split(store, actor, person_id, account)
+        with workspace_session(ctx) as ws:
+            done = service.split(ws.store, ws.actor, person_id, account)
         out.print(f"Account {account} is now person {done['to_person']}.")
 
     @people_app.command("link")
@@ -117,8 +108,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill people link
         """
-        with _session(ctx) as (store, actor):
-            done = service.link(store, actor)
+        with workspace_session(ctx) as ws:
+            done = service.link(ws.store, ws.actor)
         for m in done["merged"]:
             out.print(f"Person {m['merged']} merged into person {m['person']}: {m['reason']}", markup=False,
                       highlight=False)
@@ -136,8 +127,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill person 12 --json
         """
-        with _session(ctx) as (store, actor):
-            data = service.person(store, actor, person_id, limit=10)
+        with workspace_session(ctx) as ws:
+            data = service.person(ws.store, ws.actor, person_id, limit=10)
         if as_json:
             _json(data)
             return
@@ -175,8 +166,8 @@ def register(app: typer.Typer) -> None:
         """
         if not yes and not typer.confirm(f"Erase person {person_id} and everything about them?"):
             raise typer.Exit(1)
-        with _session(ctx) as (store, actor):
-            done = privacy.forget(store, actor, person_id)
+        with workspace_session(ctx) as ws:
+            done = privacy.forget(ws.store, ws.actor, person_id)
         out.print(f"Forgotten: {done['accounts']} accounts, {done['messages']} messages, "
                   f"{done['interactions']} interactions; {done['redacted_elsewhere']} other records redacted.")
 
@@ -191,8 +182,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill retention set 365
         """
-        with _session(ctx) as (store, actor):
-            privacy.set_retention(store, actor, days)
+        with workspace_session(ctx) as ws:
+            privacy.set_retention(ws.store, ws.actor, days)
         out.print(f"Personal data is kept {days} days." if days else "Personal data is kept until forgotten.")
 
     @retention_app.command("show")
@@ -203,8 +194,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill retention show
         """
-        with _session(ctx) as (store, actor):
-            days = privacy.retention(store, actor)["retention_days"]
+        with workspace_session(ctx) as ws:
+            days = privacy.retention(ws.store, ws.actor)["retention_days"]
         out.print(f"Personal data is kept {days} days." if days else "Personal data is kept until forgotten.")
 
     @retention_app.command("run")
@@ -215,8 +206,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill retention run
         """
-        with _session(ctx) as (store, actor):
-            done = privacy.apply_retention(store, actor)
+        with workspace_session(ctx) as ws:
+            done = privacy.apply_retention(ws.store, ws.actor)
         if done["retention_days"] is None:
             out.print("No retention policy: nothing deleted (`goodwill retention set DAYS` sets one).")
             return

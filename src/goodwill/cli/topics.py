@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -15,23 +14,14 @@ import typer
 from rich.table import Table
 
 from goodwill.cli.shell import err, fail, out, workspace_session
-from goodwill.domain.team import Actor
 from goodwill.errors import ConfigError
 from goodwill.service import audience
 from goodwill.service import topics as topic_service
-from goodwill.service.workspace import Store
 
 topics_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-
-
-@contextmanager
-def _workspace(ctx: typer.Context) -> Iterator[tuple[Store, Actor]]:
-    """The workspace's store and who acts (`workspace_session`); a GoodwillError becomes one line."""
-    with workspace_session(ctx) as ws:
-        yield ws.store, ws.actor
 
 
 def _plain(value: Any) -> Any:
@@ -68,8 +58,8 @@ def topics(
     """
     if ctx.invoked_subcommand is not None:
         return
-    with _workspace(ctx) as (store, actor):
-        rows = topic_service.topics(store, actor)
+    with workspace_session(ctx) as ws:
+        rows = topic_service.topics(ws.store, ws.actor)
     if as_json:
         _json_lines(rows)
         return
@@ -95,8 +85,8 @@ def refresh(
         goodwill topics refresh --k 12
     """
     say: Callable[[str], None] = (lambda text: err.print(text, highlight=False)) if err.is_terminal else (lambda _: None)
-    with _workspace(ctx) as (store, actor):
-        done = topic_service.refresh(store, actor, k=k, seed=seed, progress=say)
+    with workspace_session(ctx) as ws:
+        done = topic_service.refresh(ws.store, ws.actor, k=k, seed=seed, progress=say)
     alerts = "1 alert" if done.alerts == 1 else f"{done.alerts} alerts"
     out.print(f"{done.topics} topics over {done.messages:,} messages ({done.assigned:,} in a topic); "
               f"{alerts}; share of voice for {done.periods} weeks.", highlight=False)
@@ -114,8 +104,8 @@ def voice(
 
         goodwill topics voice --json
     """
-    with _workspace(ctx) as (store, actor):
-        rows = topic_service.voice(store, actor)
+    with workspace_session(ctx) as ws:
+        rows = topic_service.voice(ws.store, ws.actor)
     if as_json:
         _json_lines(rows)
         return
@@ -151,8 +141,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill alerts --since 2026-11-01
         """
-        with _workspace(ctx) as (store, actor):
-            rows = topic_service.alerts(store, actor, since=_since(since), limit=limit)
+        with workspace_session(ctx) as ws:
+            rows = topic_service.alerts(ws.store, ws.actor, since=_since(since), limit=limit)
         if as_json:
             _json_lines(rows)
             return
@@ -181,8 +171,8 @@ def register(app: typer.Typer) -> None:
 
             goodwill influencers --topic battery --top 10
         """
-        with _workspace(ctx) as (store, actor):
-            rows = audience.influencers(store, actor, topic=topic, top=top)
+        with workspace_session(ctx) as ws:
+            rows = audience.influencers(ws.store, ws.actor, topic=topic, top=top)
         if as_json:
             _json_lines(rows)
             return
@@ -193,8 +183,8 @@ def register(app: typer.Typer) -> None:
 
 def communities_of_workspace(ctx: typer.Context, min_size: int, as_json: bool) -> None:
     """`goodwill communities` without --edges: the workspace's communities."""
-    with _workspace(ctx) as (store, actor):
-        rows = audience.communities(store, actor, min_size=min_size)
+    with workspace_session(ctx) as ws:
+        rows = audience.communities(ws.store, ws.actor, min_size=min_size)
     if as_json:
         _json_lines(rows)
         return
