@@ -359,3 +359,13 @@ share_of_voice = Table(
     Column("mentions", Integer, nullable=False),
     Column("share", Float, nullable=False),
 )
+
+# --- inbox: cases (migration 0008) ---
+
+# --- inbox: routing rules and SLA policies (migration 0009) ---
+
+# --- inbox: knowledge base and saved replies (migration 0010) ---
+
+# --- advocacy: gestures, budgets, posts (migration 0011) ---
+
+# --- understanding: the pending accurate pass (migration 0012) ---

@@ -1,0 +1,26 @@
+"""advocacy: gestures, budgets, the brand's posts and their schedule
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
