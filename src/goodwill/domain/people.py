@@ -20,6 +20,11 @@ class Said:
     :param to_brand: a reply to one of the brand's messages
     :param helped_other: a reply to another customer's question (not the brand's, not their own)
     :param answered_at: when the brand first replied in the thread after this message (None: not yet)
+    :param mentions: the handles it mentions, normalised (no @, lower case)
+    :param replied_to: the handle of the other customer it replies to (None: not a reply to another customer)
+    :param parent_id: the id of the message it replies to, when that is stored
+    :param parent_negative: it replies to another customer's complaint or negative message
+    :param parent_text: the text of the message it replies to ("" when not stored)
     """
 
     id: int
@@ -31,6 +36,11 @@ class Said:
     helped_other: bool = False
     answered_at: datetime | None = None
     text: str = ""
+    mentions: tuple[str, ...] = ()
+    replied_to: str | None = None
+    parent_id: int | None = None
+    parent_negative: bool = False
+    parent_text: str = ""
 
     @property
     def is_ask(self) -> bool:

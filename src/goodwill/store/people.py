@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from goodwill.domain.messages import normalise_handle
 from goodwill.domain.people import BrandSaid, History, Said
 from goodwill.errors import ConflictError, NotFoundError
 from goodwill.store.tables import accounts, interactions, message_signals, messages, people
@@ -45,25 +46,31 @@ def person_accounts(conn: Connection, person_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def history(conn: Connection, account_ids: Sequence[int]) -> History:
-    """What the accounts wrote (their newest HISTORY_LIMIT messages) and what the brand aimed at them."""
-    if not account_ids:
-        return History()
-    ids = list(account_ids)
+def _said(conn: Connection, where: Any, limit: int | None = None) -> list[tuple[int, Said]]:
+    """(person id, Said) for the stored messages `where` selects, newest first: their signals, the message each
+    replies to, and when the brand first answered in the thread after each."""
     parent = messages.alias("parent")
     parent_signals = message_signals.alias("parent_signals")
-    rows = list(conn.execute(
+    author = accounts.alias("author")
+    parent_author = accounts.alias("parent_author")
+    query = (
         select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id, messages.c.text,
+               messages.c.mentions, messages.c.account_id, author.c.person_id,
                message_signals.c.sentiment, message_signals.c.intent,
+               parent.c.id.label("parent_id"), parent.c.text.label("parent_text"),
                parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
-               parent_signals.c.intent.label("parent_intent"))
-        .select_from(messages.outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+               parent_author.c.person_id.label("parent_person"), parent_author.c.handle.label("parent_handle"),
+               parent_signals.c.intent.label("parent_intent"), parent_signals.c.sentiment.label("parent_sentiment"))
+        .select_from(messages.join(author, author.c.id == messages.c.account_id)
+                     .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
                      .outerjoin(parent, and_(parent.c.platform == messages.c.platform,
                                              parent.c.platform_id == messages.c.reply_to_id))
+                     .outerjoin(parent_author, parent_author.c.id == parent.c.account_id)
                      .outerjoin(parent_signals, parent_signals.c.message_id == parent.c.id))
-        .where(messages.c.account_id.in_(ids), messages.c.deleted_at.is_(None))
-        .order_by(messages.c.id.desc()).limit(HISTORY_LIMIT)
-    ))
+        .where(where, messages.c.deleted_at.is_(None))
+        .order_by(messages.c.id.desc())
+    )
+    rows = list(conn.execute(query if limit is None else query.limit(limit)))
     # The brand's messages in their threads, to see when each of their asks was answered.
     threads = {(r.platform, r.thread_root_id) for r in rows}
     brand_in_thread: dict[tuple[str, str], list[datetime]] = {}
@@ -76,14 +83,40 @@ def history(conn: Connection, account_ids: Sequence[int]) -> History:
                        messages.c.is_brand, messages.c.deleted_at.is_(None))
             ):
                 brand_in_thread.setdefault((platform, t.thread_root_id), []).append(t.created_at)
-    said = []
+    found = []
     for r in rows:
         later = sorted(t for t in brand_in_thread.get((r.platform, r.thread_root_id), ()) if t > r.created_at)
-        helped = (r.parent_account is not None and not r.parent_brand and r.parent_account not in ids
-                  and r.parent_intent == "question")
-        said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
-                         to_brand=bool(r.parent_brand), helped_other=helped, answered_at=later[0] if later else None,
-                         text=r.text))
+        other = (r.parent_account is not None and not r.parent_brand and r.parent_account != r.account_id
+                 and (r.parent_person is None or r.parent_person != r.person_id))
+        mentions = tuple(normalise_handle(str(m)) for m in (r.mentions or ()) if str(m).strip())
+        found.append((r.person_id, Said(
+            id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
+            to_brand=bool(r.parent_brand), helped_other=other and r.parent_intent == "question",
+            answered_at=later[0] if later else None, text=r.text, mentions=mentions,
+            replied_to=r.parent_handle if other else None, parent_id=r.parent_id,
+            parent_negative=other and (r.parent_intent == "complaint" or r.parent_sentiment == "negative"),
+            parent_text=r.parent_text or "")))
+    return found
+
+
+def said_between(conn: Connection, start: datetime, end: datetime) -> dict[int, list[Said]]:
+    """What each person who is not the brand wrote from `start` up to (not including) `end`, oldest first."""
+    found: dict[int, list[Said]] = {}
+    where = and_(messages.c.created_at >= start, messages.c.created_at < end, ~messages.c.is_brand)
+    for person_id, said in _said(conn, where):
+        if person_id is not None:
+            found.setdefault(person_id, []).append(said)
+    for written in found.values():
+        written.reverse()
+    return found
+
+
+def history(conn: Connection, account_ids: Sequence[int]) -> History:
+    """What the accounts wrote (their newest HISTORY_LIMIT messages) and what the brand aimed at them."""
+    if not account_ids:
+        return History()
+    ids = list(account_ids)
+    said = [s for _, s in _said(conn, messages.c.account_id.in_(ids), HISTORY_LIMIT)]
     # What the brand aimed at them: its replies to them, mentions of them, shares of their work.
     brand_account = accounts.alias("brand_account")
     answered = messages.alias("answered")
@@ -119,14 +152,23 @@ def recent_people(conn: Connection, limit: int = LIST_WINDOW) -> list[dict[str, 
     ))
     if not rows:
         return []
-    pids = [r.person_id for r in rows]
-    names = {p.id: p.display_name for p in conn.execute(select(people.c.id, people.c.display_name).where(people.c.id.in_(pids)))}
-    accts: dict[int, list[dict[str, Any]]] = {}
-    for a in conn.execute(select(accounts.c.id, accounts.c.person_id, accounts.c.platform, accounts.c.handle)
-                          .where(accounts.c.person_id.in_(pids)).order_by(accounts.c.id)):
-        accts.setdefault(a.person_id, []).append({"id": a.id, "platform": a.platform, "handle": a.handle})
-    return [{"id": r.person_id, "display_name": names.get(r.person_id), "last_at": r.last_at,
-             "accounts": accts.get(r.person_id, [])} for r in rows]
+    named = describe(conn, [r.person_id for r in rows])
+    return [{**named[r.person_id], "last_at": r.last_at} for r in rows]
+
+
+def describe(conn: Connection, person_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each person's id, display name and accounts (id, platform, handle), by id."""
+    pids = sorted(set(person_ids))
+    found: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(pids), 500):
+        chunk = pids[i:i + 500]
+        for p in conn.execute(select(people.c.id, people.c.display_name).where(people.c.id.in_(chunk))):
+            found[p.id] = {"id": p.id, "display_name": p.display_name, "accounts": []}
+        for a in conn.execute(select(accounts.c.id, accounts.c.person_id, accounts.c.platform, accounts.c.handle)
+                              .where(accounts.c.person_id.in_(chunk)).order_by(accounts.c.id)):
+            if a.person_id in found:
+                found[a.person_id]["accounts"].append({"id": a.id, "platform": a.platform, "handle": a.handle})
+    return found
 
 
 def merge(conn: Connection, keep: int, into_keep: int) -> list[int]:
