@@ -109,3 +109,12 @@ def test_signin_bench_runs_small() -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"quiet: API median [\d.]+ ms, worst [\d.]+ ms \(40 calls\)", result.stdout)
     assert re.search(r"flood of 10 sign-ins x 1: API median [\d.]+ ms, .*answers \{", result.stdout)
+
+
+def test_tone_bench_runs_small() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tone_bench.py"), "--repeat", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"69 drafts; whole flag set right on \d+%; micro precision [\d.]+, recall [\d.]+", result.stdout)
+    assert re.search(r"no_answer\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+", result.stdout)
+    assert re.search(r"speed: \d+ µs per check", result.stdout)

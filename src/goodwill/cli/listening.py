@@ -80,6 +80,9 @@ def reply(
 ) -> None:
     """Reply to a message on its own platform, in public; stored as the brand's reply.
 
+    The reply is tone-checked first and any flags are shown (docs/tone.md); sending
+    anyway is allowed, and the flags overridden are recorded in the audit log.
+
     Example:
 
         goodwill reply 4182 --text "Thanks, the fix is in firmware 2.1: https://halcyon.example/fw" --send
@@ -91,6 +94,13 @@ def reply(
     if as_json:
         sys.stdout.write(json.dumps(plan.as_dict(), ensure_ascii=False) + "\n")
         return
+    if plan.tone:
+        from goodwill.cli.tone import print_flags
+
+        n = len(plan.tone)
+        verb = "sent anyway; recorded in the audit log" if plan.published_id else "advice: --send sends it anyway"
+        out.print(f"Tone check: {n} flag{'s' if n != 1 else ''} ({verb}):", highlight=False)
+        print_flags(plan.tone, indent="  ")
     if plan.published_id is None and plan.source is None:
         out.print(
             f"Dry run: a reply on {plan.platform} to {plan.in_reply_to_author} ({plan.in_reply_to}):\n{plan.text}\n"

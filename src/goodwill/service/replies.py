@@ -8,7 +8,11 @@ counts it as answered.
 
 Replying needs the agent role. A reply that is sent is public: its audit
 entry (`reply.send`, with the published id) is written in the same
-transaction as the stored reply. Should storing fail after the platform
+transaction as the stored reply. Every reply is tone-checked first
+(`service.tone.check_draft`): the flags come back with the plan, so a dry run
+shows them before anything is sent; sending anyway is allowed, and the codes
+of the flags overridden are recorded in the `reply.send` entry
+(`tone_overridden`). Should storing fail after the platform
 accepted the reply, the entry is still written on its own, and the error says
 that the reply is public but not stored.
 """
@@ -16,7 +20,7 @@ that the reply is public but not stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +34,7 @@ from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connect
 from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.service.audit import record, require
 from goodwill.service.sources import listen_options
+from goodwill.service.tone import check_draft, overridden
 from goodwill.store import Connection, Store
 from goodwill.store.messages import message_id as stored_message_id
 from goodwill.store.messages import reply_target
@@ -55,6 +60,8 @@ class ReplyPlan:
     note: str | None = None
     url: str | None = None
     stored_id: int | None = None
+    #: the tone check's flags on the text (each a dict: code, severity, why, fix, words); advice only
+    tone: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -130,15 +137,17 @@ def reply(
         raise ConfigError("--text is empty")
     with store.begin() as conn:
         target = reply_target(conn, message_id)
+        tone = check_draft(conn, text, message_id=message_id, platform=target.platform)
+    flags = [f.as_dict() for f in tone.flags]
     if not send:
-        plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, None, text)
+        plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, None, text, tone=flags)
         try:
             plan.source = _publisher(store, target).name
         except ConfigError as exc:  # a dry run still shows the reply, and what sending it needs
             plan.note = str(exc)
         return plan
     config = _publisher(store, target)
-    plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, config.name, text)
+    plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, config.name, text, tone=flags)
     if secrets is None:
         secrets = secrets_path(settings.workspace if settings else Path("."), environ)
     if options is None:
@@ -158,7 +167,7 @@ def reply(
     plan.published_id = published.platform_id
     plan.url = published.url
     details = {"platform": target.platform, "in_reply_to": target.platform_id, "source": config.name,
-               "published_id": published.platform_id, "url": published.url}
+               "published_id": published.platform_id, "url": published.url, "tone_overridden": overridden(tone)}
 
     def store_with_audit(conn: Connection, _result: StreamResult) -> None:
         plan.stored_id = stored_message_id(conn, published.platform, published.platform_id)

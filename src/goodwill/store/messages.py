@@ -434,3 +434,11 @@ def message_id(conn: Connection, platform: str, platform_id: str) -> int | None:
         select(messages.c.id).where(messages.c.platform == platform, messages.c.platform_id == platform_id)
     ).scalar()
     return None if found is None else int(found)
+
+
+def message_text(conn: Connection, message_id: int) -> tuple[str, str]:
+    """The platform and text of stored message `message_id` (what a reply to it answers)."""
+    row = conn.execute(select(messages.c.platform, messages.c.text).where(messages.c.id == message_id)).first()
+    if row is None:
+        raise NotFoundError(f"no message with id {message_id} (`goodwill search` shows messages' ids)")
+    return str(row.platform), str(row.text or "")

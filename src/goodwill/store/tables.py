@@ -366,6 +366,18 @@ share_of_voice = Table(
 
 # --- inbox: knowledge base and saved replies (migration 0010) ---
 
+saved_replies = Table(
+    "saved_replies",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("title", String(200), nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 # --- advocacy: gestures, budgets, posts (migration 0011) ---
 
 # --- understanding: the pending accurate pass (migration 0012) ---

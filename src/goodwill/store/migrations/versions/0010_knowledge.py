@@ -19,8 +19,19 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'saved_replies',
+        sa.Column('id', _ID, nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('tags', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_by', sa.String(length=200), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_replies')),
+        sa.UniqueConstraint('title', name=op.f('uq_saved_replies_title')),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('saved_replies')

@@ -1,0 +1,85 @@
+"""The tone check of a draft reply, for every shell and for the services that send replies.
+
+`check_draft` runs inside a caller's transaction (a reply being planned, a
+case being answered): it reads the message the draft answers, asks the
+knowledge base for articles that fit it when one is installed, and runs the
+pure check of `goodwill.inbox.tone`. The check is advice: nothing here
+refuses a reply. A service that sends a reply anyway records the codes of
+the flags it overrode in its audit entry (`overridden`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from goodwill.domain.team import Actor, Role
+from goodwill.domain.tone import Article, ToneCheck
+from goodwill.errors import FieldError
+from goodwill.inbox import tone as rules
+from goodwill.service.audit import require
+from goodwill.store import Connection, Store
+from goodwill.store.messages import message_text
+
+#: The longest draft the check reads (a Reddit comment holds 10,000 characters).
+MAX_DRAFT = 10_000
+#: Platforms the check knows the limits and habits of; others are checked without a length limit.
+PLATFORMS = ("bluesky", "mastodon", "reddit", "twitter", "x", "threads", "rss")
+
+#: Finds knowledge-base articles for a customer's text inside a transaction: (conn, text, top) -> articles.
+ArticleFinder = Callable[[Connection, str, int], Sequence[Article]]
+_finder: ArticleFinder | None = None
+
+
+def use_articles(finder: ArticleFinder | None) -> None:
+    """Set where the check finds articles that fit a message (the knowledge base registers itself)."""
+    global _finder
+    _finder = finder
+
+
+def _articles(conn: Connection, text: str) -> tuple[Article, ...]:
+    if _finder is None or not text.strip():
+        return ()
+    return tuple(_finder(conn, text, 3))
+
+
+def check_draft(
+    conn: Connection,
+    text: str,
+    *,
+    message_id: int | None = None,
+    platform: str | None = None,
+    articles: Sequence[Article] | None = None,
+) -> ToneCheck:
+    """Check draft `text`, a reply to stored message `message_id` (its text is the question, its platform
+    the default), on `platform`. `articles` overrides the knowledge base's suggestions for the message."""
+    if len(text) > MAX_DRAFT:
+        raise FieldError("text", f"{len(text):,} characters; the check reads drafts of up to {MAX_DRAFT:,}")
+    if platform is not None:
+        platform = platform.strip().lower()
+        if platform not in PLATFORMS:
+            raise FieldError("platform", f"{platform!r}: choose one of {', '.join(PLATFORMS)}")
+    question: str | None = None
+    if message_id is not None:
+        answered_platform, question = message_text(conn, message_id)
+        platform = platform or answered_platform
+        if articles is None:
+            articles = _articles(conn, question)
+    return rules.check(text, platform=platform, question=question, articles=articles or ())
+
+
+def tone_check(
+    store: Store, actor: Actor, text: str, *, message_id: int | None = None, platform: str | None = None,
+) -> dict[str, Any]:
+    """The tone check as plain data (`goodwill tone-check`, `POST /api/v1/tone-check`); agents and up."""
+    require(actor, Role.AGENT)
+    if not text.strip():
+        raise FieldError("text", "is empty")
+    with store.begin() as conn:
+        result = check_draft(conn, text, message_id=message_id, platform=platform)
+    return {**result.as_dict(), "message_id": message_id}
+
+
+def overridden(result: ToneCheck) -> list[str]:
+    """What an audit entry records of a reply sent despite its flags: their codes."""
+    return result.codes
