@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from goodwill.advocacy.advocates import Brand, act_of, reason
 from goodwill.domain.people import Said
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import FieldError
+from goodwill.errors import ConflictError, FieldError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file
-from goodwill.service import advocacy
+from goodwill.service import advocacy, privacy
 from goodwill.store import Store
 
 MANAGER = Actor(1, "maya", Role.MANAGER, Origin.CLI, "local")
@@ -126,3 +126,120 @@ def test_act_rules() -> None:
     assert not brand.named("@halcyon is a person here")
     assert reason({"answered": 4}, period="this month") == "answered 4 customers' questions this month"
     assert reason({"praised": 2}, 1) == "praised it twice (negative once)"
+
+
+AFTER = [
+    ("m5", "mara_rides", "@ava_n the Halcyon Loop is great for kids", "2026-11-07T09:00:00Z", None, "praise", "positive"),
+    ("v1", "ava_n", "@mara_rides thanks, ordering one for my son!", "2026-11-08T09:00:00Z", "m5", "praise", "positive"),
+]
+GIVEN_AT = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
+
+
+def _actions(store: Store) -> list[str]:
+    with store.begin() as conn:
+        return [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log ORDER BY id")) if r[0] != "workspace.init"]
+
+
+def _count(store: Store, table: str) -> int:
+    with store.begin() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_budget_and_approval_rules(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path, MESSAGES + AFTER)
+    mara, kit = person_of(store, "mara_rides"), person_of(store, "kit_b")
+    at = GIVEN_AT
+    # Costing nothing needs no budget; costing something does, and a refusal writes nothing.
+    thanks = advocacy.log_gesture(store, AGENT, mara, kind="Thank you", reason="answered questions", at=at)
+    assert (thanks["status"], thanks["note"], thanks["kind"]) == ("approved", "costs nothing", "thank-you")
+    with pytest.raises(ConflictError, match="no budget for 2026-11"):
+        advocacy.log_gesture(store, AGENT, kit, kind="gift", reason="lights", cost="10", currency="EUR", at=at)
+    assert _count(store, "gestures") == 1
+    with pytest.raises(PermissionDeniedError):
+        advocacy.set_budget(store, AGENT, period="2026-11", amount="100", agent_limit="25", currency="EUR")
+    with pytest.raises(FieldError, match="agent_limit"):
+        advocacy.set_budget(store, MANAGER, period="2026-11", amount="100", agent_limit="250", currency="EUR")
+    with pytest.raises(FieldError, match="period"):
+        advocacy.set_budget(store, MANAGER, period="2026-13", amount="100", agent_limit="25", currency="EUR")
+    advocacy.set_budget(store, MANAGER, period="2026-11", amount="100", agent_limit="25", currency="eur")
+    # Up to the agent limit: approved; above it: waits for a manager; another currency: refused.
+    small = advocacy.log_gesture(store, AGENT, kit, kind="offer", reason="lights", cost="20.00", at=at)
+    assert (small["status"], small["currency"], small["note"]) == ("approved", "EUR", "within the agent limit of EUR 25.00")
+    big = advocacy.log_gesture(store, AGENT, mara, kind="gift", reason="helmet", cost="40", at=at)
+    assert big["status"] == "pending" and big["decided_by"] is None and "manager's approval" in big["note"]
+    with pytest.raises(ConflictError, match="in EUR, not USD"):
+        advocacy.log_gesture(store, AGENT, kit, kind="gift", reason="x", cost="5", currency="USD", at=at)
+    for bad, field in (("-1", "cost"), ("1.234", "cost"), ("ten", "cost")):
+        with pytest.raises(FieldError, match=field):
+            advocacy.log_gesture(store, AGENT, kit, kind="gift", reason="x", cost=bad, at=at)
+    with pytest.raises(FieldError, match="kind"):
+        advocacy.log_gesture(store, AGENT, kit, kind="hug", reason="x", at=at)
+    with pytest.raises(FieldError, match="reason"):
+        advocacy.log_gesture(store, AGENT, kit, kind="gift", reason="  ", at=at)
+    with pytest.raises(PermissionDeniedError):
+        advocacy.approve_gesture(store, AGENT, big["id"])
+    # A manager's own gesture is approved as logged; then the pending one no longer fits the budget.
+    assert advocacy.log_gesture(store, MANAGER, kit, kind="early access", reason="beta", cost="50", at=at)["status"] == "approved"
+    with pytest.raises(ConflictError, match="EUR 40.00 is more than the EUR 30.00 left"):
+        advocacy.approve_gesture(store, MANAGER, big["id"])
+    with pytest.raises(ConflictError, match="EUR 35.00 is more than the EUR 30.00 left"):
+        advocacy.log_gesture(store, MANAGER, kit, kind="gift", reason="x", cost="35", at=at)
+    shown = advocacy.show_budget(store, AGENT, period="2026-11")
+    assert (shown["approved_cents"], shown["pending_cents"], shown["remaining_cents"]) == (7000, 4000, 3000)
+    assert shown["words"].startswith("EUR 70.00 of EUR 100.00 spent, EUR 30.00 left; 1 waiting for approval")
+    declined = advocacy.decline_gesture(store, MANAGER, big["id"], note="too much this month")
+    assert (declined["status"], declined["decided_by"], declined["note"]) == ("declined", "maya", "too much this month")
+    with pytest.raises(ConflictError, match="is declined"):
+        advocacy.approve_gesture(store, MANAGER, big["id"])
+    # Raising the budget lets a new pending gesture through on approval.
+    advocacy.set_budget(store, MANAGER, period="2026-11", amount="200", agent_limit="25", currency="EUR")
+    again = advocacy.log_gesture(store, AGENT, mara, kind="gift", reason="helmet", cost="40", at=at)
+    assert advocacy.approve_gesture(store, MANAGER, again["id"])["status"] == "approved"
+    assert advocacy.show_budget(store, AGENT, period="2026-11")["remaining_cents"] == 200_00 - 110_00
+    assert advocacy.show_budget(store, AGENT, period="2027-01")["budget"] is None
+    assert _actions(store) == ["gesture.log", "budget.set", "gesture.log", "gesture.log", "gesture.log",
+                               "gesture.decline", "budget.set", "gesture.log", "gesture.approve"]
+    listed = advocacy.list_gestures(store, AGENT, person_id=mara)
+    assert [g["status"] for g in listed["items"]] == ["approved", "declined", "approved"]
+    assert advocacy.list_gestures(store, AGENT, status="declined")["items"][0]["id"] == big["id"]
+    with pytest.raises(FieldError, match="status"):
+        advocacy.list_gestures(store, AGENT, status="lost")
+
+
+def test_outcome_and_suggestions(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path, MESSAGES + AFTER)
+    mara, kit = person_of(store, "mara_rides"), person_of(store, "kit_b")
+    # Before any gesture both advocates are suggested, Mara first, with the reason.
+    before = advocacy.suggestions(store, AGENT, start=START, end=END)
+    assert [(s["person_id"], s["suggested_kind"]) for s in before["items"]] == [(mara, "thank-you"), (kit, "thank-you")]
+    gesture = advocacy.log_gesture(store, AGENT, mara, kind="thank-you", reason="helps other riders", at=GIVEN_AT)
+    # Followed to the newest message (10 November): 5 days after, against the 5 days before.
+    out = gesture["outcome"]
+    assert out["days_followed"] == 5
+    assert (out["messages_before"], out["messages_after"]) == (4, 1)
+    assert (out["acts_before"], out["acts_after"]) == (4, 1)
+    assert out["newcomer_handles"] == ["ava_n"] and not out["kept_engaging"]
+    assert out["words"] == ("1 message in the 5 days after, 4 in as long before; spoke up for the brand 1 time after "
+                            "(4 before); 1 new person replied to them or mentioned them")
+    # Thanked within 30 days: not suggested again.
+    after = advocacy.suggestions(store, AGENT, start=START, end=END)
+    assert [s["person_id"] for s in after["items"]] == [kit]
+    assert after["items"][0]["reason"] == "praised it twice this month"
+    # Forgetting the person deletes their gestures.
+    privacy.forget(store, MANAGER.__class__(1, "root", Role.ADMIN, Origin.CLI), mara)
+    assert _count(store, "gestures") == 0
+
+
+def test_outcome_counts_shares_and_windows() -> None:
+    from goodwill.advocacy.gestures import outcome, parse_kind, parse_money
+
+    brand = Brand({"twitter": ["halcyonbikes"]}, ["halcyon"])
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    said = [_said(id=i, at=at.replace(day=d), text="Halcyon is great", intent="praise") for i, d in ((1, 1), (2, 12), (3, 14))]
+    shares = [at.replace(day=2), at.replace(day=11), at.replace(day=12)]
+    out = outcome(said, brand, at, datetime(2026, 11, 30, tzinfo=UTC), shares=shares)
+    # 20 days followed, against the 20 days before (from 21 October): 1 message and 1 share before, 2 and 2 after.
+    assert (out.days, out.messages_before, out.messages_after, out.shares_before, out.shares_after) == (20, 1, 2, 1, 2)
+    assert out.kept_engaging and "shared its posts 2 times after (1 before)" in out.words
+    assert outcome(said, brand, at, at).words.startswith("nothing to compare yet")
+    assert parse_kind("early_access") == "early access" and parse_money("12.5") == 1250

@@ -240,3 +240,15 @@ def latest_message_at(conn: Connection) -> datetime | None:
     """The newest stored message's time: the workspace's 'now' for stages, so a quiet archive does not lapse everyone."""
     value: datetime | None = conn.execute(select(func.max(messages.c.created_at))).scalar()
     return value
+
+
+def live_owner(conn: Connection, person_id: int) -> int:
+    """The person now holding what `person_id` held: itself, or the person it was merged into (followed along)."""
+    seen = {person_id}
+    current = person_id
+    while True:
+        row = conn.execute(select(people.c.merged_into_id).where(people.c.id == current)).first()
+        if row is None or row.merged_into_id is None or row.merged_into_id in seen:
+            return current
+        current = int(row.merged_into_id)
+        seen.add(current)

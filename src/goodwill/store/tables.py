@@ -380,4 +380,40 @@ saved_replies = Table(
 
 # --- advocacy: gestures, budgets, posts (migration 0011) ---
 
+# Surprise-and-delight budgets, one per calendar month: the amount and the
+# cost up to which an agent's gesture needs no manager's approval.
+advocacy_budgets = Table(
+    "advocacy_budgets",
+    metadata,
+    Column("period", String(7), primary_key=True),  # YYYY-MM, UTC
+    Column("currency", String(3), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("agent_limit_cents", BigInteger, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+# Gestures given to people, each with who logged it and who approved or
+# declined it; deleted with the person when they are forgotten.
+gestures = Table(
+    "gestures",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("person_id", Id, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("cost_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("period", String(7), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # approved, pending, declined
+    Column("logged_by", String(200), nullable=False),
+    Column("logged_by_id", Id),
+    Column("logged_at", UTCDateTime, nullable=False, index=True),
+    Column("decided_by", String(200)),
+    Column("decided_by_id", Id),
+    Column("decided_at", UTCDateTime),
+    Column("note", Text),
+)
+
+
 # --- understanding: the pending accurate pass (migration 0012) ---

@@ -7,8 +7,8 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'
@@ -19,8 +19,45 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
-    pass
+    # --- gestures and budgets ---
+    op.create_table(
+        'advocacy_budgets',
+        sa.Column('period', sa.String(length=7), nullable=False),
+        sa.Column('currency', sa.String(length=3), nullable=False),
+        sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+        sa.Column('agent_limit_cents', sa.BigInteger(), nullable=False),
+        sa.Column('set_by', sa.String(length=200), nullable=False),
+        sa.Column('set_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('period', name=op.f('pk_advocacy_budgets')),
+    )
+    op.create_table(
+        'gestures',
+        sa.Column('id', _ID, nullable=False),
+        sa.Column('person_id', _ID, nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('cost_cents', sa.BigInteger(), nullable=False),
+        sa.Column('currency', sa.String(length=3), nullable=False),
+        sa.Column('period', sa.String(length=7), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('logged_by', sa.String(length=200), nullable=False),
+        sa.Column('logged_by_id', _ID, nullable=True),
+        sa.Column('logged_at', sa.DateTime(), nullable=False),
+        sa.Column('decided_by', sa.String(length=200), nullable=True),
+        sa.Column('decided_by_id', _ID, nullable=True),
+        sa.Column('decided_at', sa.DateTime(), nullable=True),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_gestures_person_id_people'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_gestures')),
+    )
+    op.create_index(op.f('ix_gestures_person_id'), 'gestures', ['person_id'], unique=False)
+    op.create_index(op.f('ix_gestures_period'), 'gestures', ['period'], unique=False)
+    op.create_index(op.f('ix_gestures_logged_at'), 'gestures', ['logged_at'], unique=False)
+    # --- end of gestures and budgets ---
 
 
 def downgrade() -> None:
-    pass
+    # --- gestures and budgets ---
+    op.drop_table('gestures')
+    op.drop_table('advocacy_budgets')
