@@ -77,6 +77,7 @@ from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import imports as _imports  # noqa: E402
 from goodwill.cli import listening as _listening  # noqa: E402
 from goodwill.cli import people as _people  # noqa: E402
+from goodwill.cli import routing as _routing  # noqa: E402
 from goodwill.cli import sources as _sources  # noqa: E402
 from goodwill.cli import tone as _tone  # noqa: E402
 from goodwill.cli import topics as _topics  # noqa: E402
@@ -84,7 +85,7 @@ from goodwill.cli import understand as _understand  # noqa: E402
 from goodwill.cli import web as _web  # noqa: E402
 from goodwill.cli import workspace as _workspace  # noqa: E402
 
-for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone):
+for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing):
     _group.register(app)
 
 

@@ -364,6 +364,89 @@ share_of_voice = Table(
 
 # --- inbox: routing rules and SLA policies (migration 0009) ---
 
+# Teams: who answers what. A member is offered new cases only while available.
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("manager_id", Id),  # the user breaches are escalated to; no foreign key: users are disabled, not deleted
+    Column("last_assigned_id", Id),  # round-robin's cursor: the member the team last gave a case to
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("available", Boolean, nullable=False),
+)
+
+# Routing rules, one row per version. Editing a rule adds a version and retires
+# the previous one; removing retires the current one. Old versions stay, so a
+# case keeps the version that routed it.
+routing_rules = Table(
+    "routing_rules",
+    metadata,
+    Column("id", Id, primary_key=True),  # the version's id
+    Column("rule_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("conditions", JSON, nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("retired_at", UTCDateTime),  # replaced by a newer version, or removed
+    UniqueConstraint("rule_id", "version"),
+)
+
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("min_priority", Float, nullable=False),
+    Column("first_response_minutes", Integer, nullable=False),
+    Column("resolution_minutes", Integer, nullable=False),
+    Column("timezone", String(100), nullable=False),
+    Column("hours", JSON, nullable=False),  # per weekday, Monday first: [[start_minute, end_minute], ...]
+    Column("holidays", JSON, nullable=False),  # ["YYYY-MM-DD", ...]
+    Column("near_breach", Float, nullable=False),
+    Column("escalate", String(20), nullable=False),
+    Column("escalate_to", String(80)),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# How each case was routed: the rule version, the reason, the policy. No foreign
+# key to cases, so routing stands on its own; a case's row goes with the case.
+case_routes = Table(
+    "case_routes",
+    metadata,
+    Column("case_id", Id, primary_key=True),
+    Column("rule_version_id", Id, ForeignKey("routing_rules.id")),
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="SET NULL"), index=True),
+    Column("sla_policy", String(100)),
+    Column("reason", Text, nullable=False),
+    Column("routed_at", UTCDateTime, nullable=False),
+)
+
+# A breach of one target of a case, escalated once: the row is the case's visible flag.
+sla_escalations = Table(
+    "sla_escalations",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("case_id", Id, nullable=False),
+    Column("target", String(20), nullable=False),  # first_response or resolution
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("escalated_at", UTCDateTime, nullable=False),
+    Column("action", String(20), nullable=False),  # notify or reassign
+    Column("to_user_id", Id),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("case_id", "target"),
+)
+
 # --- inbox: knowledge base and saved replies (migration 0010) ---
 
 saved_replies = Table(

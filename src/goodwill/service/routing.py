@@ -1,0 +1,467 @@
+"""Routing rules, teams and SLA policies: manage them, try a rule on past messages, route a new case.
+
+Changing rules, teams and policies needs the manager role and is audited in
+the same transaction (`rule.add`, `rule.edit`, `rule.remove`, `team.add`,
+`team.remove`, `team.member`, `team.available`, `sla.set`, `sla.remove`).
+Reading them, and trying a rule, needs an agent; an agent may also say whether
+they themselves are available.
+
+A rule is versioned: editing it stores a new version and retires the old one,
+removing it retires its current version. Cases keep the version that routed
+them (`case_routes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from goodwill.domain.routing import Agent, Decision, Escalation, Facts, Rule, SlaPolicy
+from goodwill.domain.team import Actor, Role
+from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
+from goodwill.inbox import routing as rules_core
+from goodwill.inbox import sla as sla_core
+from goodwill.people import STAGES, stage_of
+from goodwill.service.audit import iso, record, require
+from goodwill.store import Store
+from goodwill.store import people as people_store
+from goodwill.store import routing as stored
+from goodwill.store import users as users_store
+from goodwill.store.audit import Tx
+
+__all__ = [
+    "ROUTING_ROLE", "add_rule", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
+    "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
+    "set_available", "set_policy", "try_rule",
+]
+
+#: The role that changes rules, teams and SLA policies.
+ROUTING_ROLE = Role.MANAGER
+MAX_NAME = 200
+#: The most customer messages a rule is tried on at once.
+TRY_LIMIT = 200_000
+MAX_TRY_DAYS = 366
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- rules ---------------------------------------------------------------------------
+
+
+def _rule(row: stored.RuleRow) -> Rule:
+    return Rule(
+        rule_id=row.rule_id, version=row.version, name=row.name, position=row.position,
+        conditions=rules_core.parse_conditions(row.conditions), actions=rules_core.parse_actions(row.actions),
+        version_id=row.id, created_at=row.created_at, created_by=row.created_by,
+    )
+
+
+def _rule_dict(row: stored.RuleRow, routed: Mapping[int, int] | None = None) -> dict[str, Any]:
+    rule = _rule(row)
+    out = {
+        "id": row.rule_id, "version": row.version, "version_id": row.id, "name": row.name, "position": row.position,
+        "conditions": rules_core.conditions_dict(rule.conditions), "actions": rules_core.actions_dict(rule.actions),
+        "summary": rules_core.describe(rule.conditions), "created_at": iso(row.created_at),
+        "created_by": row.created_by, "retired_at": iso(row.retired_at),
+    }
+    if routed is not None:
+        out["cases_routed"] = routed.get(row.id, 0)
+    return out
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME:
+        raise FieldError("name", f"give a name of 1 to {MAX_NAME} characters")
+    return " ".join(value.split())
+
+
+def _position(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+        raise FieldError("position", "give a whole number from 0 to 1000000 (rules run from the lowest up)")
+    return value
+
+
+def _check_refs(conn: Tx, actions: dict[str, Any]) -> None:
+    """The team, user and policy a rule names must exist, so a typo fails now and not on the next case."""
+    if actions.get("team"):
+        try:
+            stored.team_id(conn, actions["team"])
+        except NotFoundError as exc:
+            raise FieldError("team", str(exc)) from None
+    if actions.get("assignee") and users_store.find_user(conn, actions["assignee"]) is None:
+        raise FieldError("assignee", f"no user named {actions['assignee']!r}")
+    if actions.get("sla"):
+        try:
+            stored.policy(conn, actions["sla"])
+        except NotFoundError as exc:
+            raise FieldError("sla", str(exc)) from None
+
+
+def _checked(conditions: Mapping[str, Any], actions: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Conditions and actions parsed, checked and back as the plain data that is stored."""
+    c = rules_core.parse_conditions(conditions, stages=STAGES)
+    a = rules_core.parse_actions(actions)
+    return rules_core.conditions_dict(c), rules_core.actions_dict(a)
+
+
+def list_rules(store: Store, actor: Actor, *, history: bool = False) -> list[dict[str, Any]]:
+    """The rules in force in routing order (with `history`, every version of every rule), each with
+    how many cases it routed."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        routed = stored.cases_by_rule_version(conn)
+        rows = stored.current_rules(conn)
+        if history:
+            ids = sorted({r.rule_id for r in rows} | set(_all_rule_ids(conn)))
+            return [_rule_dict(v, routed) for i in ids for v in stored.versions(conn, i)]
+        return [_rule_dict(r, routed) for r in rows]
+
+
+def _all_rule_ids(conn: Tx) -> list[int]:
+    return list(range(1, stored.next_rule_id(conn)))
+
+
+def rule_history(store: Store, actor: Actor, rule_id: int) -> list[dict[str, Any]]:
+    """Every version of one rule, oldest first."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        routed = stored.cases_by_rule_version(conn)
+        return [_rule_dict(v, routed) for v in stored.versions(conn, rule_id)]
+
+
+def add_rule(
+    store: Store, actor: Actor, name: str, *, conditions: Mapping[str, Any], actions: Mapping[str, Any],
+    position: int | None = None,
+) -> dict[str, Any]:
+    """Add a rule at `position` (default: after the last one)."""
+    require(actor, ROUTING_ROLE)
+    name = _name(name)
+    cond, act = _checked(conditions, actions)
+    at = _now()
+    with store.begin() as conn:
+        _check_refs(conn, act)
+        rule_id = stored.next_rule_id(conn)
+        pos = stored.next_position(conn) if position is None else _position(position)
+        stored.insert_version(conn, rule_id=rule_id, version=1, name=name, position=pos, conditions=cond,
+                              actions=act, at=at, by=actor.name)
+        record(conn, actor, "rule.add", f"rule:{rule_id}", version=1, name=name, position=pos, conditions=cond,
+               actions=act)
+        return _rule_dict(stored.current(conn, rule_id))
+
+
+def _merged(old: Mapping[str, Any], changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in (changes or {}).items():
+        if value is None or value == []:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def edit_rule(
+    store: Store, actor: Actor, rule_id: int, *, name: str | None = None, position: int | None = None,
+    conditions: Mapping[str, Any] | None = None, actions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Change a rule: a new version with the changes, the old one retired. In `conditions` and `actions`
+    a key given replaces that field and a key set to None (or []) clears it; fields not given stay.
+    Nothing changes (no version, no audit entry) when the result equals the current version."""
+    require(actor, ROUTING_ROLE)
+    at = _now()
+    with store.begin() as conn:
+        old = stored.current(conn, rule_id)
+        new_name = old.name if name is None else _name(name)
+        pos = old.position if position is None else _position(position)
+        cond, act = _checked(_merged(old.conditions, conditions), _merged(old.actions, actions))
+        if (new_name, pos, cond, act) == (old.name, old.position, old.conditions, old.actions):
+            return {**_rule_dict(old), "changed": False}
+        _check_refs(conn, act)
+        stored.retire(conn, old.id, at)
+        stored.insert_version(conn, rule_id=rule_id, version=old.version + 1, name=new_name, position=pos,
+                              conditions=cond, actions=act, at=at, by=actor.name)
+        record(conn, actor, "rule.edit", f"rule:{rule_id}", version=old.version + 1, name=new_name, position=pos,
+               conditions=cond, actions=act)
+        return {**_rule_dict(stored.current(conn, rule_id)), "changed": True}
+
+
+def remove_rule(store: Store, actor: Actor, rule_id: int) -> dict[str, Any]:
+    """Take a rule out of routing; its versions stay for the cases they routed."""
+    require(actor, ROUTING_ROLE)
+    at = _now()
+    with store.begin() as conn:
+        old = stored.current(conn, rule_id)
+        stored.retire(conn, old.id, at)
+        record(conn, actor, "rule.remove", f"rule:{rule_id}", version=old.version, name=old.name)
+        return {"id": rule_id, "version": old.version, "removed_at": iso(at)}
+
+
+def _stages(conn: Tx, person_ids: set[int], at: datetime) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for pid in person_ids:
+        accounts = [a["id"] for a in people_store.person_accounts(conn, pid)]
+        if accounts:
+            out[pid] = stage_of(people_store.history(conn, accounts), at).stage.value
+    return out
+
+
+def try_rule(
+    store: Store, actor: Actor, *, conditions: Mapping[str, Any], days: int = 7, until: datetime | None = None,
+    examples: int = 5,
+) -> dict[str, Any]:
+    """How many past conversations a rule's conditions would have matched, storing nothing.
+
+    Looked at: each conversation's first customer message that needed an answer in the `days` days up
+    to `until` (default: the newest customer message, so an imported archive is judged as of its end).
+    """
+    require(actor, Role.AGENT)
+    if not 1 <= days <= MAX_TRY_DAYS:
+        raise FieldError("days", f"give 1 to {MAX_TRY_DAYS} days")
+    cond = rules_core.parse_conditions(conditions, stages=STAGES)
+    with store.begin() as conn:
+        end = until or stored.latest_customer_message_at(conn) or _now()
+        since = end - timedelta(days=days)
+        past = stored.customer_messages(conn, since, end, limit=TRY_LIMIT)
+        first: dict[tuple[str, str], stored.PastMessage] = {}
+        for m in past:
+            if m.needs_response:
+                first.setdefault((m.platform, m.thread_root_id), m)
+        stages = _stages(conn, {m.person_id for m in first.values() if m.person_id is not None}, end) \
+            if cond.stages else {}
+    matched: list[dict[str, Any]] = []
+    for m in first.values():
+        facts = Facts(text=m.text, platform=m.platform, language=m.language, intent=m.intent, topic=m.topic,
+                      stage=stages.get(m.person_id) if m.person_id is not None else None)
+        why = rules_core.match(cond, facts)
+        if why is not None:
+            matched.append({"message_id": m.id, "platform": m.platform, "at": iso(m.created_at),
+                            "text": m.text[:200], "reason": why})
+    notes = []
+    if cond.min_priority is not None:
+        notes.append("priority is only known for opened cases, so a priority condition matches none of these")
+    if len(past) >= TRY_LIMIT:
+        notes.append(f"only the first {TRY_LIMIT:,} customer messages of the period were looked at")
+    n, total = len(matched), len(first)
+    words = (f"this rule would have matched {n:,} of {total:,} conversation{'s' if total != 1 else ''} "
+             f"needing an answer in the {days} day{'s' if days != 1 else ''} to {end:%Y-%m-%d %H:%M} UTC")
+    return {"matched": n, "looked_at": total, "days": days, "since": iso(since), "until": iso(end),
+            "summary": rules_core.describe(cond), "words": words, "notes": notes, "examples": matched[:examples]}
+
+
+# -- routing a new case ----------------------------------------------------------------
+
+
+def _agents(conn: Tx, open_cases: Mapping[int, int]) -> dict[str, list[Agent]]:
+    out: dict[str, list[Agent]] = {}
+    for m in stored.members(conn):
+        out.setdefault(m.team, []).append(
+            Agent(m.user_id, m.username, available=m.available and not m.disabled, open_cases=open_cases.get(m.user_id, 0)))
+    return out
+
+
+def decide(
+    conn: Tx, facts: Facts, *, case_id: int | None = None, open_cases: Mapping[int, int] | None = None,
+    at: datetime | None = None,
+) -> Decision:
+    """Route one new case inside the caller's transaction: the first matching rule decides team, assignee,
+    tags and SLA policy. With `case_id` the decision is recorded (`case_routes`) and a round-robin pick
+    moves the team's cursor. `open_cases` counts each user's open cases, for least-loaded."""
+    rules = [_rule(r) for r in stored.current_rules(conn)]
+    decision = rules_core.route(rules, facts, members=_agents(conn, open_cases or {}),
+                                last_assigned=stored.last_assigned(conn))
+    policy = _policy_of(conn, decision, facts.priority)
+    if policy is not None and decision.sla != policy.name:
+        decision = replace(decision, sla=policy.name, reason=f"{decision.reason}; SLA {policy.name} "
+                           f"(priority band from {policy.min_priority:g})")
+    if case_id is not None:
+        if decision.rule is not None and decision.team and decision.assignee_id is not None \
+                and decision.rule.actions.strategy.value == "round-robin":
+            stored.set_last_assigned(conn, decision.team, decision.assignee_id)
+        stored.save_route(conn, case_id, rule_version_id=decision.rule.version_id if decision.rule else None,
+                          team=decision.team, sla=decision.sla, reason=decision.reason, at=at or _now())
+    return decision
+
+
+def _policy_of(conn: Tx, decision: Decision, priority: float | None) -> SlaPolicy | None:
+    if decision.sla:
+        try:
+            return stored.policy(conn, decision.sla)
+        except NotFoundError:
+            pass  # removed since the rule was saved: fall back to the band
+    return sla_core.policy_for(priority, stored.policies(conn))
+
+
+def sla_targets(conn: Tx, policy_name: str | None, start: datetime) -> dict[str, Any] | None:
+    """A case's first-response and resolution due times under the named policy, from `start`."""
+    if not policy_name:
+        return None
+    try:
+        p = stored.policy(conn, policy_name)
+    except NotFoundError:
+        return None
+    return {"policy": p.name, "first_response_due": sla_core.due_at(start, p.first_response_minutes, p),
+            "resolution_due": sla_core.due_at(start, p.resolution_minutes, p)}
+
+
+# -- teams ---------------------------------------------------------------------------
+
+
+def _user_id(conn: Tx, username: str, field: str = "user") -> int:
+    row = users_store.find_user(conn, username)
+    if row is None:
+        raise NotFoundError(f"no user named {username!r} (see `goodwill users list`)")
+    if field == "manager" and Role(row.role) is Role.AGENT:
+        raise FieldError("manager", f"{row.username} is an agent; a team's manager needs the manager or admin role")
+    return row.id
+
+
+def list_teams(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    """Every team with its manager and members (name, role, available)."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        found = stored.list_teams(conn)
+        by_team: dict[int, list[dict[str, Any]]] = {}
+        for m in stored.members(conn):
+            by_team.setdefault(m.team_id, []).append(
+                {"user": m.username, "role": m.role, "available": m.available and not m.disabled})
+    return [{"name": t["name"], "manager": t["manager"], "members": by_team.get(t["id"], [])} for t in found]
+
+
+def add_team(store: Store, actor: Actor, name: str, *, manager: str | None = None) -> dict[str, Any]:
+    require(actor, ROUTING_ROLE)
+    name = _name(name)
+    with store.begin() as conn:
+        manager_id = None if manager is None else _user_id(conn, manager, "manager")
+        stored.add_team(conn, name, manager_id, _now())
+        record(conn, actor, "team.add", f"team:{name}", manager=manager)
+    return {"name": name, "manager": manager, "members": []}
+
+
+def set_team_manager(store: Store, actor: Actor, team: str, manager: str | None) -> None:
+    require(actor, ROUTING_ROLE)
+    with store.begin() as conn:
+        tid = stored.team_id(conn, team)
+        stored.set_manager(conn, tid, None if manager is None else _user_id(conn, manager, "manager"))
+        record(conn, actor, "team.manager", f"team:{team}", manager=manager)
+
+
+def remove_team(store: Store, actor: Actor, name: str) -> None:
+    require(actor, ROUTING_ROLE)
+    with store.begin() as conn:
+        stored.remove_team(conn, stored.team_id(conn, name))
+        record(conn, actor, "team.remove", f"team:{name}")
+
+
+def join_team(store: Store, actor: Actor, team: str, user: str, *, available: bool = True) -> bool:
+    """Add a user to a team (or set their availability in it); True when they joined."""
+    require(actor, ROUTING_ROLE)
+    with store.begin() as conn:
+        joined = stored.set_member(conn, stored.team_id(conn, team), _user_id(conn, user), available)
+        record(conn, actor, "team.member", f"team:{team}", user=user, joined=joined, available=available)
+    return joined
+
+
+def leave_team(store: Store, actor: Actor, team: str, user: str) -> None:
+    require(actor, ROUTING_ROLE)
+    with store.begin() as conn:
+        if not stored.remove_member(conn, stored.team_id(conn, team), _user_id(conn, user)):
+            raise NotFoundError(f"{user} is not in team {team}")
+        record(conn, actor, "team.member", f"team:{team}", user=user, left=True)
+
+
+def set_available(store: Store, actor: Actor, user: str, available: bool) -> int:
+    """Say whether a user takes new cases, in every team they are in. Agents may set their own."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        uid = _user_id(conn, user)
+        if uid != actor.user_id and not actor.can(ROUTING_ROLE):
+            raise PermissionDeniedError(f"{actor.name} may set only their own availability; others' need a manager")
+        teams = stored.set_available(conn, uid, available)
+        if not teams:
+            raise NotFoundError(f"{user} is in no team (see `goodwill teams join`)")
+        record(conn, actor, "team.available", f"user:{user}", available=available, teams=teams)
+    return teams
+
+
+# -- SLA policies --------------------------------------------------------------------
+
+
+def _policy_dict(p: SlaPolicy) -> dict[str, Any]:
+    return {
+        "name": p.name, "min_priority": p.min_priority, "first_response_minutes": p.first_response_minutes,
+        "resolution_minutes": p.resolution_minutes, "timezone": p.timezone, "hours": sla_core.hours_text(p.hours),
+        "holidays": [d.isoformat() for d in p.holidays], "near_breach": p.near_breach, "escalate": p.escalate.value,
+        "escalate_to": p.escalate_to,
+    }
+
+
+def list_policies(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    """Every SLA policy, lowest priority band first, hours in words."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        return [_policy_dict(p) for p in stored.policies(conn)]
+
+
+def set_policy(
+    store: Store, actor: Actor, name: str, *, min_priority: float | None = None,
+    first_response: str | int | None = None, resolution: str | int | None = None, timezone: str | None = None,
+    hours: str | None = None, holidays: list[str] | None = None, near_breach: float | None = None,
+    escalate: str | None = None, escalate_to: str | None = None,
+) -> dict[str, Any]:
+    """Create or change an SLA policy; options not given keep their value (a new policy needs both targets).
+    `escalate_to=""` clears the escalation user (breaches go to the team's manager)."""
+    require(actor, ROUTING_ROLE)
+    name = name.strip()
+    with store.begin() as conn:
+        try:
+            old: SlaPolicy | None = stored.policy(conn, name)
+        except NotFoundError:
+            old = None
+        if old is None and (first_response is None or resolution is None):
+            raise FieldError("first_response" if first_response is None else "resolution",
+                             "a new policy needs both targets (--first-response and --resolution)")
+        if escalate is not None and escalate not in tuple(Escalation):
+            raise FieldError("escalate", f"{escalate!r}: choose notify or reassign")
+        if escalate_to:
+            _user_id(conn, escalate_to, "escalate_to")
+        base = old or SlaPolicy(name=name, min_priority=0.0, first_response_minutes=1, resolution_minutes=1)
+        new = replace(
+            base,
+            min_priority=base.min_priority if min_priority is None else float(min_priority),
+            first_response_minutes=base.first_response_minutes if first_response is None
+            else sla_core.parse_duration(first_response, "first_response"),
+            resolution_minutes=base.resolution_minutes if resolution is None
+            else sla_core.parse_duration(resolution, "resolution"),
+            timezone=base.timezone if timezone is None else timezone.strip(),
+            hours=base.hours if hours is None else sla_core.parse_hours(hours),
+            holidays=base.holidays if holidays is None else sla_core.holidays_from(holidays),
+            near_breach=base.near_breach if near_breach is None else float(near_breach),
+            escalate=base.escalate if escalate is None else Escalation(escalate),
+            escalate_to=base.escalate_to if escalate_to is None else (escalate_to.strip() or None),
+        )
+        sla_core.check_policy(new)
+        created = stored.save_policy(conn, new, _now())
+        out = _policy_dict(new)
+        record(conn, actor, "sla.set", f"sla:{name}", created=created, **out)
+    return {**out, "created": created}
+
+
+def remove_policy(store: Store, actor: Actor, name: str) -> None:
+    require(actor, ROUTING_ROLE)
+    with store.begin() as conn:
+        stored.remove_policy(conn, name)
+        record(conn, actor, "sla.remove", f"sla:{name}")
+
+
+def policy_due(store: Store, actor: Actor, name: str, start: datetime) -> dict[str, Any]:
+    """When a case arriving at `start` is due under the policy: first response and resolution."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        p = stored.policy(conn, name)
+    return {"policy": p.name, "start": iso(start),
+            "first_response_due": iso(sla_core.due_at(start, p.first_response_minutes, p)),
+            "resolution_due": iso(sla_core.due_at(start, p.resolution_minutes, p)),
+            "timezone": p.timezone, "hours": sla_core.hours_text(p.hours)}
