@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from goodwill.advocacy.advocates import Brand, act_of, reason
+from goodwill.config import Settings
 from goodwill.domain.people import Said
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, PermissionDeniedError
@@ -21,6 +22,7 @@ from goodwill.store import Store
 
 MANAGER = Actor(1, "maya", Role.MANAGER, Origin.CLI, "local")
 AGENT = Actor(2, "agent", Role.AGENT, Origin.API, "127.0.0.1")
+ADMIN = Actor(None, "root", Role.ADMIN, Origin.CLI)
 START, END = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 
 #: id, author, text, time, replies to, intent, sentiment
@@ -226,7 +228,7 @@ def test_outcome_and_suggestions(store: Store, tmp_path: Path) -> None:
     assert [s["person_id"] for s in after["items"]] == [kit]
     assert after["items"][0]["reason"] == "praised it twice this month"
     # Forgetting the person deletes their gestures.
-    privacy.forget(store, MANAGER.__class__(1, "root", Role.ADMIN, Origin.CLI), mara)
+    privacy.forget(store, ADMIN, mara)
     assert _count(store, "gestures") == 0
 
 
@@ -243,3 +245,48 @@ def test_outcome_counts_shares_and_windows() -> None:
     assert out.kept_engaging and "shared its posts 2 times after (1 before)" in out.words
     assert outcome(said, brand, at, at).words.startswith("nothing to compare yet")
     assert parse_kind("early_access") == "early access" and parse_money("12.5") == 1250
+
+
+def test_cli(settings: Settings, store: Store, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from goodwill.cli.main import app
+    from goodwill.service import team
+
+    load(store, tmp_path, MESSAGES + AFTER)
+    team.add_user(store, ADMIN, "ann", "a-long-password-1", "agent")
+    base = ["--workspace", str(settings.workspace)] + (["--database-url", settings.database_url] if settings.database_url else [])
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(app, [*base, *args], catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    mara = person_of(store, "mara_rides")
+    code, out, _ = run("advocates", "--from", "2026-11-01", "--to", "2026-12-01", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["total"] == 2 and data["items"][0]["person_id"] == mara
+    code, out, _ = run("advocates", "--from", "2026-11-01", "--to", "2026-12-01")
+    assert "recommended the brand to @ava_n without tagging it" in out and "[never tagged the brand]" in out
+    code, _, err = run("advocates", "--from", "soon")
+    assert code != 0 and "from:" in err
+    code, out, _ = run("gestures", "suggest", "--from", "2026-11-01", "--to", "2026-12-01", "--json")
+    assert [s["suggested_kind"] for s in json.loads(out)["items"]] == ["thank-you", "thank-you"]
+    month = datetime.now(UTC).strftime("%Y-%m")
+    code, _, err = run("--as", "ann", "budget", "set", "100", "--agent-limit", "25", "--currency", "EUR")
+    assert code != 0 and "manager" in err
+    code, out, _ = run("budget", "set", "100", "--agent-limit", "25", "--currency", "EUR", "--period", month)
+    assert code == 0 and "EUR 0.00 of EUR 100.00 spent" in out
+    code, out, _ = run("--as", "ann", "gestures", "log", str(mara), "--kind", "gift", "--cost", "40",
+                       "--reason", "answered 4 customers' questions", "--json")
+    pending = json.loads(out)
+    assert code == 0 and pending["status"] == "pending" and pending["logged_by"].startswith("ann")
+    code, _, err = run("--as", "ann", "gestures", "approve", str(pending["id"]))
+    assert code != 0 and "manager" in err
+    code, out, _ = run("gestures", "approve", str(pending["id"]), "--note", "she earned it")
+    assert code == 0 and "approved" in out and "she earned it" in out
+    code, _, err = run("gestures", "log", str(mara), "--kind", "gift", "--cost", "70", "--reason", "x")
+    assert code != 0 and "more than the EUR 60.00 left" in err
+    code, out, _ = run("gestures", "list", "--json")
+    assert [g["id"] for g in json.loads(out)["items"]] == [pending["id"]]
+    code, out, _ = run("budget", "show", "--period", month, "--json")
+    assert json.loads(out)["remaining_cents"] == 6000

@@ -73,6 +73,7 @@ def main_options(
         fail(exc)
 
 
+from goodwill.cli import advocacy as _advocacy  # noqa: E402
 from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import imports as _imports  # noqa: E402
 from goodwill.cli import listening as _listening  # noqa: E402
@@ -85,7 +86,8 @@ from goodwill.cli import understand as _understand  # noqa: E402
 from goodwill.cli import web as _web  # noqa: E402
 from goodwill.cli import workspace as _workspace  # noqa: E402
 
-for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing):
+for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing,
+               _advocacy):
     _group.register(app)
 
 

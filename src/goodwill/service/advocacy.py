@@ -32,6 +32,7 @@ from goodwill.advocacy.gestures import (
     suggest,
 )
 from goodwill.domain.team import Actor, Role
+from goodwill.domain.timeparse import parse_time
 from goodwill.errors import ConflictError, FieldError
 from goodwill.service.audit import iso, now, record, require
 from goodwill.store import Store
@@ -49,7 +50,7 @@ T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_PERIOD", "STATUSES", "advocates", "approve_gesture", "decline_gesture", "list_advocates", "list_gestures",
-    "log_gesture", "set_budget", "show_budget", "suggestions",
+    "log_gesture", "moment", "set_budget", "show_budget", "suggestions",
 ]
 
 
@@ -64,6 +65,16 @@ def advocates(conn: Tx, start: datetime, end: datetime) -> list[Advocate]:
     Read-only and without a role check: for other services (the relationship-health report) inside their
     own transaction."""
     return find_advocates(people_store.said_between(conn, start, end), _brand(conn), start, end)
+
+
+def moment(name: str, value: str | None) -> datetime | None:
+    """A --from / --to value (ISO date or time, UTC unless it says otherwise) as a datetime; FieldError names `name`."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise FieldError(name, str(exc)) from None
 
 
 def _reader(actor: Actor, limit: int) -> None:
