@@ -118,3 +118,14 @@ def test_tone_bench_runs_small() -> None:
     assert re.search(r"69 drafts; whole flag set right on \d+%; micro precision [\d.]+, recall [\d.]+", result.stdout)
     assert re.search(r"no_answer\s+\d+\s+\d+\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+", result.stdout)
     assert re.search(r"speed: \d+ µs per check", result.stdout)
+
+
+def test_givetake_bench_runs_small(shared_data: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "givetake_bench.py"), "--posts", "200"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"give/take test split: \d+ posts \(\d+ give, \d+ take\)", out)
+    for reader in ("baseline: promotional score >= 0.5", "words head", r"full head \(words \+ encoder\)"):
+        assert re.search(rf"\| {reader} \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d{{3}} \|", out), reader
+    assert re.search(r"speed over 200 posts .*: words head [\d,]+/s, full head [\d,]+/s", out)

@@ -106,9 +106,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def train(
-        task: Annotated[str, typer.Option("--task", help="intent (intent, needs_response and urgency), sentiment, or all.")] = "intent",
+        task: Annotated[str, typer.Option("--task", help="intent (intent, needs_response and urgency), sentiment, all (both), or give-take (the give-or-take heads of the brand's posts).")] = "intent",
         data: Annotated[Path | None, typer.Option("--data", show_default="../shared/data", help="The shared data folder.")] = None,
-        out: Annotated[Path | None, typer.Option("--out", show_default="the package's models folder", help="Where the intent heads go.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", show_default="the package's models folder", help="Where the intent heads (or the give-take model) go.")] = None,
         fast_only: Annotated[bool, typer.Option("--fast-only", help="Train only the fast intent head (no encoder or torch needed).")] = False,
     ) -> None:
         """Train the understanding models from the labelled data (seeded, reproducible).

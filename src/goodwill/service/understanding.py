@@ -28,7 +28,7 @@ from goodwill.understand.enrich import Mode, enrich, model_version
 __all__ = ["ENRICH_ROLE", "TRAIN_TASKS", "Mode", "backfill", "classify_file", "count_to_enrich", "model_version", "train"]
 
 ENRICH_ROLE = Role.MANAGER
-TRAIN_TASKS = ("intent", "sentiment", "all")
+TRAIN_TASKS = ("intent", "sentiment", "all", "give-take")
 #: Texts classified per batch (and per worker task).
 BATCH = 2048
 
@@ -141,6 +141,11 @@ def train(task: str, data: Path | None = None, out: Path | None = None, *, fast_
     """Train the understanding models from the shared data folder (seeded, reproducible)."""
     if task not in TRAIN_TASKS:
         raise ConfigError(f"--task {task!r}: choose one of {', '.join(TRAIN_TASKS)}")
+    if task == "give-take":  # the give-or-take heads of the brand's own posts (service.giving)
+        from goodwill.service.giving import train_model
+
+        train_model(data, None if out is None else out / "give_take.npz")
+        return
     from goodwill.understand.training import train as trainer
     from goodwill.understand.training.corpus import data_dir
 

@@ -463,6 +463,20 @@ saved_replies = Table(
 
 # --- advocacy: gestures, budgets, posts (migration 0011) ---
 
+# The give-or-take reading of each of the brand's own messages (a cache of
+# goodwill.advocacy.givetake, kept per text and model version).
+give_take_readings = Table(
+    "give_take_readings",
+    metadata,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("text_sha", String(16), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("subtype", String(20), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("model_version", String(200), nullable=False),
+)
+
 # Surprise-and-delight budgets, one per calendar month: the amount and the
 # cost up to which an agent's gesture needs no manager's approval.
 advocacy_budgets = Table(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import re
 from collections import Counter
@@ -32,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from goodwill.domain.labels import seeded_unit, text_hash
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.training.corpus import data_dir
 
@@ -67,18 +67,9 @@ class CareMessage:
         return text_hash(self.text)
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _unit(seed: str, key: tuple[str, str, str]) -> float:
-    digest = hashlib.sha256((seed + "|" + "|".join(key)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
 def split_of(key: tuple[str, str, str]) -> str:
     """`test` or `train`, fixed by a hash of the key (decided before any modelling)."""
-    return "test" if _unit(TEST_SEED, key) < TEST_SHARE else "train"
+    return "test" if seeded_unit(TEST_SEED, key) < TEST_SHARE else "train"
 
 
 def _twcs_file(path: Path, dataset: str, skip_source: str = "") -> Iterator[CareMessage]:
@@ -129,7 +120,7 @@ def sample(data: Path) -> list[CareMessage]:
     chosen: list[CareMessage] = []
     for dataset, quota in QUOTAS.items():
         taken = 0
-        for m in sorted(by_source.get(dataset, []), key=lambda m: _unit(SAMPLE_SEED, m.key)):
+        for m in sorted(by_source.get(dataset, []), key=lambda m: seeded_unit(SAMPLE_SEED, m.key)):
             norm = _norm(m.text)
             if taken >= quota:
                 break
@@ -139,7 +130,7 @@ def sample(data: Path) -> list[CareMessage]:
             seen_texts.add(norm)
             chosen.append(m)
             taken += 1
-    chosen.sort(key=lambda m: _unit(SAMPLE_SEED + "/order", m.key))
+    chosen.sort(key=lambda m: seeded_unit(SAMPLE_SEED + "/order", m.key))
     return chosen
 
 

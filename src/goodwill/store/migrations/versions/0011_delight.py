@@ -19,6 +19,21 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
+    # --- give-or-take readings of the brand's own messages ---
+    op.create_table(
+        'give_take_readings',
+        sa.Column('message_id', _ID, nullable=False),
+        sa.Column('text_sha', sa.String(length=16), nullable=False),
+        sa.Column('kind', sa.String(length=10), nullable=False),
+        sa.Column('subtype', sa.String(length=20), nullable=False),
+        sa.Column('score', sa.Float(), nullable=False),
+        sa.Column('reasons', sa.JSON(), nullable=False),
+        sa.Column('model_version', sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_give_take_readings_message_id_messages'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('message_id', name=op.f('pk_give_take_readings')),
+    )
+    # --- end of give-or-take readings ---
     # --- gestures and budgets ---
     op.create_table(
         'advocacy_budgets',
@@ -58,6 +73,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('give_take_readings')  # give-or-take readings
     # --- gestures and budgets ---
     op.drop_table('gestures')
     op.drop_table('advocacy_budgets')
