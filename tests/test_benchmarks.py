@@ -129,3 +129,10 @@ def test_givetake_bench_runs_small(shared_data: Path) -> None:
     for reader in ("baseline: promotional score >= 0.5", "words head", r"full head \(words \+ encoder\)"):
         assert re.search(rf"\| {reader} \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d\d \| [01]\.\d{{3}} \|", out), reader
     assert re.search(r"speed over 200 posts .*: words head [\d,]+/s, full head [\d,]+/s", out)
+
+
+def test_kb_bench_runs_small(shared_data: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "kb_bench.py"), "--limit", "40"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "| BM25 alone | test |" in result.stdout and "tuned weight" in result.stdout

@@ -77,6 +77,7 @@ from goodwill.cli import advocacy as _advocacy  # noqa: E402
 from goodwill.cli import giving as _giving  # noqa: E402
 from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import imports as _imports  # noqa: E402
+from goodwill.cli import knowledge as _knowledge  # noqa: E402
 from goodwill.cli import listening as _listening  # noqa: E402
 from goodwill.cli import people as _people  # noqa: E402
 from goodwill.cli import routing as _routing  # noqa: E402
@@ -88,7 +89,7 @@ from goodwill.cli import web as _web  # noqa: E402
 from goodwill.cli import workspace as _workspace  # noqa: E402
 
 for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing,
-               _advocacy, _giving):
+               _advocacy, _giving, _knowledge):
     _group.register(app)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -448,6 +449,19 @@ sla_escalations = Table(
 )
 
 # --- inbox: knowledge base and saved replies (migration 0010) ---
+
+kb_articles = Table(
+    "kb_articles",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the article's own id (a slug or a number), as imported
+    Column("title", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("tags", JSON, nullable=False),  # normalised tags (lower case), a list
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("vector", LargeBinary),  # the encoder's float32 vector of the article, computed when it is saved
+    Column("vector_model", String(40)),  # the encoder version that computed it
+)
 
 saved_replies = Table(
     "saved_replies",
