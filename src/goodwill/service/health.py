@@ -1,0 +1,229 @@
+"""Relationship health: the figures of a period beside the period before, the
+messages behind each figure, and the self-contained HTML report.
+
+Reading needs the agent role. The figures are worked out when asked for, from
+the stored messages, their signals and the people's histories, by the pure
+`goodwill.metrics.health`; the charts by `goodwill.metrics.charts`. Each
+figure is defined in docs/health.md.
+
+The default period is the 30 whole UTC days ending with the day of the latest
+stored message (not today: an imported archive is reported as of its end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from goodwill.domain.people import History
+from goodwill.domain.team import Actor, Role
+from goodwill.errors import FieldError
+from goodwill.metrics import charts
+from goodwill.metrics import health as core
+from goodwill.metrics.report import render_html
+from goodwill.people import stage_of
+from goodwill.service import giving
+from goodwill.service.audit import iso, require
+from goodwill.store import Store
+from goodwill.store import health as health_store
+from goodwill.store import people as people_store
+from goodwill.store.audit import Tx
+from goodwill.store.workspace import load_workspace
+
+__all__ = ["DEFAULT_DAYS", "FIGURES", "MAX_DAYS", "evidence", "period_of", "report", "report_html"]
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+#: At most this many people (the most active of the period) have their stages worked out.
+STAGE_PEOPLE = 2000
+#: How far before the period people's messages still matter to their stage (a stage looks back 90 days).
+STAGE_LOOKBACK = timedelta(days=90)
+
+#: The figures whose messages can be listed, with what the list shows.
+FIGURES = {
+    "asks": "customers' questions and complaints (and messages needing a response) in the period",
+    "answered": "asks the brand answered in their thread",
+    "unanswered": "asks the brand has not answered in their thread",
+    "complaints": "complaints in the period",
+    "resolved": "complaints answered in public where the customer did not come back negative",
+    "unresolved": "complaints unanswered, or where the customer came back negative after the answer",
+    "uplift": "the messages of the people the brand replied to, in the 30 days before and after its first reply",
+    "brand": "the brand's own messages in the period",
+}
+#: The top-level figures compared with the period before.
+COMPARED = ("response_rate", "first_response_minutes_p50", "first_response_minutes_p90", "resolved_publicly_rate",
+            "sentiment_uplift", "advocates", "advocates_gained", "advocates_lost", "detractors_turned_around",
+            "asks", "answered", "complaints", "give_ratio", "brand_messages")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def period_of(conn: Tx, start: date | None, end: date | None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC for the days `start`..`end` (both included); see the module's note for the defaults."""
+    if start is not None and end is not None and start > end:
+        raise FieldError("from", f"{start.isoformat()} is after --to {end.isoformat()}")
+    if end is None:
+        if start is not None:
+            end = min(start + timedelta(days=DEFAULT_DAYS - 1), _latest(conn).date())
+        else:
+            end = _latest(conn).date()
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if (end - start).days + 1 > MAX_DAYS:
+        raise FieldError("from", f"a report covers at most {MAX_DAYS} days; {start} to {end} is {(end - start).days + 1}")
+    return _midnight(start), _midnight(end + timedelta(days=1))
+
+
+def _latest(conn: Tx) -> datetime:
+    return health_store.span(conn)[1] or datetime.now(UTC)
+
+
+def _as_of(history: History, when: datetime) -> History:
+    """The history as it stood at `when`: later messages left out, answers that came later not yet given."""
+    said = [s if s.answered_at is None or s.answered_at <= when else replace(s, answered_at=None)
+            for s in history.said if s.at <= when]
+    return History(said, [b for b in history.brand if b.at <= when])
+
+
+def _stage_changes(conn: Tx, start: datetime, end: datetime) -> tuple[list[core.StageChange], bool]:
+    found = health_store.active_people(conn, start - STAGE_LOOKBACK, end, STAGE_PEOPLE + 1)
+    capped = len(found) > STAGE_PEOPLE
+    last = end - timedelta(microseconds=1)
+    changes = []
+    for person, account_ids in found[:STAGE_PEOPLE]:
+        h = people_store.history(conn, account_ids)
+        changes.append(core.StageChange(person, stage_of(_as_of(h, start), start).stage.value,
+                                        stage_of(_as_of(h, last), last).stage.value))
+    return changes, capped
+
+
+def _period(conn: Tx, start: datetime, end: datetime) -> tuple[core.Period, bool]:
+    candidates = health_store.ask_candidates(conn, start, end)
+    thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), start)
+    first = health_store.first_replies(conn, start, end)
+    said = []
+    if first:
+        times = [t for t, _ in first.values()]
+        said = health_store.sentiments(conn, list(first), min(times) - core.MOOD_WINDOW,
+                                       max(times) + core.MOOD_WINDOW + timedelta(microseconds=1))
+    brand = health_store.brand_times(conn, start, end)
+    changes, capped = _stage_changes(conn, start, end)
+    return core.Period(start=start, end=end, asks=core.answer_asks(candidates, thread), moods=core.moods(first, said),
+                       changes=changes, brand_times=[t for _, t in brand],
+                       platforms=sorted({p for p, _ in brand})), capped
+
+
+def _give_ratio(conn: Tx, start: datetime, end: datetime) -> tuple[float | None, str | None]:
+    """The brand's give ratio in the period, from the give-versus-take audit (docs/give-take.md)."""
+    value = giving.give_ratio(conn, start, end)
+    if value is None:
+        return None, "the brand wrote nothing in the period that the give-versus-take audit read as giving or taking"
+    return round(float(value), 3), None
+
+
+def _figures(conn: Tx, start: datetime, end: datetime) -> tuple[dict[str, Any], dict[str, str]]:
+    period, capped = _period(conn, start, end)
+    figs = core.figures(period)
+    notes: dict[str, str] = {}
+    figs["give_ratio"], why = _give_ratio(conn, start, end)
+    if why:
+        notes["give_ratio"] = why
+    if figs["response_rate"] is None:
+        notes["response_rate"] = "no customer asked a question, complained or needed a response in the period"
+    if figs["first_response_minutes_p50"] is None:
+        notes["first_response_minutes_p50"] = notes["first_response_minutes_p90"] = "the brand answered no ask of the period"
+    if figs["resolved_publicly_rate"] is None:
+        notes["resolved_publicly_rate"] = "no complaint in the period"
+    if figs["sentiment_uplift"] is None:
+        notes["sentiment_uplift"] = ("nobody the brand replied to in the period wrote both in the 30 days before "
+                                     "and in the 30 days after its first reply")
+    if figs["sentiment_uplift_ci"] is None and figs["sentiment_uplift"] is not None:
+        notes["sentiment_uplift_ci"] = "an interval needs at least two people with messages before and after a reply"
+    if figs["consistency"]["channel_spread"] is None:
+        notes["channel_spread"] = "fewer than two channels had asks"
+    if capped:
+        notes["advocates"] = f"stages were worked out for the {STAGE_PEOPLE} most active people of the period only"
+    return figs, notes
+
+
+def _plain(figs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(figs)
+    out["from"] = figs["from"].date().isoformat()
+    out["to"] = (figs["to"] - timedelta(days=1)).date().isoformat()
+    return out
+
+
+def report(store: Store, actor: Actor, *, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """The figures of the period (the days start..end, both included) beside those of the period of the same length before."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        since, until = period_of(conn, start, end)
+        figs, notes = _figures(conn, since, until)
+        before, _ = _figures(conn, since - (until - since), since)
+        latest = _latest(conn)
+        name = load_workspace(conn).name
+    now = _plain(figs)
+    prev = _plain(before)
+    prev.pop("days")
+    return {
+        "workspace": name,
+        **now,
+        "days_in_period": (until - since).days,
+        "data_until": iso(latest),
+        "previous": prev,
+        "change": {k: core.change(now[k], prev[k]) for k in COMPARED},
+        "notes": notes,
+    }
+
+
+def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = None, end: date | None = None,
+             channel: str | None = None, limit: int = 500) -> dict[str, Any]:
+    """The messages behind one figure of the period (see FIGURES), newest first, at most `limit`."""
+    require(actor, Role.AGENT)
+    if figure not in FIGURES:
+        raise FieldError("figure", f"{figure!r} is not one of {', '.join(FIGURES)}")
+    with store.begin() as conn:
+        since, until = period_of(conn, start, end)
+        ids: list[int]
+        if figure == "brand" or figure == "uplift":
+            if figure == "brand":
+                ids = health_store.brand_message_ids(conn, since, until, channel)
+            else:
+                period, _ = _period(conn, since, until)
+                ids = [i for m in period.moods if m.paired for i, _ in (*m.before, *m.after)]
+        else:
+            candidates = health_store.ask_candidates(conn, since, until)
+            thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), since)
+            picks: dict[str, Callable[[core.Ask], bool]] = {
+                "asks": lambda a: True,
+                "answered": lambda a: a.answered_at is not None,
+                "unanswered": lambda a: a.answered_at is None,
+                "complaints": lambda a: a.is_complaint,
+                "resolved": lambda a: a.resolved_publicly,
+                "unresolved": lambda a: a.is_complaint and not a.resolved_publicly,
+            }
+            ids = [a.id for a in core.answer_asks(candidates, thread)
+                   if picks[figure](a) and (channel is None or a.platform == channel)]
+        rows = [r for r in health_store.messages_by_id(conn, ids) if channel is None or r["platform"] == channel]
+    total = len(rows)
+    rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+    return {
+        "figure": figure, "means": FIGURES[figure], "from": since.date().isoformat(),
+        "to": (until - timedelta(days=1)).date().isoformat(), "channel": channel, "total": total,
+        "items": [{**r, "created_at": iso(r["created_at"]), "is_brand": bool(r["is_brand"])} for r in rows[:limit]],
+    }
+
+
+def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
+    """The report's charts as SVG text, by name (see `goodwill.metrics.charts`)."""
+    return charts.all_charts(figures)
+
+
+def report_html(store: Store, actor: Actor, *, start: date | None = None, end: date | None = None) -> str:
+    """One self-contained HTML page: the figures, their definitions and the charts inline as SVG."""
+    figures = report(store, actor, start=start, end=end)
+    return render_html(figures, chart_svgs(figures))
