@@ -32,11 +32,13 @@ from goodwill.store import users as users_store
 from goodwill.store.audit import Tx
 
 __all__ = [
-    "ROUTING_ROLE", "add_rule", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
+    "ACTION_FIELDS", "CONDITION_FIELDS", "ROUTING_ROLE", "add_rule", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
     "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
     "set_available", "set_policy", "try_rule",
 ]
 
+CONDITION_FIELDS = rules_core.CONDITION_FIELDS
+ACTION_FIELDS = rules_core.ACTION_FIELDS
 #: The role that changes rules, teams and SLA policies.
 ROUTING_ROLE = Role.MANAGER
 MAX_NAME = 200

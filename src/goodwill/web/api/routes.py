@@ -15,6 +15,7 @@ from goodwill.domain.team import Role
 from goodwill.domain.threads import ThreadFilter
 from goodwill.service import audience, audit, conversations, privacy, team
 from goodwill.service import people as people_service
+from goodwill.service import routing as routing_service
 from goodwill.service import topics as topic_service
 from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
 
@@ -73,6 +74,50 @@ class PersonSplit(Strict):
 class RetentionUpdate(Strict):
     retention_days: int | None = Field(ge=1, le=privacy.MAX_RETENTION_DAYS,
                                        description="Days to keep others' messages; null keeps them until forgotten.")
+
+
+Words = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=200)]
+
+
+class RuleConditions(Strict):
+    """Every condition given must hold; within one, any listed value will do (docs/routing.md)."""
+
+    intents: Words | None = None
+    topics: Words | None = None
+    languages: Words | None = None
+    platforms: Words | None = None
+    keywords: Words | None = None
+    stages: Words | None = None
+    min_priority: float | None = Field(default=None, ge=-1e9, le=1e9)
+
+
+class RuleActions(Strict):
+    team: str | None = Field(default=None, max_length=200)
+    strategy: Literal["none", "fixed", "round-robin", "least-loaded"] | None = None
+    assignee: str | None = Field(default=None, max_length=80)
+    tags: Words | None = None
+    sla: str | None = Field(default=None, max_length=100)
+
+
+class RuleCreate(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+    conditions: RuleConditions = Field(default_factory=RuleConditions)
+    actions: RuleActions = Field(default_factory=RuleActions)
+
+
+class RuleUpdate(Strict):
+    """Fields given replace the rule's; in conditions and actions a field set to null clears it."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
+    conditions: RuleConditions | None = None
+    actions: RuleActions | None = None
+
+
+class RuleTry(Strict):
+    conditions: RuleConditions = Field(default_factory=RuleConditions)
+    days: int = Field(default=7, ge=1, le=routing_service.MAX_TRY_DAYS)
 
 
 @router.get("/health", summary="Is the server up (no sign-in needed)")
@@ -232,6 +277,60 @@ def create_token(store: StoreDep, actor: ApiActor, body: TokenCreate) -> dict[st
 @router.delete("/tokens/{token_id}", summary="Revoke one of your tokens (admins: anybody's)")
 def revoke_token(store: StoreDep, actor: ApiActor, token_id: PathId) -> dict[str, Any]:
     return team.revoke_token(store, actor, token_id)
+
+
+def _given(model: Strict | None, *, keep_nulls: bool = False) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    return model.model_dump(exclude_unset=True) if keep_nulls else model.model_dump(exclude_none=True)
+
+
+@router.get("/rules", summary="Routing rules in force, in routing order (with history=true every version)")
+def list_rules(store: StoreDep, actor: ApiActor, history: bool = False) -> dict[str, Any]:
+    return {"items": routing_service.list_rules(store, actor, history=history)}
+
+
+@router.post("/rules", status_code=201, summary="Add a routing rule (manager); `tried` says how many past "
+             "conversations it would have matched")
+def add_rule(store: StoreDep, actor: ApiActor, body: RuleCreate) -> dict[str, Any]:
+    team.require(actor, routing_service.ROUTING_ROLE)
+    conditions = _given(body.conditions) or {}
+    tried = routing_service.try_rule(store, actor, conditions=conditions)
+    rule = routing_service.add_rule(store, actor, body.name, conditions=conditions,
+                                    actions=_given(body.actions) or {}, position=body.position)
+    return {**rule, "tried": tried}
+
+
+@router.post("/rules/test", summary="Try rule conditions on past messages, storing nothing")
+def try_rule(store: StoreDep, actor: ApiActor, body: RuleTry) -> dict[str, Any]:
+    return routing_service.try_rule(store, actor, conditions=_given(body.conditions) or {}, days=body.days)
+
+
+@router.get("/rules/{rule_id}", summary="Every version of one rule, oldest first")
+def rule_versions(store: StoreDep, actor: ApiActor, rule_id: PathId) -> dict[str, Any]:
+    return {"items": routing_service.rule_history(store, actor, rule_id)}
+
+
+@router.patch("/rules/{rule_id}", summary="Change a rule (manager): a new version; cases keep the one that routed them")
+def edit_rule(store: StoreDep, actor: ApiActor, rule_id: PathId, body: RuleUpdate) -> dict[str, Any]:
+    return routing_service.edit_rule(store, actor, rule_id, name=body.name, position=body.position,
+                                     conditions=_given(body.conditions, keep_nulls=True),
+                                     actions=_given(body.actions, keep_nulls=True))
+
+
+@router.delete("/rules/{rule_id}", summary="Take a rule out of routing (manager); its versions are kept")
+def remove_rule(store: StoreDep, actor: ApiActor, rule_id: PathId) -> dict[str, Any]:
+    return routing_service.remove_rule(store, actor, rule_id)
+
+
+@router.get("/teams", summary="Teams with their manager and members, and who is available")
+def list_teams(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return {"items": routing_service.list_teams(store, actor)}
+
+
+@router.get("/sla-policies", summary="SLA policies, lowest priority band first, with business hours in words")
+def list_sla_policies(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return {"items": routing_service.list_policies(store, actor)}
 
 
 @router.get("/audit", summary="The audit log, newest first, paged with `before` (admin)")

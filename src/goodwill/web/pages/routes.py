@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -10,12 +11,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from goodwill.domain.signals import INTENTS
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.domain.threads import ThreadFilter
 from goodwill.errors import AuthenticationError, ConflictError, FieldError, NotFoundError, TooManyRequestsError
 from goodwill.service import audience, audit, conversations, privacy, team
 from goodwill.service import people as people_service
+from goodwill.service import routing as routing_service
 from goodwill.service import topics as topic_service
+from goodwill.service.workspace import Store
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
 from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
 from goodwill.web.security import CSRF_FIELD, LoginLimiter, PasswordChecks, check_csrf, csrf_token
@@ -237,6 +241,131 @@ def person_forget(request: Request, store: StoreDep, actor: PageActor, person_id
         return back(request, f"/people/{person_id}", "Type forget to confirm erasing this person.", "error")
     privacy.forget(store, actor, person_id)
     return back(request, "/people", "The person was forgotten: everything about them is erased.")
+
+
+# -- routing rules -----------------------------------------------------------------
+
+RULE_FIELDS = ("name", "position", "intents", "stages", "keywords", "topics", "languages", "platforms", "min_priority",
+               "team", "assign", "assignee", "tags", "sla", "days")
+
+
+async def _rule_form(request: Request) -> dict[str, Any]:
+    """The rule form's fields as typed, lists as lists (checkboxes), for showing them again."""
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for name in RULE_FIELDS:
+        values = [v for v in form.getlist(name) if isinstance(v, str)]
+        if any(len(v) > 2000 for v in values) or len(values) > 50:
+            raise FieldError(name, "too long")
+        out[name] = values if name in ("intents", "stages") else (values[0].strip() if values else "")
+    return out
+
+
+def _rule_spec(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Conditions and actions from the form; empty fields are left out."""
+    cond: dict[str, Any] = {"intents": form["intents"], "stages": form["stages"]}
+    for name in ("keywords", "topics", "languages", "platforms"):
+        cond[name] = _lines(form[name])
+    if form["min_priority"]:
+        try:
+            cond["min_priority"] = float(form["min_priority"])
+        except ValueError:
+            raise FieldError("min_priority", f"{form['min_priority']!r} is not a number") from None
+    cond = {k: v for k, v in cond.items() if v not in ([], None)}
+    strategy = form["assign"] or "none"
+    acts = {"team": form["team"] or None, "strategy": strategy,
+            "assignee": form["assignee"] or None if strategy == "fixed" else None,
+            "tags": _lines(form["tags"]), "sla": form["sla"] or None}
+    return cond, acts
+
+
+def _whole(value: str, field: str, default: int | None) -> int | None:
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise FieldError(field, f"{value!r} is not a whole number") from None
+
+
+def _blank_rule() -> dict[str, Any]:
+    return {name: [] if name in ("intents", "stages") else "" for name in RULE_FIELDS} | {"days": "7"}
+
+
+def _form_of(rule: Mapping[str, Any]) -> dict[str, Any]:
+    c, a = rule["conditions"], rule["actions"]
+    return {
+        "name": rule["name"], "position": str(rule["position"]), "intents": c.get("intents", []),
+        "stages": c.get("stages", []), **{k: ", ".join(c.get(k, [])) for k in ("keywords", "topics", "languages", "platforms")},
+        "min_priority": "" if c.get("min_priority") is None else f"{c['min_priority']:g}", "team": a["team"] or "",
+        "assign": a["strategy"], "assignee": a["assignee"] or "", "tags": ", ".join(a["tags"]), "sla": a["sla"] or "",
+        "days": "7",
+    }
+
+
+def _rules_page(request: Request, store: StoreDep, actor: Actor, *, form: dict[str, Any], rule_id: int | None = None,
+                tried: dict[str, Any] | None = None, error: str | None = None, status_code: int = 200) -> Response:
+    history = routing_service.rule_history(store, actor, rule_id) if rule_id is not None else None
+    return render(
+        request, "rules.html", actor, status_code=status_code, rules=routing_service.list_rules(store, actor),
+        teams=routing_service.list_teams(store, actor), policies=routing_service.list_policies(store, actor),
+        intents=INTENTS, stages=people_service.STAGES, form=form, rule_id=rule_id, history=history, tried=tried,
+        error=error,
+    )
+
+
+@router.get("/rules")
+def rules_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    return _rules_page(request, store, actor, form=_blank_rule())
+
+
+@router.get("/rules/{rule_id}")
+def rule_page(request: Request, store: StoreDep, actor: PageActor, rule_id: PathId) -> Response:
+    history = routing_service.rule_history(store, actor, rule_id)
+    return _rules_page(request, store, actor, form=_form_of(history[-1]), rule_id=rule_id)
+
+
+async def _rule_post(request: Request, store: Store, actor: Actor, rule_id: int | None) -> Response:
+    form = await _rule_form(request)
+    action = (await request.form()).get("do")
+    here = "/rules" if rule_id is None else f"/rules/{rule_id}"
+    try:
+        if action == "remove" and rule_id is not None:
+            routing_service.remove_rule(store, actor, rule_id)
+            return back(request, "/rules", f"Rule #{rule_id} removed; its versions are kept for the cases they routed.")
+        cond, acts = _rule_spec(form)
+        days = _whole(form["days"], "days", 7) or 7
+        tried = routing_service.try_rule(store, actor, conditions=cond, days=days)
+        if action == "try":
+            return _rules_page(request, store, actor, form=form, rule_id=rule_id, tried=tried)
+        if action != "save":
+            raise FieldError("do", "choose try, save or remove")
+        position = _whole(form["position"], "position", None)
+        if rule_id is None:
+            rule = routing_service.add_rule(store, actor, form["name"], conditions=cond, actions=acts, position=position)
+            return back(request, f"/rules/{rule['id']}", f"Rule #{rule['id']} added: {tried['words']}.")
+        edited = routing_service.edit_rule(store, actor, rule_id, name=form["name"], position=position,
+                                           conditions=_cleared(cond, routing_service.CONDITION_FIELDS),
+                                           actions=_cleared(acts, routing_service.ACTION_FIELDS))
+        said = f"now version {edited['version']}" if edited["changed"] else "unchanged"
+        return back(request, here, f"Rule #{rule_id} {said}: {tried['words']}.")
+    except (FieldError, NotFoundError, ConflictError) as exc:
+        return _rules_page(request, store, actor, form=form, rule_id=rule_id, error=str(exc), status_code=exc.status)
+
+
+def _cleared(given: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The form shows every field, so a field left empty clears it."""
+    return {k: given.get(k) for k in keys}
+
+
+@router.post("/rules", dependencies=[Csrf])
+async def rules_add(request: Request, store: StoreDep, actor: PageActor) -> Response:
+    return await _rule_post(request, store, actor, None)
+
+
+@router.post("/rules/{rule_id}", dependencies=[Csrf])
+async def rule_change(request: Request, store: StoreDep, actor: PageActor, rule_id: PathId) -> Response:
+    return await _rule_post(request, store, actor, rule_id)
 
 
 @router.get("/settings")
