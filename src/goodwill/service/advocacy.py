@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from goodwill.advocacy.advocates import Advocate, Brand, find_advocates, reason
 from goodwill.advocacy.gestures import (
+    KINDS,
     OUTCOME_WINDOW,
     Budget,
     Status,
@@ -49,7 +50,7 @@ STATUSES = tuple(s.value for s in Status)
 T = TypeVar("T")
 
 __all__ = [
-    "DEFAULT_PERIOD", "STATUSES", "advocates", "approve_gesture", "decline_gesture", "list_advocates", "list_gestures",
+    "DEFAULT_PERIOD", "KINDS", "MAX_PAGE", "MAX_REASON", "STATUSES", "advocates", "approve_gesture", "decline_gesture", "list_advocates", "list_gestures",
     "log_gesture", "moment", "set_budget", "show_budget", "suggestions",
 ]
 
@@ -100,11 +101,12 @@ def _period_words(start: datetime, end: datetime) -> str:
     return "this month" if days == 30 else f"in {days} days" if days != 1 else "in one day"
 
 
-def _advocate_dict(a: Advocate, who: dict[str, Any], period: str) -> dict[str, Any]:
+def _advocate_dict(a: Advocate, who: dict[str, Any], period: str, threads: dict[int, int]) -> dict[str, Any]:
     data = a.to_dict()
     data["reason"] = reason(a.counts, a.negative, period=period)
     for e in data["evidence"]:
         e["at"] = iso(e["at"])
+        e["thread_id"] = threads.get(e["message_id"])
     data["evidence"].reverse()  # newest first
     return {"person_id": a.person_id, "display_name": who.get("display_name"), "accounts": who.get("accounts", []),
             **{k: v for k, v in data.items() if k != "person_id"}}
@@ -118,10 +120,11 @@ def list_advocates(store: Store, actor: Actor, *, start: datetime | None = None,
         start, end = _window(conn, start, end)
         found = advocates(conn, start, end)
         named = people_store.describe(conn, [a.person_id for a in found[:limit]])
+        threads = advocacy_store.thread_ids(conn, [e.message_id for a in found[:limit] for e in a.evidence])
     period = _period_words(start, end)
     return {"from": iso(start), "to": iso(end), "total": len(found),
             "untagged": sum(1 for a in found if a.untagged),
-            "items": [_advocate_dict(a, named.get(a.person_id, {}), period) for a in found[:limit]]}
+            "items": [_advocate_dict(a, named.get(a.person_id, {}), period, threads) for a in found[:limit]]}
 
 
 # --- gestures and budgets ---------------------------------------------------------------------------------------
@@ -253,10 +256,11 @@ def suggestions(store: Store, actor: Actor, *, start: datetime | None = None, en
         found = advocates(conn, start, end)
         picked = suggest(found, advocacy_store.last_gestures(conn), end)[:limit]
         named = people_store.describe(conn, [s.advocate.person_id for s in picked])
+        threads = advocacy_store.thread_ids(conn, [e.message_id for s in picked for e in s.advocate.evidence])
     period = _period_words(start, end)
     items = []
     for s in picked:
-        data = _advocate_dict(s.advocate, named.get(s.advocate.person_id, {}), period)
+        data = _advocate_dict(s.advocate, named.get(s.advocate.person_id, {}), period, threads)
         items.append({**data, "suggested_kind": s.kind.value, "last_gesture_at": iso(s.last_gesture_at)})
     return {"from": iso(start), "to": iso(end), "advocates": len(found), "items": items}
 

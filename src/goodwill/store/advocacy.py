@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from goodwill.errors import NotFoundError
-from goodwill.store.tables import accounts, advocacy_budgets, gestures, interactions, messages, people
+from goodwill.store.tables import accounts, advocacy_budgets, gestures, interactions, messages, people, threads
 
 _GESTURE_COLUMNS = (gestures.c.id, gestures.c.person_id, gestures.c.kind, gestures.c.reason, gestures.c.cost_cents,
                     gestures.c.currency, gestures.c.period, gestures.c.status, gestures.c.logged_by,
@@ -131,3 +131,17 @@ def newcomers(conn: Connection, account_ids: Sequence[int], after: datetime, unt
                first_seen.c.first_at >= after)
         .order_by(source.c.handle))
     return [r[0] for r in rows]
+
+
+def thread_ids(conn: Connection, message_ids: Sequence[int]) -> dict[int, int]:
+    """The thread each message belongs to, by message id."""
+    found: dict[int, int] = {}
+    ids = sorted(set(message_ids))
+    for i in range(0, len(ids), 500):
+        for r in conn.execute(
+            select(messages.c.id, threads.c.id.label("thread_id"))
+            .select_from(messages.join(threads, and_(threads.c.platform == messages.c.platform,
+                                                     threads.c.root_platform_id == messages.c.thread_root_id)))
+            .where(messages.c.id.in_(ids[i:i + 500]))):
+            found[r.id] = r.thread_id
+    return found

@@ -205,7 +205,10 @@ def people_page(request: Request, store: StoreDep, actor: PageActor,
 
 @router.get("/people/{person_id}")
 def person(request: Request, store: StoreDep, actor: PageActor, person_id: PathId, before: QueryId = None) -> Response:
-    return render(request, "person.html", actor, person=people_service.person(store, actor, person_id, before=before))
+    from goodwill.service import advocacy
+
+    return render(request, "person.html", actor, person=people_service.person(store, actor, person_id, before=before),
+                  gestures=advocacy.list_gestures(store, actor, person_id=person_id, limit=20), kinds=advocacy.KINDS)
 
 
 @router.post("/people/{person_id}/merge", dependencies=[Csrf])
