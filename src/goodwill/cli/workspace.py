@@ -46,7 +46,7 @@ def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
-    """Summarise the workspace: messages by platform and day, threads, people, unanswered threads.
+    """Summarise the workspace: messages by platform and day, threads, people, unanswered threads, open cases.
 
     Example:
 
@@ -77,6 +77,7 @@ def _print_status(data: dict[str, Any]) -> None:
         ("  started by others", "customer_threads"),
         ("  answered by the brand", "answered_threads"),
         ("  [bold]unanswered[/]", "unanswered_threads"),
+        ("Open cases (new, open, waiting)", "open_cases"),
         ("Accounts", "accounts"),
         ("People", "people"),
         ("Interactions", "interactions"),

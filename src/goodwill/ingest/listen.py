@@ -23,7 +23,7 @@ from goodwill.connectors.base import Backoff, Connector, with_backoff
 from goodwill.connectors.credentials import known_secrets, redact, resolve_token
 from goodwill.domain.sources import Batch, Checkpoint, SourceConfig
 from goodwill.errors import ConnectorError, GoodwillError
-from goodwill.ingest.writer import StreamResult, StreamWriter
+from goodwill.ingest.writer import NewMessagesHook, StreamResult, StreamWriter
 from goodwill.store import Connection, Store
 from goodwill.store.sources import list_sources, load_checkpoint, record_run, save_checkpoint
 from goodwill.store.workspace import load_workspace
@@ -144,9 +144,11 @@ class Listener:
         names: list[str] | None = None,
         factory: ConnectorFactory = make_connector,
         on_run: RunHook | None = None,
+        on_new: NewMessagesHook | None = None,
     ) -> None:
         self.store = store
         self.on_run = on_run
+        self.on_new = on_new
         self.environ = environ
         self.secrets = secrets
         self.once = once
@@ -228,7 +230,9 @@ class Listener:
         try:
             with self.store.begin() as conn:
                 checkpoint = load_checkpoint(conn, source_id)
-            with StreamWriter(self.store, f"source:{config.name}", kind="source", fmt=config.platform) as writer:
+            with StreamWriter(
+                self.store, f"source:{config.name}", kind="source", fmt=config.platform, on_new=self.on_new
+            ) as writer:
                 while not self._stop.is_set():
                     def waiting(wait: float, exc: ConnectorError) -> None:
                         progress.state = f"backing off {wait:.1f}s"

@@ -37,6 +37,9 @@ from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich
 
 Progress = Callable[[int], None]
+#: Called on the transaction of each batch with the ids of the messages it
+#: stored (their signals stored too): the service opens and updates cases here.
+NewMessagesHook = Callable[[Connection, list[int]], None]
 ACCOUNT_CACHE_LIMIT = 500_000
 
 
@@ -64,8 +67,9 @@ class ImportReport:
 class Ingestor:
     """Writes batches of messages for one ingest run over one connection."""
 
-    def __init__(self, conn: Connection, workspace: Workspace, run_id: int) -> None:
+    def __init__(self, conn: Connection, workspace: Workspace, run_id: int, on_new: NewMessagesHook | None = None) -> None:
         self.conn = conn
+        self.on_new = on_new
         self.workspace = workspace
         self.run_id = run_id
         self.sqlite = conn.dialect.name == "sqlite"
@@ -105,6 +109,8 @@ class Ingestor:
                 where = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
                 write_signals(self.conn, [[r.id, *batch.signals[where[(r.platform, r.platform_id)]]] for r in new])
             self._last_id = max(r.id for r in new)
+            if self.on_new is not None:
+                self.on_new(self.conn, [r.id for r in new])
             self._written += len(new)
             if not self.sqlite and self._written >= self._analyze_at:
                 stored.analyze(self.conn)
@@ -230,6 +236,7 @@ def import_file(
     parallel_bytes: int = CHILD_PROCESS_BYTES,
     signals: bool = True,
     on_finished: Callable[[Connection, ImportReport], None] | None = None,
+    on_new: NewMessagesHook | None = None,
 ) -> ImportReport:
     """Import one file, transactionally and idempotently.
 
@@ -247,6 +254,7 @@ def import_file(
     :param signals: compute and store each new message's signals (`goodwill.understand`)
     :param on_finished: called with the finished run's report on the transaction
         that completes it (the import's audit entry is written there)
+    :param on_new: called on each batch's transaction with the ids of its new messages
     """
     started = time.perf_counter()
     options = settle_options(path, options)
@@ -280,7 +288,7 @@ def import_file(
             trans = conn.begin()
             try:
                 run_id = stored.start_run(conn, "file", str(path), key, fmt) if previous is None else previous["id"]
-                ingestor = Ingestor(conn, workspace, run_id)
+                ingestor = Ingestor(conn, workspace, run_id, on_new)
                 checked(wait=False)
                 if progress and done:
                     progress(done)
@@ -314,12 +322,13 @@ def import_file(
 
 
 def ingest_messages(
-    store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None
+    store: Store, name: str, items: Iterable[ParsedMessage], *, batch_size: int = 5000, progress: Progress | None = None,
+    on_new: NewMessagesHook | None = None,
 ) -> int:
     """Store messages from any source (the demo, tests) as one new ingest run,
     a transaction per batch; returns how many were new."""
     added = 0
-    with StreamWriter(store, name) as writer:
+    with StreamWriter(store, name, on_new=on_new) as writer:
         for batch in _batches(items, batch_size):
             result = writer.write(batch)
             added += result.added
@@ -343,14 +352,16 @@ class StreamWriter:
     checkpoint that covers it are committed together or not at all.
     """
 
-    def __init__(self, store: Store, name: str, *, kind: str = "stream", fmt: str = "messages") -> None:
+    def __init__(
+        self, store: Store, name: str, *, kind: str = "stream", fmt: str = "messages", on_new: NewMessagesHook | None = None
+    ) -> None:
         self.conn = store.connect()
         try:
             with self.conn.begin():
                 self.workspace = load_workspace(self.conn)
                 now = datetime.now(UTC)
                 self.run_id = stored.start_run(self.conn, kind, name, f"{kind}:{name}:{now.isoformat()}", fmt)
-                self.ingestor = Ingestor(self.conn, self.workspace, self.run_id)
+                self.ingestor = Ingestor(self.conn, self.workspace, self.run_id, on_new)
         except BaseException:
             self.conn.close()
             raise

@@ -15,6 +15,7 @@ from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
 from goodwill.service import people, team
+from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
 from goodwill.store import Store, open_store
@@ -64,7 +65,8 @@ def build_demo(
     store = init_workspace(settings, HALCYON, actor=actor)
     try:
         if messages is None:
-            added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress)
+            added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress,
+                                    on_new=on_new_messages(actor))
             people.link(store, actor)  # Mara's verified site joins her two accounts
         else:
             days = 90

@@ -16,6 +16,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.ingest.readers import FORMATS, ImportOptions, parse_mapping
 from goodwill.ingest.writer import ImportReport, import_file
 from goodwill.service.audit import record, require
+from goodwill.service.cases import on_new_messages
 from goodwill.store import Connection, Store
 
 __all__ = ["FORMATS", "IMPORT_ROLE", "ImportOptions", "ImportReport", "import_path", "parse_mapping"]
@@ -51,4 +52,5 @@ def import_path(
         progress=progress,
         on_validated=on_validated,
         on_finished=audit,
+        on_new=on_new_messages(actor),
     )

@@ -18,6 +18,7 @@ from goodwill.domain.sources import SourceConfig
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.ingest.listen import Listener, SourceProgress, run_until_done
 from goodwill.service.audit import record, require
+from goodwill.service.cases import on_new_messages, system_actor
 from goodwill.service.sources import listen_options
 from goodwill.store import Connection, Store
 
@@ -54,4 +55,5 @@ def listener(
     return Listener(
         store, environ=environ, secrets=secrets or secrets_path(settings.workspace, environ),
         options=listen_options(settings), once=once, names=names, on_run=_audit_run,
+        on_new=on_new_messages(system_actor("listener")),
     )

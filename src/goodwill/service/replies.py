@@ -33,6 +33,7 @@ from goodwill.errors import ConfigError, ConnectorError, StoreError
 from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connector
 from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.service.audit import record, require
+from goodwill.service.cases import on_new_messages
 from goodwill.service.sources import listen_options
 from goodwill.service.tone import check_draft, overridden
 from goodwill.store import Connection, Store
@@ -174,7 +175,9 @@ def reply(
         record(conn, actor, "reply.send", f"message {message_id}", stored_id=plan.stored_id, **details)
 
     try:
-        with StreamWriter(store, f"reply:{config.name}", kind="reply", fmt=target.platform) as writer:
+        with StreamWriter(
+            store, f"reply:{config.name}", kind="reply", fmt=target.platform, on_new=on_new_messages(actor)
+        ) as writer:
             writer.write([published], also=store_with_audit)
     except Exception as exc:
         problem = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]

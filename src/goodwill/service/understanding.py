@@ -21,6 +21,7 @@ from goodwill.errors import ConfigError
 from goodwill.ingest.prepare import signal_rows
 from goodwill.ingest.readers.texts import read_texts
 from goodwill.service.audit import record, require
+from goodwill.service.cases import sync_messages, system_actor
 from goodwill.store import Store
 from goodwill.store.signals import count_missing, missing, write_signals
 from goodwill.understand.enrich import Mode, enrich, model_version
@@ -64,6 +65,7 @@ def backfill(
             if found:
                 batch = enrich([r[1] for r in found], sentiment=sentiment, is_brand=[r[2] for r in found])
                 write_signals(conn, [[r[0], *row] for r, row in zip(found, signal_rows(batch), strict=True)])
+                sync_messages(conn, [r[0] for r in found], actor or system_actor("enrich"))
                 done += len(found)
             if len(found) < batch_size:  # the last batch: its transaction carries the run's audit entry
                 if actor is not None and done:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, delete, func, or_, select, update
 
+from goodwill.store.cases import erase_for_messages
 from goodwill.store.tables import (
     accounts,
     audit_log,
@@ -70,6 +71,7 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
         return 0, 0, 0
     found = [r.id for r in rows]
     _drop_from_topics(conn, found)
+    erase_for_messages(conn, found)
     gone_interactions = 0
     for chunk in _chunks(found):
         conn.execute(delete(message_signals).where(message_signals.c.message_id.in_(chunk)))

@@ -252,3 +252,33 @@ def live_owner(conn: Connection, person_id: int) -> int:
             return current
         current = int(row.merged_into_id)
         seen.add(current)
+
+
+def said_histories(conn: Connection, person_ids: Sequence[int]) -> dict[int, History]:
+    """What each of these people wrote (the part of their history a stage is judged on), read for many people at once."""
+    account_ids: list[int] = []
+    ids = sorted(set(person_ids))
+    for i in range(0, len(ids), 900):
+        account_ids += [a for (a,) in conn.execute(select(accounts.c.id).where(accounts.c.person_id.in_(ids[i:i + 900])))]
+    said: dict[int, list[Said]] = {}
+    for i in range(0, len(account_ids), 900):
+        for person_id, s in _said(conn, messages.c.account_id.in_(account_ids[i:i + 900])):
+            if person_id is not None:
+                said.setdefault(person_id, []).append(s)
+    return {person: History(items[:HISTORY_LIMIT]) for person, items in said.items()}
+
+
+def engaged_by(conn: Connection, person_ids: Sequence[int]) -> dict[int, int]:
+    """How many other people's accounts engaged with each person (replied to, quoted, reposted or mentioned them)."""
+    target = accounts.alias("target")
+    source = accounts.alias("source")
+    found: dict[int, int] = {}
+    ids = sorted(set(person_ids))
+    for i in range(0, len(ids), 900):
+        found.update((int(p), int(n)) for p, n in conn.execute(
+            select(target.c.person_id, func.count(interactions.c.source_account_id.distinct()))
+            .select_from(interactions.join(target, target.c.id == interactions.c.target_account_id)
+                         .join(source, source.c.id == interactions.c.source_account_id))
+            .where(target.c.person_id.in_(ids[i:i + 900]), ~source.c.is_brand, source.c.person_id != target.c.person_id)
+            .group_by(target.c.person_id)))
+    return found

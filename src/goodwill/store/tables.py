@@ -363,6 +363,84 @@ share_of_voice = Table(
 
 # --- inbox: cases (migration 0008) ---
 
+# One case per thread that needs the brand; the priority's parts are stored
+# with it, the number itself worked out again when waiting longer raises it
+# (`priority_next_at`).
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(40), nullable=False),
+    Column("thread_root_id", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("first_message_id", Id, nullable=False, index=True),  # the first customer message of the case
+    Column("person_id", Id, index=True),
+    Column("opened_at", UTCDateTime, nullable=False),  # when that message was written
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_customer_at", UTCDateTime, nullable=False),
+    Column("waiting_since", UTCDateTime),  # the oldest customer message not yet answered; NULL: not waiting on the brand
+    # The priority's parts (goodwill.inbox.priority.Factors)...
+    Column("urgency", String(10), nullable=False),
+    Column("intent", String(20), nullable=False),
+    Column("sentiment", String(10), nullable=False),
+    Column("needs_response", Boolean, nullable=False),
+    Column("emergency", JSON, nullable=False),  # [[reason, words], ...] of the urgent phrases
+    Column("stage", String(20)),
+    Column("stage_reason", Text),
+    Column("engaged_by", Integer, nullable=False),
+    # ...and the priority they give, until priority_next_at.
+    Column("priority", Integer, nullable=False),
+    Column("priority_band", String(20), nullable=False),
+    Column("priority_reason", Text, nullable=False),
+    Column("priority_next_at", UTCDateTime, index=True),
+    Column("team", String(100)),
+    Column("assignee_id", Id, ForeignKey("users.id"), index=True),
+    Column("tags", JSON, nullable=False),
+    Column("sla_policy", String(100)),
+    Column("sla_due_at", UTCDateTime),
+    Column("first_response_at", UTCDateTime),
+    Column("first_response_message_id", Id),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_public", Boolean),
+    Column("reopened", Integer, nullable=False),
+    UniqueConstraint("platform", "thread_root_id"),
+    Index(None, "status", "priority"),
+)
+
+# Which messages belong to which case (a message to one case at most).
+case_messages = Table(
+    "case_messages",
+    metadata,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("is_brand", Boolean, nullable=False),
+)
+
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("actor_id", Id),  # no foreign key: the history outlives users
+    Column("actor_name", String(200), nullable=False),
+    Column("message_id", Id),
+    Column("details", JSON, nullable=False),
+)
+
+case_notes = Table(
+    "case_notes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("author_id", Id),
+    Column("author_name", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 # --- inbox: routing rules and SLA policies (migration 0009) ---
 
 # Teams: who answers what. A member is offered new cases only while available.

@@ -48,6 +48,19 @@ class Lexicon:
             out.extend(here)
         return out
 
+    def find_phrases(self, words: list[str]) -> list[tuple[str, str]]:
+        """(category, phrase) of each phrase in `words`, longest first at each word, each pair once."""
+        out: list[tuple[str, str]] = []
+        by_first = self.by_first
+        for i, w in enumerate(words):
+            for rest, category in by_first.get(w, ()):
+                if not rest or tuple(words[i + 1 : i + 1 + len(rest)]) == rest:
+                    pair = (category, " ".join((w, *rest)))
+                    if pair not in out:
+                        out.append(pair)
+                    break
+        return out
+
     def __or__(self, other: Lexicon) -> Lexicon:
         return Lexicon(self.pairs + other.pairs)
 
@@ -85,6 +98,19 @@ URGENCY = _lexicon(prefix="u:", groups={
 def urgency_reasons(text: str) -> list[str]:
     """Why a message is urgent: safety, money, escalation, leaving (each once)."""
     return list(dict.fromkeys(c[2:] for c in URGENCY.find(words(text))))
+
+
+#: Escalation phrases that threaten legal or regulatory action (an emergency for the inbox, not only urgent).
+LEGAL = frozenset(
+    "lawyer, lawyers, attorney, lawsuit, sue, suing, legal action, small claims, trading standards, ombudsman, fcc, ftc, "
+    "consumer rights, consumer protection".split(", ")
+)
+
+
+def urgency_phrases(text: str) -> list[tuple[str, str]]:
+    """(reason, words) of each urgency phrase in `text`: reasons safety, money, legal
+    (escalation phrases in `LEGAL`), escalation and leaving."""
+    return [("legal" if c == "u:escalation" and p in LEGAL else c[2:], p) for c, p in URGENCY.find_phrases(words(text))]
 
 
 def urgency(text: str, needs_response: bool, complaint: bool, ws: list[str] | None = None, found: list[str] | None = None) -> str:

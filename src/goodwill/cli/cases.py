@@ -1,0 +1,266 @@
+"""`goodwill cases`: the inbox of conversations that need the brand, most urgent first, and working one."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from goodwill.cli.shell import out, workspace_session
+
+cases_app = typer.Typer(
+    help="The inbox: cases (conversations that need the brand), most urgent first, and working them.\n\n"
+         "Example:\n\n    goodwill cases list --json | jq '.[0]'",
+    no_args_is_help=True,
+)
+
+CaseId = Annotated[int, typer.Argument(help="The case's id (shown by `goodwill cases list`).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _line(text: str) -> str:
+    one = " ".join((text or "").split())
+    return one if len(one) <= 80 else one[:79] + "…"
+
+
+def _print_case(c: dict[str, Any]) -> None:
+    out.print(f"[bold]Case {c['id']}[/] ({c['status']}), priority {c['priority']} ({c['band']})", highlight=False)
+    out.print(f"Why: {c['reason']}", markup=False, highlight=False)
+    out.print(f"{c['platform']}:@{c['author']} opened {c['opened_at']}; first message {c['message_id']} "
+              f"({c['platform_id']})", markup=False, highlight=False)
+    due = c["sla_due_at"] or "none"
+    state = " (breached)" if c["sla_breached"] else " (due soon)" if c["sla_near"] else ""
+    out.print(f"First response due: {due}{state}; first response: {c['first_response_at'] or 'not yet'}"
+              + (f" after {c['first_response_minutes']} min" if c["first_response_minutes"] is not None else ""),
+              markup=False, highlight=False)
+    out.print(f"Assignee: {c['assignee'] or 'nobody'}; team: {c['team'] or 'none'}; tags: {', '.join(c['tags']) or 'none'}"
+              + (f"; re-opened {c['reopened']}x" if c["reopened"] else "")
+              + (f"; resolved {'in public' if c['resolved_public'] else 'privately'} {c['resolved_at']}" if c["resolved_at"] else ""),
+              markup=False, highlight=False)
+    for m in c.get("messages", []):
+        who = "brand" if m["is_brand"] else f"@{m['author']}"
+        out.print(f"  [{m['at']}] {who} (message {m['id']}): {_line(m['text'])}", markup=False, highlight=False)
+    for n in c.get("notes", []):
+        out.print(f"  note by {n['author']} {n['at']}: {n['text']}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the app."""
+    from goodwill.service import cases as service
+
+    @cases_app.command("list")
+    def list_(
+        ctx: typer.Context,
+        status: Annotated[str | None, typer.Option("--status", "-s", help="new, open, waiting, resolved, closed (comma-separated), active or all.", show_default="active: new, open and waiting")] = None,
+        team: Annotated[str | None, typer.Option("--team", help="Only this team's cases.")] = None,
+        assignee: Annotated[str | None, typer.Option("--assignee", help="Only cases assigned to this user (`none`: unassigned).")] = None,
+        limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="Most cases to list.")] = 50,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array of cases instead of a table.")] = False,
+    ) -> None:
+        """List cases, most urgent first, each with its priority and the reason in words.
+
+        With --json: one JSON array; each case has `id`, `status`, `priority`
+        (a number, higher is more urgent), `reason`, `platform_id` (of its first
+        customer message), `platform`, `author`, `text`, `opened_at`,
+        `sla_due_at`, `assignee`, `team` and `tags`, among others.
+
+        Example:
+
+            goodwill cases list --status new,open --json
+        """
+        with workspace_session(ctx) as ws:
+            items = service.list_cases(ws.store, ws.actor, status=status, team=team, assignee=assignee, limit=limit)
+        if as_json:
+            _json(items)
+            return
+        if not items:
+            out.print("No cases.")
+            return
+        table = Table(title="Cases, most urgent first")
+        for col in ("id", "priority", "status", "why", "who", "message", "due", "assignee"):
+            table.add_column(col, overflow="fold")
+        for c in items:
+            due = (c["sla_due_at"] or "")[:16] + (" !" if c["sla_breached"] else "")
+            table.add_row(str(c["id"]), str(c["priority"]), c["status"], c["reason"], f"{c['platform']}:@{c['author']}",
+                          _line(c["text"]), due, c["assignee"] or "")
+        out.print(table)
+
+    @cases_app.command("show")
+    def show(ctx: typer.Context, case_id: CaseId, as_json: AsJson = False) -> None:
+        """Show a case: why it matters, its messages, events and internal notes.
+
+        Example:
+
+            goodwill cases show 12
+        """
+        with workspace_session(ctx) as ws:
+            data = service.get_case(ws.store, ws.actor, case_id)
+        if as_json:
+            _json(data)
+            return
+        _print_case(data)
+
+    @cases_app.command("open")
+    def open_(
+        ctx: typer.Context,
+        message: Annotated[int, typer.Option("--message", "-m", help="The customer message to open it from (its id, shown by `goodwill search`).")],
+        as_json: AsJson = False,
+    ) -> None:
+        """Open a case by hand from a customer's message, whatever its signals say.
+
+        A message in a thread that has a case joins that case instead.
+
+        Example:
+
+            goodwill cases open --message 4182
+        """
+        with workspace_session(ctx) as ws:
+            data = service.open_case(ws.store, ws.actor, message)
+        if as_json:
+            _json(data)
+            return
+        _print_case(data)
+
+    @cases_app.command("assign")
+    def assign(
+        ctx: typer.Context,
+        case_id: CaseId,
+        to: Annotated[str | None, typer.Option("--to", help="The user to give it to (an agent may take it themselves; giving it to others needs the manager role).")] = None,
+        unassign: Annotated[bool, typer.Option("--unassign", help="Take it off whoever has it.")] = False,
+        team: Annotated[str | None, typer.Option("--team", help="The team responsible (empty: none).")] = None,
+        tag: Annotated[list[str] | None, typer.Option("--tag", help="Its tags, replacing the old ones (repeatable).")] = None,
+        as_json: AsJson = False,
+    ) -> None:
+        """Give a case to a user or a team, or set its tags.
+
+        Example:
+
+            goodwill cases assign 12 --to alice --team support --tag battery
+        """
+        with workspace_session(ctx) as ws:
+            data = service.assign(ws.store, ws.actor, case_id, assignee=to, unassign=unassign, team=team, tags=tag)
+        if as_json:
+            _json(data)
+            return
+        _print_case(data)
+
+    @cases_app.command("note")
+    def note(
+        ctx: typer.Context,
+        case_id: CaseId,
+        text: Annotated[str, typer.Option("--text", "-t", help="The note (internal, never published).")],
+        as_json: AsJson = False,
+    ) -> None:
+        """Add an internal note to a case.
+
+        Example:
+
+            goodwill cases note 12 --text "Asked the workshop about the charger batch"
+        """
+        with workspace_session(ctx) as ws:
+            data = service.add_note(ws.store, ws.actor, case_id, text)
+        if as_json:
+            _json(data)
+            return
+        out.print(f"Note {data['id']} added to case {case_id}.")
+
+    def _move(ctx: typer.Context, case_id: int, status: str, as_json: bool, public: bool | None = None) -> None:
+        with workspace_session(ctx) as ws:
+            data = service.set_status(ws.store, ws.actor, case_id, status, public=public)
+        if as_json:
+            _json(data)
+            return
+        _print_case(data)
+
+    @cases_app.command("resolve")
+    def resolve(
+        ctx: typer.Context,
+        case_id: CaseId,
+        public: Annotated[bool | None, typer.Option("--public/--private", help="Whether it was resolved in public.", show_default="public if the brand replied in the thread")] = None,
+        as_json: AsJson = False,
+    ) -> None:
+        """Mark a case resolved. A customer writing again re-opens it.
+
+        Example:
+
+            goodwill cases resolve 12
+        """
+        _move(ctx, case_id, "resolved", as_json, public)
+
+    @cases_app.command("reopen")
+    def reopen(ctx: typer.Context, case_id: CaseId, as_json: AsJson = False) -> None:
+        """Re-open a resolved or closed case.
+
+        Example:
+
+            goodwill cases reopen 12
+        """
+        _move(ctx, case_id, "open", as_json)
+
+    @cases_app.command("close")
+    def close(ctx: typer.Context, case_id: CaseId, as_json: AsJson = False) -> None:
+        """Close a case that needs nothing more (spam, nothing to answer).
+
+        Example:
+
+            goodwill cases close 12
+        """
+        _move(ctx, case_id, "closed", as_json)
+
+    @cases_app.command("status")
+    def status(
+        ctx: typer.Context,
+        case_id: CaseId,
+        to: Annotated[str, typer.Argument(help="new, open, waiting, resolved or closed.")],
+        as_json: AsJson = False,
+    ) -> None:
+        """Move a case to another status (open, waiting on the customer, resolved, closed).
+
+        Example:
+
+            goodwill cases status 12 waiting
+        """
+        _move(ctx, case_id, to, as_json)
+
+    @cases_app.command("reply")
+    def reply(
+        ctx: typer.Context,
+        case_id: CaseId,
+        text: Annotated[str, typer.Option("--text", "-t", help="The reply.")],
+        send: Annotated[bool, typer.Option("--send", help="Publish it (without --send, only show what would be published).")] = False,
+        as_json: AsJson = False,
+    ) -> None:
+        """Reply in public to the case's newest customer message, on its platform.
+
+        A sent reply joins the thread, moves the case to waiting and records its
+        first-response time.
+
+        Example:
+
+            goodwill cases reply 12 --text "Sorry Sam, please stop using that charger; we are sending a new one today" --send
+        """
+        with workspace_session(ctx) as ws:
+            data = service.reply(ws.store, ws.actor, case_id, text, send=send, environ=dict(os.environ),
+                                 settings=ws.settings)
+        if as_json:
+            _json(data)
+            return
+        plan = data["reply"]
+        if plan["published_id"] is None:
+            what = f"through source {plan['source']}; add --send to publish." if plan["source"] else f"It cannot be sent yet: {plan['note']}"
+            out.print(f"Dry run: a reply on {plan['platform']} to {plan['in_reply_to_author']} ({plan['in_reply_to']}):\n"
+                      f"{plan['text']}\n{what}", markup=False, highlight=False)
+            return
+        case = data["case"]
+        out.print(f"Published on {plan['platform']} as {plan['published_id']}; case {case_id} is {case['status']}, "
+                  f"first response {case['first_response_at']}.", markup=False, highlight=False)
+
+    app.add_typer(cases_app, name="cases")

@@ -1,0 +1,572 @@
+"""Cases: conversations that need the brand, opened from the signals and worked by the team.
+
+A case opens for a thread when a customer's message in it needs the brand
+(needs a response, asks a question, complains, or is urgent) and the brand
+has not answered it yet; on import, while listening, when signals are
+backfilled (`goodwill enrich`), or by hand (`open_case`). Later customer
+messages in the thread join it; a customer writing again after it was
+resolved or closed re-opens it; the brand's reply in the thread (imported,
+heard while listening, or sent with `reply`) records the first response and
+moves the case to waiting. Each case holds the parts of its priority
+(`goodwill.inbox.priority`); the number is worked out again when waiting
+longer raises it, before any list is read.
+
+Every change a person makes needs the agent role (assigning a case to
+someone else, the manager role), is recorded as a case event and audited in
+the same transaction. Cases opened and updated by arriving messages are
+recorded as events under the actor that stored the messages, with one audit
+entry (`case.sync`) per batch that changed any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from goodwill.config import Settings
+from goodwill.domain.cases import (
+    ACTIVE,
+    DONE,
+    STATUSES,
+    CaseStatus,
+    EventKind,
+    check_transition,
+    parse_status,
+)
+from goodwill.domain.team import Actor, Origin, Role
+from goodwill.errors import ConflictError, FieldError, NotFoundError
+from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
+from goodwill.ingest.writer import NewMessagesHook
+from goodwill.people import stage_of
+from goodwill.service.audit import iso, record, require
+from goodwill.store import Connection, Store
+from goodwill.store import cases as case_store
+from goodwill.store.people import engaged_by, said_histories
+from goodwill.store.users import find_user
+from goodwill.understand.rules import urgency_phrases
+
+CASE_ROLE = Role.AGENT
+#: Assigning a case to someone other than yourself.
+ASSIGN_OTHERS_ROLE = Role.MANAGER
+MAX_PAGE = 500
+ASKS = ("question", "complaint")
+#: Default first-response time per priority band, until routing rules and SLA policies say otherwise.
+DEFAULT_SLA = {"emergency": timedelta(minutes=30), "high": timedelta(hours=1), "normal": timedelta(hours=4),
+               "low": timedelta(hours=24)}
+ACTIVE_STATUSES = tuple(s.value for s in ACTIVE)
+
+
+def system_actor(name: str) -> Actor:
+    """The actor cases opened by arriving messages are recorded under (`import`, `listener`, ...)."""
+    return Actor(user_id=None, name=name, role=Role.MANAGER, origin=Origin.CLI, address="local")
+
+
+# -- what a message says ---------------------------------------------------------
+
+
+def needs_the_brand(row: Any) -> bool:
+    """Whether a customer message opens a case: it needs a response, asks a question, complains, or is urgent."""
+    return bool(row.needs_response) or row.intent in ASKS or row.urgency == "high"
+
+
+def reopens(row: Any) -> bool:
+    """Whether a customer message re-opens a finished case: anything but a thank-you or an acknowledgement
+    (no response needed, not a question or complaint, not negative, not urgent)."""
+    return needs_the_brand(row) or row.sentiment == "negative"
+
+
+def factors_of(row: Any, person: tuple[str | None, str | None, int] = (None, None, 0)) -> Factors:
+    emergency: tuple[tuple[str, str], ...] = ()
+    if row.urgency == "high":
+        emergency = tuple((kind, words) for kind, words in urgency_phrases(row.text or ""))[:4]
+    stage, stage_reason, engaged = person
+    return Factors(urgency=row.urgency or "low", intent=row.intent or "other", sentiment=row.sentiment or "neutral",
+                   needs_response=bool(row.needs_response), emergency=emergency, stage=stage, stage_reason=stage_reason,
+                   engaged_by=engaged)
+
+
+def _factors(case: Mapping[str, Any]) -> Factors:
+    return Factors(urgency=case["urgency"], intent=case["intent"], sentiment=case["sentiment"],
+                   needs_response=bool(case["needs_response"]),
+                   emergency=tuple((str(k), str(w)) for k, w in case["emergency"] or ()),
+                   stage=case["stage"], stage_reason=case["stage_reason"], engaged_by=int(case["engaged_by"] or 0))
+
+
+def _set_factors(case: dict[str, Any], f: Factors) -> None:
+    case.update(urgency=f.urgency, intent=f.intent, sentiment=f.sentiment, needs_response=f.needs_response,
+                emergency=[list(e) for e in f.emergency], stage=f.stage, stage_reason=f.stage_reason,
+                engaged_by=f.engaged_by)
+
+
+def _set_priority(case: dict[str, Any], now: datetime) -> Priority:
+    waiting = case["waiting_since"] if case["status"] in ACTIVE_STATUSES else None
+    p = prioritise(_factors(case), waiting, now)
+    case.update(priority=p.score, priority_band=p.band, priority_reason=p.reason,
+                priority_next_at=p.next_change_at if case["status"] in ACTIVE_STATUSES else None)
+    return p
+
+
+# -- routing: where a new case goes ---------------------------------------------
+
+
+@dataclass
+class Routing:
+    """Who a new case goes to and how soon it must be answered."""
+
+    team: str | None = None
+    assignee_id: int | None = None
+    tags: list[str] = field(default_factory=list)
+    sla_policy: str | None = None
+    sla_due_at: datetime | None = None
+
+
+def default_routing(case: Mapping[str, Any]) -> Routing:
+    """No team or assignee; the first response due by the default time of the case's band when the customer
+    wrote (before any waiting counted) after they wrote."""
+    band = prioritise(_factors(case), case["opened_at"], case["opened_at"]).band
+    return Routing(sla_policy=f"default {band}", sla_due_at=case["opened_at"] + DEFAULT_SLA[band])
+
+
+def route_new_cases(conn: Connection, new_cases: Sequence[dict[str, Any]]) -> list[Routing]:
+    """The one place a new case's team, assignee, tags and SLA are decided (routing rules plug in here),
+    for a batch of new case rows (status, priority, factors and first message filled in)."""
+    return [default_routing(c) for c in new_cases]
+
+
+def _apply_routing(conn: Connection, new_cases: list[dict[str, Any]]) -> None:
+    for case, routing in zip(new_cases, route_new_cases(conn, new_cases), strict=True):
+        case.update(team=routing.team, assignee_id=routing.assignee_id, tags=list(routing.tags),
+                    sla_policy=routing.sla_policy, sla_due_at=routing.sla_due_at)
+
+
+# -- arriving messages ------------------------------------------------------------
+
+
+@dataclass
+class Sync:
+    """What one batch of arriving messages did to cases."""
+
+    opened: int = 0
+    joined: int = 0
+    reopened: int = 0
+    replies: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    links: list[tuple[int, int, bool]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.opened or self.joined or self.reopened or self.replies)
+
+
+def _person_factors(conn: Connection, rows: Sequence[Any]) -> dict[int, tuple[str | None, str | None, int]]:
+    """Each writer's stage (as of their newest message here) and how many people engage with them."""
+    latest: dict[int, datetime] = {}
+    for r in rows:
+        if r.person_id is not None and not r.is_brand:
+            latest[r.person_id] = max(latest.get(r.person_id, r.created_at), r.created_at)
+    if not latest:
+        return {}
+    people = sorted(latest)
+    histories = said_histories(conn, people)
+    engaged = engaged_by(conn, people)
+    out: dict[int, tuple[str | None, str | None, int]] = {}
+    for person in people:
+        h = histories.get(person)
+        s = stage_of(h, latest[person]) if h is not None else None
+        out[person] = (s.stage.value if s else None, s.reason if s else None, engaged.get(person, 0))
+    return out
+
+
+def _new_case(r: Any, f: Factors, now: datetime) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "id": None, "platform": r.platform, "thread_root_id": r.thread_root_id, "status": CaseStatus.NEW.value,
+        "first_message_id": r.id, "person_id": r.person_id, "opened_at": r.created_at, "created_at": now,
+        "updated_at": now, "last_customer_at": r.created_at, "waiting_since": r.created_at, "team": None,
+        "assignee_id": None, "tags": [], "sla_policy": None, "sla_due_at": None, "first_response_at": None,
+        "first_response_message_id": None, "resolved_at": None, "resolved_public": None, "reopened": 0,
+    }
+    _set_factors(case, f)
+    return case
+
+
+def _event(case: dict[str, Any], kind: EventKind, actor: Actor, at: datetime, message_id: int | None = None,
+           **details: Any) -> dict[str, Any]:
+    return {"case": case, "at": at, "kind": kind.value, "actor_id": actor.user_id, "actor_name": actor.name,
+            "message_id": message_id, "details": details}
+
+
+def _customer_joins(case: dict[str, Any], r: Any, f: Factors, actor: Actor, sync: Sync) -> None:
+    case["last_customer_at"] = max(case["last_customer_at"], r.created_at)
+    if case["status"] in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        if r.created_at >= (case["resolved_at"] or case["updated_at"]) and reopens(r):
+            case.update(status=CaseStatus.OPEN.value, reopened=case["reopened"] + 1, waiting_since=r.created_at,
+                        resolved_at=None, resolved_public=None)
+            _set_factors(case, f)
+            sync.reopened += 1
+            sync.events.append(_event(case, EventKind.REOPENED, actor, r.created_at, r.id))
+            return
+        sync.joined += 1
+        sync.events.append(_event(case, EventKind.JOINED, actor, r.created_at, r.id))
+        return
+    _set_factors(case, _factors(case).joined(f))
+    if case["waiting_since"] is None:
+        case["waiting_since"] = r.created_at
+    if case["status"] == CaseStatus.WAITING:
+        case["status"] = CaseStatus.OPEN.value
+    sync.joined += 1
+    sync.events.append(_event(case, EventKind.JOINED, actor, r.created_at, r.id))
+
+
+def _brand_replies(case: dict[str, Any], r: Any, actor: Actor, sync: Sync) -> None:
+    sync.replies += 1
+    sync.events.append(_event(case, EventKind.REPLY, actor, r.created_at, r.id))
+    if case["status"] not in ACTIVE_STATUSES:
+        return
+    if case["first_response_at"] is None and r.created_at >= case["opened_at"]:
+        case.update(first_response_at=r.created_at, first_response_message_id=r.id)
+    if case["waiting_since"] is not None and r.created_at >= case["waiting_since"]:
+        case.update(waiting_since=None, status=CaseStatus.WAITING.value)
+
+
+def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *, now: datetime | None = None) -> Sync:
+    """Open, join, re-open and answer cases for stored messages (new ones, or ones whose signals just arrived),
+    inside the caller's transaction. Idempotent: a message already in a case changes nothing."""
+    now = now or datetime.now(UTC)
+    sync = Sync()
+    rows = case_store.incoming(conn, message_ids)
+    if not rows:
+        return sync
+    # A root that has just joined a parent's thread takes its case along.
+    moves = [(r.platform, r.platform_id, r.thread_root_id) for r in rows if r.platform_id != r.thread_root_id]
+    if moves:
+        case_store.repoint(conn, moves)
+    keys = {(r.platform, r.thread_root_id) for r in rows}
+    existing = case_store.by_threads(conn, keys)
+    answered = case_store.last_brand_at(conn, keys - existing.keys())
+    for r in rows:  # the brand's messages of this batch count as answers too, whenever written
+        key = (r.platform, r.thread_root_id)
+        if r.is_brand and key not in existing:
+            answered[key] = max(answered.get(key, r.created_at), r.created_at)
+    persons = _person_factors(conn, [r for r in rows if not r.is_brand])
+    touched: dict[tuple[str, str], dict[str, Any]] = {}
+    new: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:  # oldest first
+        key = (r.platform, r.thread_root_id)
+        case = touched.get(key) or existing.get(key)
+        if r.is_brand:
+            if case is None:
+                continue
+            _brand_replies(case, r, actor, sync)
+        else:
+            if r.intent is None and case is None:
+                continue  # no signals yet: `goodwill enrich` brings it back here
+            f = factors_of(r, persons.get(r.person_id, (None, None, 0)))
+            if case is None:
+                if not needs_the_brand(r):
+                    continue
+                # Opened only when the brand has not answered it (nor anything after it) already.
+                if key in answered and answered[key] >= r.created_at:
+                    continue
+                case = _new_case(r, f, now)
+                new[key] = case
+                sync.opened += 1
+                sync.events.append(_event(case, EventKind.OPENED, actor, r.created_at, r.id))
+            else:
+                _customer_joins(case, r, f, actor, sync)
+        touched[key] = case
+        sync.links.append((r.id, -1, bool(r.is_brand)))
+        sync.events[-1]["link"] = len(sync.links) - 1
+    if not touched:
+        return sync
+    for case in touched.values():
+        case["updated_at"] = now
+        _set_priority(case, now)
+    fresh = list(new.values())
+    _apply_routing(conn, fresh)
+    ids = case_store.insert_cases(conn, [{k: v for k, v in c.items() if k != "id"} for c in fresh])
+    for key, case in new.items():
+        case["id"] = ids[key]
+    case_store.update_cases(conn, [c for k, c in touched.items() if k not in new])
+    by_link = {e["link"]: e["case"]["id"] for e in sync.events if "link" in e}
+    case_store.link_messages(conn, [(m, by_link[i], b) for i, (m, _, b) in enumerate(sync.links)])
+    case_store.add_events(conn, [{k: v for k, v in e.items() if k not in ("case", "link")} | {"case_id": e["case"]["id"]}
+                                 for e in sync.events])
+    if sync.changed:
+        record(conn, actor, "case.sync", None, opened=sync.opened, joined=sync.joined, reopened=sync.reopened,
+               replies=sync.replies)
+    return sync
+
+
+def on_new_messages(actor: Actor) -> NewMessagesHook:
+    """The hook the import, listening, reply and demo paths give the ingest writer: cases follow each batch."""
+    def hook(conn: Connection, message_ids: list[int]) -> None:
+        sync_messages(conn, message_ids, actor)
+    return hook
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def refresh_priorities(conn: Connection, now: datetime) -> int:
+    """Work out again the priority of open cases that waiting longer has raised. Returns how many changed."""
+    due = case_store.due_for_priority(conn, ACTIVE_STATUSES, now)
+    for case in due:
+        _set_priority(case, now)
+    case_store.update_cases(conn, due)
+    return len(due)
+
+
+def _public(c: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    due = c["sla_due_at"]
+    waiting = c["waiting_since"] if c["status"] in ACTIVE_STATUSES else None
+    breached = due is not None and c["first_response_at"] is None and due <= now
+    return {
+        "id": c["id"],
+        "status": c["status"],
+        "priority": c["priority"],
+        "band": c["priority_band"],
+        "reason": reason_now(c["priority_reason"], waiting, now),
+        "platform": c["platform"],
+        "platform_id": c["first_platform_id"],
+        "message_id": c["first_message_id"],
+        "thread_root_id": c["thread_root_id"],
+        "author": c["author"],
+        "person_id": c["person_id"],
+        "text": c["first_text"],
+        "url": c["first_url"],
+        "opened_at": iso(c["opened_at"]),
+        "last_customer_at": iso(c["last_customer_at"]),
+        "waiting_since": iso(waiting),
+        "sla_policy": c["sla_policy"],
+        "sla_due_at": iso(due),
+        "sla_breached": breached,
+        "sla_near": bool(due is not None and c["first_response_at"] is None and not breached
+                         and due - now <= timedelta(minutes=30)),
+        "assignee": c["assignee"],
+        "team": c["team"],
+        "tags": list(c["tags"] or []),
+        "first_response_at": iso(c["first_response_at"]),
+        "first_response_minutes": None if c["first_response_at"] is None
+        else round((c["first_response_at"] - c["opened_at"]).total_seconds() / 60),
+        "resolved_at": iso(c["resolved_at"]),
+        "resolved_public": c["resolved_public"],
+        "reopened": c["reopened"],
+        "factors": {"urgency": c["urgency"], "intent": c["intent"], "sentiment": c["sentiment"],
+                    "needs_response": bool(c["needs_response"]), "emergency": [list(e) for e in c["emergency"] or ()],
+                    "stage": c["stage"], "stage_reason": c["stage_reason"], "engaged_by": c["engaged_by"]},
+    }
+
+
+def _statuses(status: str | None) -> list[str]:
+    if status is None or status.strip().lower() in ("", "active"):
+        return list(ACTIVE_STATUSES)
+    if status.strip().lower() == "all":
+        return list(STATUSES)
+    return [parse_status(part).value for part in status.split(",")]
+
+
+def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
+               assignee: str | None = None, limit: int = 50, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Cases most urgent first: by default the active ones (new, open, waiting); `status` names one or more
+    (comma-separated), `active` or `all`; `assignee` a user name, or `none` for unassigned cases."""
+    require(actor, CASE_ROLE)
+    if not 1 <= limit <= MAX_PAGE:
+        raise FieldError("limit", f"use 1-{MAX_PAGE}")
+    statuses = _statuses(status)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        refresh_priorities(conn, now)
+        assignee_id, unassigned = None, False
+        if assignee is not None and assignee.strip().lower() == "none":
+            unassigned = True
+        elif assignee is not None:
+            user = find_user(conn, assignee)
+            if user is None:
+                raise FieldError("assignee", f"no user {assignee!r}")
+            assignee_id = user.id
+        rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
+                                     unassigned=unassigned, limit=limit)
+    return [_public(r, now) for r in rows]
+
+
+def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """One case with its messages, events and internal notes."""
+    require(actor, CASE_ROLE)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        refresh_priorities(conn, now)
+        data = _public(case_store.listed(conn, case_id), now)
+        data["messages"] = [
+            {"id": m["id"], "platform_id": m["platform_id"], "at": iso(m["created_at"]), "author": m["author"],
+             "is_brand": bool(m["is_brand"]), "text": m["text"], "url": m["url"], "deleted": m["deleted_at"] is not None,
+             "intent": m["intent"], "sentiment": m["sentiment"], "urgency": m["urgency"],
+             "needs_response": m["needs_response"]}
+            for m in case_store.thread(conn, case_id)]
+        data["events"] = [{"at": iso(e["at"]), "kind": e["kind"], "actor": e["actor_name"], "message_id": e["message_id"],
+                           "details": e["details"]} for e in case_store.events(conn, case_id)]
+        data["notes"] = [{"id": n["id"], "at": iso(n["created_at"]), "author": n["author_name"], "text": n["text"]}
+                         for n in case_store.notes(conn, case_id)]
+    return data
+
+
+def count_active(store: Store) -> dict[str, int]:
+    """Cases by status (for `status`)."""
+    with store.begin() as conn:
+        return case_store.count_by_status(conn)
+
+
+# -- changes by people --------------------------------------------------------------
+
+
+def _load(conn: Connection, case_id: int) -> dict[str, Any]:
+    return case_store.get(conn, case_id)
+
+
+def _write(conn: Connection, case: dict[str, Any], actor: Actor, kind: EventKind, now: datetime,
+           message_id: int | None = None, **details: Any) -> None:
+    case["updated_at"] = now
+    _set_priority(case, now)
+    case_store.update_cases(conn, [case])
+    case_store.add_events(conn, [{"case_id": case["id"], "at": now, "kind": kind.value, "actor_id": actor.user_id,
+                                  "actor_name": actor.name, "message_id": message_id, "details": details}])
+    record(conn, actor, f"case.{kind.value}", f"case {case['id']}", **details)
+
+
+def open_case(store: Store, actor: Actor, message_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """Open a case by hand from a stored customer message, whatever its signals say; a message of a thread that
+    has a case joins it (re-opening it if it was finished)."""
+    require(actor, CASE_ROLE)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        found = case_store.of_message(conn, message_id)
+        if found is not None:
+            raise ConflictError(f"message {message_id} is in case {found} already")
+        rows = case_store.incoming(conn, [message_id])
+        if not rows:
+            raise NotFoundError(f"no message {message_id} that could open a case (`goodwill search` shows messages' ids)")
+        r = rows[0]
+        if r.is_brand:
+            raise ConflictError(f"message {message_id} is the brand's own; cases open from customers' messages")
+        key = (r.platform, r.thread_root_id)
+        case = case_store.by_threads(conn, [key]).get(key)
+        f = factors_of(r, _person_factors(conn, [r]).get(r.person_id, (None, None, 0)))
+        sync = Sync()
+        if case is None:
+            case = _new_case(r, f, now)
+            _set_priority(case, now)
+            _apply_routing(conn, [case])
+            case["id"] = case_store.insert_cases(conn, [{k: v for k, v in case.items() if k != "id"}])[key]
+            kind = EventKind.OPENED
+        else:
+            _customer_joins(case, r, f, actor, sync)
+            if case["status"] in (CaseStatus.RESOLVED, CaseStatus.CLOSED):  # a thank-you: re-open it anyway, by hand
+                case.update(status=CaseStatus.OPEN.value, reopened=case["reopened"] + 1, waiting_since=r.created_at,
+                            resolved_at=None, resolved_public=None)
+            case["updated_at"] = now
+            _set_priority(case, now)
+            case_store.update_cases(conn, [case])
+            kind = EventKind.JOINED
+        case_store.link_messages(conn, [(r.id, case["id"], False)])
+        case_store.add_events(conn, [{"case_id": case["id"], "at": now, "kind": kind.value, "actor_id": actor.user_id,
+                                      "actor_name": actor.name, "message_id": r.id, "details": {"by_hand": True}}])
+        record(conn, actor, "case.open", f"case {case['id']}", message=message_id, joined=kind is EventKind.JOINED)
+        case_id = int(case["id"])
+    return get_case(store, actor, case_id, now=now)
+
+
+def assign(store: Store, actor: Actor, case_id: int, *, assignee: str | None = None, unassign: bool = False,
+           team: str | None = None, tags: list[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Give a case to a user (yourself as an agent; anyone as a manager), a team, or new tags. A new case
+    someone takes becomes open."""
+    require(actor, CASE_ROLE)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        case = _load(conn, case_id)
+        details: dict[str, Any] = {}
+        if assignee is not None or unassign:
+            user_id = None
+            if assignee is not None:
+                user = find_user(conn, assignee)
+                if user is None or user.disabled:
+                    raise FieldError("assignee", f"no enabled user {assignee!r}")
+                user_id = user.id
+                details["assignee"] = user.username
+            else:
+                details["assignee"] = None
+            if user_id != actor.user_id or (user_id is None and case["assignee_id"] not in (None, actor.user_id)):
+                require(actor, ASSIGN_OTHERS_ROLE)
+            case["assignee_id"] = user_id
+        if team is not None:
+            case["team"] = team.strip() or None
+            details["team"] = case["team"]
+        if tags is not None:
+            case["tags"] = sorted({t.strip() for t in tags if t.strip()})
+            details["tags"] = case["tags"]
+        if not details:
+            raise FieldError("assignee", "say what to change: an assignee, a team or tags")
+        if case["status"] == CaseStatus.NEW and case["assignee_id"] is not None:
+            case["status"] = CaseStatus.OPEN.value
+        _write(conn, case, actor, EventKind.ASSIGNED, now, **details)
+    return get_case(store, actor, case_id, now=now)
+
+
+def add_note(store: Store, actor: Actor, case_id: int, text: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """An internal note on a case (never published)."""
+    require(actor, CASE_ROLE)
+    if not text.strip():
+        raise FieldError("text", "the note is empty")
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        case = _load(conn, case_id)
+        note_id = case_store.add_note(conn, case_id, actor.user_id, actor.name, text.strip(), now)
+        _write(conn, case, actor, EventKind.NOTE, now, note=note_id)
+    return {"id": note_id, "case": case_id, "author": actor.name, "at": iso(now), "text": text.strip()}
+
+
+def set_status(store: Store, actor: Actor, case_id: int, status: str, *, public: bool | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
+    """Move a case (see `goodwill.domain.cases.TRANSITIONS`). Resolving records whether it was resolved in
+    public (by default: whether the brand replied in the thread); re-opening a finished case counts."""
+    require(actor, CASE_ROLE)
+    new = parse_status(status)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        case = _load(conn, case_id)
+        old = CaseStatus(case["status"])
+        check_transition(case_id, old, new)
+        kind = EventKind.STATUS
+        case["status"] = new.value
+        if new is CaseStatus.RESOLVED:
+            case.update(resolved_at=now, resolved_public=case["first_response_at"] is not None if public is None else public)
+        elif new is CaseStatus.OPEN and old in DONE:
+            case.update(reopened=case["reopened"] + 1, resolved_at=None, resolved_public=None, waiting_since=now)
+            kind = EventKind.REOPENED
+        elif new is CaseStatus.WAITING:
+            case["waiting_since"] = None
+        elif new is CaseStatus.OPEN and case["waiting_since"] is None:
+            case["waiting_since"] = now
+        _write(conn, case, actor, kind, now, old=old.value, new=new.value,
+               **({"public": case["resolved_public"]} if new is CaseStatus.RESOLVED else {}))
+    return get_case(store, actor, case_id, now=now)
+
+
+def reply(store: Store, actor: Actor, case_id: int, text: str, *, send: bool, environ: Mapping[str, str],
+          settings: Settings | None = None, secrets: Path | None = None, **options: Any) -> dict[str, Any]:
+    """Reply in public to the case's newest customer message through `goodwill.service.replies` (a dry run
+    unless `send`); a sent reply joins the thread and the case records its first response."""
+    from goodwill.service import replies
+
+    require(actor, CASE_ROLE)
+    with store.begin() as conn:
+        case_store.get(conn, case_id)
+        target = case_store.latest_customer_message(conn, case_id)
+    if target is None:
+        raise ConflictError(f"case {case_id} has no customer message left to reply to")
+    plan = replies.reply(store, actor, target, text, send=send, environ=environ, settings=settings, secrets=secrets,
+                         **options)
+    return {"case": get_case(store, actor, case_id), "reply": plan.as_dict()}
+
+

@@ -1,0 +1,222 @@
+"""Cases in the store: `cases`, the messages each holds, their events and internal notes.
+
+The service (`goodwill.service.cases`) decides what opens, joins, re-opens and
+moves a case, and works out its priority; these functions read and write it,
+each inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from goodwill.errors import NotFoundError
+from goodwill.store.messages import by_platform, chunks
+from goodwill.store.tables import (
+    accounts,
+    case_events,
+    case_messages,
+    case_notes,
+    cases,
+    message_signals,
+    messages,
+    users,
+)
+
+#: Columns the service may change on a case row (everything but its identity).
+MUTABLE = tuple(c.name for c in cases.c if c.name not in ("id", "platform", "thread_root_id", "created_at"))
+
+
+def incoming(conn: Connection, message_ids: Sequence[int]) -> list[Any]:
+    """The messages among `message_ids` that belong to no case yet, not deleted, with their signals
+    (NULL when none) and the person who wrote them, oldest first."""
+    found: list[Any] = []
+    m, s = messages.c, message_signals.c
+    for chunk in chunks(sorted(set(message_ids))):
+        found.extend(conn.execute(
+            select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand, m.created_at, m.text,
+                   accounts.c.person_id, s.intent, s.sentiment, s.needs_response, s.urgency)
+            .select_from(messages.join(accounts, accounts.c.id == m.account_id)
+                         .outerjoin(message_signals, s.message_id == m.id)
+                         .outerjoin(case_messages, case_messages.c.message_id == m.id))
+            .where(m.id.in_(chunk), m.deleted_at.is_(None), case_messages.c.case_id.is_(None))
+        ))
+    found.sort(key=lambda r: (r.created_at, r.id))
+    return found
+
+
+def by_threads(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The case row of each thread (platform, root) that has one."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for platform, roots in by_platform(set(keys)).items():
+        for chunk in chunks(sorted(roots)):
+            for row in conn.execute(select(cases).where(cases.c.platform == platform, cases.c.thread_root_id.in_(chunk))):
+                found[(platform, row.thread_root_id)] = dict(row._mapping)
+    return found
+
+
+def last_brand_at(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], datetime]:
+    """When the brand last wrote in each of these threads (platform, root), where it has."""
+    found: dict[tuple[str, str], datetime] = {}
+    m = messages.c
+    for platform, roots in by_platform(set(keys)).items():
+        for chunk in chunks(sorted(roots)):
+            for root, at in conn.execute(
+                select(m.thread_root_id, func.max(m.created_at))
+                .where(m.platform == platform, m.thread_root_id.in_(chunk), m.is_brand, m.deleted_at.is_(None))
+                .group_by(m.thread_root_id)
+            ):
+                found[(platform, root)] = at
+    return found
+
+
+def repoint(conn: Connection, moves: Sequence[tuple[str, str, str]]) -> None:
+    """Cases keyed on a thread root that has since joined a parent's thread follow it: (platform, old root, new root),
+    unless the new thread has a case of its own."""
+    for platform, old, new in moves:
+        taken = conn.execute(select(cases.c.id).where(cases.c.platform == platform, cases.c.thread_root_id == new)).first()
+        if taken is None:
+            conn.execute(cases.update().where(cases.c.platform == platform, cases.c.thread_root_id == old)
+                         .values(thread_root_id=new))
+
+
+def insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert new case rows; returns their ids by (platform, thread root)."""
+    if not rows:
+        return {}
+    conn.execute(cases.insert(), list(rows))
+    return {key: row["id"] for key, row in by_threads(conn, [(r["platform"], r["thread_root_id"]) for r in rows]).items()}
+
+
+def update_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Write the mutable columns of changed case rows (each a whole row as `by_threads` returns it)."""
+    if not rows:
+        return
+    stmt = cases.update().where(cases.c.id == bindparam("_id")).values(
+        {name: bindparam(name, type_=cases.c[name].type) for name in MUTABLE})
+    conn.execute(stmt, [{"_id": r["id"], **{name: r[name] for name in MUTABLE}} for r in rows])
+
+
+def link_messages(conn: Connection, rows: Sequence[tuple[int, int, bool]]) -> None:
+    """(message id, case id, is brand) rows: messages that joined a case."""
+    if rows:
+        conn.execute(case_messages.insert(), [{"message_id": m, "case_id": c, "is_brand": b} for m, c, b in rows])
+
+
+def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Case events: dicts of case_id, at, kind, actor_id, actor_name, message_id, details."""
+    if rows:
+        conn.execute(case_events.insert(), list(rows))
+
+
+def add_note(conn: Connection, case_id: int, author_id: int | None, author_name: str, text: str, at: datetime) -> int:
+    note_id: int = conn.execute(case_notes.insert().values(
+        case_id=case_id, author_id=author_id, author_name=author_name, text=text, created_at=at)).inserted_primary_key[0]  # type: ignore[index]
+    return note_id
+
+
+def get(conn: Connection, case_id: int) -> dict[str, Any]:
+    """The case row; NotFoundError when there is none."""
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NotFoundError(f"no case {case_id} (`goodwill cases list` shows cases' ids)")
+    return dict(row._mapping)
+
+
+def of_message(conn: Connection, message_id: int) -> int | None:
+    """The id of the case a message belongs to, if any."""
+    found = conn.execute(select(case_messages.c.case_id).where(case_messages.c.message_id == message_id)).scalar()
+    return None if found is None else int(found)
+
+
+def due_for_priority(conn: Connection, statuses: Sequence[str], now: datetime) -> list[dict[str, Any]]:
+    """Cases in `statuses` whose priority waiting longer has raised by `now`."""
+    return [dict(r._mapping) for r in conn.execute(
+        select(cases).where(cases.c.priority_next_at <= now, cases.c.status.in_(list(statuses))))]
+
+
+def _listed() -> Any:
+    first = messages.alias("first")
+    author = accounts.alias("author")
+    return (
+        select(cases, first.c.platform_id.label("first_platform_id"), first.c.text.label("first_text"),
+               first.c.url.label("first_url"), author.c.handle.label("author"), users.c.username.label("assignee"))
+        .select_from(cases.join(first, first.c.id == cases.c.first_message_id)
+                     .join(author, author.c.id == first.c.account_id)
+                     .outerjoin(users, users.c.id == cases.c.assignee_id))
+    )
+
+
+def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
+               unassigned: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    """Cases in `statuses`, most urgent first (then oldest first), with their first message and author."""
+    stmt = _listed().where(cases.c.status.in_(list(statuses)))
+    if team is not None:
+        stmt = stmt.where(cases.c.team == team)
+    if assignee_id is not None:
+        stmt = stmt.where(cases.c.assignee_id == assignee_id)
+    if unassigned:
+        stmt = stmt.where(cases.c.assignee_id.is_(None))
+    stmt = stmt.order_by(cases.c.priority.desc(), cases.c.opened_at, cases.c.id).limit(limit)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def listed(conn: Connection, case_id: int) -> dict[str, Any]:
+    """One case as `list_cases` returns it."""
+    row = conn.execute(_listed().where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NotFoundError(f"no case {case_id} (`goodwill cases list` shows cases' ids)")
+    return dict(row._mapping)
+
+
+def count_by_status(conn: Connection) -> dict[str, int]:
+    return {str(s): int(n) for s, n in conn.execute(select(cases.c.status, func.count()).group_by(cases.c.status))}
+
+
+def thread(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    """The case's messages, oldest first, with authors and signals."""
+    m, s = messages.c, message_signals.c
+    return [dict(r._mapping) for r in conn.execute(
+        select(m.id, m.platform_id, m.created_at, m.text, m.url, m.is_brand, m.deleted_at, accounts.c.handle.label("author"),
+               s.intent, s.sentiment, s.urgency, s.needs_response)
+        .select_from(case_messages.join(messages, m.id == case_messages.c.message_id)
+                     .join(accounts, accounts.c.id == m.account_id)
+                     .outerjoin(message_signals, s.message_id == m.id))
+        .where(case_messages.c.case_id == case_id).order_by(m.created_at, m.id))]
+
+
+def latest_customer_message(conn: Connection, case_id: int) -> int | None:
+    """The id of the case's newest customer message that is not deleted."""
+    m = messages.c
+    found = conn.execute(
+        select(m.id).select_from(case_messages.join(messages, m.id == case_messages.c.message_id))
+        .where(case_messages.c.case_id == case_id, ~case_messages.c.is_brand, m.deleted_at.is_(None))
+        .order_by(m.created_at.desc(), m.id.desc()).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
+def events(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.at, case_events.c.id))]
+
+
+def notes(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        select(case_notes).where(case_notes.c.case_id == case_id).order_by(case_notes.c.created_at, case_notes.c.id))]
+
+
+def erase_for_messages(conn: Connection, message_ids: Sequence[int]) -> None:
+    """Forgetting messages: the cases they opened go (with their events and notes); others lose them."""
+    for chunk in chunks(list(message_ids)):
+        gone = [i for (i,) in conn.execute(select(cases.c.id).where(cases.c.first_message_id.in_(chunk)))]
+        for table, column in ((case_events, case_events.c.case_id), (case_notes, case_notes.c.case_id),
+                              (case_messages, case_messages.c.case_id)):
+            if gone:
+                conn.execute(table.delete().where(column.in_(gone)))
+        if gone:
+            conn.execute(cases.delete().where(cases.c.id.in_(gone)))
+        conn.execute(case_messages.delete().where(case_messages.c.message_id.in_(chunk)))
+        conn.execute(case_events.update().where(case_events.c.message_id.in_(chunk)).values(message_id=None))
