@@ -143,3 +143,24 @@ def test_cli_suggest_from_a_file_needs_no_workspace(tmp_path: Path) -> None:
     assert [r["id"] for r in json.loads(result.stdout)] == ["refunds"]
     result = runner.invoke(app, ["kb", "suggest", "--articles", str(path)], catch_exceptions=False)
     assert result.exit_code == 1 and "either the customer's TEXT or --queries" in result.stderr
+
+
+def test_the_tone_check_finds_the_fitting_article_for_the_answered_message(store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from goodwill.domain import ParsedMessage
+    from goodwill.ingest.writer import ingest_messages
+    from goodwill.service import tone
+
+    knowledge.import_articles(store, MANAGER, write(tmp_path / "kb.jsonl", LINES))
+    ingest_messages(store, "test", [ParsedMessage(platform="twitter", platform_id="q1", author="rider",
+                                                  text="how long does a refund take after a return?",
+                                                  created_at=datetime(2026, 11, 1, tzinfo=UTC))])
+    with store.begin() as conn:
+        (message_id,) = conn.exec_driver_sql("SELECT id FROM messages").scalars().all()
+    result = tone.tone_check(store, AGENT, "Sorry about that, it is usually quick.", message_id=message_id, platform="twitter")
+    no_link = [f for f in result["flags"] if f["code"] == "no_link"]
+    assert no_link and "Refunds and returns" in no_link[0]["why"]
+    with store.begin() as conn:
+        fits = knowledge.fitting_articles(conn, "is the weather nice", 3)
+    assert all(a.score < 0.5 for a in fits)

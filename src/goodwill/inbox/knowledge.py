@@ -24,6 +24,7 @@ words and the start of the body (it stops at 64 word pieces).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -109,6 +110,8 @@ class Ranked:
     score: float
     lexical: float
     meaning: float
+    #: the share of the message's words (by their idf weight, among words the knowledge base knows) in the article
+    coverage: float
     matched: tuple[str, ...]
     reason: str
 
@@ -134,6 +137,12 @@ class Ranker:
         self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         if self.articles:
             self._bm25.index(self._doc_tokens, show_progress=False)
+        frequency: dict[str, int] = {}
+        for tokens in self._doc_tokens:
+            for token in set(tokens):
+                frequency[token] = frequency.get(token, 0) + 1
+        n = len(self.articles)
+        self._idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}  # Lucene's
         self._tags: dict[str, npt.NDArray[np.bool_]] = {}
         for i, article in enumerate(self.articles):
             for tag in article.tags:
@@ -186,13 +195,16 @@ class Ranker:
         picked = picked[np.lexsort((candidates[picked], -fused[picked]))]
         words = [w for w in dict.fromkeys(_WORD.findall(text.lower())) if not _DIGITS.match(w)]
         stems = _stemmer().stemWords(words)
+        known = [t for t in dict.fromkeys(_tokens([text])[0]) if t in self._idf]
+        weight = sum(self._idf[t] for t in known)
         out = []
         for p in picked:
             i = int(candidates[p])
             doc = set(self._doc_tokens[i])
             matched = tuple(w for w, s in zip(words, stems, strict=True) if s in doc and len(w) > 1)
-            out.append(Ranked(i, round(float(fused[p]), 4), round(float(lexical[i]), 4),
-                              round(float(meaning[i]), 4), matched, _reason(matched, float(meaning[i]), self._vectors is not None)))
+            coverage = sum(self._idf[t] for t in known if t in doc) / weight if weight > 0 else 0.0
+            out.append(Ranked(i, round(float(fused[p]), 4), round(float(lexical[i]), 4), round(float(meaning[i]), 4),
+                              round(coverage, 4), matched, _reason(matched, coverage, float(meaning[i]), self._vectors is not None)))
         return out
 
 
@@ -203,11 +215,12 @@ def unit_rows(vectors: FloatArray) -> FloatArray:
     return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def _reason(matched: tuple[str, ...], meaning: float, dense: bool) -> str:
+def _reason(matched: tuple[str, ...], coverage: float, meaning: float, dense: bool) -> str:
     parts = []
     if matched:
         shown = ", ".join(f"'{m}'" for m in matched[:5])
-        parts.append(f"shares the words {shown}" if len(matched) > 1 else f"shares the word {shown}")
+        words = f"shares the words {shown}" if len(matched) > 1 else f"shares the word {shown}"
+        parts.append(f"{words} ({coverage:.0%} of the message's words, by weight)")
     else:
         parts.append("shares no words")
     if dense:

@@ -25,15 +25,17 @@ import numpy as np
 
 from goodwill.domain.knowledge import MAX_ID, Article, normalize_tag
 from goodwill.domain.team import Actor, Role
+from goodwill.domain.tone import Article as ToneArticle
 from goodwill.errors import FieldError, ModelUnavailableError, NotFoundError
 from goodwill.inbox.articles import check_article, read_articles, read_queries
 from goodwill.inbox.knowledge import Embed, Ranked, Ranker, dense_text
 from goodwill.service.audit import iso, now, record, require
-from goodwill.store import Store
+from goodwill.service.tone import use_articles
+from goodwill.store import Connection, Store
 from goodwill.store import knowledge as kb_store
 
 __all__ = [
-    "CHANGE_ROLE", "MAX_TOP", "READ_ROLE", "Imported", "article", "articles", "import_articles", "remove_article",
+    "CHANGE_ROLE", "MAX_TOP", "fitting_articles", "READ_ROLE", "Imported", "article", "articles", "import_articles", "remove_article",
     "queries", "save_article", "suggest", "suggest_from_file", "suggest_many",
 ]
 
@@ -181,18 +183,20 @@ _lock = threading.Lock()
 def _ranker(store: Store) -> Ranker:
     """The store's ranking index, rebuilt when an article changed since it was built."""
     with store.begin() as conn:
-        revision = kb_store.revision(conn)
+        return _ranker_on(conn)
+
+
+def _ranker_on(conn: Connection) -> Ranker:
+    revision = kb_store.revision(conn)
     with _lock:
-        cached = _rankers.get(store.engine)
+        cached = _rankers.get(conn.engine)
         if cached is not None and cached[0] == revision:
             return cached[1]
-    with store.begin() as conn:
-        revision = kb_store.revision(conn)
-        rows = kb_store.all_articles(conn, with_vectors=True)
+    rows = kb_store.all_articles(conn, with_vectors=True)
     ranker = _build([r.article for r in rows], [r.vector if r.vector_model else None for r in rows],
                     [r.vector_model for r in rows])
     with _lock:
-        _rankers[store.engine] = (revision, ranker)
+        _rankers[conn.engine] = (revision, ranker)
     return ranker
 
 
@@ -224,7 +228,7 @@ def _check(top: int, text: str) -> None:
 def _suggestion(ranker: Ranker, r: Ranked) -> dict[str, Any]:
     a = ranker.articles[r.index]
     return {"id": a.id, "title": a.title, "url": a.url, "score": r.score, "tags": list(a.tags),
-            "lexical": r.lexical, "meaning": r.meaning, "reason": r.reason}
+            "lexical": r.lexical, "meaning": r.meaning, "coverage": r.coverage, "reason": r.reason}
 
 
 def _rank(ranker: Ranker, text: str, tag: str | None, top: int) -> list[dict[str, Any]]:
@@ -261,3 +265,18 @@ def queries(path: Path) -> list[tuple[int, str, str | None, Any]]:
     :raises ImportFileError: naming the file, line and field of the first bad line.
     """
     return read_queries(path)
+
+
+def fitting_articles(conn: Connection, text: str, top: int) -> list[ToneArticle]:
+    """The tone check's view of the suggestions for a message, inside the caller's transaction: each with
+    an absolute fit (0-1) in place of the rank score, the message's words the article holds by weight
+    blended with the encoder's closeness as the score is, so a weak best match does not count as fitting."""
+    if not text.strip():
+        return []
+    ranker = _ranker_on(conn)
+    w = ranker.lexical_weight
+    return [ToneArticle(ranker.articles[r.index].id, ranker.articles[r.index].title, ranker.articles[r.index].url or None,
+                        round(w * r.coverage + (1 - w) * r.meaning, 4)) for r in ranker.rank(text, top=top)]
+
+
+use_articles(fitting_articles)

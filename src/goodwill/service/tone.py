@@ -38,6 +38,8 @@ def use_articles(finder: ArticleFinder | None) -> None:
 
 
 def _articles(conn: Connection, text: str) -> tuple[Article, ...]:
+    if _finder is None:
+        import goodwill.service.knowledge  # noqa: F401  (registers the knowledge base's finder)
     if _finder is None or not text.strip():
         return ()
     return tuple(_finder(conn, text, 3))
