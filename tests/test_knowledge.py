@@ -164,3 +164,37 @@ def test_the_tone_check_finds_the_fitting_article_for_the_answered_message(store
     with store.begin() as conn:
         fits = knowledge.fitting_articles(conn, "is the weather nice", 3)
     assert all(a.score < 0.5 for a in fits)
+
+
+def test_a_case_gets_the_articles_for_its_customers_question(store: Store, settings: Settings, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from goodwill.domain import ParsedMessage
+    from goodwill.ingest.writer import ingest_messages
+    from goodwill.service import cases
+
+    knowledge.import_articles(store, MANAGER, write(tmp_path / "kb.jsonl", LINES))
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    ingest_messages(store, "test", [
+        ParsedMessage(platform="twitter", platform_id="c1", author="rider", text="my battery died", created_at=at)])
+    with store.begin() as conn:
+        first = conn.exec_driver_sql("SELECT id FROM messages WHERE platform_id = 'c1'").scalar_one()
+    case_id = cases.open_case(store, AGENT, first)["id"]
+    ingest_messages(store, "test", [
+        ParsedMessage(platform="twitter", platform_id="b1", author="halcyonbikes", text="Refunds are easy, what's up?",
+                      created_at=at + timedelta(minutes=1), reply_to_id="c1"),
+        ParsedMessage(platform="twitter", platform_id="c2", author="rider", text="it will not charge since monday",
+                      created_at=at + timedelta(minutes=2), reply_to_id="b1"),
+    ])
+    with store.begin() as conn:
+        later = conn.exec_driver_sql("SELECT id FROM messages WHERE platform_id IN ('b1', 'c2')").scalars().all()
+        cases.sync_messages(conn, later, AGENT)
+    found = knowledge.suggest_for_case(store, AGENT, case_id, top=2)
+    assert found["text"] == "my battery died\nit will not charge since monday"  # the brand's reply left out
+    top = found["items"][0]
+    assert top["id"] == "battery-care"
+    assert top["insert"] == "Looking after your battery: https://help.example.com/battery-care"
+    result = invoke(settings, "kb", "suggest", "--case", str(case_id), "--top", "1", "--json")
+    assert [r["id"] for r in json.loads(result.stdout)] == ["battery-care"]
+    with pytest.raises(NotFoundError):
+        knowledge.suggest_for_case(store, AGENT, case_id + 999)

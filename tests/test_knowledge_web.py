@@ -71,6 +71,7 @@ def test_api_lists_suggests_and_changes_articles(web) -> None:
         assert bad.status_code == 422 and bad.json()["field"] == "url"
         assert http.post("/api/v1/kb", json={"id": "z", "title": "Z", "extra": 1}, headers=manager).status_code == 422
         assert http.get("/api/v1/kb/suggest", params={"text": "x", "top": 0}, headers=agent).status_code == 422
+        assert http.get("/api/v1/kb/for-case/99", headers=agent).json()["code"] == "not_found"
         assert http.delete("/api/v1/kb/gears", headers=manager).json() == {"removed": "gears"}
         missing = http.delete("/api/v1/kb/gears", headers=manager)
         assert missing.status_code == 404 and missing.json()["code"] == "not_found"

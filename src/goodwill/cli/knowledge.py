@@ -112,6 +112,7 @@ def suggest(
     tag: Annotated[str | None, typer.Option("--tag", help="Only articles with this tag.", show_default=False)] = None,
     top: Annotated[int, typer.Option("--top", "-k", min=1, max=100, help="How many articles.")] = 5,
     queries: Annotated[Path | None, typer.Option("--queries", help="A JSONL file of messages (text, optional tag and id): one JSON line of ranked article ids per message.", show_default=False)] = None,
+    case: Annotated[int | None, typer.Option("--case", min=1, help="Suggest for this case's question (its customer's latest messages).", show_default=False)] = None,
     articles: Annotated[Path | None, typer.Option("--articles", help="Rank the articles of this JSONL or Markdown file instead of the workspace's (no workspace needed).", show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array (id, url, score, title, and the parts of the score).")] = False,
 ) -> None:
@@ -119,7 +120,8 @@ def suggest(
     a hybrid of BM25 and the shared sentence encoder (see docs/knowledge-base.md).
 
     Ranks the workspace's articles (after `goodwill kb import`), or with
-    `--articles FILE` those of a file, without a workspace. With `--queries`,
+    `--articles FILE` those of a file, without a workspace. `--case ID`
+    suggests for a case's question. With `--queries`,
     prints one JSON line per message: `{"line", "id", "tag", "ids", "articles"}`.
 
     Example:
@@ -128,9 +130,17 @@ def suggest(
     """
     from goodwill.service import knowledge
 
-    if (text is None) == (queries is None):
+    if (text is not None) + (queries is not None) + (case is not None) != 1:
         with reporting():
-            raise ConfigError("give either the customer's TEXT or --queries FILE.jsonl")
+            raise ConfigError("give one of the customer's TEXT, --queries FILE.jsonl or --case ID")
+    if case is not None:
+        with workspace_session(ctx) as ws:
+            found = knowledge.suggest_for_case(ws.store, ws.actor, case, tag=tag, top=top)
+        if as_json:
+            sys.stdout.write(json.dumps(found["items"], ensure_ascii=False, indent=2) + "\n")
+        else:
+            _show(found["items"], tag)
+        return
     with reporting():
         asked = knowledge.queries(queries) if queries is not None else [(1, text or "", tag, None)]
         pairs = [(q_text, q_tag) for _, q_text, q_tag, _ in asked]
@@ -148,6 +158,10 @@ def suggest(
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
+    _show(rows, tag)
+
+
+def _show(rows: list[dict[str, Any]], tag: str | None) -> None:
     if not rows:
         out.print("No articles to suggest" + (f" with the tag {tag!r}." if tag else ": the knowledge base is empty."),
                   markup=False, highlight=False)

@@ -36,7 +36,7 @@ from goodwill.store import knowledge as kb_store
 
 __all__ = [
     "CHANGE_ROLE", "MAX_TOP", "fitting_articles", "READ_ROLE", "Imported", "article", "articles", "import_articles", "remove_article",
-    "queries", "save_article", "suggest", "suggest_from_file", "suggest_many",
+    "queries", "save_article", "suggest", "suggest_for_case", "suggest_from_file", "suggest_many",
 ]
 
 CHANGE_ROLE = Role.MANAGER
@@ -241,6 +241,28 @@ def suggest(store: Store, actor: Actor, text: str, *, tag: str | None = None, to
     `id`, `title`, `url` (the link to insert), `score` (0-1), its BM25 and encoder parts and the reason in words."""
     require(actor, READ_ROLE)
     return _rank(_ranker(store), text, tag, top)
+
+
+#: The customer's latest messages in a case that make its question.
+CASE_MESSAGES = 5
+
+
+def suggest_for_case(store: Store, actor: Actor, case_id: int, *, tag: str | None = None, top: int = 3) -> dict[str, Any]:
+    """The best articles for a case's question: its customer's messages (the latest `CASE_MESSAGES`, the
+    brand's own left out) as one message. Each suggestion carries `insert`, the text to paste into a reply
+    (the title and the link), besides what `suggest` gives.
+
+    :raises NotFoundError: no such case.
+    """
+    from goodwill.service import cases
+
+    case = cases.get_case(store, actor, case_id)
+    said = [m["text"] for m in case["messages"] if not m["is_brand"] and not m["deleted"] and m["text"]]
+    text = "\n".join(said[-CASE_MESSAGES:]) or case["text"] or ""
+    items = suggest(store, actor, text, tag=tag, top=top) if text.strip() else []
+    for item in items:
+        item["insert"] = f"{item['title']}: {item['url']}" if item["url"] else item["title"]
+    return {"case_id": case_id, "text": text, "items": items}
 
 
 def suggest_many(store: Store, actor: Actor, queries: Sequence[tuple[str, str | None]], *, top: int = 5) -> list[list[dict[str, Any]]]:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from goodwill.service import knowledge
 from goodwill.web.api.routes import Strict
-from goodwill.web.deps import ApiActor, StoreDep, known_query
+from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
@@ -40,6 +40,15 @@ def kb_suggest(
     top: Annotated[int, Query(ge=1, le=knowledge.MAX_TOP)] = 5,
 ) -> dict[str, Any]:
     return {"items": knowledge.suggest(store, actor, text, tag=tag, top=top)}
+
+
+@router.get("/kb/for-case/{case_id}", summary="The best articles for a case's question, each with the text to insert")
+def kb_for_case(
+    store: StoreDep, actor: ApiActor, case_id: PathId,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    top: Annotated[int, Query(ge=1, le=knowledge.MAX_TOP)] = 3,
+) -> dict[str, Any]:
+    return knowledge.suggest_for_case(store, actor, case_id, tag=tag, top=top)
 
 
 @router.post("/kb", status_code=201, summary="Add an article (managers)")
