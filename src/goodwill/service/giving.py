@@ -73,7 +73,8 @@ def read_draft(text: str, *, is_reply: bool = False) -> Reading:
     return _read([text], [is_reply])[0][0]
 
 
-def _audit_posts(conn: Tx, start: datetime | None, end: datetime | None) -> list[audit_core.AuditPost]:
+def _audit_posts(conn: Tx, start: datetime | None, end: datetime | None,
+                 thread_of: dict[int, int | None] | None = None) -> list[audit_core.AuditPost]:
     own = giving_store.own_messages(conn, start, end)
     stored = giving_store.readings(conn, [m.id for m in own])
     model = load_model()
@@ -87,6 +88,7 @@ def _audit_posts(conn: Tx, start: datetime | None, end: datetime | None) -> list
         giving_store.save_readings(conn, fresh)
         stored.update({r.message_id: r for r in fresh})
     posts = []
+    threads = thread_of if thread_of is not None else {}
     for m in own:
         reasons: tuple[str, ...]
         if m.is_repost:
@@ -97,6 +99,7 @@ def _audit_posts(conn: Tx, start: datetime | None, end: datetime | None) -> list
         total, words = audit_core.engagement(m.metrics, m.replies)
         posts.append(audit_core.AuditPost(m.id, m.platform, m.created_at, m.is_reply, m.text, m.url, kind, subtype,
                                           score, reasons, total, words))
+        threads[m.id] = m.thread_id
     return posts
 
 
@@ -136,8 +139,9 @@ def audit(store: Store, actor: Actor, start: datetime | None = None, end: dateti
     cadence and response per platform, and suggestions."""
     require(actor, READ_ROLE)
     _check_period(start, end)
+    thread_of: dict[int, int | None] = {}
     with store.begin() as conn:
-        posts = _audit_posts(conn, start, end)
+        posts = _audit_posts(conn, start, end, thread_of)
         times = giving_store.reply_times(conn, start, end)
     ratio = audit_core.give_ratio(posts)
     own = [p for p in posts if not p.is_reply]
@@ -163,14 +167,14 @@ def audit(store: Store, actor: Actor, start: datetime | None = None, end: dateti
         "response": response,
         "consistency": audit_core.consistency_reason(cadence, response),
         "suggestions": audit_core.suggestions(posts, cadence),
-        "messages": [_message(p) for p in newest],
+        "messages": [_message(p, thread_of.get(p.id)) for p in newest],
         "messages_total": len(posts),
     }
 
 
-def _message(p: audit_core.AuditPost) -> dict[str, Any]:
+def _message(p: audit_core.AuditPost, thread_id: int | None) -> dict[str, Any]:
     return {
-        "id": p.id, "platform": p.platform, "created_at": p.created_at.isoformat(), "is_reply": p.is_reply,
+        "id": p.id, "thread_id": thread_id, "platform": p.platform, "created_at": p.created_at.isoformat(), "is_reply": p.is_reply,
         "text": p.text, "url": p.url, "kind": p.kind, "subtype": p.subtype, "take_score": round(p.score, 4),
         "reason": "; ".join(p.reasons), "engagement": p.engagement, "engagement_reason": p.engagement_reason,
     }

@@ -28,6 +28,7 @@ class OwnMessage(NamedTuple):
     is_repost: bool
     metrics: dict[str, Any]
     replies: int  # people's replies to it in the store
+    thread_id: int | None
 
 
 class StoredReading(NamedTuple):
@@ -68,14 +69,17 @@ def own_messages(conn: Connection, start: datetime | None = None, end: datetime 
     )
     query = (
         select(messages.c.id, messages.c.platform, messages.c.kind, messages.c.text, messages.c.created_at,
-               messages.c.url, messages.c.reply_to_id, messages.c.repost_of_id, messages.c.metrics, replies.label("replies"))
+               messages.c.url, messages.c.reply_to_id, messages.c.repost_of_id, messages.c.metrics, replies.label("replies"),
+               threads.c.id.label("thread_id"))
+        .select_from(messages.outerjoin(threads, and_(threads.c.platform == messages.c.platform,
+                                                      threads.c.root_platform_id == messages.c.thread_root_id)))
         .where(messages.c.is_brand.is_(True), messages.c.deleted_at.is_(None),
                *_between(messages.c.created_at, start, end))
         .order_by(messages.c.created_at, messages.c.id)
     )
     return [
         OwnMessage(r.id, r.platform, r.kind, r.text, r.created_at, r.url, r.reply_to_id is not None,
-                   r.repost_of_id is not None, dict(r.metrics or {}), int(r.replies))
+                   r.repost_of_id is not None, dict(r.metrics or {}), int(r.replies), r.thread_id)
         for r in conn.execute(query)
     ]
 

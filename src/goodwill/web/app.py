@@ -102,10 +102,12 @@ def create_app(
 
     _add_error_handlers(app)
     from goodwill.web.api import advocacy as api_advocacy
+    from goodwill.web.api import giving as api_giving
     from goodwill.web.api import knowledge as api_knowledge
     from goodwill.web.api import replies as api_replies
     from goodwill.web.api import routes as api
     from goodwill.web.pages import advocacy as pages_advocacy
+    from goodwill.web.pages import giving as giving_pages
     from goodwill.web.pages import knowledge as kb_pages
     from goodwill.web.pages import routes as pages
 
@@ -116,6 +118,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_advocacy.router)
     app.include_router(kb_pages.router)
+    app.include_router(api_giving.router)
+    app.include_router(giving_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 
