@@ -142,7 +142,7 @@ def test_cli_suggest_from_a_file_needs_no_workspace(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in json.loads(result.stdout)] == ["refunds"]
     result = runner.invoke(app, ["kb", "suggest", "--articles", str(path)], catch_exceptions=False)
-    assert result.exit_code == 1 and "either the customer's TEXT or --queries" in result.stderr
+    assert result.exit_code == 1 and "give one of the customer's TEXT, --queries" in result.stderr
 
 
 def test_the_tone_check_finds_the_fitting_article_for_the_answered_message(store: Store, tmp_path: Path) -> None:
