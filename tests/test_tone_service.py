@@ -125,3 +125,45 @@ def test_api_tone_check_and_saved_replies(store: Store, settings: Settings) -> N
         assert client.delete(f"/api/v1/saved-replies/{saved_id}", headers=auth).status_code == 200
         assert client.get("/api/v1/saved-replies", headers=auth).json()["items"] == []
     assert audit(store, "saved_reply.add")[0]["actor"] == "agent1"
+
+
+def test_replies_page_checks_a_draft_and_saves_with_csrf(store: Store, settings: Settings) -> None:
+    from tests.web_helpers import csrf_of
+
+    team.add_user(store, operator(), "agent1", "long enough pw", "agent")
+    with TestClient(create_app(settings)) as client:
+        token = csrf_of(client.get("/login").text)
+        client.post("/login", data={"csrf_token": token, "username": "agent1", "password": "long enough pw"})
+        page = client.get("/replies")
+        assert page.status_code == 200 and 'href="/replies"' in page.text
+        token = csrf_of(page.text)
+        assert client.post("/replies/check", data={"text": "hi"}).status_code == 403  # no CSRF token
+        checked = client.post("/replies/check", data={"csrf_token": token, "text": PROMO + " <script>x</script>",
+                                                      "platform": "bluesky"})
+        assert checked.status_code == 200 and "promotional" in checked.text
+        assert "<script>x</script>" not in checked.text and "&lt;script&gt;x&lt;/script&gt;" in checked.text
+        bad = client.post("/replies/check", data={"csrf_token": token, "text": "hi", "platform": "myspace"})
+        assert bad.status_code == 422 and "choose one of" in bad.text
+        saved = client.post("/replies/saved", data={"csrf_token": token, "title": "Offer", "body": PROMO,
+                                                    "tags": "offers, spring"}, follow_redirects=True)
+        assert "Saved “Offer” with 1 tone flag" in saved.text and "#spring" in saved.text
+        reply_id = saved_replies.list_saved(store, operator())[0]["id"]
+        removed = client.post(f"/replies/saved/{reply_id}/remove", data={"csrf_token": token}, follow_redirects=True)
+        assert "Removed “Offer”" in removed.text
+    assert audit(store, "saved_reply.remove")[0]["actor"] == "agent1"
+
+
+def test_the_demo_keeps_saved_replies_and_flags_its_old_launch_post(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from goodwill.service.demo import build_demo
+    from goodwill.service.workspace import open_workspace
+
+    settings = Settings(workspace=tmp_path / "demo")
+    build_demo(settings)
+    store = open_workspace(settings)
+    try:
+        saved = {r["title"]: r for r in saved_replies.list_saved(store, operator())}
+    finally:
+        store.close()
+    assert set(saved) == {"Winter range", "Frame size", "Service partners", "Drift 2027 launch"}
+    assert [f["code"] for f in saved["Drift 2027 launch"]["flags"]] == ["promotional", "shouting"]
+    assert all(not r["flags"] for t, r in saved.items() if t != "Drift 2027 launch")

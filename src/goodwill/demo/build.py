@@ -31,6 +31,21 @@ HALCYON = Workspace(
 )
 
 
+#: The team's saved replies (title, text, tags). The last is an old launch post kept as a template: the tone
+#: check flags it (promotional, shouting) wherever it is listed.
+SAVED_REPLIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Winter range", "Below 0°C expect roughly 20–30% less range than in summer: a Drift that does 70 km in July "
+     "does about 50 km in January. Keeping the battery indoors overnight helps: "
+     "https://halcyonbikes.example/help/winter-riding", ("battery", "winter")),
+    ("Frame size", "Use your inseam: under 78 cm → S, 78 cm and over → M. The chart: "
+     "https://halcyonbikes.example/help/sizing. A partner shop can also do a test ride.", ("sizing",)),
+    ("Service partners", "Every partner shop services Halcyon bikes and most have demo bikes to try: "
+     "https://halcyonbikes.example/help/service-partners", ("service",)),
+    ("Drift 2027 launch", "Our best bike ever. Don't miss out!!! The all-new Halcyon Drift 2027 is HERE. "
+     "Order now 👉 https://halcyonbikes.example/drift", ("launch",)),
+)
+
+
 def hand_written(now: datetime | None = None) -> Iterator[ParsedMessage]:
     """The hand-written conversations, moved by whole days so the newest is from today."""
     items = list(read_messages(CONVERSATIONS, ImportOptions(format="jsonl")))

@@ -9,12 +9,12 @@ from typing import Any
 
 from goodwill.config import DATABASE_FILE, Settings
 from goodwill.demo import synth
-from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER, HALCYON, hand_written
+from goodwill.demo.build import DEMO_PASSWORD, DEMO_USER, HALCYON, SAVED_REPLIES, hand_written
 from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import people, team
+from goodwill.service import people, saved_replies, team
 from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
@@ -68,6 +68,8 @@ def build_demo(
             added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress,
                                     on_new=on_new_messages(actor))
             people.link(store, actor)  # Mara's verified site joins her two accounts
+            for title, body, tags in SAVED_REPLIES:
+                saved_replies.add_saved(store, actor, title, body, list(tags))
         else:
             days = 90
             start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)

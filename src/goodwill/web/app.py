@@ -109,6 +109,7 @@ def create_app(
     from goodwill.web.pages import advocacy as pages_advocacy
     from goodwill.web.pages import giving as giving_pages
     from goodwill.web.pages import knowledge as kb_pages
+    from goodwill.web.pages import replies as page_replies
     from goodwill.web.pages import routes as pages
 
     app.include_router(api.router)
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(kb_pages.router)
     app.include_router(api_giving.router)
     app.include_router(giving_pages.router)
+    app.include_router(page_replies.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 

@@ -15,7 +15,7 @@ from goodwill.domain.signals import INTENTS
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.domain.threads import ThreadFilter
 from goodwill.errors import AuthenticationError, ConflictError, FieldError, NotFoundError, TooManyRequestsError
-from goodwill.service import audience, audit, conversations, privacy, team
+from goodwill.service import audience, audit, conversations, privacy, saved_replies, team
 from goodwill.service import people as people_service
 from goodwill.service import routing as routing_service
 from goodwill.service import topics as topic_service
@@ -193,7 +193,8 @@ def _platforms(request: Request, store: StoreDep, actor: Actor) -> list[str]:
 
 @router.get("/threads/{thread_id}")
 def thread(request: Request, store: StoreDep, actor: PageActor, thread_id: PathId) -> Response:
-    return render(request, "thread.html", actor, thread=conversations.thread(store, actor, thread_id))
+    return render(request, "thread.html", actor, thread=conversations.thread(store, actor, thread_id),
+                  saved=saved_replies.list_saved(store, actor))
 
 
 @router.get("/people")

@@ -21,3 +21,16 @@
     }
   });
 })();
+
+// A saved reply's "Use" button puts its text in the draft box.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".use-saved") : null;
+    if (!button) { return; }
+    var box = document.getElementById(button.getAttribute("data-target"));
+    if (!box) { return; }
+    box.value = button.getAttribute("data-body");
+    box.focus();
+  });
+})();
