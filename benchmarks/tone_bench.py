@@ -7,7 +7,7 @@ The set is written by us (not taken from any data set): customer messages
 and draft replies on Bluesky, Mastodon, X and Reddit in the style of brand
 support replies, good ones and bad ones, each labelled with the flags it
 should raise (`labels`), with the knowledge-base article suggested for the
-message where one is (`article`: title, url, score). Precision and recall
+message where one is (`article`: title, url, and its fit as the knowledge base scores it, `score`). Precision and recall
 are counted per flag over the drafts; "exact" is the share of drafts whose
 whole set of flags is right. The baseline in the same run is a flag-nothing
 checker (precision undefined, recall 0) and, for speed, a pass that only

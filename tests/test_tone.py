@@ -13,6 +13,7 @@ from goodwill.inbox.tone import check, post_length, question_kinds, questions_in
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 FW = Article("fw-2-1", "Firmware 2.1: motor cut-out fix", "https://halcyon.example/help/fw-2-1", 0.82)
+WHY = "Why did my bike cut out going uphill?"
 
 
 def flags(draft: str, **kw: object) -> dict[str, object]:
@@ -84,11 +85,11 @@ def test_statements_ask_nothing_and_waiting_asks_when() -> None:
 
 def test_no_link_when_an_article_fits_and_none_when_it_does_not() -> None:
     draft = "That's the overheating fault in firmware 2.0; updating to 2.1 fixes it."
-    flag = flags(draft, articles=[FW])["no_link"]
+    flag = flags(draft, question=WHY, articles=[FW])["no_link"]
     assert FW.url in flag.fix and "Firmware 2.1" in flag.why  # type: ignore[attr-defined]
-    assert "no_link" not in flags(draft + " " + FW.url, articles=[FW])  # type: ignore[operator]
-    weak = Article("gift", "Gift cards", "https://halcyon.example/gift", 0.2)
-    assert "no_link" not in flags(draft, articles=[weak])
+    assert "no_link" not in flags(draft + " " + FW.url, question=WHY, articles=[FW])  # type: ignore[operator]
+    weak = Article("fw", FW.title, FW.url, 0.2)
+    assert "no_link" not in flags(draft, question=WHY, articles=[weak])
 
 
 def test_lengths_per_platform() -> None:
@@ -127,3 +128,4 @@ def test_precision_and_recall_on_the_labelled_drafts(name: str, precision: float
     assert {code for r in rows for code in r["labels"]} <= set(FLAG_CODES)
     result = bench.evaluate(rows)  # type: ignore[attr-defined]
     assert result["micro_precision"] >= precision and result["micro_recall"] >= recall, result["misses"]
+

@@ -167,3 +167,31 @@ def test_the_demo_keeps_saved_replies_and_flags_its_old_launch_post(tmp_path) ->
     assert set(saved) == {"Winter range", "Frame size", "Service partners", "Drift 2027 launch"}
     assert [f["code"] for f in saved["Drift 2027 launch"]["flags"]] == ["promotional", "shouting"]
     assert all(not r["flags"] for t, r in saved.items() if t != "Drift 2027 launch")
+
+
+def test_an_article_that_fits_the_question_asks_for_its_link(store: Store, settings: Settings) -> None:
+    from goodwill.service import knowledge
+
+    me = operator()
+    knowledge.save_article(store, me, {
+        "id": "fw-2-1", "title": "Firmware 2.1: motor cut-out fix", "url": "https://halcyon.example/help/fw-2-1",
+        "body": "On firmware 2.0 the motor can cut out on long climbs uphill when the controller overheats. "
+                "Firmware 2.1 fixes it: update the bike from the app.", "tags": ["firmware"]})
+    knowledge.save_article(store, me, {
+        "id": "gift", "title": "Gift cards", "url": "https://halcyon.example/help/gift-cards",
+        "body": "Gift cards are sold in the online shop from 25 euros and never expire.", "tags": ["shop"]})
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, "#halcyon why did my bike cut out going uphill?", who=account(3),
+                                    tags=["halcyon"])]
+    with serving(mastodon_server(state)) as srv:
+        message_id = _listened(store, settings, srv.url)
+    draft = "That's the overheating fault in firmware 2.0; updating to 2.1 in the app fixes it."
+    result = tone.tone_check(store, me, draft, message_id=message_id)
+    assert [f["code"] for f in result["flags"]] == ["no_link"], result
+    assert "https://halcyon.example/help/fw-2-1" in result["flags"][0]["fix"]
+    assert "Firmware 2.1" in result["flags"][0]["why"] and result["articles"][0]["id"] == "fw-2-1"
+    linked = tone.tone_check(store, me, draft + " https://halcyon.example/help/fw-2-1", message_id=message_id)
+    assert linked["flags"] == []
+    # A question no article speaks of: the best-scoring article does not fit it, so no link is asked for.
+    state.tags["halcyon"] = []
+    assert tone.tone_check(store, me, "Yes, it is rated IPX5.", platform="mastodon")["flags"] == []

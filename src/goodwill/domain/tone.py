@@ -29,7 +29,7 @@ class ToneFlag:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """A knowledge-base article suggested for the message being answered, with its match score."""
+    """A knowledge-base article for the message being answered, with how well it fits the message (0-1)."""
 
     id: str
     title: str

@@ -43,7 +43,8 @@ from goodwill.domain.tone import Article, ToneCheck, ToneFlag
 #: The longest post per platform, in its own unit, and whether a link counts as 23 characters.
 LIMITS: dict[str, int] = {"bluesky": 300, "mastodon": 500, "twitter": 280, "x": 280, "threads": 500}
 LINK_WEIGHT: dict[str, int] = {"mastodon": 23, "twitter": 23, "x": 23}
-#: An article scoring at least this (the knowledge base's 0-1 hybrid score) fits the question.
+#: An article fits the question when its fit is at least this: the knowledge base's absolute fit (0-1), how much
+#: of the message's words (by weight) the article holds, blended with the encoder's closeness.
 ARTICLE_FITS = 0.5
 #: This many hashtags in a reply are stuffing; on Reddit any hashtag reads as out of place.
 MAX_HASHTAGS = 2
@@ -292,7 +293,8 @@ _ANSWERED_BY: dict[str, tuple[str, Callable[[str], bool]]] = {
 _STOP = frozenset("""a an the and or but if of to in on at for with from by about as into over after before is are was
 were be been being do does did done have has had having can could will would should may might must shall i me my
 mine you your yours we us our ours they them their it its this that these those there here what when where why how
-which who whom any some all no not just still so very really too also please thanks thank hi hey hello get got""".split())
+which who whom any some all no not just still so very really too also please thanks thank hi hey hello get got
+out off up down going go goes went one like know need want anyone else than then them lot much many""".split())
 
 
 def _topic_words(text: str) -> set[str]:
@@ -396,7 +398,7 @@ def check(
     if fitting and not has_link(text):
         best = max(fitting, key=lambda a: a.score)
         flags.append(ToneFlag("no_link", "low",
-                              f"the article “{best.title}” fits the question (score {best.score:.2f}) "
+                              f"the article “{best.title}” fits the question (fit {best.score:.2f}) "
                               "and the draft has no link",
                               f"{_FIX['no_link']} {best.url}", (best.url or "",)))
 

@@ -9,7 +9,7 @@ counts it as answered.
 Replying needs the agent role. A reply that is sent is public: its audit
 entry (`reply.send`, with the published id) is written in the same
 transaction as the stored reply. Every reply is tone-checked first
-(`service.tone.check_draft`): the flags come back with the plan, so a dry run
+(`service.tone.check_reply`, with the knowledge base's articles for the message): the flags come back with the plan, so a dry run
 shows them before anything is sent; sending anyway is allowed, and the codes
 of the flags overridden are recorded in the `reply.send` entry
 (`tone_overridden`). Should storing fail after the platform
@@ -35,7 +35,7 @@ from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.service.audit import record, require
 from goodwill.service.cases import on_new_messages
 from goodwill.service.sources import listen_options
-from goodwill.service.tone import check_draft, overridden
+from goodwill.service.tone import check_reply, overridden
 from goodwill.store import Connection, Store
 from goodwill.store.messages import message_id as stored_message_id
 from goodwill.store.messages import reply_target
@@ -138,7 +138,7 @@ def reply(
         raise ConfigError("--text is empty")
     with store.begin() as conn:
         target = reply_target(conn, message_id)
-        tone = check_draft(conn, text, message_id=message_id, platform=target.platform)
+    tone = check_reply(store, actor, text, message_id=message_id)
     flags = [f.as_dict() for f in tone.flags]
     if not send:
         plan = ReplyPlan(message_id, target.platform, target.platform_id, target.author, None, text, tone=flags)

@@ -1,11 +1,13 @@
 """The tone check of a draft reply, for every shell and for the services that send replies.
 
-`check_draft` runs inside a caller's transaction (a reply being planned, a
-case being answered): it reads the message the draft answers, asks the
-knowledge base for articles that fit it when one is installed, and runs the
-pure check of `goodwill.inbox.tone`. The check is advice: nothing here
-refuses a reply. A service that sends a reply anyway records the codes of
-the flags it overrode in its audit entry (`overridden`).
+`check_reply` is what a service that sends a reply calls before sending (it
+is advice: nothing here refuses a reply); `check_draft` does the same inside
+a caller's transaction. Both read the message the draft answers (its text is
+the question, its platform the default), ask the knowledge base for the
+articles that fit that message, and run the pure check of
+`goodwill.inbox.tone`. A service that sends the reply anyway records
+`overridden(result)`, the codes of the flags it was sent despite, in its
+audit entry, as `goodwill reply` does (`tone_overridden`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from goodwill.store.messages import message_text
 MAX_DRAFT = 10_000
 #: Platforms the check knows the limits and habits of; others are checked without a length limit.
 PLATFORMS = ("bluesky", "mastodon", "reddit", "twitter", "x", "threads", "rss")
+#: How many of the knowledge base's articles for the message the check weighs.
+ARTICLES = 3
 
 #: Finds knowledge-base articles for a customer's text inside a transaction: (conn, text, top) -> articles.
 ArticleFinder = Callable[[Connection, str, int], Sequence[Article]]
@@ -42,7 +46,23 @@ def _articles(conn: Connection, text: str) -> tuple[Article, ...]:
         import goodwill.service.knowledge  # noqa: F401  (registers the knowledge base's finder)
     if _finder is None or not text.strip():
         return ()
-    return tuple(_finder(conn, text, 3))
+    return tuple(_finder(conn, text, ARTICLES))
+
+
+def _platform(platform: str | None) -> str | None:
+    if platform is None or not platform.strip():
+        return None
+    platform = platform.strip().lower()
+    if platform not in PLATFORMS:
+        raise FieldError("platform", f"{platform!r}: choose one of {', '.join(PLATFORMS)}")
+    return platform
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise FieldError("text", "is empty")
+    if len(text) > MAX_DRAFT:
+        raise FieldError("text", f"{len(text):,} characters; the check reads drafts of up to {MAX_DRAFT:,}")
 
 
 def check_draft(
@@ -53,32 +73,35 @@ def check_draft(
     platform: str | None = None,
     articles: Sequence[Article] | None = None,
 ) -> ToneCheck:
-    """Check draft `text`, a reply to stored message `message_id` (its text is the question, its platform
-    the default), on `platform`. `articles` overrides the knowledge base's suggestions for the message."""
-    if len(text) > MAX_DRAFT:
-        raise FieldError("text", f"{len(text):,} characters; the check reads drafts of up to {MAX_DRAFT:,}")
-    if platform is not None:
-        platform = platform.strip().lower()
-        if platform not in PLATFORMS:
-            raise FieldError("platform", f"{platform!r}: choose one of {', '.join(PLATFORMS)}")
+    """Check draft `text`, a reply to stored message `message_id` (its text is the question, its platform the
+    default), on `platform`, inside the caller's transaction. `articles` overrides the knowledge base's
+    articles for the message."""
+    _check_text(text)
+    platform = _platform(platform)
     question: str | None = None
     if message_id is not None:
         answered_platform, question = message_text(conn, message_id)
-        platform = platform or answered_platform
+        platform = platform or _platform(answered_platform if answered_platform in PLATFORMS else None)
         if articles is None:
             articles = _articles(conn, question)
     return rules.check(text, platform=platform, question=question, articles=articles or ())
 
 
+def check_reply(
+    store: Store, actor: Actor, text: str, *, message_id: int | None = None, platform: str | None = None,
+) -> ToneCheck:
+    """The tone check of a reply to stored message `message_id` (or of a draft alone); agents and up.
+    What `goodwill reply` and any other service that sends replies call before sending."""
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        return check_draft(conn, text, message_id=message_id, platform=platform)
+
+
 def tone_check(
     store: Store, actor: Actor, text: str, *, message_id: int | None = None, platform: str | None = None,
 ) -> dict[str, Any]:
-    """The tone check as plain data (`goodwill tone-check`, `POST /api/v1/tone-check`); agents and up."""
-    require(actor, Role.AGENT)
-    if not text.strip():
-        raise FieldError("text", "is empty")
-    with store.begin() as conn:
-        result = check_draft(conn, text, message_id=message_id, platform=platform)
+    """The tone check as plain data (`goodwill tone-check`, `POST /api/v1/tone-check`, the pages)."""
+    result = check_reply(store, actor, text, message_id=message_id, platform=platform)
     return {**result.as_dict(), "message_id": message_id}
 
 

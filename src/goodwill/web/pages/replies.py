@@ -70,8 +70,9 @@ def thread_check(request: Request, store: StoreDep, actor: PageActor, thread_id:
     answered = answered_message(thread)
     context: dict[str, Any] = {"thread": thread, "draft": text, "saved": saved_replies.list_saved(store, actor)}
     try:
+        platform = thread["platform"] if thread["platform"] in tone.PLATFORMS else None
         context["tone"] = tone.tone_check(store, actor, text, message_id=answered["id"] if answered else None,
-                                          platform=None if answered else thread["platform"])
+                                          platform=platform)
     except FieldError as exc:
         return render(request, "thread.html", actor, 422, problem=str(exc), **context)
     return render(request, "thread.html", actor, **context)
