@@ -195,3 +195,19 @@ def test_an_article_that_fits_the_question_asks_for_its_link(store: Store, setti
     # A question no article speaks of: the best-scoring article does not fit it, so no link is asked for.
     state.tags["halcyon"] = []
     assert tone.tone_check(store, me, "Yes, it is rated IPX5.", platform="mastodon")["flags"] == []
+
+
+def test_a_case_reply_shows_its_flags_and_records_those_sent_anyway(store: Store, settings: Settings) -> None:
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, "#halcyon how do I pair the app with my Drift?", who=account(3),
+                                    tags=["halcyon"])]
+    with serving(mastodon_server(state)) as srv:
+        _listened(store, settings, srv.url)
+        (case,) = json.loads(cli(settings, "cases", "list", "--json").output)
+        draft = "Our AMAZING app is the best, check out our new Drift!"
+        dry = cli(settings, "cases", "reply", str(case["id"]), "--text", draft)
+        assert dry.exit_code == 0 and "Tone check: 2 flags (advice: --send sends it anyway)" in dry.output, dry.output
+        assert "promotional" in dry.output and "no_answer" in dry.output and state.posted == []
+        sent = cli(settings, "cases", "reply", str(case["id"]), "--text", draft, "--send", env=TOKEN_ENV)
+        assert sent.exit_code == 0 and "sent anyway; recorded in the audit log" in sent.output, sent.output
+    assert audit(store, "reply.send")[0]["details"]["tone_overridden"] == ["promotional", "no_answer"]  # type: ignore[index]

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.tone import print_reply_tone
 
 cases_app = typer.Typer(
     help="The inbox: cases (conversations that need the brand), most urgent first, and working them.\n\n"
@@ -241,7 +242,8 @@ def register(app: typer.Typer) -> None:
         """Reply in public to the case's newest customer message, on its platform.
 
         A sent reply joins the thread, moves the case to waiting and records its
-        first-response time.
+        first-response time. The reply is tone-checked first and any flags are shown
+        (docs/tone.md); sending anyway is allowed and recorded in the audit log.
 
         Example:
 
@@ -254,6 +256,7 @@ def register(app: typer.Typer) -> None:
             _json(data)
             return
         plan = data["reply"]
+        print_reply_tone(plan.get("tone", []), sent=plan["published_id"] is not None)
         if plan["published_id"] is None:
             what = f"through source {plan['source']}; add --send to publish." if plan["source"] else f"It cannot be sent yet: {plan['note']}"
             out.print(f"Dry run: a reply on {plan['platform']} to {plan['in_reply_to_author']} ({plan['in_reply_to']}):\n"

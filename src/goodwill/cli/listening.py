@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from goodwill.cli.shell import err, out, workspace_session
+from goodwill.cli.tone import print_reply_tone
 
 if TYPE_CHECKING:
     from goodwill.service.listening import SourceProgress
@@ -94,13 +95,7 @@ def reply(
     if as_json:
         sys.stdout.write(json.dumps(plan.as_dict(), ensure_ascii=False) + "\n")
         return
-    if plan.tone:
-        from goodwill.cli.tone import print_flags
-
-        n = len(plan.tone)
-        verb = "sent anyway; recorded in the audit log" if plan.published_id else "advice: --send sends it anyway"
-        out.print(f"Tone check: {n} flag{'s' if n != 1 else ''} ({verb}):", highlight=False)
-        print_flags(plan.tone, indent="  ")
+    print_reply_tone(plan.tone, sent=plan.published_id is not None)
     if plan.published_id is None and plan.source is None:
         out.print(
             f"Dry run: a reply on {plan.platform} to {plan.in_reply_to_author} ({plan.in_reply_to}):\n{plan.text}\n"

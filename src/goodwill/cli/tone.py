@@ -33,6 +33,16 @@ def print_flags(flags: list[dict[str, Any]], *, indent: str = "") -> None:
         out.print(f"{indent}    fix: {f['fix']}", markup=False, highlight=False)
 
 
+def print_reply_tone(flags: list[dict[str, Any]], *, sent: bool) -> None:
+    """A planned or sent reply's tone flags (`plan["tone"]`), if any, before what happened to it."""
+    if not flags:
+        return
+    n = len(flags)
+    verb = "sent anyway; recorded in the audit log" if sent else "advice: --send sends it anyway"
+    out.print(f"Tone check: {n} flag{'s' if n != 1 else ''} ({verb}):", highlight=False)
+    print_flags(flags, indent="  ")
+
+
 def tone_check(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="The draft reply.")],
