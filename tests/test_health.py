@@ -56,12 +56,15 @@ MESSAGES: list[tuple[str, str, str, str, str | None, str, float]] = [
     ("h3", "twitter", "hal", "2026-10-25T09:00:00Z", None, "other", 0.1),
 ]
 
+#: A hostile text: every page and report that shows it must escape it.
+TEXTS = {"c2": '<script>window.__pwned = 1</script> my charger died & "nobody" answers'}
+
 
 def _load(store: Store, tmp_path: Path) -> Store:
     path = tmp_path / "health.jsonl"
     path.write_text("".join(json.dumps({
         "id": i, "platform": p, "author": a, "created_at": t, "reply_to": r, "is_brand": a in (TW, MA),
-        "text": f"message {i}",
+        "text": TEXTS.get(i, f"message {i}"),
     }) + "\n" for i, p, a, t, r, _, _ in MESSAGES))
     import_file(store, path, ImportOptions())
     with store.begin() as conn:
@@ -156,7 +159,15 @@ def test_evidence_lists_the_messages_behind_each_figure(loaded: Store) -> None:
     assert ids("uplift") == set(_ids(loaded, "q1", "a1", "c1", "c1b", "q2", "d2"))
     assert ids("brand") == set(_ids(loaded, "b1", "b2", "b3", "b4"))
     listed = health.evidence(loaded, AGENT, "unanswered", **period)
-    assert listed["total"] == 1 and listed["items"][0]["text"] == "message c2" and listed["items"][0]["thread_id"]
+    assert listed["total"] == 1 and listed["items"][0]["text"] == TEXTS["c2"] and listed["items"][0]["thread_id"]
+    assert listed["items"][0]["answer_minutes"] is None and listed["items"][0]["resolved_publicly"] is False
+    answered = {m["id"]: m for m in health.evidence(loaded, AGENT, "answered", **period)["items"]}
+    assert answered[_ids(loaded, "c3")[0]]["answer_minutes"] == 600 and answered[_ids(loaded, "c3")[0]]["resolved_publicly"]
+    # The people behind the stage figures: gil became an advocate, hal turned around.
+    gained = health.evidence(loaded, AGENT, "advocates_gained", **period)
+    assert gained["kind"] == "people" and [(p["display_name"], p["stage_at_start"], p["stage_at_end"]) for p in gained["items"]] == [("gil", "new", "advocate")]
+    turned = health.evidence(loaded, AGENT, "detractors_turned_around", **period)["items"]
+    assert [(p["display_name"], p["stage_at_start"], p["stage_at_end"]) for p in turned] == [("hal", "detractor", "engaged")]
     with pytest.raises(FieldError, match="figure"):
         health.evidence(loaded, AGENT, "reach", **period)
 

@@ -27,7 +27,7 @@ Every figure is defined in docs/health.md; in short, for a period
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -154,6 +154,20 @@ def stages(changes: Iterable[StageChange]) -> dict[str, Any]:
         "detractors_at_start": sum(1 for c in rows if c.before == "detractor"),
         "detractors_turned_around": sum(1 for c in rows if c.before == "detractor" and c.after in TURNED),
     }
+
+
+#: The groups of people behind the stage figures: figure -> which change puts a person in it.
+STAGE_GROUPS: dict[str, Callable[[StageChange], bool]] = {
+    "advocates": lambda c: c.after == "advocate",
+    "advocates_gained": lambda c: c.after == "advocate" and c.before != "advocate",
+    "advocates_lost": lambda c: c.before == "advocate" and c.after != "advocate",
+    "detractors_turned_around": lambda c: c.before == "detractor" and c.after in TURNED,
+}
+
+
+def stage_group(changes: Iterable[StageChange], figure: str) -> list[StageChange]:
+    """The people counted by one of the stage figures (see STAGE_GROUPS)."""
+    return [c for c in changes if STAGE_GROUPS[figure](c)]
 
 
 def longest_silence_hours(brand_times: Iterable[datetime], start: datetime, end: datetime) -> float:

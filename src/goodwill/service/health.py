@@ -23,6 +23,7 @@ from goodwill.errors import FieldError
 from goodwill.metrics import charts
 from goodwill.metrics import health as core
 from goodwill.metrics.report import render_html
+from goodwill.metrics.report import table as report_table
 from goodwill.people import stage_of
 from goodwill.service import giving
 from goodwill.service.audit import iso, require
@@ -32,7 +33,8 @@ from goodwill.store import people as people_store
 from goodwill.store.audit import Tx
 from goodwill.store.workspace import load_workspace
 
-__all__ = ["DEFAULT_DAYS", "FIGURES", "MAX_DAYS", "evidence", "period_of", "report", "report_html"]
+__all__ = ["DEFAULT_DAYS", "FIGURES", "EVIDENCE", "MAX_DAYS", "PEOPLE_FIGURES", "chart_svgs", "evidence", "period_of", "report", "report_file", "report_html",
+           "table"]
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -52,6 +54,19 @@ FIGURES = {
     "uplift": "the messages of the people the brand replied to, in the 30 days before and after its first reply",
     "brand": "the brand's own messages in the period",
 }
+#: The figures whose people can be listed (stages at the period's start and end).
+PEOPLE_FIGURES = {
+    "advocates": "people who were advocates at the end of the period",
+    "advocates_gained": "people who became advocates during the period",
+    "advocates_lost": "people who were advocates at the start of the period and are not at its end",
+    "detractors_turned_around": "detractors at the start of the period who were engaged or advocates at its end",
+}
+#: Where each figure of the report's table is shown from: the messages or people it counted.
+EVIDENCE = {"response_rate": "asks", "first_response_minutes_p50": "answered", "first_response_minutes_p90": "answered",
+            "resolved_publicly_rate": "complaints", "sentiment_uplift": "uplift", "advocates": "advocates",
+            "advocates_gained": "advocates_gained", "advocates_lost": "advocates_lost",
+            "detractors_turned_around": "detractors_turned_around", "give_ratio": "brand", "asks": "asks",
+            "brand_messages": "brand"}
 #: The top-level figures compared with the period before.
 COMPARED = ("response_rate", "first_response_minutes_p50", "first_response_minutes_p90", "resolved_publicly_rate",
             "sentiment_uplift", "advocates", "advocates_gained", "advocates_lost", "detractors_turned_around",
@@ -180,21 +195,43 @@ def report(store: Store, actor: Actor, *, start: date | None = None, end: date |
     }
 
 
+def _ask_items(conn: Tx, asks: list[core.Ask], channel: str | None) -> list[dict[str, Any]]:
+    by_id = {a.id: a for a in asks if channel is None or a.platform == channel}
+    rows = health_store.messages_by_id(conn, list(by_id))
+    for r in rows:
+        a = by_id[r["id"]]
+        minutes = a.minutes
+        r.update(answered_at=iso(a.answered_at), answer_minutes=None if minutes is None else round(minutes),
+                 resolved_publicly=a.resolved_publicly if a.is_complaint else None, counted_as=a.intent)
+    return rows
+
+
 def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = None, end: date | None = None,
              channel: str | None = None, limit: int = 500) -> dict[str, Any]:
-    """The messages behind one figure of the period (see FIGURES), newest first, at most `limit`."""
+    """What one figure of the period counted (see FIGURES and PEOPLE_FIGURES): its messages, newest first, or its
+    people; at most `limit`."""
     require(actor, Role.AGENT)
-    if figure not in FIGURES:
-        raise FieldError("figure", f"{figure!r} is not one of {', '.join(FIGURES)}")
+    if figure not in FIGURES and figure not in PEOPLE_FIGURES:
+        raise FieldError("figure", f"{figure!r} is not one of {', '.join([*FIGURES, *PEOPLE_FIGURES])}")
     with store.begin() as conn:
         since, until = period_of(conn, start, end)
-        ids: list[int]
-        if figure == "brand" or figure == "uplift":
+        found: dict[str, Any] = {"figure": figure, "means": FIGURES.get(figure) or PEOPLE_FIGURES[figure],
+                                 "from": since.date().isoformat(), "to": (until - timedelta(days=1)).date().isoformat(),
+                                 "channel": channel}
+        if figure in PEOPLE_FIGURES:
+            changes, _ = _stage_changes(conn, since, until)
+            group = core.stage_group(changes, figure)
+            names = health_store.people_names(conn, [c.person for c in group])
+            return {**found, "total": len(group), "kind": "people", "items": [
+                {"person_id": c.person, "display_name": names.get(c.person), "stage_at_start": c.before,
+                 "stage_at_end": c.after} for c in group[:limit]]}
+        if figure in ("brand", "uplift"):
             if figure == "brand":
                 ids = health_store.brand_message_ids(conn, since, until, channel)
             else:
                 period, _ = _period(conn, since, until)
                 ids = [i for m in period.moods if m.paired for i, _ in (*m.before, *m.after)]
+            rows = [r for r in health_store.messages_by_id(conn, ids) if channel is None or r["platform"] == channel]
         else:
             candidates = health_store.ask_candidates(conn, since, until)
             thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), since)
@@ -206,16 +243,10 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
                 "resolved": lambda a: a.resolved_publicly,
                 "unresolved": lambda a: a.is_complaint and not a.resolved_publicly,
             }
-            ids = [a.id for a in core.answer_asks(candidates, thread)
-                   if picks[figure](a) and (channel is None or a.platform == channel)]
-        rows = [r for r in health_store.messages_by_id(conn, ids) if channel is None or r["platform"] == channel]
-    total = len(rows)
+            rows = _ask_items(conn, [a for a in core.answer_asks(candidates, thread) if picks[figure](a)], channel)
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    return {
-        "figure": figure, "means": FIGURES[figure], "from": since.date().isoformat(),
-        "to": (until - timedelta(days=1)).date().isoformat(), "channel": channel, "total": total,
-        "items": [{**r, "created_at": iso(r["created_at"]), "is_brand": bool(r["is_brand"])} for r in rows[:limit]],
-    }
+    return {**found, "total": len(rows), "kind": "messages",
+            "items": [{**r, "created_at": iso(r["created_at"]), "is_brand": bool(r["is_brand"])} for r in rows[:limit]]}
 
 
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
@@ -223,7 +254,17 @@ def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
     return charts.all_charts(figures)
 
 
+def table(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's rows as a reader sees them: label, this period, the period before, the change, the meaning, why n/a."""
+    return report_table(figures)
+
+
 def report_html(store: Store, actor: Actor, *, start: date | None = None, end: date | None = None) -> str:
     """One self-contained HTML page: the figures, their definitions and the charts inline as SVG."""
+    return report_file(store, actor, start=start, end=end)[1]
+
+
+def report_file(store: Store, actor: Actor, *, start: date | None = None, end: date | None = None) -> tuple[str, str]:
+    """The HTML report and a file name for it, `health-FROM-TO.html`."""
     figures = report(store, actor, start=start, end=end)
-    return render_html(figures, chart_svgs(figures))
+    return f"health-{figures['from']}-{figures['to']}.html", render_html(figures, chart_svgs(figures))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from goodwill.domain.people import ASKS
-from goodwill.store.tables import accounts, message_signals, messages, threads
+from goodwill.store.tables import accounts, message_signals, messages, people, threads
 
 _CHUNK = 500
 
@@ -148,3 +148,13 @@ def brand_message_ids(conn: Connection, start: datetime, end: datetime, platform
     if platform is not None:
         where.append(messages.c.platform == platform)
     return [int(r.id) for r in conn.execute(select(messages.c.id).where(*where).order_by(messages.c.created_at))]
+
+
+def people_names(conn: Connection, ids: Sequence[int]) -> dict[int, str | None]:
+    """Display names of the people with these ids."""
+    wanted = sorted(set(ids))
+    names: dict[int, str | None] = {}
+    for i in range(0, len(wanted), _CHUNK):
+        names.update((int(r.id), r.display_name) for r in conn.execute(
+            select(people.c.id, people.c.display_name).where(people.c.id.in_(wanted[i:i + _CHUNK]))))
+    return names

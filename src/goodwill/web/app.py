@@ -105,8 +105,10 @@ def create_app(
     from goodwill.web.api import giving as api_giving
     from goodwill.web.api import knowledge as api_knowledge
     from goodwill.web.api import replies as api_replies
+    from goodwill.web.api import report as api_report
     from goodwill.web.api import routes as api
     from goodwill.web.pages import advocacy as pages_advocacy
+    from goodwill.web.pages import dashboard as dashboard_pages
     from goodwill.web.pages import giving as giving_pages
     from goodwill.web.pages import knowledge as kb_pages
     from goodwill.web.pages import replies as page_replies
@@ -122,6 +124,8 @@ def create_app(
     app.include_router(api_giving.router)
     app.include_router(giving_pages.router)
     app.include_router(page_replies.router)
+    app.include_router(api_report.router)
+    app.include_router(dashboard_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 
