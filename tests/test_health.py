@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from goodwill.cli.main import app
 from goodwill.config import Settings
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import FieldError
+from goodwill.errors import FieldError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file
 from goodwill.metrics import health as core
@@ -211,3 +211,39 @@ def test_uplift_interval_and_percentiles_by_hand() -> None:
     assert core.uplift(same)["sentiment_uplift_ci"] == [0.25, 0.25]  # every resample has the same mean
     assert core.percentile([], 50) is None and core.percentile([10.0], 90) == 10.0
     assert core.response([])["response_rate"] is None
+
+
+def test_weekly_report_is_written_once_per_week(loaded: Store, settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    with pytest.raises(PermissionDeniedError):
+        health.schedule(loaded, AGENT, folder)
+    assert health.schedule(loaded, ADMIN, folder)["new"] is True
+    assert health.schedule(loaded, ADMIN, folder)["new"] is False  # one schedule per folder
+    # Wednesday 7 October: the last whole week is Monday 28 September to Sunday 4 October, ISO week 40.
+    assert health.last_week(datetime(2026, 10, 7, 15, tzinfo=UTC)) == (date(2026, 9, 28), date(2026, 10, 4), "2026-W40")
+    done = health.run_due(loaded, AGENT, at=datetime(2026, 10, 7, 15, tzinfo=UTC))
+    assert [(d["period"], d["from"], d["to"]) for d in done] == [("2026-W40", "2026-09-28", "2026-10-04")]
+    page = (folder / "health-2026-W40.html").read_text()
+    assert page.count("<svg") == 4 and "2026-09-28 to 2026-10-04" in page
+    # Running again in the same week writes nothing; the next week writes the next report.
+    assert health.run_due(loaded, AGENT, at=datetime(2026, 10, 10, tzinfo=UTC)) == []
+    assert [d["period"] for d in health.run_due(loaded, AGENT, at=datetime(2026, 10, 12, tzinfo=UTC))] == ["2026-W41"]
+    assert sorted(p.name for p in folder.iterdir()) == ["health-2026-W40.html", "health-2026-W41.html"]
+    listed = health.schedules(loaded, AGENT)
+    assert [(s["every"], s["last_period"]) for s in listed] == [("weekly", "2026-W41")]
+    with loaded.begin() as conn:
+        actions = [r[0] for r in conn.execute(sa.text("SELECT action FROM audit_log WHERE action LIKE 'report.%' ORDER BY id"))]
+    assert actions == ["report.schedule", "report.schedule", "report.run", "report.run"]
+    # From the terminal: list, run (nothing due twice), stop.
+    base = ["--workspace", str(settings.workspace)] + (["--database-url", settings.database_url] if settings.database_url else [])
+    runner = CliRunner()
+    result = runner.invoke(app, [*base, "report", "schedule", "--json"], catch_exceptions=False)
+    assert json.loads(result.stdout)[0]["out_dir"] == str(folder.resolve())
+    first = runner.invoke(app, [*base, "report", "run-due", "--json"], catch_exceptions=False)
+    again = runner.invoke(app, [*base, "report", "run-due", "--json"], catch_exceptions=False)
+    assert first.exit_code == again.exit_code == 0 and len(first.stdout.splitlines()) == 1 and again.stdout == ""
+    result = runner.invoke(app, [*base, "report", "schedule", "--remove", "--out-dir", str(folder)], catch_exceptions=False)
+    assert result.exit_code == 0 and health.schedules(loaded, AGENT) == []
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(FieldError, match="out_dir"):
+        health.schedule(loaded, ADMIN, tmp_path / "a-file")

@@ -98,4 +98,73 @@ def register(app: typer.Typer) -> None:
         if out_file is not None:
             (sys.stderr if as_json else sys.stdout).write(f"Wrote {out_file}\n")
 
+    register_schedule(app)
     app.add_typer(report_app, name="report")
+
+
+def register_schedule(app: typer.Typer) -> None:
+    """`goodwill report schedule` and `goodwill report run-due`."""
+    from goodwill.service import health
+
+    @report_app.command("schedule")
+    def schedule(
+        ctx: typer.Context,
+        out_dir: Annotated[Path | None, typer.Option("--out-dir", help="The folder each report is written into.",
+                                                      show_default=False)] = None,
+        weekly: Annotated[bool, typer.Option("--weekly", help="Write a report of each whole week (Monday to Sunday, UTC).")] = False,
+        remove: Annotated[bool, typer.Option("--remove", help="Stop the reports into --out-dir.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Schedule a weekly report into a folder, stop one, or (with no option) list them.
+        `goodwill report run-due` writes the reports that are due (run it from cron, or
+        after each `goodwill listen --once`); each week is written once.
+
+        Example:
+
+            goodwill report schedule --weekly --out-dir reports/ && goodwill report run-due
+        """
+        with workspace_session(ctx) as ws:
+            if out_dir is None:
+                if weekly or remove:
+                    raise typer.BadParameter("name the folder with --out-dir")
+                data: Any = health.schedules(ws.store, ws.actor)
+            elif remove:
+                data = health.unschedule(ws.store, ws.actor, out_dir)
+            elif weekly:
+                data = health.schedule(ws.store, ws.actor, out_dir, every="weekly")
+            else:
+                raise typer.BadParameter("say --weekly to schedule, or --remove to stop")
+        if as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        elif isinstance(data, list):
+            for s in data:
+                out.print(f"{s['every']} into {s['out_dir']}; last written: {s['last_period'] or 'none yet'}",
+                          markup=False, highlight=False)
+            if not data:
+                out.print("No reports are scheduled.", highlight=False)
+        elif data.get("removed"):
+            out.print(f"Stopped the reports into {data['out_dir']}.", markup=False, highlight=False)
+        else:
+            out.print(f"A {data['every']} report will be written into {data['out_dir']} by goodwill report run-due.",
+                      markup=False, highlight=False)
+
+    @report_app.command("run-due")
+    def run_due(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines, one per report written.")] = False,
+    ) -> None:
+        """Write every scheduled report that is due: last whole week's, once per week.
+
+        Example:
+
+            goodwill report run-due
+        """
+        with workspace_session(ctx) as ws:
+            done = health.run_due(ws.store, ws.actor)
+        for d in done:
+            if as_json:
+                sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+            else:
+                out.print(f"Wrote {d['file']} ({d['from']} to {d['to']}).", markup=False, highlight=False)
+        if not done and not as_json:
+            out.print("No report is due.", highlight=False)

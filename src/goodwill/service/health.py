@@ -15,18 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from goodwill.domain.people import History
 from goodwill.domain.team import Actor, Role
-from goodwill.errors import FieldError
+from goodwill.errors import FieldError, NotFoundError
 from goodwill.metrics import charts
 from goodwill.metrics import health as core
 from goodwill.metrics.report import render_html
 from goodwill.metrics.report import table as report_table
 from goodwill.people import stage_of
 from goodwill.service import giving
-from goodwill.service.audit import iso, require
+from goodwill.service.audit import iso, now, record, require
 from goodwill.store import Store
 from goodwill.store import health as health_store
 from goodwill.store import people as people_store
@@ -34,7 +35,7 @@ from goodwill.store.audit import Tx
 from goodwill.store.workspace import load_workspace
 
 __all__ = ["DEFAULT_DAYS", "FIGURES", "EVIDENCE", "MAX_DAYS", "PEOPLE_FIGURES", "chart_svgs", "evidence", "period_of", "report", "report_file", "report_html",
-           "table"]
+           "run_due", "schedule", "schedules", "table", "unschedule"]
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -88,6 +89,9 @@ def period_of(conn: Tx, start: date | None, end: date | None) -> tuple[datetime,
             end = _latest(conn).date()
     if start is None:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise FieldError("from", f"{start.isoformat()} is after the last day of the period, {end.isoformat()} "
+                                 "(the day of the latest stored message unless --to says otherwise)")
     if (end - start).days + 1 > MAX_DAYS:
         raise FieldError("from", f"a report covers at most {MAX_DAYS} days; {start} to {end} is {(end - start).days + 1}")
     return _midnight(start), _midnight(end + timedelta(days=1))
@@ -104,19 +108,22 @@ def _as_of(history: History, when: datetime) -> History:
     return History(said, [b for b in history.brand if b.at <= when])
 
 
-def _stage_changes(conn: Tx, start: datetime, end: datetime) -> tuple[list[core.StageChange], bool]:
-    found = health_store.active_people(conn, start - STAGE_LOOKBACK, end, STAGE_PEOPLE + 1)
+def _stage_changes(conn: Tx, edges: list[datetime]) -> tuple[list[list[core.StageChange]], bool]:
+    """Stage changes over each run of consecutive periods whose edges are `edges` (start, ..., end): one history
+    read per person, a stage at every edge. A stage at an edge is the stage at its last instant before it."""
+    found = health_store.active_people(conn, edges[0] - STAGE_LOOKBACK, edges[-1], STAGE_PEOPLE + 1)
     capped = len(found) > STAGE_PEOPLE
-    last = end - timedelta(microseconds=1)
-    changes = []
+    instants = [e - timedelta(microseconds=1) for e in edges]
+    runs: list[list[core.StageChange]] = [[] for _ in edges[1:]]
     for person, account_ids in found[:STAGE_PEOPLE]:
         h = people_store.history(conn, account_ids)
-        changes.append(core.StageChange(person, stage_of(_as_of(h, start), start).stage.value,
-                                        stage_of(_as_of(h, last), last).stage.value))
-    return changes, capped
+        stages = [stage_of(_as_of(h, at), at).stage.value for at in instants]
+        for i, run in enumerate(runs):
+            run.append(core.StageChange(person, stages[i], stages[i + 1]))
+    return runs, capped
 
 
-def _period(conn: Tx, start: datetime, end: datetime) -> tuple[core.Period, bool]:
+def _period(conn: Tx, start: datetime, end: datetime, changes: list[core.StageChange] | None = None) -> core.Period:
     candidates = health_store.ask_candidates(conn, start, end)
     thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), start)
     first = health_store.first_replies(conn, start, end)
@@ -126,10 +133,8 @@ def _period(conn: Tx, start: datetime, end: datetime) -> tuple[core.Period, bool
         said = health_store.sentiments(conn, list(first), min(times) - core.MOOD_WINDOW,
                                        max(times) + core.MOOD_WINDOW + timedelta(microseconds=1))
     brand = health_store.brand_times(conn, start, end)
-    changes, capped = _stage_changes(conn, start, end)
     return core.Period(start=start, end=end, asks=core.answer_asks(candidates, thread), moods=core.moods(first, said),
-                       changes=changes, brand_times=[t for _, t in brand],
-                       platforms=sorted({p for p, _ in brand})), capped
+                       changes=changes or [], brand_times=[t for _, t in brand], platforms=sorted({p for p, _ in brand}))
 
 
 def _give_ratio(conn: Tx, start: datetime, end: datetime) -> tuple[float | None, str | None]:
@@ -140,8 +145,9 @@ def _give_ratio(conn: Tx, start: datetime, end: datetime) -> tuple[float | None,
     return round(float(value), 3), None
 
 
-def _figures(conn: Tx, start: datetime, end: datetime) -> tuple[dict[str, Any], dict[str, str]]:
-    period, capped = _period(conn, start, end)
+def _figures(conn: Tx, start: datetime, end: datetime, changes: list[core.StageChange],
+             capped: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    period = _period(conn, start, end, changes)
     figs = core.figures(period)
     notes: dict[str, str] = {}
     figs["give_ratio"], why = _give_ratio(conn, start, end)
@@ -177,8 +183,13 @@ def report(store: Store, actor: Actor, *, start: date | None = None, end: date |
     require(actor, Role.AGENT)
     with store.begin() as conn:
         since, until = period_of(conn, start, end)
-        figs, notes = _figures(conn, since, until)
-        before, _ = _figures(conn, since - (until - since), since)
+        try:
+            earlier = since - (until - since)
+        except OverflowError:
+            raise FieldError("from", "the period before this one would start before the year 1") from None
+        (before_changes, changes), capped = _stage_changes(conn, [earlier, since, until])
+        figs, notes = _figures(conn, since, until, changes, capped)
+        before, _ = _figures(conn, earlier, since, before_changes, capped)
         latest = _latest(conn)
         name = load_workspace(conn).name
     now = _plain(figs)
@@ -219,7 +230,7 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
                                  "from": since.date().isoformat(), "to": (until - timedelta(days=1)).date().isoformat(),
                                  "channel": channel}
         if figure in PEOPLE_FIGURES:
-            changes, _ = _stage_changes(conn, since, until)
+            (changes,), _ = _stage_changes(conn, [since, until])
             group = core.stage_group(changes, figure)
             names = health_store.people_names(conn, [c.person for c in group])
             return {**found, "total": len(group), "kind": "people", "items": [
@@ -229,7 +240,7 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
             if figure == "brand":
                 ids = health_store.brand_message_ids(conn, since, until, channel)
             else:
-                period, _ = _period(conn, since, until)
+                period = _period(conn, since, until)
                 ids = [i for m in period.moods if m.paired for i, _ in (*m.before, *m.after)]
             rows = [r for r in health_store.messages_by_id(conn, ids) if channel is None or r["platform"] == channel]
         else:
@@ -268,3 +279,79 @@ def report_file(store: Store, actor: Actor, *, start: date | None = None, end: d
     """The HTML report and a file name for it, `health-FROM-TO.html`."""
     figures = report(store, actor, start=start, end=end)
     return f"health-{figures['from']}-{figures['to']}.html", render_html(figures, chart_svgs(figures))
+
+
+# -- scheduled reports --------------------------------------------------------
+
+SCHEDULE_ROLE = Role.MANAGER
+EVERY = ("weekly",)
+
+
+def _folder(out_dir: Path) -> str:
+    path = out_dir.expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise FieldError("out_dir", f"{path} is a file, not a folder")
+    return str(path)
+
+
+def schedule(store: Store, actor: Actor, out_dir: Path, *, every: str = "weekly") -> dict[str, Any]:
+    """Write a report every week into `out_dir` (managers and admins; `run_due` writes them)."""
+    require(actor, SCHEDULE_ROLE)
+    if every not in EVERY:
+        raise FieldError("every", f"{every!r} is not one of {', '.join(EVERY)}")
+    folder = _folder(out_dir)
+    with store.begin() as conn:
+        ident, new = health_store.save_schedule(conn, every, folder, actor.name, now())
+        record(conn, actor, "report.schedule", f"report_schedule:{ident}", every=every, out_dir=folder, new=new)
+    return {"id": ident, "every": every, "out_dir": folder, "new": new}
+
+
+def unschedule(store: Store, actor: Actor, out_dir: Path) -> dict[str, Any]:
+    require(actor, SCHEDULE_ROLE)
+    folder = _folder(out_dir)
+    with store.begin() as conn:
+        if not health_store.remove_schedule(conn, folder):
+            raise NotFoundError(f"no report is scheduled into {folder}")
+        record(conn, actor, "report.unschedule", "report_schedule", out_dir=folder)
+    return {"out_dir": folder, "removed": True}
+
+
+def schedules(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    require(actor, Role.AGENT)
+    with store.begin() as conn:
+        rows = health_store.schedules(conn)
+    return [{**r, "created_at": iso(r["created_at"]), "last_run_at": iso(r["last_run_at"])} for r in rows]
+
+
+def last_week(moment: datetime) -> tuple[date, date, str]:
+    """The last whole ISO week (Monday to Sunday, UTC) before `moment`: first day, last day and its name (2026-W47)."""
+    today = moment.astimezone(UTC).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    year, week, _ = monday.isocalendar()
+    return monday, monday + timedelta(days=6), f"{year}-W{week:02d}"
+
+
+def run_due(store: Store, actor: Actor, *, at: datetime | None = None) -> list[dict[str, Any]]:
+    """Write each scheduled report whose last whole week is not written yet (`health-2026-W47.html` in its folder).
+    Idempotent: a week is written once, however often this runs; each report written is audited."""
+    require(actor, Role.AGENT)
+    moment = at or now()
+    first, last, name = last_week(moment)
+    done = []
+    for s in schedules(store, actor):
+        if s["last_period"] == name:
+            continue
+        folder = Path(s["out_dir"])
+        target = folder / f"health-{name}.html"
+        page = report_html(store, actor, start=first, end=last)
+        with store.begin() as conn:
+            if not health_store.claim_period(conn, s["id"], name, str(target), moment):
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")
+            partial.write_text(page, encoding="utf-8")
+            partial.replace(target)  # the report appears whole or not at all
+            record(conn, actor, "report.run", f"report_schedule:{s['id']}", period=name, file=str(target))
+        done.append({"schedule": s["id"], "period": name, "from": first.isoformat(), "to": last.isoformat(),
+                     "file": str(target)})
+    return done

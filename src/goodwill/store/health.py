@@ -1,7 +1,8 @@
 """What the relationship-health figures are computed from: asks and their
 threads, the brand's replies and the sentiment of the people replied to, the
 brand's message times, people active in a period, and the messages behind a
-figure. Reads only; the arithmetic is `goodwill.metrics.health`.
+figure (reads only; the arithmetic is `goodwill.metrics.health`); and the
+scheduled reports (`report_schedules`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from goodwill.domain.people import ASKS
-from goodwill.store.tables import accounts, message_signals, messages, people, threads
+from goodwill.store.tables import accounts, message_signals, messages, people, report_schedules, threads
 
 _CHUNK = 500
 
@@ -158,3 +159,33 @@ def people_names(conn: Connection, ids: Sequence[int]) -> dict[int, str | None]:
         names.update((int(r.id), r.display_name) for r in conn.execute(
             select(people.c.id, people.c.display_name).where(people.c.id.in_(wanted[i:i + _CHUNK]))))
     return names
+
+
+def schedules(conn: Connection) -> list[dict[str, Any]]:
+    """Every scheduled report, oldest first."""
+    return [r._asdict() for r in conn.execute(select(report_schedules).order_by(report_schedules.c.id))]
+
+
+def save_schedule(conn: Connection, every: str, out_dir: str, by: str, at: datetime) -> tuple[int, bool]:
+    """Schedule a report into `out_dir` (one schedule per folder; an existing one changes its frequency).
+    Returns its id and whether it is new."""
+    found = conn.execute(select(report_schedules.c.id).where(report_schedules.c.out_dir == out_dir)).scalar()
+    if found is not None:
+        conn.execute(report_schedules.update().where(report_schedules.c.id == found).values(every=every))
+        return int(found), False
+    new = conn.execute(report_schedules.insert().values(every=every, out_dir=out_dir, created_by=by, created_at=at))
+    return int(new.inserted_primary_key[0]), True  # type: ignore[index]
+
+
+def remove_schedule(conn: Connection, out_dir: str) -> bool:
+    return bool(conn.execute(report_schedules.delete().where(report_schedules.c.out_dir == out_dir)).rowcount)
+
+
+def claim_period(conn: Connection, schedule_id: int, period: str, file: str, at: datetime) -> bool:
+    """Mark `period` written for the schedule unless it already is; False when another run got there first."""
+    done = conn.execute(
+        report_schedules.update()
+        .where(report_schedules.c.id == schedule_id,
+               or_(report_schedules.c.last_period.is_(None), report_schedules.c.last_period != period))
+        .values(last_period=period, last_file=file, last_run_at=at))
+    return bool(done.rowcount)

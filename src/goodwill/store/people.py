@@ -17,6 +17,10 @@ from goodwill.domain.people import BrandSaid, History, Said
 from goodwill.errors import ConflictError, NotFoundError
 from goodwill.store.tables import accounts, interactions, message_signals, messages, people
 
+#: The aliases the history queries join through, made once so SQLAlchemy's statement cache serves every call.
+_ALIASES = {"parent": messages.alias("parent"), "parent_signals": message_signals.alias("parent_signals"),
+            "author": accounts.alias("author"), "parent_author": accounts.alias("parent_author"),
+            "brand_account": accounts.alias("brand_account"), "answered": messages.alias("answered")}
 #: Most of a person's messages read for their profile, newest first.
 HISTORY_LIMIT = 2000
 #: How many of the most recently active people a list looks at.
@@ -49,10 +53,10 @@ def person_accounts(conn: Connection, person_id: int) -> list[dict[str, Any]]:
 def _said(conn: Connection, where: Any, limit: int | None = None) -> list[tuple[int, Said]]:
     """(person id, Said) for the stored messages `where` selects, newest first: their signals, the message each
     replies to, and when the brand first answered in the thread after each."""
-    parent = messages.alias("parent")
-    parent_signals = message_signals.alias("parent_signals")
-    author = accounts.alias("author")
-    parent_author = accounts.alias("parent_author")
+    parent = _ALIASES["parent"]
+    parent_signals = _ALIASES["parent_signals"]
+    author = _ALIASES["author"]
+    parent_author = _ALIASES["parent_author"]
     query = (
         select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id, messages.c.text,
                messages.c.mentions, messages.c.account_id, author.c.person_id,
@@ -118,8 +122,8 @@ def history(conn: Connection, account_ids: Sequence[int]) -> History:
     ids = list(account_ids)
     said = [s for _, s in _said(conn, messages.c.account_id.in_(ids), HISTORY_LIMIT)]
     # What the brand aimed at them: its replies to them, mentions of them, shares of their work.
-    brand_account = accounts.alias("brand_account")
-    answered = messages.alias("answered")
+    brand_account = _ALIASES["brand_account"]
+    answered = _ALIASES["answered"]
     found: dict[int, BrandSaid] = {}
     order = {"reply": 0, "quote": 1, "repost": 2, "mention": 3}
     for b in conn.execute(

@@ -605,4 +605,20 @@ gestures = Table(
 )
 
 
+# Scheduled relationship-health reports: where each weekly report is written
+# and the last week written, so a report is written once per week.
+report_schedules = Table(
+    "report_schedules",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("every", String(10), nullable=False),  # weekly
+    Column("out_dir", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_period", String(10)),  # e.g. 2026-W47, the last period written
+    Column("last_file", Text),
+    Column("last_run_at", UTCDateTime),
+    UniqueConstraint("out_dir"),
+)
+
 # --- understanding: the pending accurate pass (migration 0012) ---

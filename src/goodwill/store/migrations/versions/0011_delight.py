@@ -70,9 +70,25 @@ def upgrade() -> None:
     op.create_index(op.f('ix_gestures_period'), 'gestures', ['period'], unique=False)
     op.create_index(op.f('ix_gestures_logged_at'), 'gestures', ['logged_at'], unique=False)
     # --- end of gestures and budgets ---
+    # --- report schedules ---
+    op.create_table(
+        'report_schedules',
+        sa.Column('id', _ID, nullable=False),
+        sa.Column('every', sa.String(length=10), nullable=False),
+        sa.Column('out_dir', sa.Text(), nullable=False),
+        sa.Column('created_by', sa.String(length=200), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('last_period', sa.String(length=10), nullable=True),
+        sa.Column('last_file', sa.Text(), nullable=True),
+        sa.Column('last_run_at', sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_report_schedules')),
+        sa.UniqueConstraint('out_dir', name=op.f('uq_report_schedules_out_dir')),
+    )
+    # --- end of report schedules ---
 
 
 def downgrade() -> None:
+    op.drop_table('report_schedules')  # report schedules
     op.drop_table('give_take_readings')  # give-or-take readings
     # --- gestures and budgets ---
     op.drop_table('gestures')
