@@ -178,6 +178,7 @@ def demo(
         if summary["built"]:
             out.print(f"Demo workspace [bold]{summary['name']}[/] built in {where}: {summary['messages']:,} messages.")
             _demo_topics(ctx)
+            _demo_health(ctx)
         else:
             out.print(f"The demo workspace [bold]{summary['name']}[/] is already in {where} (--force rebuilds it).")
         if serve:
@@ -188,6 +189,15 @@ def demo(
                 banner=f"Open [bold]http://127.0.0.1:{port}/[/] and sign in as [bold]{DEMO_USER}[/] "
                 f"with the password [bold]{DEMO_PASSWORD}[/] (Ctrl+C stops).",
             )
+
+
+def _demo_health(ctx: typer.Context) -> None:
+    """One line of the demo's relationship health (goodwill report shows the rest)."""
+    from goodwill.service import health
+
+    with workspace_session(ctx) as ws:
+        f = health.report(ws.store, ws.actor)
+    out.print(health.summary_line(f), highlight=False, markup=False)
 
 
 def _demo_topics(ctx: typer.Context) -> None:

@@ -23,7 +23,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError, NotFoundError
 from goodwill.metrics import charts
 from goodwill.metrics import health as core
-from goodwill.metrics.report import render_html
+from goodwill.metrics.report import render_html, shown
 from goodwill.metrics.report import table as report_table
 from goodwill.people import stage_of
 from goodwill.service import giving
@@ -35,7 +35,7 @@ from goodwill.store.audit import Tx
 from goodwill.store.workspace import load_workspace
 
 __all__ = ["DEFAULT_DAYS", "FIGURES", "EVIDENCE", "MAX_DAYS", "PEOPLE_FIGURES", "chart_svgs", "evidence", "period_of", "report", "report_file", "report_html",
-           "run_due", "schedule", "schedules", "table", "unschedule"]
+           "run_due", "schedule", "schedules", "summary_line", "table", "unschedule"]
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -258,6 +258,19 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
     return {**found, "total": len(rows), "kind": "messages",
             "items": [{**r, "created_at": iso(r["created_at"]), "is_brand": bool(r["is_brand"])} for r in rows[:limit]]}
+
+
+def summary_line(f: dict[str, Any]) -> str:
+    """The report in one line: 'Health, 2026-10-31 to 2026-11-29: 64% of 111 questions and complaints answered, ...'."""
+    parts = [f"{shown(f['response_rate'], 'percent')} of {f['asks']} questions and complaints answered"]
+    if f["first_response_minutes_p50"] is not None:
+        parts.append(f"first answer in {shown(f['first_response_minutes_p50'], 'minutes')} (median)")
+    if f["sentiment_uplift"] is not None:
+        parts.append(f"sentiment {shown(f['sentiment_uplift'], 'signed')} after a reply")
+    parts.append(f"{f['advocates']} advocate{'' if f['advocates'] == 1 else 's'}")
+    if f["give_ratio"] is not None:
+        parts.append(f"give ratio {shown(f['give_ratio'], 'percent')}")
+    return f"Health, {f['from']} to {f['to']}: " + ", ".join(parts) + "."
 
 
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:

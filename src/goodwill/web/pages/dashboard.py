@@ -34,6 +34,7 @@ def dashboard(request: Request, store: StoreDep, actor: PageActor, start: Day = 
         return "/dashboard/messages?" + urlencode({"figure": figure, **({"channel": channel} if channel else {}), **period})
 
     links = {key: link(figure) for key, figure in health.EVIDENCE.items()}
+    links["give_ratio"] = "/giving?" + urlencode(period)  # each of the brand's posts with its give-or-take reading
     channel_links = {name: {figure: link(figure, name) for figure in ("asks", "answered", "complaints")}
                      for name in figures["channels"]}
     return render(request, "dashboard.html", actor, f=figures, rows=health.table(figures), charts=charts, period=period,
