@@ -136,3 +136,12 @@ def test_kb_bench_runs_small(shared_data: Path) -> None:
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "| BM25 alone | test |" in result.stdout and "tuned weight" in result.stdout
+
+
+def test_inbox_bench_kb_part_runs_small(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "inbox_bench.py"), "--articles", "200", "--queries", "20"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"knowledge base: 200 articles, 20 messages", result.stdout)
+    assert re.search(r"suggest \(hybrid, service\)\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms", result.stdout)
+    assert re.search(r"baseline: BM25 alone", result.stdout) and "goal p95 < 50 ms" in result.stdout

@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import people, saved_replies, team
+from goodwill.service import knowledge, people, saved_replies, team
 from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
@@ -22,6 +22,9 @@ from goodwill.store import Store, open_store
 from goodwill.store.workspace import has_workspace
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USER", "build_demo"]
+
+
+HELP_CENTRE = Path(synth.__file__).resolve().parent / "help-centre.jsonl"
 
 
 def _remove_sqlite(workspace: Path) -> None:
@@ -68,6 +71,7 @@ def build_demo(
             added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress,
                                     on_new=on_new_messages(actor))
             people.link(store, actor)  # Mara's verified site joins her two accounts
+            knowledge.import_articles(store, actor, HELP_CENTRE)  # the help articles the brand's replies link
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))
         else:
