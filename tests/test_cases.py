@@ -240,3 +240,24 @@ def test_listening_opens_a_case_and_a_reply_records_the_first_response(store: St
     after = json.loads(sent.output)["case"]
     assert after["status"] == "waiting" and after["first_response_at"] is not None
     assert after["first_response_minutes"] is not None and after["messages"][-1]["is_brand"]
+
+
+def test_routing_rules_and_sla_policies_decide_a_new_case(store: Store, settings: Settings, tmp_path: Path) -> None:
+    from goodwill.service import routing
+
+    team.add_user(store, ADMIN, "maria", "correct horse battery", Role.MANAGER)
+    team.add_user(store, ADMIN, "alice", "correct horse battery", Role.AGENT)
+    routing.add_team(store, ADMIN, "care", manager="maria")
+    routing.join_team(store, ADMIN, "care", "alice")
+    routing.add_rule(store, ADMIN, "Complaints to care", conditions={"intents": ["complaint"]},
+                     actions={"team": "care", "strategy": "least-loaded", "tags": ["complaint"]})
+    routing.set_policy(store, ADMIN, "standard", first_response="2h", resolution="24h")
+    _import(store, settings, tmp_path, "first.jsonl", FIRST)
+    found = _by_first(store)
+    complaint = found["c1"]
+    assert complaint["team"] == "care" and complaint["assignee"] == "alice" and complaint["tags"] == ["complaint"]
+    assert complaint["status"] == "open"  # given to someone on arrival
+    assert complaint["sla_policy"] == "standard" and complaint["sla_due_at"] == at(5)
+    question = found["k1"]
+    assert question["team"] is None and question["assignee"] is None and question["sla_policy"] == "standard"
+    assert scalar(store, "SELECT count(*) FROM case_routes") == 3

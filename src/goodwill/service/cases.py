@@ -44,6 +44,7 @@ from goodwill.people import stage_of
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store
 from goodwill.store import cases as case_store
+from goodwill.store import routing as routing_store
 from goodwill.store.people import engaged_by, said_histories
 from goodwill.store.users import find_user
 from goodwill.understand.rules import urgency_phrases
@@ -70,6 +71,12 @@ def system_actor(name: str) -> Actor:
 def needs_the_brand(row: Any) -> bool:
     """Whether a customer message opens a case: it needs a response, asks a question, complains, or is urgent."""
     return bool(row.needs_response) or row.intent in ASKS or row.urgency == "high"
+
+
+def asks_again(row: Any) -> bool:
+    """Whether a customer's follow-up in a thread the brand has answered opens a case: only a new question,
+    a negative complaint, or an urgent message (not a thank-you the models took as needing a response)."""
+    return row.urgency == "high" or row.intent == "question" or (row.intent == "complaint" and row.sentiment == "negative")
 
 
 def reopens(row: Any) -> bool:
@@ -130,16 +137,59 @@ def default_routing(case: Mapping[str, Any]) -> Routing:
     return Routing(sla_policy=f"default {band}", sla_due_at=case["opened_at"] + DEFAULT_SLA[band])
 
 
+def _opening_priority(case: Mapping[str, Any]) -> int:
+    """The case's priority when its customer wrote, before any waiting counted (what routing and SLA bands read)."""
+    return prioritise(_factors(case), case["opened_at"], case["opened_at"]).score
+
+
 def route_new_cases(conn: Connection, new_cases: Sequence[dict[str, Any]]) -> list[Routing]:
-    """The one place a new case's team, assignee, tags and SLA are decided (routing rules plug in here),
-    for a batch of new case rows (status, priority, factors and first message filled in)."""
-    return [default_routing(c) for c in new_cases]
+    """The one place a new case's team, assignee, tags and SLA are decided, for a batch of stored new cases:
+    the routing rules and SLA policies (`goodwill.service.routing`), or without any, `default_routing`."""
+    from goodwill.domain.routing import Facts
+    from goodwill.service import routing
+
+    if not routing_store.current_rules(conn) and not routing_store.policies(conn):
+        return [default_routing(c) for c in new_cases]
+    load = case_store.open_by_assignee(conn, ACTIVE_STATUSES)
+    out = []
+    for case in new_cases:
+        priority = _opening_priority(case)
+        facts = Facts(text=case["_text"], platform=case["platform"], language=case["_language"], intent=case["intent"],
+                      stage=case["stage"], priority=float(priority))
+        decision = routing.decide(conn, facts, case_id=case["id"], open_cases=load)
+        if decision.assignee_id is not None:
+            load[decision.assignee_id] = load.get(decision.assignee_id, 0) + 1
+        targets = routing.sla_targets(conn, decision.sla, case["opened_at"])
+        default = default_routing(case)
+        out.append(Routing(team=decision.team, assignee_id=decision.assignee_id, tags=list(decision.tags),
+                           sla_policy=targets["policy"] if targets else default.sla_policy,
+                           sla_due_at=targets["first_response_due"] if targets else default.sla_due_at))
+    return out
+
+
+def _store_new_cases(conn: Connection, new: Mapping[tuple[str, str], dict[str, Any]]) -> None:
+    """Insert new cases (filling in their ids), routed: by default before they are written, by the
+    routing rules after (a rule's decision is recorded against the case's id)."""
+    fresh = list(new.values())
+    if not fresh:
+        return
+    ruled = bool(routing_store.current_rules(conn) or routing_store.policies(conn))
+    if not ruled:
+        _apply_routing(conn, fresh)
+    ids = case_store.insert_cases(conn, [{k: v for k, v in c.items() if k != "id" and not k.startswith("_")} for c in fresh])
+    for key, case in new.items():
+        case["id"] = ids[key]
+    if ruled:
+        _apply_routing(conn, fresh)
+        case_store.update_cases(conn, fresh)
 
 
 def _apply_routing(conn: Connection, new_cases: list[dict[str, Any]]) -> None:
     for case, routing in zip(new_cases, route_new_cases(conn, new_cases), strict=True):
         case.update(team=routing.team, assignee_id=routing.assignee_id, tags=list(routing.tags),
                     sla_policy=routing.sla_policy, sla_due_at=routing.sla_due_at)
+        if case["status"] == CaseStatus.NEW and routing.assignee_id is not None:
+            case["status"] = CaseStatus.OPEN.value
 
 
 # -- arriving messages ------------------------------------------------------------
@@ -187,6 +237,7 @@ def _new_case(r: Any, f: Factors, now: datetime) -> dict[str, Any]:
         "updated_at": now, "last_customer_at": r.created_at, "waiting_since": r.created_at, "team": None,
         "assignee_id": None, "tags": [], "sla_policy": None, "sla_due_at": None, "first_response_at": None,
         "first_response_message_id": None, "resolved_at": None, "resolved_public": None, "reopened": 0,
+        "_text": r.text or "", "_language": r.language,  # for routing, not stored with the case
     }
     _set_factors(case, f)
     return case
@@ -267,8 +318,9 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
             if case is None:
                 if not needs_the_brand(r):
                     continue
-                # Opened only when the brand has not answered it (nor anything after it) already.
-                if key in answered and answered[key] >= r.created_at:
+                # Opened only when the brand has not answered it (nor anything after it) already; after an
+                # answer, only by a new question, a negative complaint or something urgent.
+                if key in answered and (answered[key] >= r.created_at or not asks_again(r)):
                     continue
                 case = _new_case(r, f, now)
                 new[key] = case
@@ -284,11 +336,7 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
     for case in touched.values():
         case["updated_at"] = now
         _set_priority(case, now)
-    fresh = list(new.values())
-    _apply_routing(conn, fresh)
-    ids = case_store.insert_cases(conn, [{k: v for k, v in c.items() if k != "id"} for c in fresh])
-    for key, case in new.items():
-        case["id"] = ids[key]
+    _store_new_cases(conn, new)
     case_store.update_cases(conn, [c for k, c in touched.items() if k not in new])
     by_link = {e["link"]: e["case"]["id"] for e in sync.events if "link" in e}
     case_store.link_messages(conn, [(m, by_link[i], b) for i, (m, _, b) in enumerate(sync.links)])
@@ -457,8 +505,7 @@ def open_case(store: Store, actor: Actor, message_id: int, *, now: datetime | No
         if case is None:
             case = _new_case(r, f, now)
             _set_priority(case, now)
-            _apply_routing(conn, [case])
-            case["id"] = case_store.insert_cases(conn, [{k: v for k, v in case.items() if k != "id"}])[key]
+            _store_new_cases(conn, {key: case})
             kind = EventKind.OPENED
         else:
             _customer_joins(case, r, f, actor, sync)

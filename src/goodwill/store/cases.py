@@ -38,7 +38,7 @@ def incoming(conn: Connection, message_ids: Sequence[int]) -> list[Any]:
     for chunk in chunks(sorted(set(message_ids))):
         found.extend(conn.execute(
             select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand, m.created_at, m.text,
-                   accounts.c.person_id, s.intent, s.sentiment, s.needs_response, s.urgency)
+                   accounts.c.person_id, s.language, s.intent, s.sentiment, s.needs_response, s.urgency)
             .select_from(messages.join(accounts, accounts.c.id == m.account_id)
                          .outerjoin(message_signals, s.message_id == m.id)
                          .outerjoin(case_messages, case_messages.c.message_id == m.id))
@@ -220,3 +220,10 @@ def erase_for_messages(conn: Connection, message_ids: Sequence[int]) -> None:
             conn.execute(cases.delete().where(cases.c.id.in_(gone)))
         conn.execute(case_messages.delete().where(case_messages.c.message_id.in_(chunk)))
         conn.execute(case_events.update().where(case_events.c.message_id.in_(chunk)).values(message_id=None))
+
+
+def open_by_assignee(conn: Connection, statuses: Sequence[str]) -> dict[int, int]:
+    """How many cases in `statuses` each user holds (for least-loaded assignment)."""
+    return {int(u): int(n) for u, n in conn.execute(
+        select(cases.c.assignee_id, func.count()).where(cases.c.status.in_(list(statuses)), cases.c.assignee_id.is_not(None))
+        .group_by(cases.c.assignee_id))}

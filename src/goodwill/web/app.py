@@ -102,12 +102,14 @@ def create_app(
 
     _add_error_handlers(app)
     from goodwill.web.api import advocacy as api_advocacy
+    from goodwill.web.api import cases as api_cases
     from goodwill.web.api import giving as api_giving
     from goodwill.web.api import knowledge as api_knowledge
     from goodwill.web.api import replies as api_replies
     from goodwill.web.api import report as api_report
     from goodwill.web.api import routes as api
     from goodwill.web.pages import advocacy as pages_advocacy
+    from goodwill.web.pages import cases as pages_cases
     from goodwill.web.pages import dashboard as dashboard_pages
     from goodwill.web.pages import giving as giving_pages
     from goodwill.web.pages import knowledge as kb_pages
@@ -126,6 +128,8 @@ def create_app(
     app.include_router(page_replies.router)
     app.include_router(api_report.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(api_cases.router)
+    app.include_router(pages_cases.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 

@@ -1,0 +1,86 @@
+"""The API of cases (the inbox), under /api/v1/cases: the same operations as `goodwill cases`."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+
+from goodwill.service import cases
+from goodwill.web.api.routes import Strict
+from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query
+
+router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
+
+Tag = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class CaseChange(Strict):
+    assignee: str | None = Field(default=None, min_length=1, max_length=80,
+                                 description="Give it to this user (an agent may take it; giving it to others needs a manager).")
+    unassign: bool = Field(default=False, description="Take it off whoever has it.")
+    team: str | None = Field(default=None, max_length=100, description="The team responsible (empty: none).")
+    tags: list[Tag] | None = Field(default=None, max_length=50, description="Its tags, replacing the old ones.")
+    status: str | None = Field(default=None, max_length=20, description="new, open, waiting, resolved or closed.")
+    public: bool | None = Field(default=None, description="With status resolved: whether it was resolved in public.")
+
+
+class NoteCreate(Strict):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class CaseReply(Strict):
+    text: str = Field(min_length=1, max_length=10_000)
+    send: bool = Field(default=False, description="Publish it; without it, a dry run.")
+
+
+@router.get("/cases", summary="Cases, most urgent first, each with its priority and the reason in words")
+def list_cases(
+    store: StoreDep, actor: ApiActor,
+    status: Annotated[str | None, Query(max_length=100, description="new, open, waiting, resolved, closed "
+                                        "(comma-separated), active (the default) or all")] = None,
+    team: Annotated[str | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=80, description="a user name, or none for unassigned")] = None,
+    limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee, limit=limit)}
+
+
+@router.get("/cases/{case_id}", summary="One case: why it matters, its messages, events and internal notes")
+def get_case(store: StoreDep, actor: ApiActor, case_id: PathId) -> dict[str, Any]:
+    return cases.get_case(store, actor, case_id)
+
+
+@router.patch("/cases/{case_id}", summary="Assign a case (user, team, tags) and/or move its status")
+def patch_case(store: StoreDep, actor: ApiActor, case_id: PathId, body: CaseChange) -> dict[str, Any]:
+    result: dict[str, Any] | None = None
+    if body.assignee is not None or body.unassign or body.team is not None or body.tags is not None:
+        result = cases.assign(store, actor, case_id, assignee=body.assignee, unassign=body.unassign, team=body.team,
+                              tags=body.tags)
+    if body.status is not None:
+        result = cases.set_status(store, actor, case_id, body.status, public=body.public)
+    if result is None:
+        result = cases.assign(store, actor, case_id)  # says what a change needs
+    return result
+
+
+@router.post("/cases/{case_id}/notes", status_code=201, summary="Add an internal note to a case")
+def add_note(store: StoreDep, actor: ApiActor, case_id: PathId, body: NoteCreate) -> dict[str, Any]:
+    return cases.add_note(store, actor, case_id, body.text)
+
+
+@router.post("/cases/{case_id}/reply", summary="Reply in public to the case's newest customer message (dry run unless send)")
+def reply(request: Request, store: StoreDep, actor: ApiActor, case_id: PathId, body: CaseReply) -> dict[str, Any]:
+    return cases.reply(store, actor, case_id, body.text, send=body.send, environ=dict(os.environ),
+                       settings=request.app.state.settings)
+
+
+class CaseOpen(Strict):
+    message_id: int = Field(ge=1, le=2**63 - 1, description="The customer message to open it from.")
+
+
+@router.post("/cases", status_code=201, summary="Open a case by hand from a customer's message, whatever its signals say")
+def open_case(store: StoreDep, actor: ApiActor, body: CaseOpen) -> dict[str, Any]:
+    return cases.open_case(store, actor, body.message_id)
