@@ -36,7 +36,7 @@ MESSAGES: list[tuple[str, str, str, str, str | None, str, str]] = [
     ("c1", "lee_v", "Halcyon support is useless, my battery died again", "2026-11-04T08:00:00Z",
      None, "complaint", "negative"),
     ("d1", "mara_rides", "@lee_v Their support fixed mine in a day, give them a call", "2026-11-04T09:00:00Z",
-     "c1", "other", "neutral"),
+     "c1", "other", "positive"),
     ("p1", "mara_rides", "@halcyonbikes love the new lights", "2026-11-05T09:00:00Z", None, "praise", "positive"),
     ("k1", "kit_b", "The Halcyon lights look great on my commute", "2026-11-06T12:00:00Z", None, "praise", "positive"),
     ("k2", "kit_b", "Halcyon ride this morning, lovely", "2026-11-07T12:00:00Z", None, "other", "positive"),
@@ -290,3 +290,42 @@ def test_cli(settings: Settings, store: Store, tmp_path: Path) -> None:
     assert [g["id"] for g in json.loads(out)["items"]] == [pending["id"]]
     code, out, _ = run("budget", "show", "--period", month, "--json")
     assert json.loads(out)["remaining_cents"] == 6000
+
+
+def test_demo_gestures_follow_from_its_data(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from goodwill.service.demo import build_demo
+    from goodwill.service.team import cli_actor
+    from goodwill.service.workspace import open_workspace
+
+    settings = Settings(workspace=tmp_path / "ws")
+    build_demo(settings)
+    store = open_workspace(settings)
+    try:
+        actor = cli_actor()
+        gestures = advocacy.list_gestures(store, actor)["items"]
+        assert [(g["kind"], g["status"]) for g in gestures] == [("gift", "pending"), ("gift", "approved"),
+                                                                ("thank-you", "approved")]
+        assert gestures[0]["logged_by"] == "demo agent" and "waits for a manager" in gestures[0]["note"]
+        with store.begin() as conn:
+            newest = conn.execute(sa.text("SELECT max(created_at) FROM messages")).scalar_one()
+        for g in gestures[1:]:
+            # Given 30 days before the newest message: each outcome counts the person's own messages around it.
+            at = datetime.fromisoformat(g["logged_at"].replace("Z", "+00:00"))
+            with store.begin() as conn:
+                times = [datetime.fromisoformat(str(t)).replace(tzinfo=UTC) for (t,) in conn.execute(sa.text(
+                    "SELECT m.created_at FROM messages m JOIN accounts a ON a.id = m.account_id "
+                    "WHERE a.person_id = :p AND m.deleted_at IS NULL"), {"p": g["person_id"]})]
+            out = g["outcome"]
+            assert out["days_followed"] == 30
+            assert out["messages_after"] == sum(1 for t in times if at <= t <= at + timedelta(days=30))
+            assert out["messages_before"] == sum(1 for t in times if at - timedelta(days=30) <= t < at)
+            assert g["reason"].endswith("in the 30 days before the gesture") or "(negative" in g["reason"]
+        assert str(newest)[:10] == gestures[0]["logged_at"][:10]
+        # The advocates of the last 30 days, with evidence; the pending gift went to the best one not yet thanked.
+        listed = advocacy.list_advocates(store, actor)
+        assert listed["total"] >= 2 and all(a["evidence"] for a in listed["items"])
+        assert gestures[0]["person_id"] in [a["person_id"] for a in listed["items"]]
+    finally:
+        store.close()

@@ -3,17 +3,21 @@
 A message counts as one act of advocacy (the first that holds, in this order;
 see docs/advocacy.md):
 
-1. recommended: it names the brand (a listening keyword or an @-tag) and is
-   addressed to another customer (a reply to them or an @-mention of them);
-2. defended: it answers another customer's complaint or negative message and
-   names the brand or answers a message that did;
-3. answered: it answers another customer's question (not the brand's, not their own);
+1. answered: it answers another customer's question (not the brand's, not
+   their own), whatever its own tone, as the relationship stage counts it;
+2. recommended: it names the brand in words (a listening keyword, not only an
+   @-tag) and is addressed to another customer (a reply to them or an
+   @-mention of them);
+3. defended: it answers another customer's complaint or negative message, is
+   itself praise or positive, and names or tags the brand or answers a
+   message that named it;
 4. praised: praise of the brand (praise, or positive and not a question or
    complaint) that names it, tags it or replies to it.
 
-A message that is itself negative, a question or a complaint is never an act
-of advocacy. A person is an advocate over a period when they made at least
-MIN_ACTS acts in it and more acts than negative messages. A message that names
+Apart from answers, a message that is itself negative, a question or a
+complaint is never an act of advocacy. A person is an advocate over a period
+when they made at least MIN_ACTS acts in it and more acts than negative
+messages. A message that names
 the brand through a keyword without tagging it, replying to it or mentioning
 its accounts is marked `untagged`: such advocates are found only by listening.
 """
@@ -155,22 +159,24 @@ def _snippet(text: str) -> str:
 
 def act_of(said: Said, brand: Brand) -> Evidence | None:
     """The act of advocacy `said` is, if any, with why it counts."""
-    if said.is_negative or said.is_ask:
-        return None
     tagged = brand.tagged(said)
-    named = tagged or brand.named(said.text)
+    named = brand.named(said.text)
     untagged = named and not tagged
     others = [m for m in said.mentions if not brand.is_brand_handle(said.platform, m)]
     to_whom = said.replied_to or (others[0] if others else None)
     act: Act | None = None
     why = ""
-    if named and to_whom:
-        act, why = Act.RECOMMENDED, f"recommended the brand to @{to_whom}"
-    elif said.parent_negative and said.replied_to and (named or brand.named(said.parent_text)):
-        act, why = Act.DEFENDED, f"answered @{said.replied_to}'s complaint {_snippet(said.parent_text)}"
-    elif said.helped_other and said.replied_to:
+    if said.helped_other and said.replied_to:
+        # As the relationship stage counts it: whatever its tone (a negative answer also counts as negative).
         act, why = Act.ANSWERED, f"answered @{said.replied_to}'s question {_snippet(said.parent_text)}"
-    elif said.is_praise and named:
+    elif said.is_negative or said.is_ask:
+        return None
+    elif named and to_whom:
+        act, why = Act.RECOMMENDED, f"recommended the brand to @{to_whom}"
+    elif (said.parent_negative and said.replied_to and said.is_praise
+          and (named or tagged or brand.named(said.parent_text))):
+        act, why = Act.DEFENDED, f"answered @{said.replied_to}'s complaint {_snippet(said.parent_text)}"
+    elif said.is_praise and (named or tagged):
         act, why = Act.PRAISED, "praised the brand" + (" in reply to it" if said.to_brand else "")
     if act is None:
         return None

@@ -315,3 +315,30 @@ def show_budget(store: Store, actor: Actor, *, period: str | None = None) -> dic
     month = _period(period)
     with store.begin() as conn:
         return _budget_dict(conn, month)
+
+
+def seed_demo(store: Store, actor: Actor) -> dict[str, Any]:
+    """The demo's gestures, following from its data: a budget for each month the messages reach into; a
+    thank-you and a small gift, 30 days before the newest message, for the two best advocates of the 30 days
+    before that (so their outcomes have a month to show); and a gift above the agent limit, logged by an agent
+    and waiting for a manager, for the best advocate of the last 30 days not yet thanked."""
+    with store.begin() as conn:
+        newest = people_store.latest_message_at(conn)
+    if newest is None:
+        return {"gestures": 0}
+    midway = newest - DEFAULT_PERIOD
+    for month in sorted({period_of(midway), period_of(newest), period_of(now())}):
+        set_budget(store, actor, amount="200", agent_limit="25", currency="EUR", period=month)
+    with store.begin() as conn:
+        earlier = advocates(conn, midway - DEFAULT_PERIOD, midway)
+    period = "in the 30 days before the gesture"
+    logged = 0
+    for a, (kind, cost) in zip(earlier, (("thank-you", "0"), ("gift", "20")), strict=False):
+        log_gesture(store, actor, a.person_id, kind=kind, cost=cost, reason=reason(a.counts, a.negative, period=period),
+                    at=midway)
+        logged += 1
+    agent = Actor(None, "demo agent", Role.AGENT, actor.origin, actor.address)
+    for s in suggestions(store, actor, limit=1)["items"]:
+        log_gesture(store, agent, s["person_id"], kind="gift", cost="40", reason=s["reason"], at=newest)
+        logged += 1
+    return {"gestures": logged}

@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import knowledge, people, saved_replies, team
+from goodwill.service import advocacy, knowledge, people, saved_replies, team
 from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
@@ -74,6 +74,7 @@ def build_demo(
             knowledge.import_articles(store, actor, HELP_CENTRE)  # the help articles the brand's replies link
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))
+            advocacy.seed_demo(store, actor)  # gestures for its advocates, and what followed them
         else:
             days = 90
             start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
