@@ -170,7 +170,8 @@ class Ranker:
         if self._vectors is None or self.embed is None or not self.articles:
             return np.zeros(len(self.articles), dtype=np.float32)
         query = unit_rows(self.embed([text]))[0]
-        return np.asarray(self._vectors @ query, dtype=np.float32)
+        # einsum, not BLAS: one thread, so a suggestion never waits for a BLAS thread on a busy core
+        return np.asarray(np.einsum("ij,j->i", self._vectors, query), dtype=np.float32)
 
     def rank(self, text: str, *, tag: str | None = None, top: int = 5) -> list[Ranked]:
         """The `top` articles for `text`, best first, among those tagged `tag` when given.

@@ -539,6 +539,8 @@ kb_articles = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("vector", LargeBinary),  # the encoder's float32 vector of the article, computed when it is saved
     Column("vector_model", String(40)),  # the encoder version that computed it
+    # count and newest change without reading the rows (their vectors and bodies): the suggestion cache's check
+    Index("ix_kb_articles_updated_at", "updated_at"),
 )
 
 saved_replies = Table(

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column('vector_model', sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles')),
     )
+    op.create_index('ix_kb_articles_updated_at', 'kb_articles', ['updated_at'])
     # saved replies
     op.create_table(
         'saved_replies',
