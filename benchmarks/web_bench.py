@@ -4,14 +4,25 @@
     python benchmarks/web_bench.py --messages 20000 --requests 200
     python benchmarks/web_bench.py --workdir /tmp/wb    # reuse the workspace built there before
     python benchmarks/web_bench.py --workers 2          # goodwill serve --workers 2
+    python benchmarks/web_bench.py --generator wrk --client-cpus 0 --server-cpus 1
+
+The load comes from Debian's `wrk` when it is installed (`--generator wrk`,
+the default then: a C program that costs the server's CPUs little; a Lua
+script walks the same request paths and reports the percentiles), otherwise
+from 20 httpx clients on asyncio in this process. `--client-cpus` and
+`--server-cpus` pin the load generator and the server to CPUs (Linux
+`sched_setaffinity`), so the two share the machine in a known way. For each
+kind of request the script also prints the server's own CPU time per request
+(user + system time of its processes over the run, from /proc), which does
+not depend on how busy the rest of the machine is.
 
 Builds the synthetic demo workspace (the `goodwill demo --messages N --no-serve`
 code path) unless the work directory holds one, adds a user and an API token,
 serves it with Uvicorn in a subprocess on 127.0.0.1, and sends requests from
-20 concurrent clients (httpx, async) on loopback. For each kind of request it
+20 concurrent clients on loopback. For each kind of request it
 prints the median and 95th-percentile latency. The baseline is
 `/api/v1/health`, served by the same process. The conversation list pages go
-through the filters and cursor pages a user would reach; threads are picked at
+through the filters and cursor pages a user would reach (a signal filter among them); threads are picked at
 random.
 
 Goal (issue 3): p95 under 100 ms on SQLite for the conversation list and thread pages.
@@ -21,9 +32,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -113,6 +126,62 @@ def explain(ws: Path) -> None:
         store.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children that it waited for, plus its live children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+WRK_SCRIPT = """
+local paths = {PATHS}
+local i = 0
+local headers = {HEADERS}
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i - 1) % #paths + 1], headers)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %f %f\\n", summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+end
+"""
+
+
+def run_wrk(base: str, headers: dict[str, str], paths: list[str], clients: int, seconds: float,
+            cpus: str | None, workdir: Path) -> tuple[float, float, float, int]:
+    """(median ms, p95 ms, requests/s, requests) of `wrk` sending `paths` in turn from `clients` connections."""
+    def lua(value: str) -> str:
+        return json.dumps(value)
+
+    script = workdir / "wrk-paths.lua"
+    script.write_text(WRK_SCRIPT.replace("{PATHS}", "{" + ", ".join(lua(p) for p in paths) + "}").replace(
+        "{HEADERS}", "{" + ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in headers.items()) + "}"), encoding="utf-8")
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "-s", str(script), base]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"wrk said: {out}")
+    requests, errors, micros = int(found.group(1)), int(found.group(2)), int(found.group(3))
+    if errors:
+        raise SystemExit(f"wrk: {errors} of {requests} requests failed:\n{out}")
+    return float(found.group(4)), float(found.group(5)), requests / (micros / 1e6), requests
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -161,6 +230,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=1, help="server processes (goodwill serve --workers)")
+    parser.add_argument("--generator", choices=("wrk", "httpx"), default="wrk" if shutil.which("wrk") else "httpx",
+                        help="the load generator (default: wrk when installed)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="seconds of load per kind (wrk)")
+    parser.add_argument("--client-cpus", default=None, help="CPUs for the load generator, e.g. 0 (taskset list)")
+    parser.add_argument("--server-cpus", default=None, help="CPUs for the server, e.g. 1 (taskset list)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -192,9 +266,11 @@ def main() -> None:
     platforms = sorted({t["platform"] for t in sample})
     list_queries = []
     for i in range(args.requests):
-        kind = i % 4
+        kind = i % 5
         params = []
-        if kind == 1:
+        if kind == 4:
+            params.append("intent=complaint&needs_response=yes")  # a signal filter: complaints waiting for an answer
+        elif kind == 1:
             params.append(f"platform={platforms[i % len(platforms)]}")
         elif kind == 2:
             params.append("answered=no")
@@ -204,8 +280,11 @@ def main() -> None:
 
     port = free_port()
     env = {**os.environ, "GOODWILL_WORKSPACE": str(ws)}
+    pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
+    if args.client_cpus and args.generator == "httpx":
+        os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
     server = subprocess.Popen(
-        [sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+        [*pin, sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
@@ -221,19 +300,30 @@ def main() -> None:
             ("API thread", api, None, [f"/api/v1/threads/{t}" for t in thread_ids]),
         ]
         asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
-        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients, {args.requests} requests per kind, "
-              f"{args.workers} server process{'es' if args.workers > 1 else ''}, load average before: "
+        sharing = (f"load generator on CPU {args.client_cpus or 'any'}, server on CPU {args.server_cpus or 'any'}")
+        load_words = (f"{args.requests} requests per kind" if args.generator == "httpx"
+                      else f"{args.seconds:.0f} s per kind")
+        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients ({args.generator}), {load_words}, "
+              f"{args.workers} server process{'es' if args.workers > 1 else ''}, {sharing}, load average before: "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
-        print("| request | median ms | p95 ms | requests/s |")
-        print("|---|---|---|---|")
+        print("| request | median ms | p95 ms | requests/s | server CPU ms per request |")
+        print("|---|---|---|---|---|")
         results: dict[str, float] = {}
+        cookie_header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
         for label, headers, jar, paths in kinds:
-            started = time.perf_counter()
-            timings = asyncio.run(load(base, headers, jar, paths, args.clients))
-            wall = time.perf_counter() - started
-            p95 = percentile(timings, 0.95)
+            cpu_before = cpu_seconds(server.pid)
+            if args.generator == "wrk":
+                median, p95, rate, count = run_wrk(base, headers or cookie_header, paths, args.clients, args.seconds,
+                                                   args.client_cpus, workdir)
+            else:
+                started = time.perf_counter()
+                timings = asyncio.run(load(base, headers, jar, paths, args.clients))
+                wall = time.perf_counter() - started
+                median, p95, rate, count = statistics.median(timings), percentile(timings, 0.95), len(timings) / wall, len(timings)
+            cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / count
             results[label] = p95
-            print(f"| {label} | {statistics.median(timings):.1f} | {p95:.1f} | {len(timings) / wall:.0f} |", flush=True)
+            print(f"| {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | {cpu:.2f} |", flush=True)
+        print(f"\nload average after: {os.getloadavg()[0]:.1f}")
         with httpx.Client(base_url=base, cookies=cookies, timeout=120) as client:
             solo = []
             for _ in range(3):

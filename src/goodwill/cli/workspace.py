@@ -99,6 +99,18 @@ def _print_status(data: dict[str, Any]) -> None:
             f"{data['messages']:,}",
         )
         out.print(days)
+    sig = data["signals"]
+    if sig["messages_with_signals"]:
+        counts = Table(title="Others' messages by signal")
+        counts.add_column("signal")
+        counts.add_column("messages", justify="right")
+        for intent, n in sig["by_intent"].items():
+            counts.add_row(f"intent: {intent.replace('_', ' ')}", f"{n:,}")
+        counts.add_row("[bold]needing a response[/]", f"{sig['needs_response']:,}")
+        counts.add_row("[bold]urgent[/] (safety, leaving, or the urgency model)", f"{sig['urgent']:,}")
+        counts.add_row("from the fast models only (provisional)", f"{sig['provisional']:,}")
+        counts.add_row("with signals, in all", f"{sig['messages_with_signals']:,}")
+        out.print(counts)
     for run in data["incomplete_imports"]:
         out.print(
             f"[yellow]Import {run['run']} of {run['name']} stopped after {run['records_done']:,} records: "
@@ -113,20 +125,32 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Most results to show.")] = 20,
     newest: Annotated[bool, typer.Option("--newest", help="Newest first instead of best match first.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+    sentiment: Annotated[str | None, typer.Option("--sentiment", help="Only messages of this sentiment: negative, neutral, positive.")] = None,
+    intent: Annotated[str | None, typer.Option("--intent", help="Only this intent: question, complaint, praise, suggestion, purchase_intent, other.")] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help="Only this urgency: low, normal, high.")] = None,
+    needs_response: Annotated[bool | None, typer.Option("--needs-response/--no-response-needed", help="Only messages that need (or do not need) a response.")] = None,
+    aspect: Annotated[str | None, typer.Option("--aspect", help="Only messages about this aspect (battery, delivery, ...).")] = None,
 ) -> None:
-    """Find messages by full text; each result shows its id, which `goodwill reply` takes.
+    """Find messages by full text; each result shows its id, which `goodwill reply` takes, and its signals.
 
     Best matches come first, chosen among the 2,000 most recently stored
-    messages that match; --newest lists every match newest first.
+    messages that match; --newest lists every match newest first. The signal
+    options keep the messages whose stored signals match; each label is shown
+    with its reason (--json: `signals.reasons`), and `fast` marks signals from
+    the fast models only.
 
     Example:
 
         goodwill search "battery range" --limit 5
+        goodwill search refund --intent complaint --urgency high --json
     """
+    from goodwill.domain.signals import SignalFilter
     from goodwill.service.search import search_messages
 
     with workspace_session(ctx) as ws:
-        rows = search_messages(ws.store, ws.actor, query, limit=limit, newest_first=newest)
+        wanted = SignalFilter(sentiment=sentiment, intent=intent, needs_response=needs_response, urgency=urgency,
+                              aspect=aspect)
+        rows = search_messages(ws.store, ws.actor, query, limit=limit, newest_first=newest, signals=wanted)
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -140,10 +164,25 @@ def search(
     table.add_column("platform")
     table.add_column("author")
     table.add_column("text")
+    table.add_column("signals (with reasons)")
     for row in rows:
         author = f"{row['author']} (brand)" if row["is_brand"] else row["author"]
-        table.add_row(str(row["id"]), row["created_at"][:16].replace("T", " "), row["platform"], author, row["text"])
+        table.add_row(str(row["id"]), row["created_at"][:16].replace("T", " "), row["platform"], author, row["text"],
+                      signal_words(row["signals"]))
     out.print(table, markup=False, highlight=False)
+
+
+def signal_words(signals: dict[str, Any] | None) -> str:
+    """A message's signals in a few lines: each label with its reason."""
+    if signals is None:
+        return "no signals yet (goodwill enrich)"
+    reasons = signals["reasons"]
+    lines = [reasons["intent"], reasons["sentiment"], f"urgency {reasons['urgency']}", reasons["needs_response"]]
+    if signals["aspects"]:
+        lines.append("about " + ", ".join(signals["aspects"]))
+    if signals["provisional"]:
+        lines.append("fast models only (provisional)")
+    return "\n".join(lines)
 
 
 def demo(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from goodwill.domain.signals import SignalFilter
+
 
 @dataclass(frozen=True, slots=True)
 class ThreadFilter:
@@ -13,3 +15,4 @@ class ThreadFilter:
     until: date | None = None  # last activity on or before this day
     answered: bool | None = None  # customer-started threads the brand has (not) answered
     q: str | None = None  # full-text search in any message of the thread
+    signals: SignalFilter = SignalFilter()  # the signals of the thread's first message

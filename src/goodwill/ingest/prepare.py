@@ -128,5 +128,6 @@ def signal_rows(batch: SignalBatch) -> list[list[Any]]:
             batch.language[i], SENTIMENTS[s.index(max(s))], s[0], s[1], s[2], INTENTS[it.index(max(it))],
             orjson.dumps(dict(zip(INTENTS, it, strict=True))).decode(), bool(batch.needs_response[i]), batch.urgency[i],
             orjson.dumps(batch.aspects[i]).decode(), round(float(batch.promotional[i]), 3), batch.model_version,
+            orjson.dumps(batch.reasons[i] if batch.reasons else {}).decode(),
         ])
     return rows

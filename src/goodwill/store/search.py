@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Float, func, select, text
 
+from goodwill.domain.signals import SignalFilter
 from goodwill.domain.timeparse import iso_utc
-from goodwill.store.tables import accounts, messages
+from goodwill.store.signals import READ_COLUMNS, signal_where, signals_of
+from goodwill.store.tables import accounts, message_signals, messages
 
 _TOKEN = re.compile(r'"[^"]+"|\S+')
 #: Best-match search ranks at most this many of the most recently stored matches.
@@ -28,8 +30,11 @@ def fts5_query(query: str) -> str:
     return " ".join(terms)
 
 
-def search(conn: Connection, query: str, *, limit: int = 20, newest_first: bool = False) -> list[dict[str, Any]]:
-    """Messages matching `query` by full text, best match first (or newest first)."""
+def search(conn: Connection, query: str, *, limit: int = 20, newest_first: bool = False,
+           wanted: SignalFilter | None = None) -> list[dict[str, Any]]:
+    """Messages matching `query` by full text, best match first (or newest first), each with
+    its signals; `wanted` keeps only messages whose signals match (among the same window of
+    most recent matches when ranking)."""
     cols = (
         messages.c.id,
         messages.c.platform,
@@ -39,50 +44,47 @@ def search(conn: Connection, query: str, *, limit: int = 20, newest_first: bool 
         messages.c.is_brand,
         messages.c.thread_root_id,
         accounts.c.handle,
+        *READ_COLUMNS,
     )
+    joined = messages.join(accounts, accounts.c.id == messages.c.account_id).outerjoin(
+        message_signals, message_signals.c.message_id == messages.c.id
+    )
+    where = signal_where(conn, wanted) if wanted is not None and wanted.active else []
     if conn.dialect.name == "sqlite":
         match = fts5_query(query)
         if not match:
             return []
-        if newest_first:
-            sql = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid DESC LIMIT :n"
+        if newest_first and not where:
+            sql = "SELECT rowid, 0 AS rank FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid DESC LIMIT :window"
         else:
             # Ranking every match of a common word cost up to 330 ms on a million
             # messages (benchmarks/RESULTS.md); rank the most recently stored ones.
             sql = (
-                "SELECT rowid FROM (SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :q "
-                "ORDER BY rowid DESC LIMIT :window) ORDER BY rank, rowid DESC LIMIT :n"
+                "SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT :window"
             )
-        ids = [row[0] for row in conn.execute(text(sql), {"q": match, "n": limit, "window": RANK_WINDOW})]
-        if not ids:
-            return []
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(*cols).join(accounts, accounts.c.id == messages.c.account_id).where(messages.c.id.in_(ids))
-            )
-        }
-        ordered = [rows[i] for i in ids if i in rows]
+        window = limit if newest_first and not where else RANK_WINDOW
+        found = text(sql).bindparams(q=match, window=window).columns(
+            rowid=messages.c.id.type, rank=Float()
+        ).subquery()
+        order_by: tuple[Any, ...] = (found.c.rowid.desc(),) if newest_first else (found.c.rank, found.c.rowid.desc())
     else:
         vector = func.to_tsvector("english", messages.c.text)
         tsquery = func.websearch_to_tsquery("english", query)
-        recent = (
-            select(messages.c.id, func.ts_rank(vector, tsquery).label("score"))
+        found = (
+            select(messages.c.id.label("rowid"), func.ts_rank(vector, tsquery).label("score"))
             .where(vector.op("@@")(tsquery))
             .order_by(messages.c.id.desc())
-            .limit(limit if newest_first else RANK_WINDOW)
+            .limit(limit if newest_first and not where else RANK_WINDOW)
             .subquery()
         )
-        order_by = (recent.c.id.desc(),) if newest_first else (recent.c.score.desc(), recent.c.id.desc())
-        ordered = list(
-            conn.execute(
-                select(*cols)
-                .join(recent, recent.c.id == messages.c.id)
-                .join(accounts, accounts.c.id == messages.c.account_id)
-                .order_by(*order_by)
-                .limit(limit)
-            )
+        order_by = (found.c.rowid.desc(),) if newest_first else (found.c.score.desc(), found.c.rowid.desc())
+    ordered = list(
+        conn.execute(
+            select(*cols).select_from(joined.join(found, found.c.rowid == messages.c.id))
+            .where(*where).order_by(*order_by).limit(limit)
         )
+    )
     return [
         {
             "id": r.id,
@@ -93,6 +95,7 @@ def search(conn: Connection, query: str, *, limit: int = 20, newest_first: bool 
             "text": r.text,
             "is_brand": bool(r.is_brand),
             "thread_root_id": r.thread_root_id,
+            "signals": signals_of(r),
         }
         for r in ordered
     ]

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, false, func, literal, literal_column, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 
-from goodwill.domain.signals import SIGNAL_COLUMNS
+from goodwill.domain.signals import INTENTS, SIGNAL_COLUMNS, SignalFilter, is_provisional, signal_reasons
 from goodwill.store.tables import message_signals, messages
 
 #: Columns after message_id, in the order of a signals row.
 COLUMNS = SIGNAL_COLUMNS
-_JSON = {"intent_scores", "aspects"}
+_JSON = {"intent_scores", "aspects", "reasons"}
 
 
 def _sql(dialect: str) -> str:
@@ -68,3 +69,91 @@ def count_missing(conn: Connection, version: str) -> int:
         .where(_lacking(version))
     )
     return int(conn.execute(stmt).scalar() or 0)
+
+
+#: The columns a listed message's signals are read from (outer-joined: a message may have none yet).
+READ_COLUMNS = (
+    message_signals.c.sentiment.label("s_sentiment"),
+    message_signals.c.sentiment_negative.label("s_negative"),
+    message_signals.c.sentiment_neutral.label("s_neutral"),
+    message_signals.c.sentiment_positive.label("s_positive"),
+    message_signals.c.intent.label("s_intent"),
+    message_signals.c.needs_response.label("s_needs_response"),
+    message_signals.c.urgency.label("s_urgency"),
+    message_signals.c.aspects.label("s_aspects"),
+    message_signals.c.model_version.label("s_model_version"),
+    message_signals.c.reasons.label("s_reasons"),
+)
+
+
+def signals_of(row: Any) -> dict[str, Any] | None:
+    """A row's signals (read through READ_COLUMNS) as the pages and the API show them, or
+    None when the message has none yet. Each label comes with its reason in words."""
+    if row.s_sentiment is None:
+        return None
+    reasons = row.s_reasons or {}
+    scores = {"negative": row.s_negative, "neutral": row.s_neutral, "positive": row.s_positive}
+    return {
+        "sentiment": row.s_sentiment,
+        "sentiment_score": round(float(scores[row.s_sentiment]), 2),
+        "intent": row.s_intent,
+        "needs_response": bool(row.s_needs_response),
+        "urgency": row.s_urgency,
+        "aspects": list(row.s_aspects or []),
+        "reasons": signal_reasons(row.s_sentiment, scores[row.s_sentiment], row.s_intent, bool(row.s_needs_response),
+                                  row.s_urgency, reasons),
+        "provisional": is_provisional(row.s_model_version),
+        "model_version": row.s_model_version,
+    }
+
+
+def signal_where(conn: Connection, wanted: SignalFilter) -> list[Any]:
+    """WHERE terms on `message_signals` for a filter (the caller joins the table)."""
+    terms: list[Any] = []
+    if wanted.sentiment is not None:
+        terms.append(message_signals.c.sentiment == wanted.sentiment)
+    if wanted.intent is not None:
+        terms.append(message_signals.c.intent == wanted.intent)
+    if wanted.needs_response is not None:
+        terms.append(message_signals.c.needs_response == wanted.needs_response)
+    if wanted.urgency is not None:
+        terms.append(message_signals.c.urgency == wanted.urgency)
+    if wanted.aspect is not None:
+        aspect = wanted.aspect.strip().lower()
+        if conn.dialect.name == "sqlite":
+            terms.append(
+                select(literal(1)).select_from(func.json_each(message_signals.c.aspects).table_valued("value"))
+                .where(literal_column("value") == aspect).exists()
+            )
+        else:
+            terms.append(message_signals.c.aspects.cast(JSONB).op("@>")(func.jsonb_build_array(aspect)))
+    return terms
+
+
+def signal_counts(conn: Connection) -> dict[str, Any]:
+    """Messages by intent, and how many need a response or are urgent (others' messages only:
+    the brand's own are never waiting for the brand)."""
+    others = (messages.c.is_brand == false(),)
+    joined = message_signals.join(messages, messages.c.id == message_signals.c.message_id)
+    by_intent = {
+        intent: int(n)
+        for intent, n in conn.execute(
+            select(message_signals.c.intent, func.count()).select_from(joined).where(*others)
+            .group_by(message_signals.c.intent)
+        )
+    }
+    needs, urgent, provisional_n, total = conn.execute(
+        select(
+            func.sum(case((message_signals.c.needs_response == true(), 1), else_=0)),
+            func.sum(case((message_signals.c.urgency == "high", 1), else_=0)),
+            func.sum(case((message_signals.c.model_version.not_like("%>%+%"), 1), else_=0)),
+            func.count(),
+        ).select_from(joined).where(*others)
+    ).one()
+    return {
+        "messages_with_signals": int(total or 0),
+        "by_intent": {i: by_intent.get(i, 0) for i in INTENTS},
+        "needs_response": int(needs or 0),
+        "urgent": int(urgent or 0),
+        "provisional": int(provisional_n or 0),
+    }

@@ -300,6 +300,8 @@ message_signals = Table(
     Column("aspects", JSON, nullable=False),
     Column("promotional", Float, nullable=False),
     Column("model_version", String(200), nullable=False),
+    # The words behind the intent and a high urgency (migration 0013); NULL for rows stored before it.
+    Column("reasons", JSON),
     Index(None, "needs_response", "urgency"),
 )
 

@@ -19,7 +19,8 @@ from goodwill.domain.threads import ThreadFilter
 from goodwill.domain.timeparse import iso_utc
 from goodwill.errors import FieldError, NotFoundError
 from goodwill.store.search import RANK_WINDOW, fts5_query
-from goodwill.store.tables import accounts, interactions, message_days, messages, people, threads
+from goodwill.store.signals import READ_COLUMNS, signal_where, signals_of
+from goodwill.store.tables import accounts, interactions, message_days, message_signals, messages, people, threads
 
 #: A text search narrows the list to threads holding one of this many most recent matches.
 SEARCH_WINDOW = RANK_WINDOW
@@ -94,12 +95,16 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
         accounts.c.handle.label("root_handle"),
         accounts.c.display_name.label("root_name"),
         accounts.c.person_id.label("root_person_id"),
+        *READ_COLUMNS,
     ).select_from(
-        # The first message and its author, by one seek on each unique key per listed thread.
+        # The first message, its author and its signals, by one seek on each unique key per listed thread.
         threads.outerjoin(
             messages, and_(messages.c.platform == threads.c.platform, messages.c.platform_id == threads.c.root_platform_id)
         ).outerjoin(accounts, accounts.c.id == messages.c.account_id)
+        .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
     )
+    if filters.signals.active:
+        query = query.where(*signal_where(conn, filters.signals))
     if filters.platform:
         query = query.where(threads.c.platform == filters.platform)
     if filters.since:
@@ -151,6 +156,7 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
                     "person_id": r.root_person_id,
                     "kind": r.root_kind,
                     "text": _snippet(r.root_text),
+                    "signals": signals_of(r),
                 },
             }
         )
@@ -174,14 +180,22 @@ def _message_dict(m: Any) -> dict[str, Any]:
         "author_name": m.display_name,
         "account_id": m.account_id,
         "person_id": m.person_id,
+        "signals": signals_of(m),
     }
 
 
 _MESSAGE_COLS = (
     messages.c.id, messages.c.platform, messages.c.platform_id, messages.c.kind, messages.c.created_at,
     messages.c.text, messages.c.url, messages.c.reply_to_id, messages.c.thread_root_id, messages.c.is_brand,
-    messages.c.account_id, accounts.c.handle, accounts.c.display_name, accounts.c.person_id,
+    messages.c.account_id, accounts.c.handle, accounts.c.display_name, accounts.c.person_id, *READ_COLUMNS,
 )
+
+
+def _with_author_and_signals(query: Select[Any]) -> Select[Any]:
+    return query.select_from(
+        messages.join(accounts, accounts.c.id == messages.c.account_id)
+        .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+    )
 
 
 def get_thread(conn: Connection, thread_id: int) -> dict[str, Any]:
@@ -191,8 +205,7 @@ def get_thread(conn: Connection, thread_id: int) -> dict[str, Any]:
         raise NotFoundError(f"no thread {thread_id}")
     rows = list(
         conn.execute(
-            select(*_MESSAGE_COLS)
-            .join(accounts, accounts.c.id == messages.c.account_id)
+            _with_author_and_signals(select(*_MESSAGE_COLS))
             .where(messages.c.platform == t.platform, messages.c.thread_root_id == t.root_platform_id)
             .order_by(messages.c.created_at, messages.c.id)
             .limit(THREAD_LIMIT)
@@ -227,8 +240,7 @@ def get_person(conn: Connection, person_id: int, *, before: int | None = None, l
     accts = list(conn.execute(select(accounts).where(accounts.c.person_id == person_id).order_by(accounts.c.id)))
     ids = [a.id for a in accts]
     query = (
-        select(*_MESSAGE_COLS)
-        .join(accounts, accounts.c.id == messages.c.account_id)
+        _with_author_and_signals(select(*_MESSAGE_COLS))
         .where(messages.c.account_id.in_(ids))
         .order_by(messages.c.id.desc())
         .limit(limit + 1)

@@ -48,6 +48,8 @@ def _when(value: str | None, with_time: bool = True) -> str:
     """An ISO timestamp as `2026-11-22 14:03` (UTC)."""
     if not value:
         return ""
+    if len(value) == 20 and value[-1] == "Z" and value[10] == "T":  # iso_utc's own form: no parsing needed
+        return value[:10] + " " + value[11:16] if with_time else value[:10]
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 

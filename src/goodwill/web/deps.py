@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from goodwill.domain.signals import SignalFilter
 from goodwill.domain.team import Actor, Origin
 from goodwill.errors import AuthenticationError, FieldError
 from goodwill.service import team
@@ -95,3 +96,19 @@ def api_actor(request: Request, store: StoreDep) -> Actor:
 
 PageActor = Annotated[Actor, Depends(page_actor)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
+
+
+def signal_filter(
+    sentiment: Annotated[str | None, Query(max_length=20, description="negative, neutral or positive")] = None,
+    intent: Annotated[str | None, Query(max_length=20, description="question, complaint, praise, suggestion, purchase_intent or other")] = None,
+    needs_response: Annotated[str | None, Query(max_length=3, description="yes or no")] = None,
+    urgency: Annotated[str | None, Query(max_length=10, description="low, normal or high")] = None,
+    aspect: Annotated[str | None, Query(max_length=80, description="an aspect word: battery, delivery, ...")] = None,
+) -> SignalFilter:
+    """The signal filters of a list, page or API alike (empty values mean any)."""
+    if needs_response not in (None, "", "yes", "no"):
+        raise FieldError("needs_response", "choose yes, no or leave it empty")
+    return SignalFilter(
+        sentiment=sentiment or None, intent=intent or None, urgency=urgency or None, aspect=aspect or None,
+        needs_response=None if not needs_response else needs_response == "yes",
+    )

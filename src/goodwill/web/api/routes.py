@@ -11,13 +11,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from goodwill.domain.signals import SignalFilter
 from goodwill.domain.team import Role
 from goodwill.domain.threads import ThreadFilter
 from goodwill.service import audience, audit, conversations, privacy, team
 from goodwill.service import people as people_service
 from goodwill.service import routing as routing_service
+from goodwill.service import search as search_service
 from goodwill.service import topics as topic_service
-from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query
+from goodwill.web.deps import ApiActor, PathId, QueryId, StoreDep, known_query, signal_filter
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
@@ -146,17 +148,34 @@ def list_conversations(
     q: Annotated[str | None, Query(max_length=400)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=conversations.MAX_PAGE)] = 50,
+    signals: SignalFilter = Depends(signal_filter),  # noqa: B008
 ) -> dict[str, Any]:
+    """Each thread's first message (`root`) carries its signals, each label with its reason;
+    the signal parameters keep the threads whose first message carries them."""
     filters = ThreadFilter(
         platform=platform or None, since=since, until=until,
-        answered=None if answered is None else answered == "yes", q=q or None,
+        answered=None if answered is None else answered == "yes", q=q or None, signals=signals,
     )
     return conversations.conversations(store, actor, filters, cursor=cursor, limit=limit)
 
 
-@router.get("/threads/{thread_id}", summary="One thread, every message in order with its author")
+@router.get("/threads/{thread_id}", summary="One thread, every message in order with its author and signals")
 def get_thread(store: StoreDep, actor: ApiActor, thread_id: PathId) -> dict[str, Any]:
     return conversations.thread(store, actor, thread_id)
+
+
+@router.get("/search", summary="Messages by full text, best match first (or newest first), with their signals")
+def search(
+    store: StoreDep,
+    actor: ApiActor,
+    q: Annotated[str, Query(min_length=1, max_length=400)],
+    newest: bool = False,
+    limit: Annotated[int, Query(ge=1, le=conversations.MAX_PAGE)] = 20,
+    signals: SignalFilter = Depends(signal_filter),  # noqa: B008
+) -> dict[str, Any]:
+    """Best matches are chosen among the 2,000 most recently stored matching messages;
+    the signal parameters keep the messages whose signals match."""
+    return {"items": search_service.search_messages(store, actor, q, limit=limit, newest_first=newest, signals=signals)}
 
 
 @router.get("/people", summary="The most recently active people with stage, reason, trust and reciprocity")

@@ -11,20 +11,24 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from goodwill.domain.signals import INTENTS
+from goodwill.domain.signals import INTENTS, SENTIMENTS, URGENCIES, SignalFilter
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.domain.threads import ThreadFilter
 from goodwill.errors import AuthenticationError, ConflictError, FieldError, NotFoundError, TooManyRequestsError
 from goodwill.service import audience, audit, conversations, privacy, saved_replies, team
 from goodwill.service import people as people_service
 from goodwill.service import routing as routing_service
+from goodwill.service import search as search_service
 from goodwill.service import topics as topic_service
 from goodwill.service.workspace import Store
 from goodwill.web.api.routes import FIRST_DAY, LAST_DAY, audit_download
-from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul
+from goodwill.web.deps import PageActor, PathId, QueryId, StoreDep, client_address, no_nul, signal_filter
 from goodwill.web.security import CSRF_FIELD, LoginLimiter, PasswordChecks, check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
+
+#: The choices of the signal filter menus.
+SIGNAL_CHOICES = {"sentiment": SENTIMENTS, "intent": INTENTS, "urgency": URGENCIES}
 
 
 async def csrf_checked(request: Request) -> None:
@@ -160,20 +164,43 @@ def conversation_list(
     answered: Annotated[str | None, Query(max_length=3)] = None,
     q: Annotated[str | None, Query(max_length=400)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    signals: SignalFilter = Depends(signal_filter),  # noqa: B008
 ) -> Response:
     if answered not in (None, "", "yes", "no"):
         raise FieldError("answered", "choose yes, no or leave it empty")
     filters = ThreadFilter(
         platform=platform or None, since=_parse_date(since, "since"), until=_parse_date(until, "until"),
-        answered=None if not answered else answered == "yes", q=q or None,
+        answered=None if not answered else answered == "yes", q=q or None, signals=signals,
     )
     page = conversations.conversations(store, actor, filters, cursor=cursor or None, limit=50)
-    params = {k: v for k, v in {"platform": platform, "since": since, "until": until, "answered": answered, "q": q}.items() if v}
+    params = {k: v for k, v in {"platform": platform, "since": since, "until": until, "answered": answered, "q": q,
+                                **_signal_params(signals)}.items() if v}
     next_url = "/conversations?" + urlencode({**params, "cursor": page["next_cursor"]}) if page["next_cursor"] else None
     return render(
         request, "conversations.html", actor, page=page, params=params, next_url=next_url, first_page=not cursor,
-        platforms=_platforms(request, store, actor),
+        platforms=_platforms(request, store, actor), choices=SIGNAL_CHOICES,
     )
+
+
+def _signal_params(signals: SignalFilter) -> dict[str, str | None]:
+    """A signal filter as the query parameters that chose it."""
+    yes_no = None if signals.needs_response is None else "yes" if signals.needs_response else "no"
+    return {"sentiment": signals.sentiment, "intent": signals.intent, "needs_response": yes_no,
+            "urgency": signals.urgency, "aspect": signals.aspect}
+
+
+@router.get("/search")
+def search_page(
+    request: Request, store: StoreDep, actor: PageActor,
+    q: Annotated[str | None, Query(max_length=400)] = None,
+    newest: Annotated[str | None, Query(max_length=3)] = None,
+    signals: SignalFilter = Depends(signal_filter),  # noqa: B008
+) -> Response:
+    """Messages by full text with their signals, filtered by them."""
+    results = search_service.search_messages(store, actor, q, limit=50, newest_first=newest == "yes",
+                                             signals=signals) if q and q.strip() else None
+    params = {k: v for k, v in {"q": q, "newest": newest, **_signal_params(signals)}.items() if v}
+    return render(request, "search.html", actor, results=results, params=params, choices=SIGNAL_CHOICES)
 
 
 PLATFORMS_TTL = 60.0
