@@ -182,3 +182,22 @@ def test_pages_show_and_filter_signals_with_text_escaped(tmp_path: Path) -> None
         assert 'class="sig intent' not in urgent or 'class="sig urgent"' in urgent
         bad = client.get("/conversations", params={"intent": "rant"})
         assert bad.status_code == 422 and "intent" in bad.text
+
+
+def test_list_rows_are_rendered_once_per_distinct_row_and_never_stale() -> None:
+    from goodwill.web.app import _templates
+
+    rows = _templates().env.globals["thread_row_html"]
+    row = {"id": 7, "platform": "twitter", "root_platform_id": "1", "started_by_brand": False, "answered": False,
+           "message_count": 1, "brand_message_count": 0, "first_at": "2026-11-20T10:00:00Z",
+           "last_at": "2026-11-20T10:00:00Z",
+           "root": {"author": "mallory", "author_name": None, "person_id": 1, "kind": "post",
+                    "text": '<b>"hi"</b> & bye', "signals": None}}
+    first = rows(row)
+    assert "&lt;b&gt;&#34;hi&#34;&lt;/b&gt; &amp; bye" in first and "<b>" not in first
+    assert rows(dict(row)) is first and (rows.hits, rows.misses) == (1, 1)
+    changed = rows({**row, "message_count": 2, "answered": True})
+    assert changed != first and "2 messages" in changed and "answered" in changed and rows.misses == 2
+    for i in range(5000):  # the cache stays bounded
+        rows({**row, "id": 100 + i})
+    assert len(rows._cache) <= 4096

@@ -30,6 +30,7 @@ from goodwill.errors import GoodwillError
 from goodwill.service import team
 from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
+from goodwill.web.fragments import Fragments
 from goodwill.web.security import LoginLimiter, PasswordChecks, csrf_token
 
 HERE = Path(__file__).parent
@@ -58,6 +59,7 @@ def _templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = _when
     env.globals["version"] = __version__
+    env.globals["thread_row_html"] = Fragments(env, "_macros.html", "thread_row")
     return Jinja2Templates(env=env)
 
 

@@ -1,0 +1,51 @@
+"""Rendered HTML of list rows, remembered by everything they show.
+
+A conversation list page is fifty rows of the same macro. Rendering one costs
+far more than looking it up, and a row changes only when something it shows
+changes, so each row's HTML is kept under the row's own data (its JSON bytes)
+as the key: a thread that gets a new message, an edit or new signals has a new
+key and is rendered afresh; nothing is ever served stale. The oldest entries
+go first once the cache is full.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from jinja2 import Environment
+from markupsafe import Markup
+
+
+class Fragments:
+    """`fragments(item)`: the HTML of `macro` in `template` for `item`, rendered once per distinct item."""
+
+    def __init__(self, env: Environment, template: str, macro: str, *, size: int = 4096) -> None:
+        self._env = env
+        self._template = template
+        self._macro = macro
+        self._size = size
+        self._cache: dict[bytes, Markup] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def _render(self) -> Callable[[Any], str]:
+        render: Callable[[Any], str] = getattr(self._env.get_template(self._template).module, self._macro)
+        return render
+
+    def __call__(self, item: dict[str, Any]) -> Markup:
+        key = orjson.dumps(item)
+        html = self._cache.get(key)
+        if html is not None:
+            self.hits += 1
+            return html
+        self.misses += 1
+        html = Markup(self._render()(item))
+        with self._lock:
+            while len(self._cache) >= self._size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = html
+        return html
