@@ -225,3 +225,20 @@ def test_a_policy_never_open_is_an_error_not_a_hang() -> None:
     closed = SlaPolicy("c", 0, 60, 60, "UTC", holidays=every_day)
     with pytest.raises(FieldError):
         sla.due_at(utc(2026, 1, 1), 60, closed)
+
+
+def test_breaches_of_each_target_once_due_and_not_after_it_is_met() -> None:
+    opened = utc(2026, 10, 26, 9, 0)  # Monday 09:00 GMT: first response due 13:00, resolution Tuesday 17:00
+    assert sla.targets(opened, LONDON) == (utc(2026, 10, 26, 13, 0), utc(2026, 10, 27, 17, 0))
+    assert sla.breaches(utc(2026, 10, 26, 12, 59), LONDON, opened_at=opened) == []
+    (first,) = sla.breaches(utc(2026, 10, 26, 14, 0), LONDON, opened_at=opened)
+    assert first[:2] == ("first_response", utc(2026, 10, 26, 13, 0))
+    assert first[2] == "no first response 1 h after it was due (Mon 26 Oct 13:00 GMT; std: 4 h of business time)"
+    both = sla.breaches(utc(2026, 10, 27, 17, 30), LONDON, opened_at=opened)
+    assert [b[0] for b in both] == ["first_response", "resolution"]
+    answered = sla.breaches(utc(2026, 10, 27, 17, 30), LONDON, opened_at=opened, first_response_at=utc(2026, 10, 26, 15))
+    assert [b[0] for b in answered] == ["resolution"]
+    assert sla.breaches(utc(2026, 10, 27, 17, 30), LONDON, opened_at=opened, resolved_at=utc(2026, 10, 26, 16)) == []
+    # a due time the case already carries (set when it was routed) is the one that counts
+    early = sla.breaches(utc(2026, 10, 26, 10, 0), LONDON, opened_at=opened, first_response_due=utc(2026, 10, 26, 9, 30))
+    assert [b[0] for b in early] == ["first_response"]

@@ -20,7 +20,7 @@ from goodwill.errors import FieldError
 
 __all__ = [
     "ALWAYS", "State", "business_minutes", "check_policy", "due_at", "hours_text", "parse_duration", "parse_hours",
-    "policy_for", "state", "holidays_from",
+    "policy_for", "state", "holidays_from", "breaches", "targets",
 ]
 
 Hours = tuple[tuple[tuple[int, int], ...], ...]
@@ -250,3 +250,35 @@ def holidays_from(values: Sequence[str]) -> tuple[date, ...]:
         except ValueError:
             raise FieldError("holidays", f"{v!r} is not a date (YYYY-MM-DD)") from None
     return tuple(sorted(set(out)))
+
+
+#: The two targets of a case.
+FIRST_RESPONSE, RESOLUTION = "first_response", "resolution"
+
+
+def targets(opened_at: datetime, policy: SlaPolicy) -> tuple[datetime, datetime]:
+    """(first response due, resolution due) of a case opened at `opened_at`."""
+    return (due_at(opened_at, policy.first_response_minutes, policy),
+            due_at(opened_at, policy.resolution_minutes, policy))
+
+
+def breaches(
+    now: datetime, policy: SlaPolicy, *, opened_at: datetime, first_response_due: datetime | None = None,
+    first_response_at: datetime | None = None, resolved_at: datetime | None = None,
+) -> list[tuple[str, datetime, str]]:
+    """The targets of a case breached at `now`: (target, due time, reason in words). A first response
+    or resolution that came, late or not, is no longer a breach to escalate."""
+    first_due, resolution_due = targets(opened_at, policy)
+    first_due = first_response_due or first_due
+    out: list[tuple[str, datetime, str]] = []
+    if first_response_at is None and resolved_at is None and now >= first_due:
+        out.append((FIRST_RESPONSE, first_due,
+                    f"no first response {_span_words((now - first_due).total_seconds() / 60)} after it was due "
+                    f"({_local(first_due, policy)}; {policy.name}: {_span_words(policy.first_response_minutes)} "
+                    "of business time)"))
+    if resolved_at is None and now >= resolution_due:
+        out.append((RESOLUTION, resolution_due,
+                    f"not resolved {_span_words((now - resolution_due).total_seconds() / 60)} after it was due "
+                    f"({_local(resolution_due, policy)}; {policy.name}: {_span_words(policy.resolution_minutes)} "
+                    "of business time)"))
+    return out

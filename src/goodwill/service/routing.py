@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from goodwill.domain.routing import Agent, Decision, Escalation, Facts, Rule, SlaPolicy
+from goodwill.domain.routing import Agent, Decision, Escalation, Facts, Rule, SlaPolicy, Strategy
 from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
 from goodwill.inbox import routing as rules_core
@@ -266,11 +266,12 @@ def _agents(conn: Tx, open_cases: Mapping[int, int]) -> dict[str, list[Agent]]:
 
 def decide(
     conn: Tx, facts: Facts, *, case_id: int | None = None, open_cases: Mapping[int, int] | None = None,
-    at: datetime | None = None,
+    at: datetime | None = None, move_cursor: bool | None = None,
 ) -> Decision:
     """Route one new case inside the caller's transaction: the first matching rule decides team, assignee,
-    tags and SLA policy. With `case_id` the decision is recorded (`case_routes`) and a round-robin pick
-    moves the team's cursor. `open_cases` counts each user's open cases, for least-loaded."""
+    tags and SLA policy (a rule without one: the policy of the priority band). `open_cases` counts each
+    user's open cases, for least-loaded. A round-robin pick moves the team's cursor (unless `move_cursor`
+    is False; by default only when the case is given); with `case_id` the decision is recorded."""
     rules = [_rule(r) for r in stored.current_rules(conn)]
     decision = rules_core.route(rules, facts, members=_agents(conn, open_cases or {}),
                                 last_assigned=stored.last_assigned(conn))
@@ -278,13 +279,19 @@ def decide(
     if policy is not None and decision.sla != policy.name:
         decision = replace(decision, sla=policy.name, reason=f"{decision.reason}; SLA {policy.name} "
                            f"(priority band from {policy.min_priority:g})")
+    if (case_id is not None if move_cursor is None else move_cursor) and decision.rule is not None \
+            and decision.team and decision.assignee_id is not None \
+            and decision.rule.actions.strategy is Strategy.ROUND_ROBIN:
+        stored.set_last_assigned(conn, decision.team, decision.assignee_id)
     if case_id is not None:
-        if decision.rule is not None and decision.team and decision.assignee_id is not None \
-                and decision.rule.actions.strategy.value == "round-robin":
-            stored.set_last_assigned(conn, decision.team, decision.assignee_id)
-        stored.save_route(conn, case_id, rule_version_id=decision.rule.version_id if decision.rule else None,
-                          team=decision.team, sla=decision.sla, reason=decision.reason, at=at or _now())
+        record_route(conn, case_id, decision, at=at)
     return decision
+
+
+def record_route(conn: Tx, case_id: int, decision: Decision, *, at: datetime | None = None) -> None:
+    """Keep how a case was routed: the rule version, team, policy and reason."""
+    stored.save_route(conn, case_id, rule_version_id=decision.rule.version_id if decision.rule else None,
+                      team=decision.team, sla=decision.sla, reason=decision.reason, at=at or _now())
 
 
 def _policy_of(conn: Tx, decision: Decision, priority: float | None) -> SlaPolicy | None:
