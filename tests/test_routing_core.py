@@ -200,6 +200,7 @@ def test_policy_of_a_priority_band() -> None:
     assert sla.policy_for(80, [top, low, mid]) is top
     assert sla.policy_for(None, [top, mid]) is mid
     assert sla.policy_for(5, []) is None
+    assert sla.policy_for(5, [top, mid]) is None  # below every band
 
 
 def test_hours_in_words_both_ways_and_bad_hours_named() -> None:

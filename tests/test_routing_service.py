@@ -15,9 +15,8 @@ from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file
-from goodwill.service import audit, routing, team
+from goodwill.service import audit, cases, routing, team
 from goodwill.store import Store
-from goodwill.store import routing as routing_store
 from goodwill.store.signals import write_signals
 from tests.test_cli import invoke
 
@@ -38,48 +37,61 @@ def _team(store: Store) -> dict[str, int]:
     return ids
 
 
-def test_versions_round_robin_and_the_audit(store: Store) -> None:
+def test_round_robin_keeps_its_turn_and_skips_who_is_away(store: Store) -> None:
     ids = _team(store)
-    rule = routing.add_rule(store, ADMIN, "Complaints", conditions={"intents": ["complaint"]},
-                            actions={"team": "support", "strategy": "round-robin", "tags": ["care"]})
-    assert (rule["id"], rule["version"], rule["position"]) == (1, 1, 10)
+    routing.add_rule(store, ADMIN, "Complaints", conditions={"intents": ["complaint"]},
+                     actions={"team": "support", "strategy": "round-robin", "tags": ["care"]})
     facts = Facts(text="broken again", platform="twitter", intent="complaint")
-    picked = []
     with store.begin() as conn:
-        for case_id in (1, 2, 3, 4):
-            d = routing.decide(conn, facts, case_id=case_id)
-            picked.append(d.assignee)
+        assert routing.decide(conn, facts).assignee == "al"  # a look that moves nobody's turn
+        picked = [routing.decide(conn, facts, move_cursor=True).assignee for _ in range(4)]
     assert picked == ["al", "bo", "cy", "al"]
-    # bo goes away: round-robin skips them, and the cursor was kept in the store
+    # bo goes away: round-robin skips them, and the turn was kept in the store
     routing.set_available(store, agent(ids["bo"], "bo"), "bo", False)
     with store.begin() as conn:
-        assert [routing.decide(conn, facts, case_id=c).assignee for c in (5, 6)] == ["cy", "al"]
+        assert [routing.decide(conn, facts, move_cursor=True).assignee for _ in range(2)] == ["cy", "al"]
+        d = routing.decide(conn, facts, open_cases={ids["al"]: 3, ids["cy"]: 1})
+    assert d.reason.startswith("rule 1 'Complaints' (v1): intent is complaint; support team, to cy")
 
-    edited = routing.edit_rule(store, ADMIN, 1, conditions={"keywords": ["broken"]},
-                               actions={"strategy": "least-loaded"})
+
+def test_cases_keep_the_rule_version_that_routed_them(store: Store, tmp_path: Path) -> None:
+    ids = _team(store)
+    routing.add_rule(store, ADMIN, "Refunds", conditions={"keywords": ["refund"]},
+                     actions={"team": "support", "strategy": "least-loaded", "tags": ["refund"]})
+    message_ids = _past(store, tmp_path)
+    with store.begin() as conn:  # cases open from the hand-written signals, routed as they open
+        cases.sync_messages(conn, list(message_ids.values()), ADMIN)
+    listed = {c["platform_id"]: c for c in cases.list_cases(store, ADMIN, status="all")}
+    # the brand answered m1, so the thread's case opens from m2; oldest first: m6, m2, m4
+    assert [(listed[k]["assignee"], listed[k]["tags"]) for k in ("m6", "m2", "m4")] == [
+        ("al", ["refund"]), ("bo", ["refund"]), ("cy", ["refund"])]  # least-loaded spreads the batch
+    assert listed["m3"]["team"] is None and listed["m3"]["assignee"] is None  # no rule matched the question
+    refund = listed["m2"]
+    shown = cases.get_case(store, ADMIN, refund["id"])
+    assert shown["routing"]["rule_version"] == 1
+    assert shown["routing"]["reason"].startswith("rule 1 'Refunds' (v1): says 'refund'; support team, to bo (least-loaded")
+    assert any(e["kind"] == "assigned" and e["details"]["reason"] == shown["routing"]["reason"] for e in shown["events"])
+
+    edited = routing.edit_rule(store, ADMIN, 1, conditions={"keywords": ["refund", "love"]})
     assert (edited["version"], edited["changed"]) == (2, True)
-    assert edited["conditions"] == {"intents": ["complaint"], "keywords": ["broken"]}
-    assert routing.edit_rule(store, ADMIN, 1, conditions={"keywords": ["broken"]})["changed"] is False
-    with store.begin() as conn:
-        d = routing.decide(conn, facts, case_id=7, open_cases={ids["al"]: 3, ids["cy"]: 1})
-        assert d.assignee == "cy" and "least-loaded: 1 open case" in d.reason
-        found = routing_store.routes(conn, [1, 7])
-    # the old case keeps the version that routed it
-    assert (found[1]["rule_id"], found[1]["version"]) == (1, 1)
-    assert (found[7]["rule_id"], found[7]["version"]) == (1, 2)
+    assert routing.edit_rule(store, ADMIN, 1, conditions={"keywords": ["refund", "love"]})["changed"] is False
+    opened = cases.open_case(store, ADMIN, message_ids["m5"])  # by hand: routed by version 2
+    assert opened["routing"]["rule_version"] == 2 and opened["assignee"] == "al"  # a tie goes to the lower id
+    assert cases.get_case(store, ADMIN, refund["id"])["routing"]["rule_version"] == 1  # the old case keeps v1
     history = routing.rule_history(store, ADMIN, 1)
-    assert [(v["version"], v["retired_at"] is None, v["cases_routed"]) for v in history] == [(1, False, 6), (2, True, 1)]
+    assert [(v["version"], v["retired_at"] is None, v["cases_routed"]) for v in history] == [(1, False, 3), (2, True, 1)]
 
     routing.remove_rule(store, ADMIN, 1)
     assert routing.list_rules(store, ADMIN) == []
     with store.begin() as conn:
-        assert routing.decide(conn, facts).reason == "no rule matched"
+        assert routing.decide(conn, Facts(text="refund", platform="twitter")).reason == "no rule matched"
     with pytest.raises(NotFoundError):
         routing.edit_rule(store, ADMIN, 1, name="again")
-    actions = [e["action"] for e in audit.read_audit(store, ADMIN, limit=50)["items"]]
-    for expected in ("rule.add", "rule.edit", "rule.remove", "team.add", "team.member", "team.available"):
+    actions = [e["action"] for e in audit.read_audit(store, ADMIN, limit=100)["items"]]
+    for expected in ("rule.add", "rule.edit", "rule.remove", "team.add", "team.member"):
         assert expected in actions
     assert actions.count("rule.edit") == 1  # the edit that changed nothing wrote nothing
+    assert ids
 
 
 def test_roles_and_checked_references(store: Store) -> None:
@@ -124,7 +136,7 @@ def test_sla_policy_by_band_or_by_rule_with_due_times(store: Store) -> None:
         assert routing.decide(conn, Facts(text="hi", platform="x", stage="advocate", priority=5)).sla == "urgent"
 
 
-def _past(store: Store, tmp_path: Path) -> None:
+def _past(store: Store, tmp_path: Path) -> dict[str, int]:
     """Six customer threads and a brand reply; signals written by hand, so counts do not depend on the models."""
     rows = [
         ("m1", "twitter", "ann", "My charger died, I want a refund", "2026-11-20T10:00:00Z", None),
@@ -146,6 +158,7 @@ def _past(store: Store, tmp_path: Path) -> None:
         ids = dict(conn.execute(sa.text("SELECT platform_id, id FROM messages")).all())
         write_signals(conn, [[ids[k], "en", "neutral", 0.1, 0.8, 0.1, intent, "{}", needs, "normal", "[]", 0.0, "hand"]
                              for k, (intent, needs) in labels.items()])
+    return {str(k): int(v) for k, v in ids.items()}
 
 
 def test_try_a_rule_on_past_messages(store: Store, tmp_path: Path) -> None:
@@ -190,3 +203,78 @@ def test_cli_rules_teams_and_sla(settings: Settings, tmp_path: Path) -> None:
     code, _, err = invoke(settings, "--as", "sam", "rules", "remove", "1")
     assert code == 77
     assert invoke(settings, "rules", "remove", "1")[0] == 0
+
+
+def test_breaches_escalate_once_each_recorded_in_events_and_audit(store: Store, tmp_path: Path) -> None:
+    _team(store)
+    routing.set_policy(store, ADMIN, "fast", first_response="30m", resolution="2h", escalate="reassign",
+                       min_priority=100_000)
+    routing.set_policy(store, ADMIN, "calm", first_response="30m", resolution="8h")
+    routing.add_rule(store, ADMIN, "Refunds", conditions={"keywords": ["refund"]},
+                     actions={"team": "support", "strategy": "round-robin", "sla": "fast"})
+    message_ids = _past(store, tmp_path)
+    with store.begin() as conn:
+        cases.sync_messages(conn, list(message_ids.values()), ADMIN)
+    listed = {c["platform_id"]: c for c in cases.list_cases(store, ADMIN, status="all",
+                                                             now=datetime(2026, 11, 20, 12, 25, tzinfo=UTC))}
+    m2 = listed["m2"]  # opened 2026-11-20 12:00 UTC, policy fast: first response due 12:30, resolution 14:00
+    assert (m2["sla_policy"], m2["sla_due_at"]) == ("fast", "2026-11-20T12:30:00Z")
+    assert (m2["sla"]["state"], m2["sla_near"]) == ("near breach", True)
+    assert m2["sla"]["reason"].startswith("5 min of business time left of 30 min")
+    assert listed["m3"]["sla_policy"] == "calm"  # no rule: the priority band's policy
+
+    at_one = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    first = [e for e in routing.escalate(store, ADMIN, now=at_one) if e["case_id"] == m2["id"]]
+    assert [(e["target"], e["action"], e["to"], e["reassigned"]) for e in first] == [
+        ("first_response", "reassign", "maria", True)]
+    assert first[0]["reason"].startswith("no first response 30 min after it was due")
+    assert routing.escalate(store, ADMIN, now=at_one) == []  # once only
+    later = [e for e in routing.escalate(store, ADMIN, now=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+             if e["case_id"] == m2["id"]]
+    assert [e["target"] for e in later] == ["resolution"]
+    assert later[0]["reassigned"] is False  # maria holds it already: the manager is notified
+    shown = cases.get_case(store, ADMIN, m2["id"])
+    assert shown["assignee"] == "maria" and shown["sla_breached"] is True
+    assert [e["target"] for e in shown["escalations"]] == ["first_response", "resolution"]
+    assert [e["kind"] for e in shown["events"]].count("breach") == 2
+    entries = [e for e in audit.read_audit(store, ADMIN, limit=100, action="case.escalate")["items"]
+               if e["target"] == f"case {m2['id']}"]
+    assert len(entries) == 2
+    with pytest.raises(PermissionDeniedError):
+        routing.escalate(store, agent(1, "al"))
+
+
+def test_the_server_escalates_in_the_background(tmp_path: Path) -> None:
+    import time
+
+    from goodwill.service.workspace import init_workspace, open_workspace
+    from goodwill.web.app import create_app
+    from tests.conftest import BRAND
+    from tests.web_helpers import serving
+
+    settings = Settings(workspace=tmp_path / "ws", escalate_every=0.2)
+    store = init_workspace(settings, BRAND)
+    try:
+        _team(store)
+        routing.set_policy(store, ADMIN, "fast", first_response="30m", resolution="2h", min_priority=100_000)
+        routing.add_rule(store, ADMIN, "Refunds", conditions={"keywords": ["refund"]},
+                         actions={"team": "support", "sla": "fast"})
+        message_ids = _past(store, tmp_path)
+        with store.begin() as conn:
+            cases.sync_messages(conn, list(message_ids.values()), ADMIN)
+    finally:
+        store.close()
+
+    with serving(create_app(settings)):
+        deadline = time.monotonic() + 20
+        found: list[dict[str, object]] = []
+        while time.monotonic() < deadline and len(found) < 6:
+            opened = open_workspace(settings)
+            try:
+                found = [e for c in cases.list_cases(opened, ADMIN, status="all") for e in c["escalations"]]
+            finally:
+                opened.close()
+            time.sleep(0.2)
+    # three refund cases (m6, m2, m4) long past both targets: each target escalated once, to the manager
+    assert sorted((e["target"], e["to"], e["action"]) for e in found) == sorted(
+        [("first_response", "maria", "notify"), ("resolution", "maria", "notify")] * 3)

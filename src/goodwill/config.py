@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64,
         description="Password checks (argon2) the web server runs at once; more sign-ins at once answer 429.",
     )
+    escalate_every: float = Field(
+        default=60.0, ge=0,
+        description="Seconds between the web server's runs of SLA escalation; 0 leaves it to `goodwill cases escalate`.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""

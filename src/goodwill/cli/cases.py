@@ -42,6 +42,12 @@ def _print_case(c: dict[str, Any]) -> None:
     out.print(f"First response due: {due}{state}; first response: {c['first_response_at'] or 'not yet'}"
               + (f" after {c['first_response_minutes']} min" if c["first_response_minutes"] is not None else ""),
               markup=False, highlight=False)
+    if c.get("sla"):
+        out.print(f"SLA {c['sla']['policy']}: {c['sla']['state']}, {c['sla']['reason']}", markup=False, highlight=False)
+    for e in c.get("escalations", []):
+        out.print(f"Escalated {e['at']}: {e['reason']}", markup=False, highlight=False)
+    if c.get("routing"):
+        out.print(f"Routed: {c['routing']['reason']}", markup=False, highlight=False)
     out.print(f"Assignee: {c['assignee'] or 'nobody'}; team: {c['team'] or 'none'}; tags: {', '.join(c['tags']) or 'none'}"
               + (f"; re-opened {c['reopened']}x" if c["reopened"] else "")
               + (f"; resolved {'in public' if c['resolved_public'] else 'privately'} {c['resolved_at']}" if c["resolved_at"] else ""),
@@ -265,5 +271,28 @@ def register(app: typer.Typer) -> None:
         case = data["case"]
         out.print(f"Published on {plan['platform']} as {plan['published_id']}; case {case_id} is {case['status']}, "
                   f"first response {case['first_response_at']}.", markup=False, highlight=False)
+
+    @cases_app.command("escalate")
+    def escalate(ctx: typer.Context, as_json: AsJson = False) -> None:
+        """Escalate every SLA breach not escalated yet: flag the case and notify the team's manager (or the
+        policy's user), or reassign it to them, as its SLA policy says. Running it again escalates nothing twice;
+        the listener and the server run it too.
+
+        Example:
+
+            goodwill cases escalate --json
+        """
+        from goodwill.service import routing
+
+        with workspace_session(ctx) as ws:
+            done = routing.escalate(ws.store, ws.actor)
+        if as_json:
+            _json(done)
+            return
+        if not done:
+            out.print("No new breaches to escalate.")
+        for e in done:
+            out.print(f"Case {e['case_id']}: {e['target'].replace('_', ' ')} breached; {e['reason']}.", markup=False,
+                      highlight=False)
 
     app.add_typer(cases_app, name="cases")

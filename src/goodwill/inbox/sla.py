@@ -191,14 +191,15 @@ def business_minutes(start: datetime, end: datetime, policy: SlaPolicy) -> float
 
 
 def policy_for(priority: float | None, policies: Sequence[SlaPolicy]) -> SlaPolicy | None:
-    """The policy of `priority`'s band: the highest `min_priority` not above it (the lowest band when unknown)."""
+    """The policy of `priority`'s band: the highest `min_priority` not above it; the lowest band when the
+    priority is unknown, none when it is below every band."""
     if not policies:
         return None
     ordered = sorted(policies, key=lambda p: p.min_priority)
     if priority is None:
         return ordered[0]
     fitting = [p for p in ordered if p.min_priority <= priority]
-    return fitting[-1] if fitting else ordered[0]
+    return fitting[-1] if fitting else None
 
 
 def _span_words(minutes: float) -> str:

@@ -36,11 +36,13 @@ from goodwill.domain.cases import (
     check_transition,
     parse_status,
 )
+from goodwill.domain.routing import SlaPolicy
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, NotFoundError
 from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_of
+from goodwill.service import routing
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store
 from goodwill.store import cases as case_store
@@ -146,16 +148,16 @@ def route_new_cases(conn: Connection, new_cases: Sequence[dict[str, Any]]) -> li
     """The one place a new case's team, assignee, tags and SLA are decided, for a batch of stored new cases:
     the routing rules and SLA policies (`goodwill.service.routing`), or without any, `default_routing`."""
     from goodwill.domain.routing import Facts
-    from goodwill.service import routing
 
     if not routing_store.current_rules(conn) and not routing_store.policies(conn):
         return [default_routing(c) for c in new_cases]
     load = case_store.open_by_assignee(conn, ACTIVE_STATUSES)
+    topics = routing_store.topic_labels(conn, [int(c["first_message_id"]) for c in new_cases])
     out = []
     for case in new_cases:
         priority = _opening_priority(case)
         facts = Facts(text=case["_text"], platform=case["platform"], language=case["_language"], intent=case["intent"],
-                      stage=case["stage"], priority=float(priority))
+                      topic=topics.get(int(case["first_message_id"])), stage=case["stage"], priority=float(priority))
         decision = routing.decide(conn, facts, case_id=case["id"], open_cases=load)
         if decision.assignee_id is not None:
             load[decision.assignee_id] = load.get(decision.assignee_id, 0) + 1
@@ -185,10 +187,10 @@ def _store_new_cases(conn: Connection, new: Mapping[tuple[str, str], dict[str, A
 
 
 def _apply_routing(conn: Connection, new_cases: list[dict[str, Any]]) -> None:
-    for case, routing in zip(new_cases, route_new_cases(conn, new_cases), strict=True):
-        case.update(team=routing.team, assignee_id=routing.assignee_id, tags=list(routing.tags),
-                    sla_policy=routing.sla_policy, sla_due_at=routing.sla_due_at)
-        if case["status"] == CaseStatus.NEW and routing.assignee_id is not None:
+    for case, route in zip(new_cases, route_new_cases(conn, new_cases), strict=True):
+        case.update(team=route.team, assignee_id=route.assignee_id, tags=list(route.tags),
+                    sla_policy=route.sla_policy, sla_due_at=route.sla_due_at)
+        if case["status"] == CaseStatus.NEW and route.assignee_id is not None:
             case["status"] = CaseStatus.OPEN.value
 
 
@@ -367,10 +369,15 @@ def refresh_priorities(conn: Connection, now: datetime) -> int:
     return len(due)
 
 
-def _public(c: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolicy] | None = None,
+            escalations: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     due = c["sla_due_at"]
     waiting = c["waiting_since"] if c["status"] in ACTIVE_STATUSES else None
     breached = due is not None and c["first_response_at"] is None and due <= now
+    near = bool(due is not None and c["first_response_at"] is None and not breached and due - now <= timedelta(minutes=30))
+    sla = routing.sla_view(policies or {}, c, now) if c["status"] in ACTIVE_STATUSES else None
+    if sla is not None:  # a policy of the workspace: its business hours and near-breach share decide
+        breached, near = sla["state"] == "breached", sla["state"] == "near breach"
     return {
         "id": c["id"],
         "status": c["status"],
@@ -391,8 +398,9 @@ def _public(c: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "sla_policy": c["sla_policy"],
         "sla_due_at": iso(due),
         "sla_breached": breached,
-        "sla_near": bool(due is not None and c["first_response_at"] is None and not breached
-                         and due - now <= timedelta(minutes=30)),
+        "sla_near": near,
+        "sla": sla,
+        "escalations": list(escalations),
         "assignee": c["assignee"],
         "team": c["team"],
         "tags": list(c["tags"] or []),
@@ -437,7 +445,9 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
             assignee_id = user.id
         rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
                                      unassigned=unassigned, limit=limit)
-    return [_public(r, now) for r in rows]
+        policies = routing.policies_by_name(conn)
+        escalated = routing.escalations_of(conn, [int(r["id"]) for r in rows])
+    return [_public(r, now, policies, escalated.get(int(r["id"]), ())) for r in rows]
 
 
 def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:
@@ -446,7 +456,9 @@ def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None =
     now = now or datetime.now(UTC)
     with store.begin() as conn:
         refresh_priorities(conn, now)
-        data = _public(case_store.listed(conn, case_id), now)
+        data = _public(case_store.listed(conn, case_id), now, routing.policies_by_name(conn),
+                       routing.escalations_of(conn, [case_id]).get(case_id, ()))
+        data["routing"] = routing.route_of(conn, case_id)
         data["messages"] = [
             {"id": m["id"], "platform_id": m["platform_id"], "at": iso(m["created_at"]), "author": m["author"],
              "is_brand": bool(m["is_brand"]), "text": m["text"], "url": m["url"], "deleted": m["deleted_at"] is not None,

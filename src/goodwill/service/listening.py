@@ -10,6 +10,7 @@ the run; a quiet run leaves none, so the log does not fill with polls.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from goodwill.config import Settings
@@ -17,6 +18,7 @@ from goodwill.connectors.credentials import secrets_path
 from goodwill.domain.sources import SourceConfig
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.ingest.listen import Listener, SourceProgress, run_until_done
+from goodwill.service import routing
 from goodwill.service.audit import record, require
 from goodwill.service.cases import on_new_messages, system_actor
 from goodwill.service.sources import listen_options
@@ -34,6 +36,8 @@ def listener_actor(source: str) -> Actor:
 
 def _audit_run(conn: Connection, config: SourceConfig, counts: tuple[int, int, int, int], error: str | None) -> None:
     seen, added, edited, deleted = counts
+    # Every run of a source also escalates SLA breaches not escalated yet (each once).
+    routing.escalate_in(conn, listener_actor(config.name), datetime.now(UTC))
     if error is None and not (added or edited or deleted):
         return
     record(conn, listener_actor(config.name), "source.run", config.name, seen=seen, added=added, edited=edited,

@@ -13,7 +13,7 @@ them (`case_routes`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,19 +26,24 @@ from goodwill.inbox import sla as sla_core
 from goodwill.people import STAGES, stage_of
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Store
+from goodwill.store import cases as case_store
 from goodwill.store import people as people_store
 from goodwill.store import routing as stored
 from goodwill.store import users as users_store
 from goodwill.store.audit import Tx
 
 __all__ = [
-    "ACTION_FIELDS", "CONDITION_FIELDS", "ROUTING_ROLE", "add_rule", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
+    "ACTION_FIELDS", "CONDITION_FIELDS", "ESCALATE_ROLE", "ROUTING_ROLE", "add_rule", "escalate", "escalate_in", "sla_view", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
     "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
     "set_available", "set_policy", "try_rule",
 ]
 
 CONDITION_FIELDS = rules_core.CONDITION_FIELDS
 ACTION_FIELDS = rules_core.ACTION_FIELDS
+#: The role that runs escalation by hand.
+ESCALATE_ROLE = Role.MANAGER
+#: Case statuses in which a case is on the clock (cases' ACTIVE).
+ON_THE_CLOCK = ("new", "open", "waiting")
 #: The role that changes rules, teams and SLA policies.
 ROUTING_ROLE = Role.MANAGER
 MAX_NAME = 200
@@ -474,3 +479,109 @@ def policy_due(store: Store, actor: Actor, name: str, start: datetime) -> dict[s
             "first_response_due": iso(sla_core.due_at(start, p.first_response_minutes, p)),
             "resolution_due": iso(sla_core.due_at(start, p.resolution_minutes, p)),
             "timezone": p.timezone, "hours": sla_core.hours_text(p.hours)}
+
+
+# -- cases: routing the new ones, escalating breaches ---------------------------------
+
+
+def sla_view(policies: Mapping[str, SlaPolicy], case: Mapping[str, Any], now: datetime) -> dict[str, Any] | None:
+    """The SLA state of a case under its stored policy, in words: the first response until it came, then
+    resolution. None when the case has no policy of that name (the cases service's defaults)."""
+    p = policies.get(case.get("sla_policy") or "")
+    if p is None or case["opened_at"] is None:
+        return None
+    first_due = case.get("sla_due_at") or sla_core.due_at(case["opened_at"], p.first_response_minutes, p)
+    resolution_due = sla_core.due_at(case["opened_at"], p.resolution_minutes, p)
+    first = sla_core.state(now, first_due, p.first_response_minutes, p, done_at=case.get("first_response_at"))
+    resolution = sla_core.state(now, resolution_due, p.resolution_minutes, p, done_at=case.get("resolved_at"))
+    current = first if case.get("first_response_at") is None and case.get("resolved_at") is None else resolution
+    return {"policy": p.name, "state": current[0], "reason": current[1],
+            "first_response": {"due_at": iso(first_due), "state": first[0], "reason": first[1]},
+            "resolution": {"due_at": iso(resolution_due), "state": resolution[0], "reason": resolution[1]}}
+
+
+def policies_by_name(conn: Tx) -> dict[str, SlaPolicy]:
+    return {p.name: p for p in stored.policies(conn)}
+
+
+def escalate_in(conn: Tx, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Escalate every breach, under one of the workspace's SLA policies, not escalated yet, in the caller's
+    transaction: each is recorded once
+    (`sla_escalations`), as a `breach` case event and a `case.escalate` audit entry; a `reassign` policy
+    also gives the case to the escalation user (or the team's manager), an `assigned` event."""
+    policies = policies_by_name(conn)
+    done = {(e["case_id"], e["target"]) for e in stored.escalations(conn)}
+    out: list[dict[str, Any]] = []
+    for case in stored.cases_on_the_clock(conn, ON_THE_CLOCK):
+        p = policies.get(case["sla_policy"])
+        if p is None:  # the cases' built-in default times flag a breach, but only a policy escalates
+            continue
+        found = sla_core.breaches(now, p, opened_at=case["opened_at"], first_response_due=case["sla_due_at"],
+                                  first_response_at=case["first_response_at"], resolved_at=case["resolved_at"])
+        for target, due, reason in found:
+            if (case["id"], target) in done:
+                continue
+            out.append(_escalate_one(conn, actor, case, p, target, due, reason, now))
+            done.add((case["id"], target))
+    return [e for e in out if e]
+
+
+def _escalation_user(conn: Tx, case: Mapping[str, Any], p: SlaPolicy) -> tuple[int, str] | None:
+    if p.escalate_to:
+        row = users_store.find_user(conn, p.escalate_to)
+        if row is not None and not row.disabled:
+            return row.id, row.username
+    return stored.team_manager(conn, case["team"]) if case["team"] else None
+
+
+def _escalate_one(conn: Tx, actor: Actor, case: Mapping[str, Any], p: SlaPolicy, target: str,
+                  due: datetime, reason: str, now: datetime) -> dict[str, Any]:
+    to = _escalation_user(conn, case, p)
+    action = p.escalate.value
+    reassigned = action == Escalation.REASSIGN.value and to is not None and to[0] != case["assignee_id"]
+    who = to[1] if to else None
+    words = f"{reason}; " + (f"reassigned to {who}" if reassigned else f"{who} notified" if who
+                              else "nobody to notify: the case has no team manager and the policy names nobody")
+    if not stored.add_escalation(conn, case_id=case["id"], target=target, due_at=due, at=now, action=action,
+                                 to_user_id=to[0] if to else None, reason=words):
+        return {}
+    events = [{"case_id": case["id"], "at": now, "kind": "breach", "actor_id": actor.user_id, "actor_name": actor.name,
+               "message_id": None, "details": {"target": target, "due_at": iso(due), "action": action, "to": who,
+                                               "reason": words}}]
+    if reassigned and to is not None:
+        stored.reassign(conn, case["id"], to[0], now)
+        events.append({"case_id": case["id"], "at": now, "kind": "assigned", "actor_id": actor.user_id,
+                       "actor_name": actor.name, "message_id": None,
+                       "details": {"assignee": who, "reason": f"escalated: {target.replace('_', ' ')} breached"}})
+    case_store.add_events(conn, events)
+    record(conn, actor, "case.escalate", f"case {case['id']}", breached=target, due_at=iso(due), escalation=action,
+           to=who, reassigned=reassigned)
+    return {"case_id": case["id"], "target": target, "due_at": iso(due), "action": action, "to": who,
+            "reassigned": reassigned, "reason": words}
+
+
+def escalate(store: Store, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Escalate every breach not escalated yet (`goodwill cases escalate`); running it again escalates
+    nothing twice."""
+    require(actor, ESCALATE_ROLE)
+    with store.begin() as conn:
+        return escalate_in(conn, actor, now or _now())
+
+
+def escalations_of(conn: Tx, case_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The escalations of these cases, by case: target, when, action, to whom, reason."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in stored.escalations(conn, case_ids):
+        out.setdefault(int(e["case_id"]), []).append(
+            {"target": e["target"], "due_at": iso(e["due_at"]), "at": iso(e["escalated_at"]), "action": e["action"],
+             "to": e["to_user"], "reason": e["reason"]})
+    return out
+
+
+def route_of(conn: Tx, case_id: int) -> dict[str, Any] | None:
+    """How a case was routed: rule id, version and name, team, policy and the reason in words."""
+    r = stored.routes(conn, [case_id]).get(case_id)
+    if r is None:
+        return None
+    return {"rule_id": r["rule_id"], "rule_version": r["version"], "rule_name": r["rule_name"], "team": r["team"],
+            "sla_policy": r["sla_policy"], "reason": r["reason"], "routed_at": iso(r["routed_at"])}

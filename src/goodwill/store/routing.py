@@ -15,6 +15,7 @@ from goodwill.errors import ConflictError, NotFoundError
 from goodwill.store.tables import (
     accounts,
     case_routes,
+    cases,
     message_signals,
     message_topics,
     messages,
@@ -370,3 +371,33 @@ def customer_messages(conn: Connection, since: datetime, until: datetime, *, lim
     )
     return [PastMessage(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], None if r[7] is None else bool(r[7]), r[8],
                         None if r[9] is None else int(r[9])) for r in conn.execute(q)]
+
+
+# -- cases, as routing and escalation see them -----------------------------------------
+
+
+def topic_labels(conn: Connection, message_ids: Sequence[int]) -> dict[int, str]:
+    """The label of each message's topic (messages without one are left out)."""
+    if not message_ids:
+        return {}
+    rows = conn.execute(select(message_topics.c.message_id, topics.c.label)
+                        .select_from(message_topics.join(topics, topics.c.id == message_topics.c.topic_id))
+                        .where(message_topics.c.message_id.in_(list(message_ids))))
+    return {int(i): label for i, label in rows}
+
+
+def cases_on_the_clock(conn: Connection, statuses: Sequence[str]) -> list[dict[str, Any]]:
+    """Cases in `statuses` with an SLA policy, not yet escalated on both targets, oldest first."""
+    escalated = (select(func.count()).where(sla_escalations.c.case_id == cases.c.id)
+                 .correlate(cases).scalar_subquery())
+    rows = conn.execute(
+        select(cases.c.id, cases.c.team, cases.c.assignee_id, cases.c.sla_policy, cases.c.sla_due_at,
+               cases.c.opened_at, cases.c.first_response_at, cases.c.resolved_at, cases.c.status)
+        .where(cases.c.status.in_(list(statuses)), cases.c.sla_policy.is_not(None), escalated < 2)
+        .order_by(cases.c.opened_at, cases.c.id)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def reassign(conn: Connection, case_id: int, user_id: int, at: datetime) -> None:
+    conn.execute(cases.update().where(cases.c.id == case_id).values(assignee_id=user_id, updated_at=at))

@@ -500,12 +500,11 @@ sla_policies = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-# How each case was routed: the rule version, the reason, the policy. No foreign
-# key to cases, so routing stands on its own; a case's row goes with the case.
+# How each case was routed: the rule version, the reason, the policy; it goes with the case.
 case_routes = Table(
     "case_routes",
     metadata,
-    Column("case_id", Id, primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Column("rule_version_id", Id, ForeignKey("routing_rules.id")),
     Column("team_id", Id, ForeignKey("teams.id", ondelete="SET NULL"), index=True),
     Column("sla_policy", String(100)),
@@ -518,7 +517,7 @@ sla_escalations = Table(
     "sla_escalations",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("case_id", Id, nullable=False),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     Column("target", String(20), nullable=False),  # first_response or resolution
     Column("due_at", UTCDateTime, nullable=False),
     Column("escalated_at", UTCDateTime, nullable=False),

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from goodwill import __version__
 from goodwill.config import Settings, load_settings
-from goodwill.domain.team import Role
+from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import GoodwillError
-from goodwill.service import team
+from goodwill.service import routing, team
 from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
 from goodwill.web.fragments import Fragments
@@ -63,6 +65,21 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+#: Who the server's periodic SLA escalation acts as.
+ESCALATION_ACTOR = Actor(user_id=None, name="server:escalation", role=Role.MANAGER, origin=Origin.WEB, address="local")
+log = logging.getLogger("goodwill.web")
+
+
+async def _escalate_every(store: Store, every: float) -> None:
+    """SLA escalation in the background, every `every` seconds (the first run after one interval)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(routing.escalate, store, ESCALATION_ACTOR)
+        except Exception:  # noqa: BLE001 - a failed run is logged and the next one tried; the server goes on
+            log.exception("SLA escalation failed")
+
+
 def create_app(
     settings: Settings, *, store: Store | None = None, limiter: LoginLimiter | None = None,
     checks: PasswordChecks | None = None,
@@ -77,7 +94,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        escalating = asyncio.create_task(_escalate_every(store, settings.escalate_every)) \
+            if settings.escalate_every > 0 else None
         yield
+        if escalating is not None:
+            escalating.cancel()
+            with suppress(asyncio.CancelledError):
+                await escalating
         password_checks.close()
         if own_store:
             store.close()

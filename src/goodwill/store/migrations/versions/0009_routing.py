@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column('sla_policy', sa.String(length=100), nullable=True),
         sa.Column('reason', sa.Text(), nullable=False),
         sa.Column('routed_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_routes_case_id_cases'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['rule_version_id'], ['routing_rules.id'], name=op.f('fk_case_routes_rule_version_id_routing_rules')),
         sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_case_routes_team_id_teams'), ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_routes')),
@@ -94,6 +95,7 @@ def upgrade() -> None:
         sa.Column('action', sa.String(length=20), nullable=False),
         sa.Column('to_user_id', _ID, nullable=True),
         sa.Column('reason', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_sla_escalations_case_id_cases'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_escalations')),
         sa.UniqueConstraint('case_id', 'target', name=op.f('uq_sla_escalations_case_id_target')),
     )
