@@ -247,3 +247,19 @@ def test_weekly_report_is_written_once_per_week(loaded: Store, settings: Setting
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(FieldError, match="out_dir"):
         health.schedule(loaded, ADMIN, tmp_path / "a-file")
+
+
+def test_a_resolved_case_decides_public_resolution(loaded: Store) -> None:
+    from goodwill.service import cases
+
+    period = {"start": date(2026, 10, 1), "end": date(2026, 10, 30)}
+    c1, c3 = _ids(loaded, "c1", "c3")
+    # bob came back negative after the answer to c1, so by the thread alone c1 is not resolved (1 of 3, c3 only);
+    # an agent resolving c1's case in public, and c3's case out of public view, turns that into 1 of 3 again
+    # but with c1 counted instead of c3.
+    cases.set_status(loaded, ADMIN, cases.open_case(loaded, ADMIN, c1)["id"], "resolved", public=True)
+    assert health.report(loaded, AGENT, **period)["resolved_publicly"] == 2  # c1 by its case, c3 by its thread
+    cases.set_status(loaded, ADMIN, cases.open_case(loaded, ADMIN, c3)["id"], "resolved", public=False)
+    data = health.report(loaded, AGENT, **period)
+    assert (data["resolved_publicly"], data["resolved_publicly_rate"]) == (1, 0.333)
+    assert {m["id"] for m in health.evidence(loaded, AGENT, "resolved", **period)["items"]} == {c1}

@@ -49,6 +49,7 @@ class Ask:
 
     :param answered_at: the brand's first message in the thread after it (None: not answered)
     :param came_back_negative: after that answer the same person wrote a complaint or a negative message in the thread
+    :param case_resolved_public: the thread's case was resolved, in public (True) or not (False); None: no resolved case
     """
 
     id: int
@@ -58,6 +59,7 @@ class Ask:
     intent: str
     answered_at: datetime | None = None
     came_back_negative: bool = False
+    case_resolved_public: bool | None = None
 
     @property
     def is_complaint(self) -> bool:
@@ -69,7 +71,13 @@ class Ask:
 
     @property
     def resolved_publicly(self) -> bool:
-        return self.is_complaint and self.answered_at is not None and not self.came_back_negative
+        """A complaint whose case was resolved in public; without a resolved case, one answered in its thread
+        where the customer did not come back negative."""
+        if not self.is_complaint:
+            return False
+        if self.case_resolved_public is not None:
+            return self.case_resolved_public
+        return self.answered_at is not None and not self.came_back_negative
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +242,11 @@ def change(now: float | int | None, before: float | int | None) -> float | None:
     return round(float(now) - float(before), 3)
 
 
-def answer_asks(candidates: Iterable[dict[str, Any]], thread: Iterable[dict[str, Any]]) -> list[Ask]:
-    """Asks from their candidate rows (id, platform, thread_root_id, created_at, person_id, intent) and the
-    messages of their threads (the same keys plus is_brand and sentiment), oldest first."""
+def answer_asks(candidates: Iterable[dict[str, Any]], thread: Iterable[dict[str, Any]],
+                cases: dict[tuple[str, str], bool] | None = None) -> list[Ask]:
+    """Asks from their candidate rows (id, platform, thread_root_id, created_at, person_id, intent), the
+    messages of their threads (the same keys plus is_brand and sentiment), oldest first, and whether each
+    thread's resolved case was resolved in public ((platform, root) -> bool)."""
     by_thread: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for m in thread:
         by_thread.setdefault((m["platform"], m["thread_root_id"]), []).append(m)
@@ -249,7 +259,8 @@ def answer_asks(candidates: Iterable[dict[str, Any]], thread: Iterable[dict[str,
             and (m["intent"] == "complaint" or m["sentiment"] == "negative") for m in later)
         intent = c["intent"] if c["intent"] in ("question", "complaint") else "needs response"
         asks.append(Ask(id=int(c["id"]), platform=c["platform"], person=c["person_id"], at=c["created_at"], intent=intent,
-                        answered_at=None if answer is None else answer["created_at"], came_back_negative=back))
+                        answered_at=None if answer is None else answer["created_at"], came_back_negative=back,
+                        case_resolved_public=(cases or {}).get((c["platform"], c["thread_root_id"]))))
     return asks
 
 

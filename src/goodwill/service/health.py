@@ -29,6 +29,7 @@ from goodwill.people import stage_of
 from goodwill.service import giving
 from goodwill.service.audit import iso, now, record, require
 from goodwill.store import Store
+from goodwill.store import cases as case_store
 from goodwill.store import health as health_store
 from goodwill.store import people as people_store
 from goodwill.store.audit import Tx
@@ -123,9 +124,17 @@ def _stage_changes(conn: Tx, edges: list[datetime]) -> tuple[list[list[core.Stag
     return runs, capped
 
 
-def _period(conn: Tx, start: datetime, end: datetime, changes: list[core.StageChange] | None = None) -> core.Period:
+def _asks(conn: Tx, start: datetime, end: datetime) -> list[core.Ask]:
+    """The period's asks, each with its answer, and its thread's case where one was resolved."""
     candidates = health_store.ask_candidates(conn, start, end)
-    thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), start)
+    keys = {(c["platform"], c["thread_root_id"]) for c in candidates}
+    thread = health_store.thread_messages(conn, keys, start)
+    cases = {key: bool(row["resolved_public"]) for key, row in case_store.by_threads(conn, keys).items()
+             if row["resolved_at"] is not None and row["resolved_public"] is not None}
+    return core.answer_asks(candidates, thread, cases)
+
+
+def _period(conn: Tx, start: datetime, end: datetime, changes: list[core.StageChange] | None = None) -> core.Period:
     first = health_store.first_replies(conn, start, end)
     said = []
     if first:
@@ -133,7 +142,7 @@ def _period(conn: Tx, start: datetime, end: datetime, changes: list[core.StageCh
         said = health_store.sentiments(conn, list(first), min(times) - core.MOOD_WINDOW,
                                        max(times) + core.MOOD_WINDOW + timedelta(microseconds=1))
     brand = health_store.brand_times(conn, start, end)
-    return core.Period(start=start, end=end, asks=core.answer_asks(candidates, thread), moods=core.moods(first, said),
+    return core.Period(start=start, end=end, asks=_asks(conn, start, end), moods=core.moods(first, said),
                        changes=changes or [], brand_times=[t for _, t in brand], platforms=sorted({p for p, _ in brand}))
 
 
@@ -244,8 +253,6 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
                 ids = [i for m in period.moods if m.paired for i, _ in (*m.before, *m.after)]
             rows = [r for r in health_store.messages_by_id(conn, ids) if channel is None or r["platform"] == channel]
         else:
-            candidates = health_store.ask_candidates(conn, since, until)
-            thread = health_store.thread_messages(conn, ((c["platform"], c["thread_root_id"]) for c in candidates), since)
             picks: dict[str, Callable[[core.Ask], bool]] = {
                 "asks": lambda a: True,
                 "answered": lambda a: a.answered_at is not None,
@@ -254,7 +261,7 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
                 "resolved": lambda a: a.resolved_publicly,
                 "unresolved": lambda a: a.is_complaint and not a.resolved_publicly,
             }
-            rows = _ask_items(conn, [a for a in core.answer_asks(candidates, thread) if picks[figure](a)], channel)
+            rows = _ask_items(conn, [a for a in _asks(conn, since, until) if picks[figure](a)], channel)
     rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
     return {**found, "total": len(rows), "kind": "messages",
             "items": [{**r, "created_at": iso(r["created_at"]), "is_brand": bool(r["is_brand"])} for r in rows[:limit]]}
