@@ -81,6 +81,13 @@ def _midnight(day: date) -> datetime:
 
 def period_of(conn: Tx, start: date | None, end: date | None) -> tuple[datetime, datetime]:
     """[start, end) in UTC for the days `start`..`end` (both included); see the module's note for the defaults."""
+    try:
+        return _period_of(conn, start, end)
+    except OverflowError:
+        raise FieldError("from" if start is not None else "to", "the period runs outside the calendar") from None
+
+
+def _period_of(conn: Tx, start: date | None, end: date | None) -> tuple[datetime, datetime]:
     if start is not None and end is not None and start > end:
         raise FieldError("from", f"{start.isoformat()} is after --to {end.isoformat()}")
     if end is None:
@@ -112,7 +119,9 @@ def _as_of(history: History, when: datetime) -> History:
 def _stage_changes(conn: Tx, edges: list[datetime]) -> tuple[list[list[core.StageChange]], bool]:
     """Stage changes over each run of consecutive periods whose edges are `edges` (start, ..., end): one history
     read per person, a stage at every edge. A stage at an edge is the stage at its last instant before it."""
-    found = health_store.active_people(conn, edges[0] - STAGE_LOOKBACK, edges[-1], STAGE_PEOPLE + 1)
+    earliest = datetime.min.replace(tzinfo=UTC)
+    since = edges[0] - STAGE_LOOKBACK if edges[0] - earliest > STAGE_LOOKBACK else earliest
+    found = health_store.active_people(conn, since, edges[-1], STAGE_PEOPLE + 1)
     capped = len(found) > STAGE_PEOPLE
     instants = [e - timedelta(microseconds=1) for e in edges]
     runs: list[list[core.StageChange]] = [[] for _ in edges[1:]]
