@@ -11,6 +11,7 @@ import pytest
 
 from goodwill.config import Settings
 from goodwill.domain.routing import Facts
+from goodwill.domain.signals import SIGNAL_COLUMNS
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
@@ -155,8 +156,14 @@ def _past(store: Store, tmp_path: Path) -> dict[str, int]:
     import sqlalchemy as sa
     with store.begin() as conn:
         ids = dict(conn.execute(sa.text("SELECT platform_id, id FROM messages")).all())
-        write_signals(conn, [[ids[k], "en", "negative" if intent == "complaint" else "neutral", 0.1, 0.8, 0.1, intent,
-                              "{}", needs, "normal", "[]", 0.0, "hand"] for k, (intent, needs) in labels.items()])
+        def row(message_id: int, intent: str, needs: bool) -> list[object]:
+            values = {"language": "en", "sentiment": "negative" if intent == "complaint" else "neutral",
+                      "sentiment_negative": 0.1, "sentiment_neutral": 0.8, "sentiment_positive": 0.1, "intent": intent,
+                      "intent_scores": "{}", "needs_response": needs, "urgency": "normal", "aspects": "[]",
+                      "promotional": 0.0, "model_version": "hand", "reasons": "{}"}
+            return [message_id, *(values[c] for c in SIGNAL_COLUMNS)]
+
+        write_signals(conn, [row(ids[k], intent, needs) for k, (intent, needs) in labels.items()])
     return {str(k): int(v) for k, v in ids.items()}
 
 

@@ -151,21 +151,20 @@ def route_new_cases(conn: Connection, new_cases: Sequence[dict[str, Any]]) -> li
 
     if not routing_store.current_rules(conn) and not routing_store.policies(conn):
         return [default_routing(c) for c in new_cases]
-    load = case_store.open_by_assignee(conn, ACTIVE_STATUSES)
+    router = routing.Router(conn, case_store.open_by_assignee(conn, ACTIVE_STATUSES))
     topics = routing_store.topic_labels(conn, [int(c["first_message_id"]) for c in new_cases])
     out = []
     for case in new_cases:
         priority = _opening_priority(case)
         facts = Facts(text=case["_text"], platform=case["platform"], language=case["_language"], intent=case["intent"],
                       topic=topics.get(int(case["first_message_id"])), stage=case["stage"], priority=float(priority))
-        decision = routing.decide(conn, facts, case_id=case["id"], open_cases=load)
-        if decision.assignee_id is not None:
-            load[decision.assignee_id] = load.get(decision.assignee_id, 0) + 1
-        targets = routing.sla_targets(conn, decision.sla, case["opened_at"])
+        decision = router.decide(facts, case_id=case["id"])
+        due = router.first_response_due(decision, case["opened_at"])
         default = default_routing(case)
         out.append(Routing(team=decision.team, assignee_id=decision.assignee_id, tags=list(decision.tags),
-                           sla_policy=targets["policy"] if targets else default.sla_policy,
-                           sla_due_at=targets["first_response_due"] if targets else default.sla_due_at))
+                           sla_policy=decision.sla if due is not None else default.sla_policy,
+                           sla_due_at=due if due is not None else default.sla_due_at))
+    router.finish()
     return out
 
 

@@ -33,7 +33,7 @@ from goodwill.store import users as users_store
 from goodwill.store.audit import Tx
 
 __all__ = [
-    "ACTION_FIELDS", "CONDITION_FIELDS", "ESCALATE_ROLE", "ROUTING_ROLE", "add_rule", "escalate", "escalate_in", "sla_view", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
+    "ACTION_FIELDS", "CONDITION_FIELDS", "ESCALATE_ROLE", "ROUTING_ROLE", "add_rule", "Router", "escalate", "escalate_in", "sla_view", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
     "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
     "set_available", "set_policy", "try_rule",
 ]
@@ -261,35 +261,71 @@ def try_rule(
 # -- routing a new case ----------------------------------------------------------------
 
 
-def _agents(conn: Tx, open_cases: Mapping[int, int]) -> dict[str, list[Agent]]:
-    out: dict[str, list[Agent]] = {}
-    for m in stored.members(conn):
-        out.setdefault(m.team, []).append(
-            Agent(m.user_id, m.username, available=m.available and not m.disabled, open_cases=open_cases.get(m.user_id, 0)))
-    return out
+class Router:
+    """Routes a batch of new cases in the caller's transaction, reading the rules, teams, round-robin turns
+    and SLA policies once: `decide` for each case, then `finish` to keep the turns and the decisions.
+    `open_cases` counts each user's open cases (for least-loaded); the cases given out are added to it."""
+
+    def __init__(self, conn: Tx, open_cases: Mapping[int, int] | None = None) -> None:
+        self.conn = conn
+        self.rules = [_rule(r) for r in stored.current_rules(conn)]
+        self.members = stored.members(conn)
+        self.turns = stored.last_assigned(conn)
+        self.policies = stored.policies(conn)
+        self.by_name = {p.name: p for p in self.policies}
+        self.load = dict(open_cases or {})
+        self.moved: set[str] = set()
+        self.routes: list[tuple[int, Decision]] = []
+
+    def _agents(self) -> dict[str, list[Agent]]:
+        out: dict[str, list[Agent]] = {}
+        for m in self.members:
+            out.setdefault(m.team, []).append(Agent(m.user_id, m.username, available=m.available and not m.disabled,
+                                                    open_cases=self.load.get(m.user_id, 0)))
+        return out
+
+    def decide(self, facts: Facts, *, case_id: int | None = None, move_cursor: bool | None = None) -> Decision:
+        """One case's decision (a rule without an SLA policy: the policy of the priority band). A round-robin
+        pick takes the team's turn (by default only for a case that is given, whose decision is kept)."""
+        decision = rules_core.route(self.rules, facts, members=self._agents(), last_assigned=self.turns)
+        policy = self.by_name.get(decision.sla or "") or sla_core.policy_for(facts.priority, self.policies)
+        if policy is not None and decision.sla != policy.name:
+            decision = replace(decision, sla=policy.name, reason=f"{decision.reason}; SLA {policy.name} "
+                               f"(priority band from {policy.min_priority:g})")
+        if decision.assignee_id is not None and (case_id is not None if move_cursor is None else move_cursor):
+            self.load[decision.assignee_id] = self.load.get(decision.assignee_id, 0) + 1
+            if decision.team and decision.rule is not None and decision.rule.actions.strategy is Strategy.ROUND_ROBIN:
+                self.turns[decision.team] = decision.assignee_id
+                self.moved.add(decision.team)
+        if case_id is not None:
+            self.routes.append((case_id, decision))
+        return decision
+
+    def first_response_due(self, decision: Decision, opened_at: datetime) -> datetime | None:
+        """When the first response is due under the decision's SLA policy (None without one)."""
+        p = self.by_name.get(decision.sla or "")
+        return None if p is None else sla_core.due_at(opened_at, p.first_response_minutes, p)
+
+    def finish(self, at: datetime | None = None) -> None:
+        """Keep the teams' round-robin turns and each given case's decision."""
+        for team in self.moved:
+            stored.set_last_assigned(self.conn, team, self.turns[team])
+        for case_id, decision in self.routes:
+            record_route(self.conn, case_id, decision, at=at)
+        self.moved.clear()
+        self.routes.clear()
 
 
 def decide(
     conn: Tx, facts: Facts, *, case_id: int | None = None, open_cases: Mapping[int, int] | None = None,
     at: datetime | None = None, move_cursor: bool | None = None,
 ) -> Decision:
-    """Route one new case inside the caller's transaction: the first matching rule decides team, assignee,
-    tags and SLA policy (a rule without one: the policy of the priority band). `open_cases` counts each
-    user's open cases, for least-loaded. A round-robin pick moves the team's cursor (unless `move_cursor`
-    is False; by default only when the case is given); with `case_id` the decision is recorded."""
-    rules = [_rule(r) for r in stored.current_rules(conn)]
-    decision = rules_core.route(rules, facts, members=_agents(conn, open_cases or {}),
-                                last_assigned=stored.last_assigned(conn))
-    policy = _policy_of(conn, decision, facts.priority)
-    if policy is not None and decision.sla != policy.name:
-        decision = replace(decision, sla=policy.name, reason=f"{decision.reason}; SLA {policy.name} "
-                           f"(priority band from {policy.min_priority:g})")
-    if (case_id is not None if move_cursor is None else move_cursor) and decision.rule is not None \
-            and decision.team and decision.assignee_id is not None \
-            and decision.rule.actions.strategy is Strategy.ROUND_ROBIN:
-        stored.set_last_assigned(conn, decision.team, decision.assignee_id)
-    if case_id is not None:
-        record_route(conn, case_id, decision, at=at)
+    """Route one new case inside the caller's transaction (see `Router`): the first matching rule decides team,
+    assignee, tags and SLA policy. A round-robin pick takes the team's turn (unless `move_cursor` is False; by
+    default only when the case is given); with `case_id` the decision is recorded."""
+    router = Router(conn, open_cases)
+    decision = router.decide(facts, case_id=case_id, move_cursor=move_cursor)
+    router.finish(at)
     return decision
 
 
@@ -297,15 +333,6 @@ def record_route(conn: Tx, case_id: int, decision: Decision, *, at: datetime | N
     """Keep how a case was routed: the rule version, team, policy and reason."""
     stored.save_route(conn, case_id, rule_version_id=decision.rule.version_id if decision.rule else None,
                       team=decision.team, sla=decision.sla, reason=decision.reason, at=at or _now())
-
-
-def _policy_of(conn: Tx, decision: Decision, priority: float | None) -> SlaPolicy | None:
-    if decision.sla:
-        try:
-            return stored.policy(conn, decision.sla)
-        except NotFoundError:
-            pass  # removed since the rule was saved: fall back to the band
-    return sla_core.policy_for(priority, stored.policies(conn))
 
 
 def sla_targets(conn: Tx, policy_name: str | None, start: datetime) -> dict[str, Any] | None:
