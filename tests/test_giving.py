@@ -260,3 +260,19 @@ def test_the_command_prints_the_audit_and_its_json(store: Store, settings: Setti
     assert "Give ratio 75%" in result.stdout and "Suggestions" in result.stdout
     result = runner.invoke(app, [*base, "giving", "--from", "yesterday"])
     assert result.exit_code != 0 and "from: 'yesterday' is not a day" in result.output
+
+
+def test_the_demo_reads_its_brand_messages_when_built(tmp_path: Path) -> None:
+    from goodwill.service.demo import build_demo
+    from goodwill.service.workspace import open_workspace
+
+    settings = Settings(workspace=tmp_path / "demo")
+    summary = build_demo(settings)
+    store = open_workspace(settings)
+    try:
+        report = giving.audit(store, AGENT)
+    finally:
+        store.close()
+    counts = report["counts"]
+    assert summary["give_ratio"] == counts["give"] / (counts["give"] + counts["take"]) == pytest.approx(report["give_ratio"], abs=1e-4)
+    assert 0.5 < summary["give_ratio"] < 1 and counts["take"] >= 5

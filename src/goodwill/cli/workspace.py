@@ -216,6 +216,9 @@ def demo(
         where = "the database" if settings.database_url else str(settings.workspace)
         if summary["built"]:
             out.print(f"Demo workspace [bold]{summary['name']}[/] built in {where}: {summary['messages']:,} messages.")
+            if summary.get("give_ratio") is not None:
+                out.print(f"Its own posts and replies give {summary['give_ratio']:.0%} of the time "
+                          "(goodwill giving shows why).")
             _demo_topics(ctx)
             _demo_health(ctx)
         else:

@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import advocacy, knowledge, people, saved_replies, team
+from goodwill.service import advocacy, giving, knowledge, people, saved_replies, team
 from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
@@ -66,6 +66,7 @@ def build_demo(
             store.close()
         return {"name": status["workspace"]["name"], "messages": status["messages"], "built": False}
     store = init_workspace(settings, HALCYON, actor=actor)
+    give_ratio = None
     try:
         if messages is None:
             added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress,
@@ -75,6 +76,8 @@ def build_demo(
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))
             advocacy.seed_demo(store, actor)  # gestures for its advocates, and what followed them
+            with store.begin() as conn:  # read the brand's own messages now, so the audit opens at once
+                give_ratio = giving.give_ratio(conn)
         else:
             days = 90
             start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
@@ -88,7 +91,7 @@ def build_demo(
         _add_demo_user(store, actor)
     finally:
         store.close()
-    return {"name": HALCYON.name, "messages": added, "built": True}
+    return {"name": HALCYON.name, "messages": added, "built": True, "give_ratio": give_ratio}
 
 
 def _add_demo_user(store: Store, actor: Actor) -> None:
