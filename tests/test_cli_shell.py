@@ -91,7 +91,7 @@ def test_search_shows_ids_and_refuses_an_empty_query(store: object, settings: Se
 
 def test_train_fails_in_one_line(tmp_path: Path) -> None:
     code, output = _run("train", "--task", "bogus")
-    assert code == 1 and output.strip() == "Error: --task 'bogus': choose one of intent, sentiment, all"
+    assert code == 1 and output.strip() == "Error: --task 'bogus': choose one of intent, sentiment, all, give-take"
     code, output = _run("train", "--data", str(tmp_path / "nowhere"))
     assert code == 1 and len(output.strip().splitlines()) == 1
     assert output.startswith("Error: training data:") and "usage:" not in output
