@@ -2,6 +2,7 @@
 
     python benchmarks/tone_bench.py                    # the set in benchmarks/data/tone_drafts.jsonl
     python benchmarks/tone_bench.py --repeat 2000      # checks timed (default 200 passes over the set)
+    python benchmarks/tone_bench.py --set benchmarks/data/tone_twcs.csv   # real brand replies (../shared/data)
 
 The set is written by us (not taken from any data set): customer messages
 and draft replies on Bluesky, Mastodon, X and Reddit in the style of brand
@@ -12,11 +13,20 @@ are counted per flag over the drafts; "exact" is the share of drafts whose
 whole set of flags is right. The baseline in the same run is a flag-nothing
 checker (precision undefined, recall 0) and, for speed, a pass that only
 lower-cases each draft.
+
+`tone_twcs.csv` holds 60 real customer tweets and the brand replies to them
+from Customer Support on Twitter (`../shared/data/twcs/twcs_head5000.csv`,
+pairs drawn with `random.seed(12)`), as ids and our labels only: the texts
+are read from the shared data and checked against each row's `sha` (the
+first 12 hex digits of SHA-256 of question, newline, reply). No article is
+suggested for them, so `no_link` is not labelled there.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import sys
 import time
@@ -29,7 +39,26 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SET = HERE / "data" / "tone_drafts.jsonl"
 
 
-def load(path: Path) -> list[dict]:
+def load_twcs(path: Path, data: Path) -> list[dict]:
+    """The labelled TWCS pairs, their texts read from the shared data and checked."""
+    labelled = list(csv.DictReader(path.open(encoding="utf-8")))
+    texts: dict[tuple[str, str], str] = {}
+    for name in {r["file"] for r in labelled}:
+        with (data / "twcs" / name).open(encoding="utf-8", newline="") as f:
+            texts.update({(name, t["tweet_id"]): t["text"] for t in csv.DictReader(f)})
+    rows = []
+    for n, r in enumerate(labelled, 2):
+        question, reply = texts[(r["file"], r["question_row"])], texts[(r["file"], r["row"])]
+        if hashlib.sha256(f"{question}\n{reply}".encode()).hexdigest()[:12] != r["sha"]:
+            raise SystemExit(f"{path}:{n}: the shared data's texts changed (sha {r['sha']})")
+        rows.append({"id": f"twcs-{r['row']}", "platform": "twitter", "question": question, "draft": reply,
+                     "labels": r["labels"].split()})
+    return rows
+
+
+def load(path: Path, data: Path = HERE.parent.parent / "shared" / "data") -> list[dict]:
+    if path.suffix == ".csv":
+        return load_twcs(path, data)
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():

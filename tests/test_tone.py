@@ -10,6 +10,7 @@ import pytest
 
 from goodwill.domain.tone import FLAG_CODES, Article
 from goodwill.inbox.tone import check, post_length, question_kinds, questions_in
+from tests.conftest import require_shared_data
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 FW = Article("fw-2-1", "Firmware 2.1: motor cut-out fix", "https://halcyon.example/help/fw-2-1", 0.82)
@@ -57,6 +58,8 @@ def test_a_single_ordinary_word_is_not_hype() -> None:
     ("Why was my account suspended?", "We understand your frustration. Please contact our support team."),
     ("Still waiting on my order from 3 weeks ago, any update??", "We're looking into this for you. Stay tuned!"),
     ("Do you ship to Norway?", "We truly care about all our customers!"),
+    ("Why can't I get any service in my house", "It might be a number of things, please DM so we can take a look."),
+    ("Will that change?", "Hey there, having billing issues? Shoot us a DM for further assistance!"),
 ])
 def test_no_answer_to_the_question_asked(question: str, draft: str) -> None:
     flag = flags(draft, question=question)["no_answer"]
@@ -79,6 +82,8 @@ def test_a_concrete_answer_is_not_flagged(question: str, draft: str) -> None:
 def test_statements_ask_nothing_and_waiting_asks_when() -> None:
     assert questions_in("The app crashes when I open the map. Can you fix it?") == " Can you fix it?"
     assert question_kinds("The app crashes when I open the map.") == []
+    assert question_kinds("When you roll the month, it does not appear and hangs") == []
+    assert question_kinds("When will it ship") == ["when"]
     assert question_kinds("Still waiting for my refund") == ["when"]
     assert question_kinds("How do I pair it and why does it beep?") == ["how", "why"]
 
@@ -121,10 +126,14 @@ def _bench() -> object:
 
 
 @pytest.mark.parametrize(("name", "precision", "recall"), [("tone_drafts.jsonl", 0.95, 0.9),
-                                                           ("tone_heldout.jsonl", 0.8, 0.85)])
+                                                           ("tone_heldout.jsonl", 0.8, 0.85),
+                                                           ("tone_twcs.csv", 0.5, 0.55)])
 def test_precision_and_recall_on_the_labelled_drafts(name: str, precision: float, recall: float) -> None:
     bench = _bench()
-    rows = bench.load(BENCH / "data" / name)  # type: ignore[attr-defined]
+    if name.endswith(".csv"):
+        rows = bench.load(BENCH / "data" / name, require_shared_data())  # type: ignore[attr-defined]
+    else:
+        rows = bench.load(BENCH / "data" / name)  # type: ignore[attr-defined]
     assert {code for r in rows for code in r["labels"]} <= set(FLAG_CODES)
     result = bench.evaluate(rows)  # type: ignore[attr-defined]
     assert result["micro_precision"] >= precision and result["micro_recall"] >= recall, result["misses"]

@@ -149,7 +149,12 @@ _DEFLECT = _phrases(
     "stay tuned", "more info soon", "more information soon", "we'll let you know", "we will let you know",
     "we'd like to help", "we would like to help", "we'd love to help", "we want to help", "we're here to help",
     "we are here to help", "happy to help", "let us know", "can you tell us more", "could you tell us more",
+    "for further assistance", "further assist", "assist you further", "assist you", "help you further",
+    "take a closer look", "take a look", "have a look", "look into this", "check this out", "so we can help",
+    "so we can check", "shoot us", "send us a note", "keep us posted",
 )
+# Moving the conversation out of public view, however it is put ("shoot us a DM", "check your DMs").
+_PRIVATE = re.compile(r"(?<![\w])(?:DMs?|PMs?|direct messages?|private messages?|private link|secure link)(?![\w])")
 _TIME = _phrases(
     "today", "tonight", "tomorrow", "this morning", "this afternoon", "this evening", "this week", "next week",
     "this weekend", "next weekend", "this month", "next month", "monday", "tuesday", "wednesday", "thursday",
@@ -174,7 +179,7 @@ _REASON = _phrases(
     "because", "due to", "caused by", "the cause", "the reason", "reason is", "that's why", "that is why",
     "since", "as a result", "comes from", "came from", "happens when", "happened when", "happens if", "result of",
     "resulted from", "so that", "owing to", "bug", "fault", "known issue", "glitch", "an issue with", "only to",
-    "in order to", "so we can", "so you can", "used for", "needed for", "needed to",
+    "in order to", "used for", "needed for", "needed to",
     "a problem with", "an outage", "outage", "a delay at", "backlog", "shortage", "we changed", "we moved",
     "we switched", "we stopped", "we removed", "we discontinued", "policy", "to protect", "for safety",
     "for security", "to keep", "required by", "the law", "regulation",
@@ -247,9 +252,12 @@ def post_length(text: str, platform: str | None) -> int:
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_AUX = r"(?:can|could|do|does|did|is|are|was|were|will|would|should|has|have|may|am|must|shall)(?:n't|n’t)?"
+# A sentence without "?" asks when it opens with an auxiliary ("can you…") or a question word followed by one
+# ("when will…", "how do…"), not with a question word that opens a clause ("when you roll the month, it hangs").
 _OPENS_QUESTION = re.compile(r"\s*(?:@\S+\s+)*(?:hey|hi|hello|so|also|and|but|ok|okay)?[\s,]*"
-                             r"(?:when|why|how|where|what|which|who|any|can|could|do|does|did|is|are|was|were|will|"
-                             r"would|should|has|have|may|am)\b", re.I)
+                             r"(?:(?:when|why|how|where|what|which|who)(?:\s+(?:long|much|many|soon|come|far))?\s+"
+                             + _AUX + r"|" + _AUX + r")\b", re.I)
 
 
 def questions_in(text: str) -> str:
@@ -257,6 +265,11 @@ def questions_in(text: str) -> str:
     "the app crashes when I open the map." asks nothing."""
     asked = [s for s in _SENTENCE.findall(_URL.sub(" ", text)) if "?" in s or _OPENS_QUESTION.match(s)]
     return " ".join(asked)
+
+
+def statements_in(text: str) -> str:
+    """`text` without its questions: what a draft says rather than asks back."""
+    return " ".join(s for s in _SENTENCE.findall(text) if "?" not in s)
 
 
 def question_kinds(question: str) -> list[str]:
@@ -317,9 +330,9 @@ def _no_answer(draft: str, question: str) -> ToneFlag | None:
     kinds = question_kinds(question)
     if not kinds:
         return None
-    deflect = _found(_DEFLECT, draft)
-    # What is left of the draft once the stock phrases, mentions and greetings are taken out.
-    rest = _MENTION.sub(" ", _DEFLECT.sub(" ", draft))
+    deflect = _found(_DEFLECT, draft) + [w for w in _found(_PRIVATE, draft) if not _DEFLECT.search(w)]
+    # What is left of the draft once the stock phrases, mentions, greetings and questions back are taken out.
+    rest = _MENTION.sub(" ", _PRIVATE.sub(" ", _DEFLECT.sub(" ", statements_in(draft))))
     rest = re.sub(r"(?i)\b(?:hi|hey|hello|thanks|thank you|sorry|please|we|us|our|you|your|the|a|an|and|to|for|"
                   r"this|that|it|is|are|be|can|will|would|with|so|of|on|in|there|here|\^\w+)\b", " ", rest)
     substance = len(_WORD.findall(rest))
