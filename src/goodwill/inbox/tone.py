@@ -295,13 +295,13 @@ def question_kinds(question: str) -> list[str]:
 
 
 _ANSWERED_BY: dict[str, tuple[str, Callable[[str], bool]]] = {
-    "when": ("a time or date", lambda d: bool(_TIME.search(d) or _DATE_TIME.search(d))),
-    "how_much": ("a number or price", lambda d: bool(_NUMBER.search(d))),
-    "how": ("steps or a link", lambda d: bool(_STEPS.search(d) or has_link(d))),
-    "why": ("a reason", lambda d: bool(_REASON.search(d))),
-    "where": ("a place or a link", lambda d: bool(has_link(d) or _STEPS.search(d)
+    "when": ("time or date", lambda d: bool(_TIME.search(d) or _DATE_TIME.search(d))),
+    "how_much": ("number or price", lambda d: bool(_NUMBER.search(d))),
+    "how": ("steps or link", lambda d: bool(_STEPS.search(d) or has_link(d))),
+    "why": ("reason", lambda d: bool(_REASON.search(d))),
+    "where": ("place or link", lambda d: bool(has_link(d) or _STEPS.search(d)
                                                    or re.search(r"\b(?:at|in|on|from)\s+(?:the\s+|our\s+)?[A-Z0-9]", d))),
-    "yes_no": ("a yes or no", lambda d: bool(_YES_NO.search(d))),
+    "yes_no": ("yes or no", lambda d: bool(_YES_NO.search(d))),
 }
 _STOP = frozenset("""a an the and or but if of to in on at for with from by about as into over after before is are was
 were be been being do does did done have has had having can could will would should may might must shall i me my
@@ -312,6 +312,8 @@ out off up down going go goes went one like know need want anyone else than then
 
 def _topic_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(_MENTION.sub(" ", text)) if len(w) > 2 and w.lower() not in _STOP}
+
+
 _ASKS = {"when": "when", "how_much": "how much or how many", "how": "how", "why": "why", "where": "where",
          "yes_no": "a yes-or-no question", "other": "a question"}
 
@@ -330,7 +332,8 @@ def _no_answer(draft: str, question: str) -> ToneFlag | None:
     kinds = question_kinds(question)
     if not kinds:
         return None
-    deflect = _found(_DEFLECT, draft) + [w for w in _found(_PRIVATE, draft) if not _DEFLECT.search(w)]
+    deflect = _found(_DEFLECT, draft)
+    deflect += [w for w in _found(_PRIVATE, draft) if not any(w.lower() in d.lower() for d in deflect)]
     # What is left of the draft once the stock phrases, mentions, greetings and questions back are taken out.
     rest = _MENTION.sub(" ", _PRIVATE.sub(" ", _DEFLECT.sub(" ", statements_in(draft))))
     rest = re.sub(r"(?i)\b(?:hi|hey|hello|thanks|thank you|sorry|please|we|us|our|you|your|the|a|an|and|to|for|"
@@ -346,7 +349,7 @@ def _no_answer(draft: str, question: str) -> ToneFlag | None:
         why = f"the customer asked {_ASKS[missing[0]]} ({asked}) and the draft gives no {what}"
         if deflect:
             why += f"; it only says {_quote(deflect)}"
-        fix = f"Answer in public with {what}" + (", then offer a private channel for account details only." if deflect
+        fix = f"Answer in public: give the {what}" + (", then offer a private channel for account details only." if deflect
                                                    else "; if you do not know yet, say when you will.")
         return ToneFlag("no_answer", "medium", why, fix, tuple(deflect))
     if deflect and substance < 4 and not has_link(draft):
