@@ -139,9 +139,23 @@ def test_kb_bench_runs_small(shared_data: Path) -> None:
 
 
 def test_inbox_bench_kb_part_runs_small(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "inbox_bench.py"), "--articles", "200", "--queries", "20"],
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "inbox_bench.py"), "--part", "kb", "--articles", "200",
+                             "--queries", "20"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert re.search(r"knowledge base: 200 articles, 20 messages", result.stdout)
     assert re.search(r"suggest \(hybrid, service\)\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms", result.stdout)
     assert re.search(r"baseline: BM25 alone", result.stdout) and "goal p95 < 50 ms" in result.stdout
+
+
+def test_inbox_bench_cases_part_runs_small() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "inbox_bench.py"), "--part", "cases", "--messages", "3000"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"\| baseline: read the messages with signals and threads \| [\d.]+ \| [\d,]+ \|", out)
+    assert re.search(r"\| goodwill: open, route and prioritise cases \| [\d.]+ \| [\d,]+ \|", out)
+    opened = re.search(r"opened ([\d,]+), joined", out)
+    assert opened and int(opened.group(1).replace(",", "")) > 0
+    assert re.search(r"case list \(50 most urgent\)\s+p50\s+[\d.]+ ms", out)
+    assert re.search(r"goal < 10 s for 3,000 messages: (met|NOT met)", out)

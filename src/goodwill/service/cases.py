@@ -302,7 +302,11 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
         key = (r.platform, r.thread_root_id)
         if r.is_brand and key not in existing:
             answered[key] = max(answered.get(key, r.created_at), r.created_at)
-    persons = _person_factors(conn, [r for r in rows if not r.is_brand])
+    # The writers' stage and influence count where their message opens or re-opens a case; a message that
+    # joins one keeps the case's.
+    persons = _person_factors(conn, [r for r in rows if not r.is_brand and needs_the_brand(r)
+                                     and ((r.platform, r.thread_root_id) not in existing
+                                          or existing[(r.platform, r.thread_root_id)]["status"] not in ACTIVE_STATUSES)])
     touched: dict[tuple[str, str], dict[str, Any]] = {}
     new: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:  # oldest first

@@ -76,11 +76,14 @@ def last_brand_at(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tup
 def repoint(conn: Connection, moves: Sequence[tuple[str, str, str]]) -> None:
     """Cases keyed on a thread root that has since joined a parent's thread follow it: (platform, old root, new root),
     unless the new thread has a case of its own."""
-    for platform, old, new in moves:
-        taken = conn.execute(select(cases.c.id).where(cases.c.platform == platform, cases.c.thread_root_id == new)).first()
-        if taken is None:
-            conn.execute(cases.update().where(cases.c.platform == platform, cases.c.thread_root_id == old)
-                         .values(thread_root_id=new))
+    keyed = by_threads(conn, [(p, old) for p, old, _ in moves])
+    if not keyed:
+        return
+    wanted = {(p, old): new for p, old, new in moves if (p, old) in keyed}
+    taken = by_threads(conn, [(p, new) for (p, _), new in wanted.items()])
+    for (platform, old), new in wanted.items():
+        if (platform, new) not in taken:
+            conn.execute(cases.update().where(cases.c.id == keyed[(platform, old)]["id"]).values(thread_root_id=new))
 
 
 def insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
@@ -88,7 +91,12 @@ def insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple
     if not rows:
         return {}
     conn.execute(cases.insert(), list(rows))
-    return {key: row["id"] for key, row in by_threads(conn, [(r["platform"], r["thread_root_id"]) for r in rows]).items()}
+    found: dict[tuple[str, str], int] = {}
+    for platform, roots in by_platform({(r["platform"], r["thread_root_id"]) for r in rows}).items():
+        for chunk in chunks(sorted(roots)):
+            found.update(((platform, root), int(i)) for i, root in conn.execute(
+                select(cases.c.id, cases.c.thread_root_id).where(cases.c.platform == platform, cases.c.thread_root_id.in_(chunk))))
+    return found
 
 
 def update_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
