@@ -7,6 +7,7 @@ GoodwillError                         400 bad_request, exit 1
 ├── ImportFileError (ValueError)      422 validation_error: a file that cannot be imported (file, line, field)
 ├── NotFoundError (LookupError)       404 not_found: an id that is not in the store
 ├── ConflictError                     409 conflict: the change clashes with what is stored (a taken username)
+│   └── CrossedReplyError             409 reply_crossed: another reply or status change landed in a case since it was read
 ├── AuthenticationError               401 unauthenticated, exit 77: unknown user, wrong password, bad token
 ├── PermissionDeniedError (PermissionError)  403 forbidden, exit 77: the actor's role does not allow this
 ├── CsrfError                         403 csrf_failed: a form without its session's CSRF token
@@ -86,6 +87,12 @@ class ConflictError(GoodwillError):
 
     status = 409
     code = "conflict"
+
+
+class CrossedReplyError(ConflictError):
+    """A reply would cross another: someone replied in the case, or moved it, after the agent read it."""
+
+    code = "reply_crossed"
 
 
 class AuthenticationError(GoodwillError):

@@ -42,10 +42,11 @@ from goodwill.errors import ConflictError, FieldError, NotFoundError
 from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_of
-from goodwill.service import routing
+from goodwill.service import casework, routing
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store
 from goodwill.store import cases as case_store
+from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
 from goodwill.store.people import engaged_by, said_histories
 from goodwill.store.users import find_user
@@ -472,6 +473,8 @@ def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None =
                            "details": e["details"]} for e in case_store.events(conn, case_id)]
         data["notes"] = [{"id": n["id"], "at": iso(n["created_at"]), "author": n["author_name"], "text": n["text"]}
                          for n in case_store.notes(conn, case_id)]
+        data["version"] = casework_store.version(conn, case_id)
+        data["others"] = casework.present(conn, actor, case_id, now)
     return data
 
 
@@ -616,14 +619,20 @@ def set_status(store: Store, actor: Actor, case_id: int, status: str, *, public:
 
 
 def reply(store: Store, actor: Actor, case_id: int, text: str, *, send: bool, environ: Mapping[str, str],
-          settings: Settings | None = None, secrets: Path | None = None, **options: Any) -> dict[str, Any]:
+          settings: Settings | None = None, secrets: Path | None = None, seen: int | None = None,
+          **options: Any) -> dict[str, Any]:
     """Reply in public to the case's newest customer message through `goodwill.service.replies` (a dry run
-    unless `send`); a sent reply joins the thread and the case records its first response."""
+    unless `send`); a sent reply joins the thread and the case records its first response.
+
+    :param seen: the case's `version` its author read; a reply sent after someone else replied or moved the
+        case since is refused (`casework.check_not_crossed`)"""
     from goodwill.service import replies
 
     require(actor, CASE_ROLE)
     with store.begin() as conn:
         case_store.get(conn, case_id)
+        if send and seen is not None:
+            casework.check_not_crossed(conn, actor, case_id, seen)
         target = case_store.latest_customer_message(conn, case_id)
     if target is None:
         raise ConflictError(f"case {case_id} has no customer message left to reply to")

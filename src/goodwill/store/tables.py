@@ -625,3 +625,15 @@ report_schedules = Table(
 )
 
 # --- understanding: the pending accurate pass (migration 0012) ---
+
+# --- inbox: who is working a case (migration 0014) ---
+
+case_presence = Table(
+    "case_presence",
+    metadata,
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_name", String(200), nullable=False),
+    Column("typing", Boolean, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+)

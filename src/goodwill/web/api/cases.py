@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from goodwill.service import cases
+from goodwill.service import cases, casework
 from goodwill.web.api.routes import Strict
 from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query
 
@@ -34,6 +34,14 @@ class NoteCreate(Strict):
 class CaseReply(Strict):
     text: str = Field(min_length=1, max_length=10_000)
     send: bool = Field(default=False, description="Publish it; without it, a dry run.")
+    seen: int | None = Field(default=None, ge=0, le=2**63 - 1,
+                             description="The case's `version` the reply was written on: sending is refused (409 "
+                                         "reply_crossed) when someone else replied or moved the case since.")
+
+
+class Presence(Strict):
+    typing: bool = Field(default=False, description="Whether the user is typing a reply or note.")
+    leaving: bool = Field(default=False, description="The user closed the case: forget their presence now.")
 
 
 @router.get("/cases", summary="Cases, most urgent first, each with its priority and the reason in words")
@@ -74,7 +82,12 @@ def add_note(store: StoreDep, actor: ApiActor, case_id: PathId, body: NoteCreate
 @router.post("/cases/{case_id}/reply", summary="Reply in public to the case's newest customer message (dry run unless send)")
 def reply(request: Request, store: StoreDep, actor: ApiActor, case_id: PathId, body: CaseReply) -> dict[str, Any]:
     return cases.reply(store, actor, case_id, body.text, send=body.send, environ=dict(os.environ),
-                       settings=request.app.state.settings)
+                       settings=request.app.state.settings, seen=body.seen)
+
+
+@router.post("/cases/{case_id}/presence", summary="Say you are viewing or typing in a case; who else is, and its version")
+def presence(store: StoreDep, actor: ApiActor, case_id: PathId, body: Presence) -> dict[str, Any]:
+    return casework.heartbeat(store, actor, case_id, typing=body.typing, leaving=body.leaving)
 
 
 class CaseOpen(Strict):
