@@ -4,6 +4,7 @@ notifications and posting, paged with min_id/max_id as the real one is."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,8 @@ class MastodonState:
     # ids the server also repeats at the edge of the next page, as servers
     # racing new posts do
     overlap: int = 0
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)  # statuses made, by Idempotency-Key
+    post_delay: float = 0.0  # seconds to wait before answering a new status
 
     def page(self, items: list[dict[str, Any]], req: Request) -> list[dict[str, Any]]:
         """A page newest first, as Mastodon pages: `max_id` keeps what is older
@@ -89,10 +92,18 @@ class MastodonState:
             return Response(200, stream=pieces, delay=0.01)
         if req.method == "POST" and req.path == "/api/v1/statuses":
             form = req.form()
+            key = req.headers.get("idempotency-key")
+            if key and key in self.by_key:  # as Mastodon does: the same key returns the status it made
+                return Response(200, self.by_key[key], limit_headers)
             self.next_id += 1
-            posted = status(self.next_id, form["status"], who=HOST_ACCOUNT, reply_to=int(form["in_reply_to_id"]))
+            reply_to = int(form["in_reply_to_id"]) if form.get("in_reply_to_id") else None
+            posted = status(self.next_id, form["status"], who=HOST_ACCOUNT, reply_to=reply_to)
             posted["created_at"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
             self.posted.append(form)
+            if key:
+                self.by_key[key] = posted
+            if self.post_delay:  # a slow answer: the status exists before the client hears of it
+                time.sleep(self.post_delay)
             return Response(200, posted, limit_headers)
         return Response(404, {"error": "Record not found"})
 

@@ -47,19 +47,30 @@ def listen(
     """
     from rich.live import Live
 
+    from goodwill.service.listening import PostPublisher, run_until_done
     from goodwill.service.listening import listener as make_listener
-    from goodwill.service.listening import run_until_done
 
     with workspace_session(ctx) as ws:
         listener = make_listener(ws.store, ws.actor, ws.settings, environ=dict(os.environ), once=once, names=source)
         if not listener.sources:
             out.print("No enabled sources: add one with `goodwill sources add`.")
             return
+        publisher = PostPublisher(ws.store, ws.settings, dict(os.environ))
         if err.is_terminal:
             with Live(_view(listener.progress), console=err, refresh_per_second=4, transient=once) as live:
-                run_until_done(listener, tick=lambda: live.update(_view(listener.progress)))
+
+                def tick() -> None:
+                    live.update(_view(listener.progress))
+                    publisher()
+
+                run_until_done(listener, tick=tick)
         else:
-            run_until_done(listener)
+            run_until_done(listener, tick=publisher)
+        if once:
+            publisher.finish()
+    if publisher.published or publisher.error:
+        out.print(f"posts: {publisher.published} published" + (f"; {publisher.error}" if publisher.error else ""),
+                  markup=False, highlight=False)
     failed = False
     for p in listener.progress.values():
         status = f"failed: {p.error}" if p.error else p.state

@@ -81,6 +81,7 @@ from goodwill.cli import imports as _imports  # noqa: E402
 from goodwill.cli import knowledge as _knowledge  # noqa: E402
 from goodwill.cli import listening as _listening  # noqa: E402
 from goodwill.cli import people as _people  # noqa: E402
+from goodwill.cli import posts as _posts  # noqa: E402
 from goodwill.cli import report as _report  # noqa: E402
 from goodwill.cli import routing as _routing  # noqa: E402
 from goodwill.cli import sources as _sources  # noqa: E402
@@ -91,7 +92,7 @@ from goodwill.cli import web as _web  # noqa: E402
 from goodwill.cli import workspace as _workspace  # noqa: E402
 
 for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing,
-               _advocacy, _giving, _knowledge, _report, _cases):
+               _advocacy, _giving, _knowledge, _report, _cases, _posts):
     _group.register(app)
 
 

@@ -349,6 +349,16 @@ class MastodonConnector:
         status = self._call("publishing the reply", lambda: self.api.status_post(body, in_reply_to_id=local, visibility="public"))
         return self.normalise(status)
 
+    def publish_post(self, text: str, idempotency_key: str) -> ParsedMessage:
+        """Publish `text` as a public status of the brand's account. The instance
+        keeps `idempotency_key` for an hour: the same key again returns the status
+        already made instead of a second one."""
+        status = self._call(
+            "publishing the post",
+            lambda: self.api.status_post(text, visibility="public", idempotency_key=idempotency_key),
+        )
+        return self.normalise(status)
+
     def rate_limit_state(self) -> RateLimitState:
         return self._state
 

@@ -103,6 +103,11 @@ def _audit_posts(conn: Tx, start: datetime | None, end: datetime | None,
     return posts
 
 
+def own_messages(conn: Tx, start: datetime | None = None, end: datetime | None = None) -> list[audit_core.AuditPost]:
+    """The brand's messages written in [start, end), each with its reading (read and kept as needed)."""
+    return _audit_posts(conn, start, end)
+
+
 def give_ratio(conn: Tx, start: datetime | None = None, end: datetime | None = None) -> float | None:
     """The share of the brand's messages written in [start, end) that give,
     among those read as give or take (0-1); None when there are none."""

@@ -5,10 +5,16 @@ actor per source (`listener:<source>`, origin `cli`): each run of a source
 that stored, edited or deleted something, or failed, leaves one audit entry
 (`source.run`, with the counts or the error) on the transaction that records
 the run; a quiet run leaves none, so the log does not fill with polls.
+
+The listener also publishes the brand's posts whose time has come
+(`PostPublisher`, as the `publisher` system actor), every PUBLISH_EVERY
+seconds and once more before `--once` ends; see `service.posts`.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +30,7 @@ from goodwill.service.cases import on_new_messages, system_actor
 from goodwill.service.sources import listen_options
 from goodwill.store import Connection, Store
 
-__all__ = ["LISTEN_ROLE", "Listener", "SourceProgress", "listener", "listener_actor", "run_until_done"]
+__all__ = ["LISTEN_ROLE", "Listener", "PostPublisher", "SourceProgress", "listener", "listener_actor", "run_until_done"]
 
 LISTEN_ROLE = Role.MANAGER
 
@@ -61,3 +67,47 @@ def listener(
         options=listen_options(settings), once=once, names=names, on_run=_audit_run,
         on_new=on_new_messages(system_actor("listener")),
     )
+
+
+#: Seconds between the listener's passes over the posts that are due.
+PUBLISH_EVERY = 30.0
+
+
+class PostPublisher:
+    """Publishes due posts beside the listener: calling it (the listener's tick)
+    starts a pass in a background thread when PUBLISH_EVERY seconds have passed
+    since the last; `finish()` runs one last pass and waits for it. A pass that
+    stops mid-way (the process killed) is finished by the next one: each post
+    is claimed before it is published and carries its idempotency key."""
+
+    def __init__(self, store: Store, settings: Settings, environ: Mapping[str, str],
+                 every: float = PUBLISH_EVERY) -> None:
+        self.store, self.settings, self.environ, self.every = store, settings, environ, every
+        self.actor = system_actor("publisher")
+        self.last: float | None = None
+        self.error: str | None = None
+        self.published = 0
+        self._thread: threading.Thread | None = None
+
+    def _pass(self) -> None:
+        from goodwill.service import posts
+
+        try:
+            done = posts.publish_due(self.store, self.actor, environ=self.environ, settings=self.settings)
+            self.published += sum(1 for d in done if d.outcome == "published")
+            self.error = next((d.error for d in done if d.error), None)
+        except Exception as exc:  # noqa: BLE001 - a failing pass must not stop the listener; the next one retries
+            self.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if (self._thread is not None and self._thread.is_alive()) or (self.last is not None and now - self.last < self.every):
+            return
+        self.last = now
+        self._thread = threading.Thread(target=self._pass, name="publisher", daemon=True)
+        self._thread.start()
+
+    def finish(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self._pass()

@@ -624,6 +624,39 @@ report_schedules = Table(
     UniqueConstraint("out_dir"),
 )
 
+# The brand's own posts: drafts, their schedule on a channel (a source), the
+# give-or-take reading and tone flags they had when written, and how each was
+# published: claimed (status publishing, claim_token) before the platform is
+# called, with an idempotency key the platform sees, so a post goes out once.
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("channel", String(200), nullable=False),  # the source's name
+    Column("platform", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # draft, scheduled, publishing, published, failed, cancelled
+    Column("scheduled_at", UTCDateTime),
+    Column("collaboration", String(20)),  # sponsored, pitched, or None
+    Column("influencer", String(200)),  # the influencer's handle for a collaboration
+    Column("reading_kind", String(10), nullable=False),
+    Column("reading_subtype", String(20), nullable=False),
+    Column("reading_reasons", JSON, nullable=False),
+    Column("tone", JSON, nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("claim_token", String(64)),
+    Column("claimed_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False),
+    Column("published_id", String(300)),
+    Column("published_url", Text),
+    Column("published_at", UTCDateTime),
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),
+    Column("error", Text),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
+)
+
 # --- understanding: the pending accurate pass (migration 0012) ---
 
 # --- inbox: who is working a case (migration 0014) ---

@@ -85,9 +85,43 @@ def upgrade() -> None:
         sa.UniqueConstraint('out_dir', name=op.f('uq_report_schedules_out_dir')),
     )
     # --- end of report schedules ---
+    # --- the brand's own posts: drafts, schedule, publishing ---
+    op.create_table(
+        'posts',
+        sa.Column('id', _ID, nullable=False),
+        sa.Column('channel', sa.String(length=200), nullable=False),
+        sa.Column('platform', sa.String(length=20), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('scheduled_at', sa.DateTime(), nullable=True),
+        sa.Column('collaboration', sa.String(length=20), nullable=True),
+        sa.Column('influencer', sa.String(length=200), nullable=True),
+        sa.Column('reading_kind', sa.String(length=10), nullable=False),
+        sa.Column('reading_subtype', sa.String(length=20), nullable=False),
+        sa.Column('reading_reasons', sa.JSON(), nullable=False),
+        sa.Column('tone', sa.JSON(), nullable=False),
+        sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+        sa.Column('claim_token', sa.String(length=64), nullable=True),
+        sa.Column('claimed_at', sa.DateTime(), nullable=True),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('published_id', sa.String(length=300), nullable=True),
+        sa.Column('published_url', sa.Text(), nullable=True),
+        sa.Column('published_at', sa.DateTime(), nullable=True),
+        sa.Column('message_id', _ID, nullable=True),
+        sa.Column('error', sa.Text(), nullable=True),
+        sa.Column('created_by', sa.String(length=200), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_posts_message_id_messages'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_posts')),
+        sa.UniqueConstraint('idempotency_key', name=op.f('uq_posts_idempotency_key')),
+    )
+    op.create_index(op.f('ix_posts_status_scheduled_at'), 'posts', ['status', 'scheduled_at'], unique=False)
+    # --- end of the brand's own posts ---
 
 
 def downgrade() -> None:
+    op.drop_table('posts')  # the brand's own posts
     op.drop_table('report_schedules')  # report schedules
     op.drop_table('give_take_readings')  # give-or-take readings
     # --- gestures and budgets ---
