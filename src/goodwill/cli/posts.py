@@ -179,6 +179,34 @@ def publish_due_command(
         raise typer.Exit(1)
 
 
+@posts_app.command("collaborations")
+def collaborations_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: collaborations, each with the network's figures toward the influencer and the brand before and after.")] = False,
+) -> None:
+    """What each sponsored or pitched post cost: how the influencer's network engaged with and felt
+    about the influencer and the brand in the 14 days before the post and the 14 days after.
+
+    Example:
+
+        goodwill posts collaborations
+    """
+    from goodwill.service import posts
+
+    with workspace_session(ctx) as ws:
+        found = posts.collaborations(ws.store, ws.actor)
+    if as_json:
+        _json({"collaborations": found})
+        return
+    if not found:
+        out.print("No collaborations: mark a draft with --sponsored or --pitched and --influencer.", highlight=False)
+    for c in found:
+        flag = " [DRAINS TRUST]" if c.get("drains_trust") else ""
+        out.print(f"Post {c['post']['id']}, {c['collaboration']} with @{c['influencer']} at {c['at'] or '-'}{flag}",
+                  markup=False, highlight=False)
+        out.print(f"  {c['why']}", markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.add_typer(posts_app, name="posts")

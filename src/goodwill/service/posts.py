@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from goodwill.advocacy import collaborations as collab_rules
 from goodwill.advocacy import plan as plan_rules
 from goodwill.config import Settings
 from goodwill.connectors.credentials import redact, resolve_token, secrets_path
@@ -206,6 +207,36 @@ def plan(store: Store, actor: Actor, *, now: datetime | None = None) -> dict[str
         rows = stored.list_posts(conn)
         warnings = warnings_for(conn, rows, now)
     return {"posts": [_view(p) for p in rows], "warnings": warnings, "now": iso_utc(now)}
+
+
+def collaborations(store: Store, actor: Actor) -> list[dict[str, Any]]:
+    """Each sponsored or pitched post with what it cost: the influencer's network's engagement and
+    sentiment toward the influencer and the brand, the window before the post and the window after."""
+    require(actor, Role.AGENT)
+    found = []
+    with store.begin() as conn:
+        brand = stored.brand_accounts(conn)
+        for post in stored.list_posts(conn):
+            if not post["collaboration"] or post["status"] == "cancelled":
+                continue
+            at = post["published_at"] or post["scheduled_at"]
+            item = {"post": _view(post), "influencer": post["influencer"], "collaboration": post["collaboration"],
+                    "at": iso_utc(at)}
+            influencer = stored.accounts_named(conn, post["influencer"])
+            if at is None or not influencer:
+                item["why"] = ("not scheduled yet" if at is None
+                               else f"no account @{post['influencer']} in the workspace: nothing to compare")
+                found.append(item)
+                continue
+            network = stored.network_of(conn, influencer, brand)
+            targets = {**dict.fromkeys(influencer, "influencer"), **dict.fromkeys(brand, "brand")}
+            rows = stored.messages_toward(conn, network, list(targets), at - collab_rules.WINDOW,
+                                          at + collab_rules.WINDOW)
+            toward = [collab_rules.Toward(m, who, targets[target], when, score)
+                      for m, who, target, when, score in rows]
+            item.update(collab_rules.figures(at, len(network), toward))
+            found.append(item)
+    return found
 
 
 @dataclass

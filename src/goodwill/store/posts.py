@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from goodwill.errors import ConflictError, NotFoundError
-from goodwill.store.tables import posts
+from goodwill.store.tables import accounts, interactions, message_signals, messages, posts
 
 
 def add_post(conn: Connection, **values: Any) -> int:
@@ -80,3 +80,44 @@ def finish(conn: Connection, post_id: int, token: str, **values: Any) -> bool:
         .values(**values)
     ).rowcount
     return done == 1
+
+
+def accounts_named(conn: Connection, handle: str) -> list[int]:
+    """The accounts whose handle is `handle` (without case; `name` also matches `name@host`)."""
+    wanted = handle.casefold().lstrip("@")
+    rows = conn.execute(select(accounts.c.id, accounts.c.handle).where(
+        or_(func.lower(accounts.c.handle) == wanted, func.lower(accounts.c.handle).like(wanted + "@%"))))
+    return [int(r.id) for r in rows]
+
+
+def brand_accounts(conn: Connection) -> list[int]:
+    return [int(r.id) for r in conn.execute(select(accounts.c.id).where(accounts.c.is_brand.is_(True)))]
+
+
+def network_of(conn: Connection, influencer: list[int], exclude: list[int]) -> list[int]:
+    """The accounts that interacted with any of `influencer`'s accounts, or that they interacted with."""
+    toward = select(interactions.c.source_account_id.label("a")).where(interactions.c.target_account_id.in_(influencer))
+    back = select(interactions.c.target_account_id.label("a")).where(interactions.c.source_account_id.in_(influencer))
+    found = {int(r.a) for r in conn.execute(toward.union(back))}
+    return sorted(found - set(influencer) - set(exclude))
+
+
+def messages_toward(
+    conn: Connection, people: list[int], targets: list[int], start: datetime, end: datetime,
+) -> list[tuple[int, int, int, datetime, float | None]]:
+    """(message id, writer, target account, time, positive minus negative sentiment) of `people`'s
+    messages in [start, end) that interact with any of `targets`, once per message and target."""
+    if not people or not targets:
+        return []
+    score = (message_signals.c.sentiment_positive - message_signals.c.sentiment_negative).label("score")
+    rows = conn.execute(
+        select(interactions.c.message_id, interactions.c.source_account_id, interactions.c.target_account_id,
+               messages.c.created_at, score)
+        .distinct()
+        .join(messages, messages.c.id == interactions.c.message_id)
+        .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+        .where(interactions.c.source_account_id.in_(people), interactions.c.target_account_id.in_(targets),
+               messages.c.created_at >= start, messages.c.created_at < end)
+    )
+    return [(int(r.message_id), int(r.source_account_id), int(r.target_account_id), r.created_at,
+             None if r.score is None else float(r.score)) for r in rows]
