@@ -171,3 +171,44 @@ def test_case_page_forms_work_without_script(store: Store, settings: Settings) -
             r = ann.post(f"/cases/{case_id}/status", data={"csrf_token": token, "status": "resolved"}, follow_redirects=True)
             assert f"Case {case_id} is resolved" in r.text
     assert len(state.posted) == 1
+
+
+def test_team_metrics_by_age_percentiles_and_sla(store: Store, settings: Settings) -> None:
+    from goodwill.metrics.team import CaseTimes, percentile, team_metrics
+
+    assert percentile([], 50) is None and percentile([5, 1, 3], 50) == 3 and percentile([1, 2, 3, 4], 90) == 4
+    now = datetime(2026, 11, 29, 12, tzinfo=UTC)
+    h = timedelta(hours=1)
+    rows = [
+        CaseTimes("open", now - 30 * timedelta(minutes=1), None, None, now + h, "ann", "care"),  # pending SLA
+        CaseTimes("waiting", now - 3 * h, now - 2 * h, None, now - 2.5 * h, "ann", "care"),  # 60 min, late
+        CaseTimes("resolved", now - 30 * h, now - 29.5 * h, now - 20 * h, now - 29 * h, "bea", None),  # 30 min, met
+        CaseTimes("new", now - 10 * 24 * h, None, None, now - 9 * 24 * h, None, None),  # before the period, open
+        CaseTimes("open", now - 5 * h, None, None, now - 4 * h, None, "care"),  # unanswered past due: missed
+    ]
+    m = team_metrics(rows, now, now - 7 * 24 * h)
+    assert m["all"]["open"] == 4 and m["all"]["open_by_age"] == {"under 1 h": 1, "1-4 h": 1, "4-24 h": 1,
+                                                               "1-7 days": 0, "over 7 days": 1}
+    assert m["all"]["opened"] == 4 and m["all"]["first_response_minutes"] == {"p50": 30.0, "p90": 60.0}
+    assert m["all"]["resolution_minutes"] == {"p50": 600.0, "p90": 600.0}
+    assert m["all"]["sla"] == {"met": 1, "missed": 2, "pending": 1, "attainment": 0.333}
+    assert m["agents"]["ann"]["sla"]["attainment"] == 0.0 and m["agents"]["bea"]["sla"]["attainment"] == 1.0
+    assert set(m["teams"]) == {"care", "no team"} and m["teams"]["care"]["open"] == 3
+    # Through the service, the CLI and the page, on the store: a listened case answered by a sent reply.
+    ann, _bea = _people(store)
+    state = _state()
+    with serving(mastodon_server(state)) as srv:
+        _listened(store, settings, srv.url)
+        case_id = _one_case(settings)
+        cases.assign(store, ann, case_id, assignee="ann")
+        cases.reply(store, ann, case_id, "Hold the pairing button for 5 s.", send=True, environ=TOKEN_ENV,
+                    settings=settings)
+    data = json.loads(cli(settings, "cases", "metrics", "--days", "3650", "--json").output)
+    assert data["all"]["answered"] == 1 and data["agents"]["ann"]["answered"] == 1
+    assert data["all"]["first_response_minutes"]["p50"] is not None
+    assert cli(settings, "cases", "metrics", "--days", "0").exit_code != 0
+    with TestClient(create_app(settings)) as client:
+        _signed_in(client, "ann")
+        page = client.get("/team", params={"days": 3650})
+        assert page.status_code == 200 and "Agent ann" in page.text and 'id="team-metrics"' in page.text
+        assert client.get("/team", params={"days": 0}).status_code == 422

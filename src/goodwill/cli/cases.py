@@ -27,6 +27,16 @@ def _json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _pair(p: dict[str, Any]) -> str:
+    return "-" if p["p50"] is None else f"{p['p50']:g} / {p['p90']:g} min"
+
+
+def _attained(sla: dict[str, Any]) -> str:
+    if sla["attainment"] is None:
+        return "-"
+    return f"{sla['attainment']:.0%} ({sla['met']} of {sla['met'] + sla['missed']})"
+
+
 def _line(text: str) -> str:
     one = " ".join((text or "").split())
     return one if len(one) <= 80 else one[:79] + "…"
@@ -294,5 +304,34 @@ def register(app: typer.Typer) -> None:
         for e in done:
             out.print(f"Case {e['case_id']}: {e['target'].replace('_', ' ')} breached; {e['reason']}.", markup=False,
                       highlight=False)
+
+    @cases_app.command("metrics")
+    def metrics(ctx: typer.Context,
+                days: Annotated[int, typer.Option("--days", help="The period: cases opened in the last N days.")] = 30,
+                as_json: AsJson = False) -> None:
+        """Team metrics: open cases by age, first-response and resolution time percentiles (p50, p90, minutes)
+        and first-response SLA attainment of the period's cases, for everyone, per agent and per team.
+
+        Example:
+
+            goodwill cases metrics --days 7 --json
+        """
+        from goodwill.service import casework
+
+        with workspace_session(ctx) as ws:
+            data = casework.team_metrics(ws.store, ws.actor, days=days)
+        if as_json:
+            _json(data)
+            return
+        table = Table(title=f"Cases opened in the last {days} days (open cases: all ages)")
+        for col in ("who", "open", "by age", "opened", "first response p50/p90", "resolution p50/p90", "SLA met"):
+            table.add_column(col)
+        groups = [("everyone", data["all"])] + [(f"agent {k}", v) for k, v in data["agents"].items()] \
+            + [(f"team {k}", v) for k, v in data["teams"].items()]
+        for name, g in groups:
+            table.add_row(name, str(g["open"]), ", ".join(f"{k}: {v}" for k, v in g["open_by_age"].items() if v),
+                          str(g["opened"]), _pair(g["first_response_minutes"]), _pair(g["resolution_minutes"]),
+                          _attained(g["sla"]))
+        out.print(table)
 
     app.add_typer(cases_app, name="cases")

@@ -83,3 +83,19 @@ def check_not_crossed(conn: Connection, actor: Actor, case_id: int, seen: int) -
         raise CrossedReplyError(
             f"case {case_id} changed after you opened it: {said}. Your reply was not sent; read the case again "
             "and send it if it still fits")
+
+
+def team_metrics(store: Store, actor: Actor, *, days: int = 30, now: datetime | None = None) -> dict[str, Any]:
+    """Open cases by age, first-response and resolution time percentiles and SLA attainment of the cases
+    opened in the last `days` days, for everyone, per agent and per team (`goodwill.metrics.team`)."""
+    from goodwill.metrics import team
+
+    require(actor, Role.AGENT)
+    if not 1 <= days <= 3660:
+        raise FieldError("days", "use 1-3660")
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=days)
+    with store.begin() as conn:
+        rows = casework_store.case_times(conn, since, team.ACTIVE)
+    data = team.team_metrics([team.CaseTimes(**r) for r in rows], now, since)
+    return {**data, "days": days, "since": iso(since), "now": iso(now)}

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, or_, select
 
-from goodwill.store.tables import case_events, case_presence, messages
+from goodwill.store.tables import case_events, case_presence, cases, messages, users
 
 
 def beat(conn: Connection, case_id: int, user_id: int, user_name: str, typing: bool, at: datetime) -> None:
@@ -53,3 +53,14 @@ def events_since(conn: Connection, case_id: int, after: int, kinds: Sequence[str
         select(e.id, e.at, e.kind, e.actor_id, e.actor_name, e.message_id, e.details, messages.c.text)
         .select_from(case_events.outerjoin(messages, messages.c.id == e.message_id))
         .where(e.case_id == case_id, e.id > after, e.kind.in_(list(kinds))).order_by(e.id))]
+
+
+def case_times(conn: Connection, since: datetime, active: Sequence[str]) -> list[dict[str, Any]]:
+    """The times of cases opened since `since` or still active: status, opened, first response, resolved,
+    SLA due, assignee's name and team (for the team metrics)."""
+    c = cases.c
+    return [dict(r._mapping) for r in conn.execute(
+        select(c.status, c.opened_at, c.first_response_at, c.resolved_at, c.sla_due_at, c.team,
+               users.c.username.label("assignee"))
+        .select_from(cases.outerjoin(users, users.c.id == c.assignee_id))
+        .where(or_(c.opened_at >= since, c.status.in_(list(active)))))]

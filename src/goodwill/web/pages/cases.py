@@ -172,3 +172,10 @@ def case_presence(store: StoreDep, actor: PageActor, case_id: PathId,
     """A heartbeat of the case's page: who else is viewing or typing, and the case's version now."""
     return JSONResponse(casework.heartbeat(store, actor, case_id, typing=typing == "1", leaving=leaving == "1"))
 
+
+
+@router.get("/team")
+def team_page(request: Request, store: StoreDep, actor: PageActor,
+              days: Annotated[int, Query(ge=1, le=3660)] = 30) -> Response:
+    """Team metrics: open cases by age, response and resolution percentiles, SLA attainment, per agent and team."""
+    return render(request, "team.html", actor, m=casework.team_metrics(store, actor, days=days))
