@@ -278,11 +278,12 @@ def test_backfill_fills_missing_and_outdated_signals(store: Store, tmp_path: Pat
     with store.begin() as conn:
         conn.execute(sa.delete(message_signals).where(message_signals.c.message_id <= 10))
         conn.execute(sa.update(message_signals).where(message_signals.c.message_id > 25).values(model_version="old"))
-    assert backfill(store, batch_size=7) == 10 + 5
+    assert backfill(store, sentiment="fast", batch_size=7) == 10 + 5
     rows = _signal_rows(store)
     assert len(rows) == 30 and {r["model_version"] for r in rows.values()} == {model_version("fast")}
     assert all(r["intent"] == "question" for r in rows.values())
-    assert backfill(store) == 0
+    assert backfill(store, sentiment="fast") == 0
+    assert backfill(store) == 30  # the accurate pass (the default) reads every provisional one again
 
 
 def test_sentiment_modes_fast_cascade_accurate() -> None:

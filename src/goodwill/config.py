@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Seconds between the web server's runs of SLA escalation; 0 leaves it to `goodwill cases escalate`.",
     )
 
+    accurate_pass_every: float = Field(
+        default=60.0, ge=0,
+        description="Seconds between the background runs of the accurate pass (the web server's and the listener's); "
+        "0 leaves it to `goodwill enrich`.",
+    )
+
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""
         if self.database_url:

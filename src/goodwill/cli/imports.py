@@ -25,6 +25,7 @@ def import_(
     encoding: Annotated[str | None, typer.Option("--encoding", help="Text encoding; detected when left out.")] = None,
     author: Annotated[str | None, typer.Option("--author", help="Author handle for tweets.js and plain-text files.")] = None,
     timezone: Annotated[str, typer.Option("--timezone", help="Zone for timestamps written without one.")] = "UTC",
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the accurate pass over the new messages (what `goodwill enrich` does) before returning.")] = False,
 ) -> None:
     """Import conversations from files: generic CSV or JSONL, twcs, an X archive's tweets.js, or plain text.
 
@@ -33,6 +34,9 @@ def import_(
 
     Every file is checked whole before anything is written; a bad file changes
     nothing. Re-importing adds nothing; an interrupted import resumes.
+    Messages are stored with the fast models' signals (provisional); the
+    accurate pass follows in the background (the listener, the web server or
+    `goodwill enrich`), or before the command returns with `--wait`.
 
     Example:
 
@@ -63,6 +67,12 @@ def import_(
                     f"{path}: {report.records:,} records ({report.format}), "
                     f"[bold]{report.added:,} new[/] messages in {report.seconds:.1f}s{resumed}."
                 )
+        if wait and not failed:
+            from goodwill.cli.understand import _enrich
+
+            with reporting():
+                done = _enrich(ws)
+                out.print(f"Read again by the accurate pass: {done:,} messages.")
     if failed:
         raise typer.Exit(1)
 

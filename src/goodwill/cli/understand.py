@@ -14,6 +14,9 @@ from goodwill.cli.shell import err, out, reporting, workspace_session
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from goodwill.service.understanding import Mode
+    from goodwill.service.workspace import Session
+
 
 @contextlib.contextmanager
 def _progress(console: Console, path: Path | None) -> Iterator[Callable[[int], None] | None]:
@@ -28,6 +31,19 @@ def _progress(console: Console, path: Path | None) -> Iterator[Callable[[int], N
                   transient=True) as bar:
         task = bar.add_task("classify", total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def _enrich(ws: Session, mode: Mode = "cascade", *, force: bool = False) -> int:
+    """`backfill` with a progress bar on standard error when it is a terminal (also `goodwill import --wait`)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from goodwill.service import understanding
+
+    todo = understanding.count_to_enrich(ws.store, ws.actor, mode, force=force)
+    with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task("enrich", total=todo)
+        return understanding.backfill(ws.store, ws.actor, sentiment=mode, force=force, progress=lambda n: bar.advance(task, n))
 
 
 def register(app: typer.Typer) -> None:
@@ -60,7 +76,7 @@ def register(app: typer.Typer) -> None:
             goodwill classify mentions.csv --text-column body > signals.jsonl
         """
         from goodwill.errors import ConfigError
-        from goodwill.service.understanding import Mode, classify_file
+        from goodwill.service.understanding import classify_file
 
         path = None if file == "-" else Path(file)
         stdout = typer.get_binary_stream("stdout")
@@ -78,31 +94,34 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def enrich(
         ctx: typer.Context,
-        accurate: Annotated[bool, typer.Option("--accurate", help="Re-score the sentiment of messages that need a response with the accurate model, where it is installed (the cascade).")] = False,
+        fast: Annotated[bool, typer.Option("--fast", help="The fast models only: fills in messages with no signals, never replaces the encoder's.")] = False,
+        accurate: Annotated[bool, typer.Option("--accurate", help="The encoder on every message, not only those that might reach the inbox.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="Read every message again, whatever models gave its signals.")] = False,
     ) -> None:
-        """Compute and store signals for messages that have none, or whose
-        signals came from other models (e.g. after an upgrade).
+        """Store signals for messages that have none, or only provisional ones
+        (the fast models'), or ones from other models (e.g. after an upgrade).
 
-        Import and listening store signals as they go, with the fast
-        sentiment model; `--accurate` adds the accurate one for the
-        messages that need a response.
+        Import and listening store the fast models' signals with the messages
+        (provisional); this is the accurate pass that follows (the cascade:
+        the encoder reads again every message that might reach the inbox).
+        The listener and the web server run it in the background too. It
+        goes a batch at a time and resumes where it stopped. Signals are never
+        replaced by a weaker model's unless `--force`; a model that is not
+        installed stops it with one line.
 
         Example:
 
             goodwill enrich
         """
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
+        from goodwill.errors import ConfigError
         from goodwill.service import understanding
 
-        mode: understanding.Mode = "cascade" if accurate else "fast"
-        with workspace_session(ctx) as ws:
-            todo = understanding.count_to_enrich(ws.store, ws.actor, mode)
-            with Progress("Enriching", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True,
-                          disable=not err.is_terminal) as bar:
-                task = bar.add_task("enrich", total=todo)
-                done = understanding.backfill(ws.store, ws.actor, sentiment=mode, progress=lambda n: bar.advance(task, n))
-        out.print(f"Stored signals for {done:,} messages ({understanding.model_version(mode)}).")
+        mode: understanding.Mode = "fast" if fast else "accurate" if accurate else "cascade"
+        with workspace_session(ctx) as ws, reporting():
+            if fast and accurate:
+                raise ConfigError("--fast and --accurate exclude each other")
+            done = _enrich(ws, mode, force=force)
+            out.print(f"Stored signals for {done:,} messages ({understanding.model_version(mode)}).")
 
     @app.command()
     def train(

@@ -111,6 +111,14 @@ def _print_status(data: dict[str, Any]) -> None:
         counts.add_row("from the fast models only (provisional)", f"{sig['provisional']:,}")
         counts.add_row("with signals, in all", f"{sig['messages_with_signals']:,}")
         out.print(counts)
+    if sig["by_model_version"] or sig["pending"]:
+        versions = Table(title="Signals by model version (all messages)")
+        versions.add_column("model version")
+        versions.add_column("messages", justify="right")
+        for version, n in sig["by_model_version"].items():
+            versions.add_row(version, f"{n:,}")
+        versions.add_row("[bold]pending the accurate pass[/] (no signals, or the fast models' only)", f"{sig['pending']:,}")
+        out.print(versions)
     for run in data["incomplete_imports"]:
         out.print(
             f"[yellow]Import {run['run']} of {run['name']} stopped after {run['records_done']:,} records: "

@@ -13,18 +13,21 @@ seconds and once more before `--once` ends; see `service.posts`.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from goodwill.config import Settings
 from goodwill.connectors.credentials import secrets_path
 from goodwill.domain.sources import SourceConfig
 from goodwill.domain.team import Actor, Origin, Role
+from goodwill.errors import ModelUnavailableError
 from goodwill.ingest.listen import Listener, SourceProgress, run_until_done
-from goodwill.service import routing
+from goodwill.service import routing, understanding
 from goodwill.service.audit import record, require
 from goodwill.service.cases import on_new_messages, system_actor
 from goodwill.service.sources import listen_options
@@ -33,6 +36,7 @@ from goodwill.store import Connection, Store
 __all__ = ["LISTEN_ROLE", "Listener", "PostPublisher", "SourceProgress", "listener", "listener_actor", "run_until_done"]
 
 LISTEN_ROLE = Role.MANAGER
+log = logging.getLogger("goodwill.listen")
 
 
 def listener_actor(source: str) -> Actor:
@@ -50,6 +54,39 @@ def _audit_run(conn: Connection, config: SourceConfig, counts: tuple[int, int, i
            deleted=deleted, error=error)
 
 
+class PassingListener(Listener):
+    """A listener that, when it runs on (not `once`), also reads pending signals again in the
+    background every `every` seconds (`understanding.read_pending`), stopping with it."""
+
+    def __init__(self, *args: Any, every: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.every = every
+        self.pass_note: str | None = None  # why the background pass stopped, if it did
+
+    def _read_pending(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                understanding.read_pending(self.store, self._stop.is_set)
+            except ModelUnavailableError as exc:  # said once; the signals stay provisional and say so
+                self.pass_note = f"the accurate pass stops: {exc}"
+                log.error(self.pass_note)
+                return
+            except Exception:  # noqa: BLE001 - logged; the next interval tries again, listening goes on
+                log.exception("the accurate pass failed")
+
+    def run(self) -> dict[str, SourceProgress]:
+        reader = None
+        if self.every > 0 and not self.once:
+            reader = threading.Thread(target=self._read_pending, name="accurate-pass", daemon=True)
+            reader.start()
+        try:
+            return super().run()
+        finally:
+            if reader is not None:
+                self.stop()
+                reader.join(60)
+
+
 def listener(
     store: Store,
     actor: Actor,
@@ -62,8 +99,8 @@ def listener(
 ) -> Listener:
     """A listener over the workspace's enabled sources (`names` to pick some); `run()` starts it."""
     require(actor, LISTEN_ROLE)
-    return Listener(
-        store, environ=environ, secrets=secrets or secrets_path(settings.workspace, environ),
+    return PassingListener(
+        store, every=settings.accurate_pass_every, environ=environ, secrets=secrets or secrets_path(settings.workspace, environ),
         options=listen_options(settings), once=once, names=names, on_run=_audit_run,
         on_new=on_new_messages(system_actor("listener")),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
@@ -23,10 +24,10 @@ from goodwill.ingest.readers.texts import read_texts
 from goodwill.service.audit import record, require
 from goodwill.service.cases import sync_messages, system_actor
 from goodwill.store import Store
-from goodwill.store.signals import count_missing, missing, write_signals
+from goodwill.store.signals import count_missing, count_pending, missing, pass_state, save_pass, write_signals
 from goodwill.understand.enrich import Mode, enrich, model_version
 
-__all__ = ["ENRICH_ROLE", "TRAIN_TASKS", "Mode", "backfill", "classify_file", "count_to_enrich", "model_version", "train"]
+__all__ = ["ENRICH_ROLE", "TRAIN_TASKS", "Mode", "backfill", "classify_file", "count_to_enrich", "count_to_read_again", "read_pending", "model_version", "train"]
 
 ENRICH_ROLE = Role.MANAGER
 TRAIN_TASKS = ("intent", "sentiment", "all", "give-take")
@@ -34,48 +35,107 @@ TRAIN_TASKS = ("intent", "sentiment", "all", "give-take")
 BATCH = 2048
 
 
-def count_to_enrich(store: Store, actor: Actor, mode: Mode = "fast") -> int:
-    """Messages without signals from the current models."""
+def _better(mode: Mode) -> list[str]:
+    """Model versions as good as `mode`'s or better, whose signals a run of `mode` keeps."""
+    if mode == "fast":
+        return []  # and every signal the encoder read: see store.signals._lacking
+    return [model_version("accurate")] if mode == "cascade" else []
+
+
+def count_to_enrich(store: Store, actor: Actor, mode: Mode = "cascade", *, force: bool = False) -> int:
+    """Messages a run of `backfill` in `mode` would read."""
     require(actor, Role.AGENT)
     with store.begin() as conn:
-        return count_missing(conn, model_version(mode))
+        return count_missing(conn, model_version(mode), keep=_better(mode), force=force)
+
+
+def count_to_read_again(store: Store) -> int:
+    """Messages the accurate pass has still to read (no signals, or the fast models' only)."""
+    with store.begin() as conn:
+        return count_pending(conn)
 
 
 def backfill(
     store: Store,
     actor: Actor | None = None,
     *,
-    sentiment: Mode = "fast",
+    sentiment: Mode = "cascade",
     batch_size: int = 5000,
+    force: bool = False,
+    limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Compute and store signals for messages that lack them or whose
-    model_version differs from the current models'. Returns how many.
+    """Compute and store signals for messages that lack them or whose signals
+    came from other models, a batch per transaction. Returns how many.
 
-    :param sentiment: as for `enrich`; "cascade" re-scores the sentiment of
-        the messages that need a response with the accurate model."""
+    Signals are never replaced by a weaker model's: the fast models
+    (`sentiment="fast"`) fill in only what has no signals or older fast ones;
+    the cascade (the default, the accurate pass that follows import and
+    listening) keeps what the accurate mode read. `force` reads every message
+    again. Each batch is committed with its cases (`sync_messages`: signals
+    that change can open a case) and with the pass's checkpoint
+    (`signal_passes`), so a run that stops resumes after its last batch.
+
+    :param limit: stop after about this many messages (the listener and the
+        server take the pass in slices); the pass resumes where it stopped.
+    :raises ModelUnavailableError: the mode needs the encoder and it is not installed.
+    """
     if actor is not None:
         require(actor, ENRICH_ROLE)
+    if sentiment != "fast":
+        from goodwill.understand import encoder
+
+        encoder.require()
     version = model_version(sentiment)
+    keep = _better(sentiment)
+    name = f"{sentiment}{'-force' if force else ''}"
+    now = datetime.now(UTC)
+    with store.begin() as conn:
+        state = pass_state(conn, name)
+    if state is None or state["finished_at"] is not None or state["model_version"] != version:
+        state = {"model_version": version, "last_message_id": 0, "done": 0, "started_at": now, "updated_at": now,
+                 "finished_at": None}
     done = 0
-    last = 0
     while True:
+        size = batch_size if limit is None else max(0, min(batch_size, limit - done))
         with store.begin() as conn:
-            found = missing(conn, version, after=last, limit=batch_size)
+            found = missing(conn, version, after=state["last_message_id"], limit=size, keep=keep, force=force) if size else []
             if found:
                 batch = enrich([r[1] for r in found], sentiment=sentiment, is_brand=[r[2] for r in found])
                 write_signals(conn, [[r[0], *row] for r, row in zip(found, signal_rows(batch), strict=True)])
                 sync_messages(conn, [r[0] for r in found], actor or system_actor("enrich"))
                 done += len(found)
-            if len(found) < batch_size:  # the last batch: its transaction carries the run's audit entry
-                if actor is not None and done:
-                    record(conn, actor, "signals.enrich", "messages", messages=done, model_version=version)
-                if progress and found:
-                    progress(len(found))
-                return done
-        last = found[-1][0]
-        if progress:
+                state.update(last_message_id=found[-1][0], done=state["done"] + len(found), updated_at=datetime.now(UTC))
+            last = size > 0 and len(found) < size  # nothing more after this batch: the run is finished
+            if last:
+                state["finished_at"] = datetime.now(UTC)
+            if found or last:
+                save_pass(conn, name, state)
+            if (last or not size) and actor is not None and done:  # the run's audit entry, on its last batch
+                record(conn, actor, "signals.enrich", "messages", messages=done, model_version=version, force=force)
+        if progress and found:
             progress(len(found))
+        if last or not size:
+            return done
+
+
+#: Messages the background pass reads per slice (a transaction per `BATCH`), so that a stop waits for one slice at most.
+SLICE = 2 * BATCH
+
+
+def read_pending(store: Store, stop: Callable[[], bool] = lambda: False) -> int:
+    """The background accurate pass (the listener's and the web server's): slices of `backfill`
+    in the cascade until nothing is pending or `stop()` says so. Returns how many it read.
+
+    :raises ModelUnavailableError: the encoder is not installed (nothing is read in silence
+        with weaker models: the signals stay provisional and say so)."""
+    done = 0
+    while not stop():
+        n = backfill(store, None, batch_size=BATCH, limit=SLICE)
+        done += n
+        if n < SLICE:
+            break
+    return done
 
 
 # -- without a workspace --------------------------------------------------------

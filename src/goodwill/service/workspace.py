@@ -18,7 +18,7 @@ from goodwill.errors import ConfigError, WorkspaceError
 from goodwill.service import team
 from goodwill.store import Store, open_store
 from goodwill.store.cases import count_by_status
-from goodwill.store.signals import signal_counts
+from goodwill.store.signals import count_pending, signal_counts, version_counts
 from goodwill.store.workspace import has_workspace, load_workspace, save_workspace
 from goodwill.store.workspace import status as status_counts
 
@@ -124,6 +124,8 @@ def workspace_status(store: Store, actor: Actor | None = None) -> dict[str, Any]
         data = status_counts(conn)
         by_status = count_by_status(conn)
         data["signals"] = signal_counts(conn)
+        data["signals"]["by_model_version"] = version_counts(conn)  # every message's, the brand's too
+        data["signals"]["pending"] = count_pending(conn)  # not read by the accurate pass yet
     data["cases_by_status"] = by_status
     data["open_cases"] = sum(n for s, n in by_status.items() if s in ("new", "open", "waiting"))
     data["workspace"] = {

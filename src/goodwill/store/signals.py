@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, false, func, literal, literal_column, select, true
+from sqlalchemy import Connection, case, false, func, insert, literal, literal_column, select, true, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from goodwill.domain.signals import INTENTS, SIGNAL_COLUMNS, SignalFilter, is_provisional, signal_reasons
-from goodwill.store.tables import message_signals, messages
+from goodwill.store.tables import message_signals, messages, signal_passes
 
 #: Columns after message_id, in the order of a signals row.
 COLUMNS = SIGNAL_COLUMNS
@@ -43,32 +43,75 @@ def write_signals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
         cursor.close()
 
 
-def _lacking(version: str) -> Any:
-    return (message_signals.c.message_id.is_(None)) | (message_signals.c.model_version != version)
+#: Signals from the fast models only: no encoder named in the intent part of the version (see `is_provisional`).
+_PROVISIONAL = message_signals.c.model_version.not_like("%>%+%")
 
 
-def missing(conn: Connection, version: str, *, after: int = 0, limit: int = 5000) -> list[tuple[int, str, bool]]:
+def _lacking(version: str, keep: Sequence[str]) -> Any:
+    """No signals, or signals from other models than `version`. Signals from a version in `keep`
+    (as good or better) stay; when `version` is the fast models', so do all signals the encoder read."""
+    lacking: Any = message_signals.c.model_version.not_in([version, *keep])
+    if is_provisional(version):
+        lacking &= _PROVISIONAL
+    return message_signals.c.message_id.is_(None) | lacking
+
+
+def missing(conn: Connection, version: str, *, after: int = 0, limit: int = 5000, keep: Sequence[str] = (),
+            force: bool = False) -> list[tuple[int, str, bool]]:
     """(id, text, is_brand) of up to `limit` messages after id `after`, in id
-    order, that have no signals from model version `version`."""
+    order, that have no signals from model version `version` (nor from one in
+    `keep`, nor better ones: see `_lacking`); with `force`, every message."""
     stmt = (
         select(messages.c.id, messages.c.text, messages.c.is_brand)
         .select_from(messages.outerjoin(message_signals, message_signals.c.message_id == messages.c.id))
         .where(messages.c.id > after)
-        .where(_lacking(version))
         .order_by(messages.c.id)
         .limit(limit)
     )
+    if not force:
+        stmt = stmt.where(_lacking(version, keep))
     return [(int(i), t, bool(b)) for i, t, b in conn.execute(stmt)]
 
 
-def count_missing(conn: Connection, version: str) -> int:
-    """Messages without signals from `version`."""
+def count_missing(conn: Connection, version: str, *, keep: Sequence[str] = (), force: bool = False) -> int:
+    """Messages `missing` would return (without its limit)."""
+    stmt = select(func.count()).select_from(messages.outerjoin(message_signals, message_signals.c.message_id == messages.c.id))
+    if not force:
+        stmt = stmt.where(_lacking(version, keep))
+    return int(conn.execute(stmt).scalar() or 0)
+
+
+def count_pending(conn: Connection) -> int:
+    """Messages the accurate pass has still to read: with no signals, or with the fast models' only."""
     stmt = (
         select(func.count())
         .select_from(messages.outerjoin(message_signals, message_signals.c.message_id == messages.c.id))
-        .where(_lacking(version))
+        .where(message_signals.c.message_id.is_(None) | _PROVISIONAL)
     )
     return int(conn.execute(stmt).scalar() or 0)
+
+
+def version_counts(conn: Connection) -> dict[str, int]:
+    """Stored signals by model version, the most common first."""
+    n = func.count().label("n")
+    rows = conn.execute(select(message_signals.c.model_version, n).group_by(message_signals.c.model_version).order_by(n.desc()))
+    return {v: int(c) for v, c in rows}
+
+
+# -- where a pass got to ------------------------------------------------------------
+
+
+def pass_state(conn: Connection, name: str) -> dict[str, Any] | None:
+    """The checkpoint of pass `name` (model_version, last_message_id, done, started_at, updated_at, finished_at)."""
+    row = conn.execute(select(signal_passes).where(signal_passes.c.name == name)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def save_pass(conn: Connection, name: str, state: dict[str, Any]) -> None:
+    """Write the checkpoint of pass `name` in the caller's transaction (with the batch it follows)."""
+    values = {k: state[k] for k in ("model_version", "last_message_id", "done", "started_at", "updated_at", "finished_at")}
+    if conn.execute(update(signal_passes).where(signal_passes.c.name == name).values(**values)).rowcount == 0:
+        conn.execute(insert(signal_passes).values(name=name, **values))
 
 
 #: The columns a listed message's signals are read from (outer-joined: a message may have none yet).
@@ -146,7 +189,7 @@ def signal_counts(conn: Connection) -> dict[str, Any]:
         select(
             func.sum(case((message_signals.c.needs_response == true(), 1), else_=0)),
             func.sum(case((message_signals.c.urgency == "high", 1), else_=0)),
-            func.sum(case((message_signals.c.model_version.not_like("%>%+%"), 1), else_=0)),
+            func.sum(case((_PROVISIONAL, 1), else_=0)),
             func.count(),
         ).select_from(joined).where(*others)
     ).one()

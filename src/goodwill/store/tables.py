@@ -303,6 +303,7 @@ message_signals = Table(
     # The words behind the intent and a high urgency (migration 0013); NULL for rows stored before it.
     Column("reasons", JSON),
     Index(None, "needs_response", "urgency"),
+    Index("ix_message_signals_model_version", "model_version"),  # migration 0012
 )
 
 
@@ -658,6 +659,19 @@ posts = Table(
 )
 
 # --- understanding: the pending accurate pass (migration 0012) ---
+
+signal_passes = Table(
+    "signal_passes",
+    metadata,
+    # The mode: "cascade" (the accurate pass), "fast" or "accurate"; "-force" after it for a forced run.
+    Column("name", String(40), primary_key=True),
+    Column("model_version", String(200), nullable=False),  # the models the pass writes
+    Column("last_message_id", Id, nullable=False),  # the last message of the last committed batch
+    Column("done", Integer, nullable=False),  # messages read in this run so far
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),  # NULL while a run is under way (or stopped part-way)
+)
 
 # --- inbox: who is working a case (migration 0014) ---
 

@@ -28,8 +28,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from goodwill import __version__
 from goodwill.config import Settings, load_settings
 from goodwill.domain.team import Actor, Origin, Role
-from goodwill.errors import GoodwillError
-from goodwill.service import routing, team
+from goodwill.errors import GoodwillError, ModelUnavailableError
+from goodwill.service import routing, team, understanding
 from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
 from goodwill.web.fragments import Fragments
@@ -80,6 +80,20 @@ async def _escalate_every(store: Store, every: float) -> None:
             log.exception("SLA escalation failed")
 
 
+async def _read_pending_every(store: Store, every: float) -> None:
+    """The accurate pass in the background, every `every` seconds (the first run after one interval):
+    the provisional signals import and listening stored are read again with the encoder."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(understanding.read_pending, store)
+        except ModelUnavailableError as exc:  # not installed: said once, and the signals stay provisional
+            log.error("the accurate pass stops: %s", exc)
+            return
+        except Exception:  # noqa: BLE001 - a failed run is logged and the next one tried; the server goes on
+            log.exception("the accurate pass failed")
+
+
 def create_app(
     settings: Settings, *, store: Store | None = None, limiter: LoginLimiter | None = None,
     checks: PasswordChecks | None = None,
@@ -96,11 +110,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         escalating = asyncio.create_task(_escalate_every(store, settings.escalate_every)) \
             if settings.escalate_every > 0 else None
+        reading = asyncio.create_task(_read_pending_every(store, settings.accurate_pass_every)) \
+            if settings.accurate_pass_every > 0 else None
         yield
-        if escalating is not None:
-            escalating.cancel()
-            with suppress(asyncio.CancelledError):
-                await escalating
+        for task in (escalating, reading):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         password_checks.close()
         if own_store:
             store.close()
