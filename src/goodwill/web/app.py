@@ -149,6 +149,7 @@ def create_app(
     from goodwill.web.api import cases as api_cases
     from goodwill.web.api import giving as api_giving
     from goodwill.web.api import knowledge as api_knowledge
+    from goodwill.web.api import posts as api_posts
     from goodwill.web.api import replies as api_replies
     from goodwill.web.api import report as api_report
     from goodwill.web.api import routes as api
@@ -157,6 +158,7 @@ def create_app(
     from goodwill.web.pages import dashboard as dashboard_pages
     from goodwill.web.pages import giving as giving_pages
     from goodwill.web.pages import knowledge as kb_pages
+    from goodwill.web.pages import posts as posts_pages
     from goodwill.web.pages import replies as page_replies
     from goodwill.web.pages import routes as pages
 
@@ -174,6 +176,8 @@ def create_app(
     app.include_router(dashboard_pages.router)
     app.include_router(api_cases.router)
     app.include_router(pages_cases.router)
+    app.include_router(api_posts.router)
+    app.include_router(posts_pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 
