@@ -159,3 +159,13 @@ def test_inbox_bench_cases_part_runs_small() -> None:
     assert opened and int(opened.group(1).replace(",", "")) > 0
     assert re.search(r"case list \(50 most urgent\)\s+p50\s+[\d.]+ ms", out)
     assert re.search(r"goal < 10 s for 3,000 messages: (met|NOT met)", out)
+
+
+def test_gate_bench_runs(shared_data: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gate_bench.py")],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 1 + 7 and "care test split: 521 messages" in result.stdout
+    fast, _, *_, every = rows[1:]
+    assert fast.split(" | ")[1] == "0.000" and every.split(" | ")[1] == "1.000"
