@@ -201,6 +201,12 @@ def test_report_command(loaded: Store, settings: Settings, tmp_path: Path) -> No
     assert result.exit_code == 0 and out.read_text().count("<svg") == 4
     result = runner.invoke(app, [*base, "report", "--from", "2026-10-32"], catch_exceptions=False)
     assert result.exit_code != 0 and "--from" in result.stderr
+    # A file that cannot be written is one line naming it, not a traceback, and nothing is left behind.
+    for bad in (tmp_path / "missing" / "report.html", tmp_path):
+        result = runner.invoke(app, [*base, "report", "--out", str(bad)], catch_exceptions=False)
+        assert result.exit_code == 1 and result.stdout == "", result.stdout
+        assert result.stderr.startswith(f"Error: --out: cannot write {bad}") and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "missing").exists()
 
 
 def test_uplift_interval_and_percentiles_by_hand() -> None:

@@ -59,6 +59,18 @@ def _table(data: dict[str, Any]) -> None:
         out.print(f"{key}: {why}", markup=False, highlight=False)
 
 
+def _write(out_file: Path, page: str) -> None:
+    """Write the page whole, or not at all; a file that cannot be written is a FieldError naming it."""
+    partial = out_file.with_name(f".{out_file.name}.partial")
+    try:
+        partial.write_text(page, encoding="utf-8")
+        partial.replace(out_file)
+    except OSError as exc:
+        if partial.is_file():
+            partial.unlink()
+        raise FieldError("--out", f"cannot write {out_file}: {exc.strerror or exc}") from None
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     from goodwill.service import health
@@ -89,7 +101,7 @@ def register(app: typer.Typer) -> None:
         with workspace_session(ctx) as ws:
             if out_file is not None:
                 page = health.report_html(ws.store, ws.actor, start=first, end=last)
-                out_file.write_text(page, encoding="utf-8")
+                _write(out_file, page)
             data = health.report(ws.store, ws.actor, start=first, end=last) if as_json or out_file is None else None
         if as_json and data is not None:
             sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
