@@ -32,6 +32,8 @@ def test_dashboard_and_api(store: Store, settings: Settings, tmp_path: Path) -> 
         assert [m["text"] for m in found["items"]] == [TEXTS["c2"]]
         assert client.get(f"/api/v1/report?{PERIOD}&channel=twitter", headers=bearer).status_code == 422
         assert client.get(f"/api/v1/report/messages?figure=reach&{PERIOD}", headers=bearer).status_code == 422
+        turned = client.get(f"/api/v1/report/messages?figure=detractors_turned_around&{PERIOD}", headers=bearer)
+        assert turned.status_code == 200 and turned.json()["kind"] == "people"
         assert client.get(f"/api/v1/report?{PERIOD}").status_code == 401
         # The page: signed in, the figures with their links, the charts as images the page's policy allows.
         assert client.get(f"/dashboard?{PERIOD}").status_code in (303, 307) or "login" in str(client.get("/dashboard").url)
@@ -49,6 +51,10 @@ def test_dashboard_and_api(store: Store, settings: Settings, tmp_path: Path) -> 
         assert '/threads/' in asks and "not yet" in asks and "after 600 min, resolved in public" in asks
         advocates = re.search(r'<tr id="figure-advocates_gained">.*?<a href="([^"]+)">1</a>', html, re.S)
         assert advocates is not None and ">gil<" in client.get(unescape(advocates.group(1))).text
+        # Every figure's link opens its list, the longest names included.
+        shown = {unescape(h) for h in re.findall(r'href="(/dashboard/messages\?[^"]+)"', html)}
+        assert any("detractors_turned_around" in h for h in shown)
+        assert {h: client.get(h).status_code for h in shown} == dict.fromkeys(shown, 200)
         # The downloadable report is the self-contained HTML file.
         report = client.get(f"/dashboard/report.html?{PERIOD}")
         assert report.headers["content-disposition"] == 'attachment; filename="health-2026-10-01-2026-10-30.html"'

@@ -27,7 +27,7 @@ def report(store: StoreDep, actor: ApiActor, start: From = None, end: To = None)
 @router.get("/report/messages", summary="The messages behind one figure of the report")
 def report_messages(
     store: StoreDep, actor: ApiActor, start: From = None, end: To = None,
-    figure: Annotated[str, Query(max_length=20, description=", ".join(health.FIGURES))] = "asks",
+    figure: Annotated[str, Query(max_length=40, description=", ".join([*health.FIGURES, *health.PEOPLE_FIGURES]))] = "asks",
     channel: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:

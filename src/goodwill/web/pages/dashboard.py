@@ -44,7 +44,7 @@ def dashboard(request: Request, store: StoreDep, actor: PageActor, start: Day = 
 @router.get("/dashboard/messages")
 def dashboard_messages(
     request: Request, store: StoreDep, actor: PageActor, start: Day = None, end: Until = None,
-    figure: Annotated[str, Query(max_length=20)] = "asks",
+    figure: Annotated[str, Query(max_length=40)] = "asks",
     channel: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     found = health.evidence(store, actor, figure, start=_parse_date(start, "from"), end=_parse_date(end, "to"),
