@@ -195,13 +195,13 @@ def bench_cases(n_messages: int, seed: int, workdir: Path) -> dict[str, float]:
 
     actor = operator()
     totals = {"opened": 0, "joined": 0, "reopened": 0, "replies": 0}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for batch in batches:
         with store.begin() as conn:
             done = cases.sync_messages(conn, batch, actor)
         for key in totals:
             totals[key] += getattr(done, key)
-    took = time.perf_counter() - start
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
 
     lists = timed(lambda _: cases.list_cases(store, actor, limit=50), list(range(20)))
     with store.begin() as conn:
@@ -213,12 +213,12 @@ def bench_cases(n_messages: int, seed: int, workdir: Path) -> dict[str, float]:
     print("  |---|---|---|")
     print(f"  | baseline: read the messages with signals and threads | {baseline:.2f} | {n_messages / baseline:,.0f} |")
     print(f"  | goodwill: open, route and prioritise cases | {took:.2f} | {n_messages / took:,.0f} |")
-    print(f"  cases / baseline time: {took / baseline:.1f}x")
+    print(f"  cases / baseline time: {took / baseline:.1f}x; CPU time of this process for the cases: {cpu:.2f} s")
     print(f"  opened {totals['opened']:,}, joined {totals['joined']:,}, re-opened {totals['reopened']:,}, "
           f"brand replies {totals['replies']:,}; by status {by_status}; by band {bands}")
     print(line("case list (50 most urgent)", lists))
     print(f"  goal < {GOAL_CASES_S:.0f} s for {n_messages:,} messages: {'met' if took < GOAL_CASES_S else 'NOT met'} ({took:.2f} s)")
-    return {"cases_s": took, "baseline_s": baseline}
+    return {"cases_s": took, "baseline_s": baseline, "cases_cpu_s": cpu}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ rules that judge them live in `goodwill.people`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from goodwill.domain.messages import normalise_handle
-from goodwill.domain.people import BrandSaid, History, Said
+from goodwill.domain.people import ASKS, BrandSaid, History, Said
 from goodwill.errors import ConflictError, NotFoundError
 from goodwill.store.tables import accounts, interactions, message_signals, messages, people
 
@@ -21,6 +22,15 @@ from goodwill.store.tables import accounts, interactions, message_signals, messa
 _ALIASES = {"parent": messages.alias("parent"), "parent_signals": message_signals.alias("parent_signals"),
             "author": accounts.alias("author"), "parent_author": accounts.alias("parent_author"),
             "brand_account": accounts.alias("brand_account"), "answered": messages.alias("answered")}
+#: Messages with their author, signals, the message each replies to, its author and signals.
+_WITH_PARENTS = (
+    messages.join(_ALIASES["author"], _ALIASES["author"].c.id == messages.c.account_id)
+    .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
+    .outerjoin(_ALIASES["parent"], and_(_ALIASES["parent"].c.platform == messages.c.platform,
+                                        _ALIASES["parent"].c.platform_id == messages.c.reply_to_id))
+    .outerjoin(_ALIASES["parent_author"], _ALIASES["parent_author"].c.id == _ALIASES["parent"].c.account_id)
+    .outerjoin(_ALIASES["parent_signals"], _ALIASES["parent_signals"].c.message_id == _ALIASES["parent"].c.id)
+)
 #: Most of a person's messages read for their profile, newest first.
 HISTORY_LIMIT = 2000
 #: How many of the most recently active people a list looks at.
@@ -50,6 +60,23 @@ def person_accounts(conn: Connection, person_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _brand_times(conn: Connection, threads: set[tuple[str, str]]) -> dict[tuple[str, str], list[datetime]]:
+    """When the brand wrote in each of these (platform, thread root) threads, oldest first."""
+    found: dict[tuple[str, str], list[datetime]] = {}
+    for platform in sorted({p for p, _ in threads}):
+        roots = sorted(root for p, root in threads if p == platform)
+        for i in range(0, len(roots), 500):
+            for t in conn.execute(
+                select(messages.c.thread_root_id, messages.c.created_at)
+                .where(messages.c.platform == platform, messages.c.thread_root_id.in_(roots[i:i + 500]),
+                       messages.c.is_brand, messages.c.deleted_at.is_(None))
+            ):
+                found.setdefault((platform, t.thread_root_id), []).append(t.created_at)
+    for times_ in found.values():
+        times_.sort()
+    return found
+
+
 def _said(conn: Connection, where: Any, limit: int | None = None) -> list[tuple[int, Said]]:
     """(person id, Said) for the stored messages `where` selects, newest first: their signals, the message each
     replies to, and when the brand first answered in the thread after each."""
@@ -65,28 +92,14 @@ def _said(conn: Connection, where: Any, limit: int | None = None) -> list[tuple[
                parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
                parent_author.c.person_id.label("parent_person"), parent_author.c.handle.label("parent_handle"),
                parent_signals.c.intent.label("parent_intent"), parent_signals.c.sentiment.label("parent_sentiment"))
-        .select_from(messages.join(author, author.c.id == messages.c.account_id)
-                     .outerjoin(message_signals, message_signals.c.message_id == messages.c.id)
-                     .outerjoin(parent, and_(parent.c.platform == messages.c.platform,
-                                             parent.c.platform_id == messages.c.reply_to_id))
-                     .outerjoin(parent_author, parent_author.c.id == parent.c.account_id)
-                     .outerjoin(parent_signals, parent_signals.c.message_id == parent.c.id))
+        .select_from(_WITH_PARENTS)
         .where(where, messages.c.deleted_at.is_(None))
         .order_by(messages.c.id.desc())
     )
     rows = list(conn.execute(query if limit is None else query.limit(limit)))
     # The brand's messages in their threads, to see when each of their asks was answered.
     threads = {(r.platform, r.thread_root_id) for r in rows}
-    brand_in_thread: dict[tuple[str, str], list[datetime]] = {}
-    for platform in {p for p, _ in threads}:
-        roots = sorted(root for p, root in threads if p == platform)
-        for i in range(0, len(roots), 500):
-            for t in conn.execute(
-                select(messages.c.thread_root_id, messages.c.created_at)
-                .where(messages.c.platform == platform, messages.c.thread_root_id.in_(roots[i:i + 500]),
-                       messages.c.is_brand, messages.c.deleted_at.is_(None))
-            ):
-                brand_in_thread.setdefault((platform, t.thread_root_id), []).append(t.created_at)
+    brand_in_thread = _brand_times(conn, threads)
     found = []
     for r in rows:
         later = sorted(t for t in brand_in_thread.get((r.platform, r.thread_root_id), ()) if t > r.created_at)
@@ -259,17 +272,50 @@ def live_owner(conn: Connection, person_id: int) -> int:
 
 
 def said_histories(conn: Connection, person_ids: Sequence[int]) -> dict[int, History]:
-    """What each of these people wrote (the part of their history a stage is judged on), read for many people at once."""
-    account_ids: list[int] = []
+    """What each of these people wrote, read for many people at once: only the part of their history a stage
+    is judged on (time, signals, whom each message replies to, and for questions and complaints when the brand
+    first answered in the thread after them), newest HISTORY_LIMIT messages each. The rest of a `Said` (text,
+    mentions, the parent's text) is left empty, and `answered_at` is read for asks only: the stage reads
+    nothing else, so the stages are those `history` gives (tests/test_case_stages.py checks they match)."""
+    parent = _ALIASES["parent"]
+    parent_signals = _ALIASES["parent_signals"]
+    author = _ALIASES["author"]
+    parent_author = _ALIASES["parent_author"]
     ids = sorted(set(person_ids))
+    rows: list[Any] = []
     for i in range(0, len(ids), 900):
-        account_ids += [a for (a,) in conn.execute(select(accounts.c.id).where(accounts.c.person_id.in_(ids[i:i + 900])))]
-    said: dict[int, list[Said]] = {}
-    for i in range(0, len(account_ids), 900):
-        for person_id, s in _said(conn, messages.c.account_id.in_(account_ids[i:i + 900])):
-            if person_id is not None:
-                said.setdefault(person_id, []).append(s)
-    return {person: History(items[:HISTORY_LIMIT]) for person, items in said.items()}
+        rows += conn.execute(
+            select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id,
+                   messages.c.account_id, author.c.person_id, message_signals.c.sentiment, message_signals.c.intent,
+                   parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
+                   parent_author.c.person_id.label("parent_person"), parent_signals.c.intent.label("parent_intent"))
+            .select_from(_WITH_PARENTS)
+            .where(author.c.person_id.in_(ids[i:i + 900]), messages.c.deleted_at.is_(None))
+            .order_by(messages.c.id.desc())).all()
+    # Keep each person's newest HISTORY_LIMIT, then read the brand's times only in the threads of their asks.
+    kept: dict[int, list[Any]] = {}
+    for r in rows:
+        mine = kept.setdefault(r.person_id, [])
+        if len(mine) < HISTORY_LIMIT:
+            mine.append(r)
+    asks = {(r.platform, r.thread_root_id) for mine in kept.values() for r in mine if r.intent in ASKS}
+    brand_in_thread = _brand_times(conn, asks)
+    out: dict[int, History] = {}
+    for person, mine in kept.items():
+        said = []
+        for r in mine:
+            answered = None
+            if r.intent in ASKS:
+                later = brand_in_thread.get((r.platform, r.thread_root_id), [])
+                at = bisect_right(later, r.created_at)
+                answered = later[at] if at < len(later) else None
+            other = (r.parent_account is not None and not r.parent_brand and r.parent_account != r.account_id
+                     and (r.parent_person is None or r.parent_person != r.person_id))
+            said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
+                             to_brand=bool(r.parent_brand), helped_other=other and r.parent_intent == "question",
+                             answered_at=answered))
+        out[person] = History(said)
+    return out
 
 
 def engaged_by(conn: Connection, person_ids: Sequence[int]) -> dict[int, int]:
