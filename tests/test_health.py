@@ -57,7 +57,9 @@ MESSAGES: list[tuple[str, str, str, str, str | None, str, float]] = [
 ]
 
 #: A hostile text: every page and report that shows it must escape it.
-TEXTS = {"c2": '<script>window.__pwned = 1</script> my charger died & "nobody" answers'}
+TEXTS = {"c2": '<script>window.__pwned = 1</script> my charger died & "nobody" answers',
+         # gil names the brand (the listening keyword "halcyon") in both praises: two acts of advocacy.
+         "g1": "Halcyon fixed my wheel in a day <b>love it</b>", "g2": "still riding my Halcyon, best shop around"}
 
 
 def _load(store: Store, tmp_path: Path) -> Store:
@@ -107,10 +109,15 @@ def test_figures_worked_out_by_hand(loaded: Store) -> None:
     assert data["uplift_people"] == 3 and data["sentiment_uplift"] == 0.6
     low, high = data["sentiment_uplift_ci"]
     assert 0.2 <= low < 0.6 < high <= 1.0  # a bootstrap mean lies between the smallest and the largest change
+    # Advocates as the advocates finder counts them: gil praised the brand by name twice in October (two acts,
+    # never negative) -> an advocate; ann praised once only (a1), dan's d2 does not name or tag the brand.
+    # In September nobody acted as an advocate (hal only complained), so gil is gained and nobody lost.
+    assert (data["advocates"], data["advocates_gained"], data["advocates_lost"]) == (1, 1, 0)
+    assert data["previous"]["advocates"] == 0
     # Stages at 1 October and at the end of 30 October: gil praised twice this month -> advocate (gained);
     # hal was a detractor on 1 October (two complaints in September) and is engaged at the end (turned around);
     # bob complained twice in October -> detractor at the end.
-    assert (data["advocates"], data["advocates_gained"], data["advocates_lost"]) == (1, 1, 0)
+    assert data["advocates_by_stage"] == {"advocates": 1, "at_start": 0, "gained": 1, "lost": 0}
     assert (data["detractors_at_start"], data["detractors_turned_around"], data["detractors"]) == (1, 1, 1)
     # Per channel: twitter 2 of 3 answered, mastodon 2 of 2; the spread is 1.0 - 0.667.
     assert data["channels"]["twitter"]["response_rate"] == 0.667
@@ -163,9 +170,14 @@ def test_evidence_lists_the_messages_behind_each_figure(loaded: Store) -> None:
     assert listed["items"][0]["answer_minutes"] is None and listed["items"][0]["resolved_publicly"] is False
     answered = {m["id"]: m for m in health.evidence(loaded, AGENT, "answered", **period)["items"]}
     assert answered[_ids(loaded, "c3")[0]]["answer_minutes"] == 600 and answered[_ids(loaded, "c3")[0]]["resolved_publicly"]
-    # The people behind the stage figures: gil became an advocate, hal turned around.
+    # The people behind the advocates figures, with their acts: gil, gained, praised twice.
     gained = health.evidence(loaded, AGENT, "advocates_gained", **period)
-    assert gained["kind"] == "people" and [(p["display_name"], p["stage_at_start"], p["stage_at_end"]) for p in gained["items"]] == [("gil", "new", "advocate")]
+    assert gained["kind"] == "advocates" and gained["total"] == 1
+    (gil,) = gained["items"]
+    assert (gil["display_name"], gil["acts"]["praised"], gil["reason"]) == ("gil", 2, "praised it twice")
+    assert [e["text"] for e in gil["evidence"]] == ["still riding my Halcyon, best shop around",
+                                                    "Halcyon fixed my wheel in a day <b>love it</b>"]
+    assert health.evidence(loaded, AGENT, "advocates_lost", **period)["total"] == 0
     turned = health.evidence(loaded, AGENT, "detractors_turned_around", **period)["items"]
     assert [(p["display_name"], p["stage_at_start"], p["stage_at_end"]) for p in turned] == [("hal", "detractor", "engaged")]
     with pytest.raises(FieldError, match="figure"):

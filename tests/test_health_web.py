@@ -50,7 +50,10 @@ def test_dashboard_and_api(store: Store, settings: Settings, tmp_path: Path) -> 
         assert "5 messages" in asks and "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in asks and "<script>window" not in asks
         assert '/threads/' in asks and "not yet" in asks and "after 600 min, resolved in public" in asks
         advocates = re.search(r'<tr id="figure-advocates_gained">.*?<a href="([^"]+)">1</a>', html, re.S)
-        assert advocates is not None and ">gil<" in client.get(unescape(advocates.group(1))).text
+        assert advocates is not None
+        acts = client.get(unescape(advocates.group(1))).text
+        assert ">gil<" in acts and "praised it twice" in acts
+        assert "&lt;b&gt;love it&lt;/b&gt;" in acts and "<b>love it" not in acts
         # Every figure's link opens its list, the longest names included.
         shown = {unescape(h) for h in re.findall(r'href="(/dashboard/messages\?[^"]+)"', html)}
         assert any("detractors_turned_around" in h for h in shown)

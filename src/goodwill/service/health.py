@@ -26,7 +26,7 @@ from goodwill.metrics import health as core
 from goodwill.metrics.report import render_html, shown
 from goodwill.metrics.report import table as report_table
 from goodwill.people import stage_of
-from goodwill.service import giving
+from goodwill.service import advocacy, giving
 from goodwill.service.audit import iso, now, record, require
 from goodwill.store import Store
 from goodwill.store import cases as case_store
@@ -58,9 +58,10 @@ FIGURES = {
 }
 #: The figures whose people can be listed (stages at the period's start and end).
 PEOPLE_FIGURES = {
-    "advocates": "people who were advocates at the end of the period",
-    "advocates_gained": "people who became advocates during the period",
-    "advocates_lost": "people who were advocates at the start of the period and are not at its end",
+    "advocates": "people who acted as advocates in the period (recommended, defended or praised the brand, or answered "
+                 "other customers, at least twice and more often than they were negative)",
+    "advocates_gained": "people who acted as advocates in the period and not in the period of the same length before",
+    "advocates_lost": "people who acted as advocates in the period before and not in this one",
     "detractors_turned_around": "detractors at the start of the period who were engaged or advocates at its end",
 }
 #: Where each figure of the report's table is shown from: the messages or people it counted.
@@ -163,10 +164,34 @@ def _give_ratio(conn: Tx, start: datetime, end: datetime) -> tuple[float | None,
     return round(float(value), 3), None
 
 
+#: The advocates figures as the advocates finder counts them; the stage counts move under `advocates_by_stage`.
+BY_STAGE = {"advocates": "advocates", "advocates_at_start": "at_start", "advocates_gained": "gained",
+            "advocates_lost": "lost"}
+
+
+def _advocate_ids(conn: Tx, start: datetime, end: datetime) -> list[int]:
+    """The people the advocates finder finds from `start` up to `end`, best first (docs/advocacy.md)."""
+    return [a.person_id for a in advocacy.advocates(conn, start, end)]
+
+
+def _advocate_groups(conn: Tx, start: datetime, end: datetime) -> dict[str, list[int]]:
+    """The advocates of the period, and those gained and lost against the period of the same length before."""
+    now_ids = _advocate_ids(conn, start, end)
+    try:
+        before = set(_advocate_ids(conn, start - (end - start), start))
+    except OverflowError:
+        before = set()
+    found = set(now_ids)
+    return {"advocates": now_ids, "advocates_gained": [p for p in now_ids if p not in before],
+            "advocates_lost": sorted(before - found)}
+
+
 def _figures(conn: Tx, start: datetime, end: datetime, changes: list[core.StageChange],
              capped: bool) -> tuple[dict[str, Any], dict[str, str]]:
     period = _period(conn, start, end, changes)
     figs = core.figures(period)
+    figs["advocates_by_stage"] = {short: figs.pop(key) for key, short in BY_STAGE.items()}
+    figs.update({k: len(v) for k, v in _advocate_groups(conn, start, end).items()})
     notes: dict[str, str] = {}
     figs["give_ratio"], why = _give_ratio(conn, start, end)
     if why:
@@ -185,7 +210,7 @@ def _figures(conn: Tx, start: datetime, end: datetime, changes: list[core.StageC
     if figs["consistency"]["channel_spread"] is None:
         notes["channel_spread"] = "fewer than two channels had asks"
     if capped:
-        notes["advocates"] = f"stages were worked out for the {STAGE_PEOPLE} most active people of the period only"
+        notes["advocates_by_stage"] = f"stages were worked out for the {STAGE_PEOPLE} most active people of the period only"
     return figs, notes
 
 
@@ -235,6 +260,26 @@ def _ask_items(conn: Tx, asks: list[core.Ask], channel: str | None) -> list[dict
     return rows
 
 
+ADVOCATE_FIGURES = ("advocates", "advocates_gained", "advocates_lost")
+
+
+def _advocate_people(conn: Tx, since: datetime, until: datetime, figure: str, limit: int) -> dict[str, Any]:
+    """The people behind an advocates figure, each with their acts in the period they were found in."""
+    ids = _advocate_groups(conn, since, until)[figure]
+    window = (since - (until - since), since) if figure == "advocates_lost" else (since, until)
+    acts = {a.person_id: a for a in advocacy.advocates(conn, *window)}
+    names = health_store.people_names(conn, ids[:limit])
+    items = []
+    for person in ids[:limit]:
+        a = acts[person]
+        items.append({"person_id": person, "display_name": names.get(person), "acts": a.counts,
+                      "negative": a.negative, "reason": a.reason,
+                      "evidence": [{"message_id": e.message_id, "at": iso(e.at), "act": e.act.value, "why": e.why,
+                                    "text": e.text} for e in sorted(a.evidence, key=lambda e: e.at, reverse=True)[:3]]})
+    return {"total": len(ids), "kind": "advocates", "acts_from": window[0].date().isoformat(),
+            "acts_to": (window[1] - timedelta(days=1)).date().isoformat(), "items": items}
+
+
 def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = None, end: date | None = None,
              channel: str | None = None, limit: int = 500) -> dict[str, Any]:
     """What one figure of the period counted (see FIGURES and PEOPLE_FIGURES): its messages, newest first, or its
@@ -247,6 +292,8 @@ def evidence(store: Store, actor: Actor, figure: str, *, start: date | None = No
         found: dict[str, Any] = {"figure": figure, "means": FIGURES.get(figure) or PEOPLE_FIGURES[figure],
                                  "from": since.date().isoformat(), "to": (until - timedelta(days=1)).date().isoformat(),
                                  "channel": channel}
+        if figure in ADVOCATE_FIGURES:
+            return {**found, **_advocate_people(conn, since, until, figure, limit)}
         if figure in PEOPLE_FIGURES:
             (changes,), _ = _stage_changes(conn, [since, until])
             group = core.stage_group(changes, figure)
