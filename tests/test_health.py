@@ -23,7 +23,7 @@ from goodwill.errors import FieldError, PermissionDeniedError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import import_file
 from goodwill.metrics import health as core
-from goodwill.service import giving, health, team
+from goodwill.service import advocacy, giving, health, team
 from goodwill.store import Store
 
 AGENT = Actor(2, "agent", Role.AGENT, Origin.API, "127.0.0.1")
@@ -281,3 +281,25 @@ def test_a_resolved_case_decides_public_resolution(loaded: Store) -> None:
     data = health.report(loaded, AGENT, **period)
     assert (data["resolved_publicly"], data["resolved_publicly_rate"]) == (1, 0.333)
     assert {m["id"] for m in health.evidence(loaded, AGENT, "resolved", **period)["items"]} == {c1}
+
+
+def test_advocates_and_what_was_given(loaded: Store) -> None:
+    period = {"start": date(2026, 10, 1), "end": date(2026, 10, 30)}
+    gil = health.report(loaded, AGENT, **period)["advocate_people"][0]["person_id"]
+    # A thank-you to gil on 22 October (in the period), and one in November (after it: not listed).
+    advocacy.log_gesture(loaded, ADMIN, gil, kind="thank-you", reason="thanks for the <i>kind</i> words",
+                         at=datetime(2026, 10, 22, 9, tzinfo=UTC))
+    advocacy.log_gesture(loaded, ADMIN, gil, kind="gift", reason="later", at=datetime(2026, 11, 2, tzinfo=UTC))
+    data = health.report(loaded, AGENT, **period)
+    (who,) = data["advocate_people"]
+    assert (who["display_name"], who["acts"]["praised"], who["reason"]) == ("gil", 2, "praised it twice")
+    assert who["evidence"][0]["text"] == "still riding my Halcyon, best shop around"
+    (given,) = data["gestures"]
+    assert (given["display_name"], given["kind"], given["cost"], given["status"], given["decided_by"]) == (
+        "gil", "thank-you", "0.00", "approved", "tester")
+    # gil wrote nothing after 22 October 09:00 but h3 is hal's: nothing of gil's followed within the data.
+    assert given["outcome"]["messages_after"] == 0 and given["outcome"]["words"]
+    page = health.report_html(loaded, AGENT, **period)
+    assert "Advocates and what was given" in page and "praised it twice" in page
+    assert "thanks for the &lt;i&gt;kind&lt;/i&gt; words" in page and "<i>kind" not in page
+    assert "&lt;b&gt;love it&lt;/b&gt;" in page and "<b>love it" not in page

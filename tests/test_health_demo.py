@@ -53,4 +53,8 @@ def test_demo_report_follows_from_its_data(tmp_path: Path) -> None:
     low, high = f["sentiment_uplift_ci"]
     assert low <= f["sentiment_uplift"] <= high and f["uplift_people"] >= 2
     assert f["advocates"] >= 1 and f["give_ratio"] is not None and 0 <= f["give_ratio"] <= 1
+    # The advocates listed are the ones counted, each with at least two acts; the gestures are the period's.
+    assert len(f["advocate_people"]) == min(f["advocates"], health.LISTED)
+    assert all(sum(p["acts"].values()) >= 2 and p["evidence"] for p in f["advocate_people"])
+    assert all(f["from"] <= g["logged_at"][:10] <= f["to"] for g in f["gestures"])
     assert f["previous"]["asks"] > 0  # the demo spans two periods, so the comparison has numbers on both sides

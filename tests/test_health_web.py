@@ -51,6 +51,10 @@ def test_dashboard_and_api(store: Store, settings: Settings, tmp_path: Path) -> 
         assert '/threads/' in asks and "not yet" in asks and "after 600 min, resolved in public" in asks
         advocates = re.search(r'<tr id="figure-advocates_gained">.*?<a href="([^"]+)">1</a>', html, re.S)
         assert advocates is not None
+        # Who the advocates are, one click from their person page.
+        given = html.split('id="advocates-given"', 1)[1].split("By channel", 1)[0]
+        assert re.search(r'<a href="/people/\d+">gil</a></td><td>praised it twice', given)
+        assert "&lt;b&gt;love it&lt;/b&gt;" in given and "No gesture was logged in the period." in given
         acts = client.get(unescape(advocates.group(1))).text
         assert ">gil<" in acts and "praised it twice" in acts
         assert "&lt;b&gt;love it&lt;/b&gt;" in acts and "<b>love it" not in acts

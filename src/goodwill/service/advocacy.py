@@ -50,7 +50,7 @@ STATUSES = tuple(s.value for s in Status)
 T = TypeVar("T")
 
 __all__ = [
-    "DEFAULT_PERIOD", "KINDS", "MAX_PAGE", "MAX_REASON", "STATUSES", "advocates", "approve_gesture", "decline_gesture", "list_advocates", "list_gestures",
+    "DEFAULT_PERIOD", "KINDS", "MAX_PAGE", "MAX_REASON", "STATUSES", "advocates", "approve_gesture", "given_between", "decline_gesture", "list_advocates", "list_gestures",
     "log_gesture", "moment", "set_budget", "show_budget", "suggestions",
 ]
 
@@ -245,6 +245,16 @@ def list_gestures(store: Store, actor: Actor, *, person_id: int | None = None, s
         brand, until = _brand(conn), people_store.latest_message_at(conn)
         items = [_gesture_dict(conn, r, brand, until) for r in rows[:limit]]
     return {"items": items, "next_before": items[-1]["id"] if len(rows) > limit else None}
+
+
+def given_between(conn: Tx, start: datetime, end: datetime, limit: int = 50) -> list[dict[str, Any]]:
+    """The gestures logged from `start` up to `end`, newest first, each with what followed it.
+
+    Read-only and without a role check: for other services (the relationship-health report) inside their
+    own transaction."""
+    rows = advocacy_store.list_gestures(conn, limit=limit, logged_between=(start, end))
+    brand, until = _brand(conn), people_store.latest_message_at(conn)
+    return [_gesture_dict(conn, r, brand, until) for r in rows]
 
 
 def suggestions(store: Store, actor: Actor, *, start: datetime | None = None, end: datetime | None = None,

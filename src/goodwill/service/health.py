@@ -233,6 +233,7 @@ def report(store: Store, actor: Actor, *, start: date | None = None, end: date |
         (before_changes, changes), capped = _stage_changes(conn, [earlier, since, until])
         figs, notes = _figures(conn, since, until, changes, capped)
         before, _ = _figures(conn, earlier, since, before_changes, capped)
+        given = _given(conn, since, until)
         latest = _latest(conn)
         name = load_workspace(conn).name
     now = _plain(figs)
@@ -246,7 +247,24 @@ def report(store: Store, actor: Actor, *, start: date | None = None, end: date |
         "previous": prev,
         "change": {k: core.change(now[k], prev[k]) for k in COMPARED},
         "notes": notes,
+        **given,
     }
+
+
+#: At most this many advocates and gestures are listed in the report.
+LISTED = 20
+
+
+def _given(conn: Tx, since: datetime, until: datetime) -> dict[str, Any]:
+    """Who the advocates of the period are (their acts and latest evidence) and the gestures logged in it, with
+    their outcomes (docs/advocacy.md)."""
+    found = advocacy.advocates(conn, since, until)
+    names = health_store.people_names(conn, [a.person_id for a in found[:LISTED]])
+    people = [_advocate_item(a, names) for a in found[:LISTED]]
+    gestures = [{k: g[k] for k in ("id", "person_id", "display_name", "kind", "reason", "cost", "currency", "status",
+                                   "logged_by", "logged_at", "decided_by", "outcome")}
+                for g in advocacy.given_between(conn, since, until, LISTED)]
+    return {"advocate_people": people, "gestures": gestures}
 
 
 def _ask_items(conn: Tx, asks: list[core.Ask], channel: str | None) -> list[dict[str, Any]]:
@@ -260,6 +278,14 @@ def _ask_items(conn: Tx, asks: list[core.Ask], channel: str | None) -> list[dict
     return rows
 
 
+def _advocate_item(a: Any, names: dict[int, str | None]) -> dict[str, Any]:
+    """An advocate as the report lists them: name, acts in words and counts, the three latest pieces of evidence."""
+    return {"person_id": a.person_id, "display_name": names.get(a.person_id), "acts": a.counts,
+            "negative": a.negative, "reason": a.reason,
+            "evidence": [{"message_id": e.message_id, "at": iso(e.at), "act": e.act.value, "why": e.why,
+                          "text": e.text} for e in sorted(a.evidence, key=lambda e: e.at, reverse=True)[:3]]}
+
+
 ADVOCATE_FIGURES = ("advocates", "advocates_gained", "advocates_lost")
 
 
@@ -269,13 +295,7 @@ def _advocate_people(conn: Tx, since: datetime, until: datetime, figure: str, li
     window = (since - (until - since), since) if figure == "advocates_lost" else (since, until)
     acts = {a.person_id: a for a in advocacy.advocates(conn, *window)}
     names = health_store.people_names(conn, ids[:limit])
-    items = []
-    for person in ids[:limit]:
-        a = acts[person]
-        items.append({"person_id": person, "display_name": names.get(person), "acts": a.counts,
-                      "negative": a.negative, "reason": a.reason,
-                      "evidence": [{"message_id": e.message_id, "at": iso(e.at), "act": e.act.value, "why": e.why,
-                                    "text": e.text} for e in sorted(a.evidence, key=lambda e: e.at, reverse=True)[:3]]})
+    items = [_advocate_item(acts[p], names) for p in ids[:limit]]
     return {"total": len(ids), "kind": "advocates", "acts_from": window[0].date().isoformat(),
             "acts_to": (window[1] - timedelta(days=1)).date().isoformat(), "items": items}
 

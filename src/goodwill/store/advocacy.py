@@ -73,9 +73,12 @@ def decide(conn: Connection, gesture_id: int, status: str, by: str, by_id: int |
 
 
 def list_gestures(conn: Connection, *, person_ids: Sequence[int] | None = None, status: str | None = None,
-                  before: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Gestures newest first (by id), with the person's display name."""
+                  before: int | None = None, limit: int = 50,
+                  logged_between: tuple[datetime, datetime] | None = None) -> list[dict[str, Any]]:
+    """Gestures newest first (by id), with the person's display name; `logged_between` [start, end) narrows them."""
     query = select(*_GESTURE_COLUMNS).select_from(gestures.join(people, people.c.id == gestures.c.person_id))
+    if logged_between is not None:
+        query = query.where(gestures.c.logged_at >= logged_between[0], gestures.c.logged_at < logged_between[1])
     if person_ids is not None:
         query = query.where(gestures.c.person_id.in_(list(person_ids)))
     if status is not None:
