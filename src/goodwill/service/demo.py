@@ -14,7 +14,7 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import WorkspaceError
 from goodwill.ingest.readers import ImportOptions
 from goodwill.ingest.writer import ingest_messages
-from goodwill.service import advocacy, giving, knowledge, people, saved_replies, team
+from goodwill.service import advocacy, giving, knowledge, people, posts, saved_replies, team
 from goodwill.service.cases import on_new_messages
 from goodwill.service.imports import import_path
 from goodwill.service.workspace import init_workspace, operator, workspace_status
@@ -76,6 +76,7 @@ def build_demo(
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))
             advocacy.seed_demo(store, actor)  # gestures for its advocates, and what followed them
+            posts.seed_demo(store, actor, max(m.created_at for m in hand_written()))  # its plan and a collaboration
             with store.begin() as conn:  # read the brand's own messages now, so the audit opens at once
                 give_ratio = giving.give_ratio(conn)
         else:

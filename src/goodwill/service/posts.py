@@ -37,7 +37,7 @@ from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connect
 from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.service.audit import record, require
 from goodwill.service.giving import own_messages, read_draft
-from goodwill.service.sources import listen_options
+from goodwill.service.sources import add_source, listen_options, set_enabled
 from goodwill.service.tone import check_draft
 from goodwill.store import Connection, Store
 from goodwill.store import posts as stored
@@ -333,3 +333,43 @@ def _publish_one(
             f"{problem}; the next `goodwill posts publish-due` records it without publishing it again"
         ) from exc
     return result
+
+
+#: The demo's channel: a Mastodon account on an instance that does not exist (`.example`), kept disabled,
+#: its token in a variable nobody sets, so the demo never publishes anywhere.
+DEMO_CHANNEL = SourceConfig(name="halcyon-posts", platform="mastodon", url="https://social.halcyon.example",
+                            token_env="HALCYON_DEMO_TOKEN")
+#: The demo's plan (days after the newest message, hour, text); scheduled ones first, the draft last.
+DEMO_PLAN: tuple[tuple[int | None, int, str], ...] = (
+    (2, 9, "Winter riding tip: keep your Drift's battery indoors overnight and charge it at room temperature; "
+           "you keep most of its range. The full guide: https://halcyonbikes.example/help/winter-riding"),
+    (4, 12, "Black Friday is here! 20% off every Halcyon Drift this weekend only. Order now: "
+            "https://halcyonbikes.example/drift"),
+    (5, 12, "Pre-order the new Halcyon Loop today and save 15%. Limited stock, order now: "
+            "https://halcyonbikes.example/loop"),
+    (None, 0, "How do you ride through the winter? Tell us your best tip for cold mornings and we will "
+              "share the favourites with everyone."),
+)
+#: The demo's past collaboration: a sponsored post with Mara, days before the newest message.
+DEMO_COLLABORATION = (14, "sponsored", "mara_rides",
+                      "Mara has been riding a Drift to work every day for a year. Her river loop, in her words: "
+                      "https://halcyonbikes.example/stories/mara #ad")
+
+
+def seed_demo(store: Store, actor: Actor, newest: datetime) -> dict[str, Any]:
+    """The demo's publishing plan on DEMO_CHANNEL (disabled, never publishing): posts scheduled after
+    `newest` (the demo's newest message) and a draft, and a sponsored post published before it."""
+    add_source(store, actor, DEMO_CHANNEL)
+    set_enabled(store, actor, DEMO_CHANNEL.name, False)
+    day = newest.replace(hour=0, minute=0, second=0, microsecond=0)
+    ids = []
+    for after, hour, text in DEMO_PLAN:
+        at = None if after is None else max(day + timedelta(days=after, hours=hour), _now() + timedelta(days=1))
+        ids.append(draft(store, actor, text, DEMO_CHANNEL.name, at=at)["id"])
+    days_before, kind, influencer, text = DEMO_COLLABORATION
+    at = day - timedelta(days=days_before) + timedelta(hours=10)
+    post = draft(store, actor, text, DEMO_CHANNEL.name, collaboration=kind, influencer=influencer)
+    with store.begin() as conn:  # published before the demo began: recorded as such, never sent
+        stored.set_status(conn, post["id"], "published", expect=("draft",), scheduled_at=at, published_at=at)
+        record(conn, actor, "post.publish", f"post {post['id']}", channel=DEMO_CHANNEL.name, demo=True)
+    return {"posts": ids + [post["id"]]}
