@@ -60,6 +60,13 @@ def test_api_and_pages(settings: Settings, store: Store, tmp_path: Path) -> None
         page.post("/login", data={"username": "manager1", "password": PASSWORD, "csrf_token": token, "next": "/"})
         html = page.get("/advocates").text
         assert "recommended the brand to @ava_n without tagging it" in html
+        # The page reads its period from the form: a September with no messages has no advocates.
+        september = page.get("/advocates", params={"from": "2026-09-01", "to": "2026-09-30"}).text
+        assert '<strong id="advocate-count">0</strong>' in september and 'value="2026-09-30"' in september
+        assert "from 2026-09-01 to 2026-09-30:" in september
+        assert '<strong id="advocate-count">0</strong>' not in html
+        r = page.get("/advocates", params={"from": "2026-13-01"})
+        assert r.status_code == 422 and "from" in r.text
         assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in html and "<script>window" not in html
         assert 'href="/threads/' in html and "EUR 40.00 of EUR 100.00 spent" in html
         r = page.post(f"/people/{kit}/gestures", data={"kind": "offer", "reason": "lights review", "cost": "30",

@@ -3,26 +3,42 @@ the gesture log with what followed) and the gesture forms of the person page."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from goodwill.errors import ConflictError, FieldError, NotFoundError, PermissionDeniedError
 from goodwill.service import advocacy
 from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul
-from goodwill.web.pages.routes import Csrf, back, render
+from goodwill.web.pages.routes import Csrf, _parse_date, back, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
 REFUSED = (ConflictError, FieldError, NotFoundError, PermissionDeniedError)
 
 
+def _midnight(day: date | None, *, after: bool = False) -> datetime | None:
+    """A day of the period form as the UTC midnight that starts it (`after`: the midnight that ends it)."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(), tzinfo=UTC) + (timedelta(days=1) if after else timedelta())
+
+
 @router.get("/advocates")
-def advocates_page(request: Request, store: StoreDep, actor: PageActor) -> Response:
+def advocates_page(
+    request: Request, store: StoreDep, actor: PageActor,
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+) -> Response:
+    """The advocates of the days from..to (both included; default the 30 days up to the newest message)."""
+    first = _midnight(_parse_date(start, "from"))
+    until = _midnight(_parse_date(end, "to"), after=True)
     return render(
         request, "advocates.html", actor,
-        advocates=advocacy.list_advocates(store, actor, limit=50),
-        suggestions=advocacy.suggestions(store, actor, limit=10),
+        advocates=advocacy.list_advocates(store, actor, start=first, end=until, limit=50),
+        suggestions=advocacy.suggestions(store, actor, start=first, end=until, limit=10),
+        start=start or "", end=end or "",
         budget=advocacy.show_budget(store, actor),
         pending=advocacy.list_gestures(store, actor, status="pending", limit=50),
         gestures=advocacy.list_gestures(store, actor, limit=50),
