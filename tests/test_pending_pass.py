@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from goodwill.config import Settings
 from goodwill.domain.signals import is_provisional
 from goodwill.domain.team import Actor, Origin, Role
@@ -181,3 +183,40 @@ def test_the_listener_reads_pending_signals_as_it_runs(store: Store, settings: S
             running.stop()
             thread.join(60)
     assert not thread.is_alive() and running.pass_note is None
+
+
+def test_a_finished_pass_reads_on_after_its_checkpoint_and_edits_rewind_it(store: Store, settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from goodwill.domain.messages import MessageKind, ParsedMessage
+    from goodwill.domain.sources import Edit
+    from goodwill.ingest.writer import StreamWriter
+
+    def checkpoint() -> int:
+        return int(scalar(store, "SELECT last_message_id FROM signal_passes WHERE name = 'cascade'"))
+
+    _import(store, settings, tmp_path, 6)
+    newest = int(scalar(store, "SELECT max(id) FROM messages"))
+    assert backfill(store) == 6 and checkpoint() == newest
+    assert backfill(store) == 0 and checkpoint() == newest  # nothing new: the run starts after the checkpoint
+    post = ParsedMessage(platform="mastodon", platform_id="n1", author="eve@social.example", text="where is my refund?",
+                         created_at=datetime(2026, 11, 2, tzinfo=UTC), kind=MessageKind.POST)
+    with StreamWriter(store, "listen:test") as writer:
+        writer.write([post])
+    assert count_to_read_again(store) == 1 and backfill(store) == 1 and checkpoint() == newest + 1
+    # An edit of an old message gives it fast signals again: the checkpoint goes back to just before it.
+    first = int(scalar(store, "SELECT min(id) FROM messages"))
+    old_id = scalar(store, f"SELECT platform_id FROM messages WHERE id = {first + 2}")
+    edited = ParsedMessage(platform="twitter", platform_id=str(old_id), author="user2", text="my battery caught fire!!",
+                           created_at=datetime(2026, 11, 1, 10, tzinfo=UTC), kind=MessageKind.POST)
+    with StreamWriter(store, "listen:test") as writer:
+        writer.write([], edits=[Edit(edited, datetime(2026, 11, 3, tzinfo=UTC))])
+    assert count_to_read_again(store) == 1 and checkpoint() == first + 1
+    assert backfill(store) == 1 and count_to_read_again(store) == 0 and checkpoint() == newest + 1
+    # Once an hour a run starts again from the first message.
+    with store.begin() as conn:
+        conn.execute(sa.text("UPDATE signal_passes SET started_at = :t WHERE name = 'cascade'"),
+                     {"t": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert backfill(store) == 0 and checkpoint() == newest + 1
+    assert str(scalar(store, "SELECT started_at FROM signal_passes WHERE name = 'cascade'")) > "2026-01-02"

@@ -32,7 +32,7 @@ from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store import Connection, Store
 from goodwill.store import messages as stored
-from goodwill.store.signals import write_signals
+from goodwill.store.signals import rewind_passes, write_signals
 from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich
 
@@ -438,6 +438,7 @@ def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
     if found:
         batch = enrich([f[1] for f in found], sentiment="fast", is_brand=[f[2] for f in found])
         write_signals(conn, [[f[0], *row] for f, row in zip(found, signal_rows(batch), strict=True)])
+        rewind_passes(conn, min(f[0] for f in found))  # provisional again: the accurate pass reads them again
 
 
 def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:

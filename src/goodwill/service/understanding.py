@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
@@ -24,7 +24,16 @@ from goodwill.ingest.readers.texts import read_texts
 from goodwill.service.audit import record, require
 from goodwill.service.cases import sync_messages, system_actor
 from goodwill.store import Store
-from goodwill.store.signals import count_missing, count_pending, missing, pass_state, save_pass, write_signals
+from goodwill.store.signals import (
+    count_missing,
+    count_pending,
+    missing,
+    newest_message_id,
+    pass_state,
+    rewind_passes,
+    save_pass,
+    write_signals,
+)
 from goodwill.understand.enrich import Mode, enrich, model_version
 
 __all__ = ["ENRICH_ROLE", "TRAIN_TASKS", "Mode", "backfill", "classify_file", "count_to_enrich", "count_to_read_again", "read_pending", "model_version", "train"]
@@ -53,6 +62,15 @@ def count_to_read_again(store: Store) -> int:
     """Messages the accurate pass has still to read (no signals, or the fast models' only)."""
     with store.begin() as conn:
         return count_pending(conn)
+
+
+#: A finished pass reads on after its checkpoint; once in this long it starts again from the first message
+#: (on PostgreSQL, concurrent writers may commit a lower id after a higher one was read).
+FULL_SCAN_EVERY = timedelta(hours=1)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def backfill(
@@ -92,9 +110,13 @@ def backfill(
     now = datetime.now(UTC)
     with store.begin() as conn:
         state = pass_state(conn, name)
-    if state is None or state["finished_at"] is not None or state["model_version"] != version:
+    finished = state is not None and state["finished_at"] is not None
+    if (state is None or state["model_version"] != version or (finished and force)
+            or (finished and now - _aware(state["started_at"]) > FULL_SCAN_EVERY)):
         state = {"model_version": version, "last_message_id": 0, "done": 0, "started_at": now, "updated_at": now,
                  "finished_at": None}
+    elif finished:  # read on after the checkpoint: new messages (edits rewind it, see `rewind_passes`)
+        state = {**state, "updated_at": now, "finished_at": None}
     done = 0
     while True:
         size = batch_size if limit is None else max(0, min(batch_size, limit - done))
@@ -103,12 +125,15 @@ def backfill(
             if found:
                 batch = enrich([r[1] for r in found], sentiment=sentiment, is_brand=[r[2] for r in found])
                 write_signals(conn, [[r[0], *row] for r, row in zip(found, signal_rows(batch), strict=True)])
+                if sentiment == "fast":  # provisional again: the accurate pass must read them again
+                    rewind_passes(conn, found[0][0])
                 sync_messages(conn, [r[0] for r in found], actor or system_actor("enrich"))
                 done += len(found)
                 state.update(last_message_id=found[-1][0], done=state["done"] + len(found), updated_at=datetime.now(UTC))
             last = size > 0 and len(found) < size  # nothing more after this batch: the run is finished
-            if last:
-                state["finished_at"] = datetime.now(UTC)
+            if last:  # nothing provisional up to the newest message
+                state.update(finished_at=datetime.now(UTC),
+                             last_message_id=max(state["last_message_id"], newest_message_id(conn)))
             if found or last:
                 save_pass(conn, name, state)
             if (last or not size) and actor is not None and done:  # the run's audit entry, on its last batch

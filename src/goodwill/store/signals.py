@@ -114,6 +114,18 @@ def save_pass(conn: Connection, name: str, state: dict[str, Any]) -> None:
         conn.execute(insert(signal_passes).values(name=name, **values))
 
 
+def newest_message_id(conn: Connection) -> int:
+    """The highest message id stored (0 when there are none)."""
+    return int(conn.execute(select(func.max(messages.c.id))).scalar() or 0)
+
+
+def rewind_passes(conn: Connection, first_id: int) -> None:
+    """Messages from id `first_id` on have fast signals again (an edit, a forced fast run): every
+    pass that got past them reads on from just before them (in the caller's transaction)."""
+    conn.execute(update(signal_passes).where(signal_passes.c.last_message_id >= first_id)
+                 .values(last_message_id=first_id - 1, finished_at=None))
+
+
 #: The columns a listed message's signals are read from (outer-joined: a message may have none yet).
 READ_COLUMNS = (
     message_signals.c.sentiment.label("s_sentiment"),
