@@ -7,7 +7,10 @@ import orjson
 from goodwill.config import Settings
 from goodwill.store import Store
 from tests.listening import cli, rows, scalar
+from tests.privacy_scan import assert_gone
 from tests.servers.jetstream import BASE_US, JetstreamServer, post_event, running
+
+DELETED = "at://did:plc:user0030/app.bsky.feed.post/3l00000000030"
 
 
 def _events() -> tuple[list[bytes], set[str]]:
@@ -29,11 +32,14 @@ def _events() -> tuple[list[bytes], set[str]]:
     # Junk that must be skipped without stopping the stream.
     events.append(b'{"not json')
     events.append(orjson.dumps({"did": "did:plc:x", "time_us": BASE_US + 300_500, "kind": "identity", "identity": {"handle": "x.bsky.social"}}))
+    # A reply to post 30, which is then deleted (so it is not kept).
+    events.append(post_event(401, "halcyon: I'd like to know too", reply_to=DELETED, time_us=BASE_US + 300_600))
+    wanted.add("at://did:plc:user0013/app.bsky.feed.post/3l00000000401")
     # Post 15 is edited, post 30 deleted (both stored), post 2 (never stored) deleted.
     events.append(post_event(15, "HALCYON support helped me today (edit: and tomorrow)", op="update", time_us=BASE_US + 301_000))
     events.append(post_event(30, "", op="delete", time_us=BASE_US + 302_000))
     events.append(post_event(2, "", op="delete", time_us=BASE_US + 303_000))
-    return events, wanted
+    return events, wanted - {DELETED}
 
 
 def test_jetstream_filters_stores_edits_and_deletes(store: Store, settings: Settings) -> None:
@@ -47,8 +53,13 @@ def test_jetstream_filters_stores_edits_and_deletes(store: Store, settings: Sett
     assert set(stored) == wanted
     edited = stored["at://did:plc:user0015/app.bsky.feed.post/3l00000000015"]
     assert edited.text.endswith("(edit: and tomorrow)") and edited.edited_at is not None
-    deleted = stored["at://did:plc:user0030/app.bsky.feed.post/3l00000000030"]
-    assert deleted.text == "" and deleted.deleted_at is not None
+    # The deleted post is deleted: the reply to it begins its thread now, and nothing keeps its words or ids.
+    orphan = stored["at://did:plc:user0013/app.bsky.feed.post/3l00000000401"]
+    assert orphan.reply_to_id is None
+    assert scalar(store, "SELECT message_count FROM threads WHERE root_platform_id = :r", r=DELETED) is None
+    assert scalar(store, "SELECT message_count FROM threads t JOIN messages m ON m.thread_root_id = t.root_platform_id "
+                         "WHERE m.platform_id = :p", p=orphan.platform_id) == 1
+    assert_gone(store, [DELETED, "user0030/app.bsky.feed.post", "bafyrei00000000000000000030"], ["roule"])
     reply = stored["at://did:plc:user0012/app.bsky.feed.post/3l00000000400"]
     assert reply.reply_to_id == sorted(wanted)[0]
     assert "halcyonbikes.bsky.social" in str(reply.mentions)

@@ -7,6 +7,7 @@ import json
 from goodwill.config import Settings
 from goodwill.store import Store
 from tests.listening import cli, rows, scalar
+from tests.privacy_scan import assert_gone
 from tests.servers.http import Response, serving
 from tests.servers.mastodon import MastodonState, account, server, status
 
@@ -130,7 +131,11 @@ def test_reply_dry_run_then_publish(store: Store, settings: Settings) -> None:
 
 def test_streaming_api_brings_posts_edits_and_deletions(store: Store, settings: Settings) -> None:
     state = MastodonState()
-    state.tags["halcyon"] = [status(100, "#halcyon my first ride", tags=["halcyon"]), status(101, "#halcyon spam, deleted soon", tags=["halcyon"])]
+    state.tags["halcyon"] = [
+        status(100, "#halcyon my first ride", tags=["halcyon"]),
+        status(101, "#halcyon spam, deleted soon", tags=["halcyon"], reply_to=100),
+        status(105, "#halcyon nope, not buying it", tags=["halcyon"], reply_to=101),
+    ]
     with serving(server(state)) as srv:
         _add(settings, srv.url, "#halcyon", "stream:#halcyon")
         edited = status(100, "#halcyon my first ride (photos added)", tags=["halcyon"], edited=True)
@@ -146,10 +151,14 @@ def test_streaming_api_brings_posts_edits_and_deletions(store: Store, settings: 
     # The malformed event broke the stream; it was opened again and then closed by the server.
     assert len(stream_requests) == 2 and stream_requests[0].arg("tag") == "halcyon"
     host = srv.url.split("://")[1]
-    got = {r.platform_id: r for r in rows(store, "SELECT platform_id, text, edited_at, deleted_at FROM messages")}
+    got = {r.platform_id: r for r in rows(store, "SELECT platform_id, text, edited_at, reply_to_id, thread_root_id FROM messages")}
     assert got[f"{host}:102"].text == "#halcyon live from the trail 🏔️"
     assert got[f"{host}:100"].text == "#halcyon my first ride (photos added)" and got[f"{host}:100"].edited_at is not None
-    assert got[f"{host}:101"].text == "" and got[f"{host}:101"].deleted_at is not None
+    # The deleted post is deleted; the reply to it now answers its parent, in the same thread.
+    assert f"{host}:101" not in got
+    assert got[f"{host}:105"].reply_to_id == f"{host}:100" and got[f"{host}:105"].thread_root_id == f"{host}:100"
+    assert scalar(store, "SELECT message_count FROM threads WHERE root_platform_id = :r", r=f"{host}:100") == 2
+    assert_gone(store, ["spam, deleted soon", f"{host}:101", "bikes.example/@x/101", "statuses/101"], ["spam"])
 
 
 def test_a_run_that_fails_mid_way_resumes_from_its_last_committed_page(store: Store, settings: Settings) -> None:

@@ -7,6 +7,7 @@ import json
 from goodwill.config import Settings
 from goodwill.store import Store
 from tests.listening import cli, rows, scalar
+from tests.privacy_scan import assert_gone
 from tests.servers.http import Response, serving
 from tests.servers.reddit import RedditState, comment, server, submission
 
@@ -55,18 +56,35 @@ def test_subreddit_posts_comments_and_search(store: Store, settings: Settings) -
     assert scalar(store, "SELECT count(*) FROM messages WHERE platform_id = 't3_p501'") == 0
 
 
-def test_removed_post_is_marked_deleted(store: Store, settings: Settings) -> None:
+def test_deleted_post_and_comment_are_deleted(store: Store, settings: Settings) -> None:
     state = RedditState()
     state.posts["ebikes"] = [submission(1, "Halcyon battery died", "it just stopped")]
+    state.comments["ebikes"] = [comment(2, "mine too, the Halcyon dealer swapped the cell", "t3_p1", "t3_p1"),
+                                comment(3, "which dealer was it?", "t1_c2", "t3_p1")]
     with serving(server(state)) as srv:
         _add(settings, srv.url, "r/ebikes")
         assert cli(settings, "listen", "--once", env=ENV).exit_code == 0
-        state.posts["ebikes"] = [submission(1, "[deleted]", "[deleted]", author="[deleted]")]
+        assert scalar(store, "SELECT count(*) FROM messages") == 3
+        state.posts["ebikes"] = [submission(1, "Halcyon battery died", "it just stopped")]
+        state.comments["ebikes"] = [comment(3, "which dealer was it?", "t1_c2", "t3_p1"),
+                                    comment(2, "[deleted]", "t3_p1", "t3_p1", author="[deleted]")]
+        state.comments["ebikes"][1]["data"]["created_utc"] += 120  # seen again, after the last one read
         second = cli(settings, "listen", "--once", env=ENV)
-        assert second.exit_code == 0
-    row = rows(store, "SELECT text, deleted_at FROM messages WHERE platform_id = 't3_p1'")[0]
-    assert row.text == "" and row.deleted_at is not None
-    assert "1 deleted" in second.output
+        assert second.exit_code == 0, second.output
+        assert "1 deleted" in second.output
+        # The reply to the deleted comment answers the post now, in the same thread.
+        reply = rows(store, "SELECT reply_to_id, thread_root_id FROM messages WHERE platform_id = 't1_c3'")[0]
+        assert reply.reply_to_id == "t3_p1" and reply.thread_root_id == "t3_p1"
+        assert scalar(store, "SELECT message_count FROM threads WHERE root_platform_id = 't3_p1'") == 2
+        assert_gone(store, ["dealer swapped the cell", "t1_c2", "comments/p1/x/c2/"], ["swapped"])
+        state.posts["ebikes"] = [submission(1, "[deleted]", "[deleted]", author="[deleted]")]
+        state.posts["ebikes"][0]["data"]["created_utc"] += 600
+        third = cli(settings, "listen", "--once", env=ENV)
+        assert third.exit_code == 0
+    assert "1 deleted" in third.output
+    # The post began the thread: its comment begins it now, and the thread keeps no id of the post.
+    assert rows(store, "SELECT reply_to_id FROM messages WHERE platform_id = 't1_c3'")[0].reply_to_id is None
+    assert_gone(store, ["Halcyon battery died", "it just stopped", "t3_p1"], ["stopped"])
 
 
 def test_reply_to_a_comment(store: Store, settings: Settings) -> None:

@@ -18,6 +18,7 @@ from goodwill.ingest.writer import import_file
 from goodwill.people import STAGES
 from goodwill.service import people, privacy
 from goodwill.store import Store
+from tests.privacy_scan import everything
 
 ADMIN = Actor(None, "tester", Role.ADMIN, Origin.CLI, "local")
 AGENT = Actor(2, "agent", Role.AGENT, Origin.API, "127.0.0.1")
@@ -120,20 +121,7 @@ def test_merge_split_and_link(loaded: Store) -> None:
 
 
 def _everything(store: Store) -> str:
-    """Every row of every table (and the FTS index on SQLite) as one lower-case text."""
-    chunks = []
-    with store.begin() as conn:
-        names = sa.inspect(conn).get_table_names()
-        for name in names:
-            if name.startswith("messages_fts_"):
-                continue
-            for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
-                chunks.append(" ".join(str(v) for v in row))
-        if store.dialect == "sqlite":
-            for word in ("sunset", "okafor", "mara"):
-                hits = conn.execute(sa.text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :w"), {"w": word}).all()
-                chunks.append(" ".join(f"fts:{word}:{h[0]}" for h in hits))
-    return "\n".join(chunks).lower()
+    return everything(store, ("sunset", "okafor", "mara"))
 
 
 def test_forget_leaves_no_trace(loaded: Store) -> None:

@@ -30,7 +30,7 @@ from goodwill.domain.sources import Deletion, Edit
 from goodwill.ingest.prepare import Prepared, add_signals, prepare, signal_rows
 from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
-from goodwill.store import Connection, Store
+from goodwill.store import Connection, Store, erasure
 from goodwill.store import messages as stored
 from goodwill.store.signals import rewind_passes, write_signals
 from goodwill.store.workspace import load_workspace
@@ -442,17 +442,6 @@ def _refresh_signals(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
 
 
 def _apply_deletions(conn: Connection, deletions: Sequence[Deletion]) -> int:
-    """Deleted messages keep their row (threads and counts stay whole) but
-    lose their words, and what was read from them (their signals)."""
-    known = stored.stored_keys(conn, [(d.platform, d.platform_id) for d in deletions])
-    rows, done = [], set()
-    for d in deletions:
-        key = (d.platform, d.platform_id)
-        if key in known and key not in done:
-            done.add(key)
-            rows.append({"p": d.platform, "pid": d.platform_id, "at": d.deleted_at})
-    if not rows:
-        return 0
-    stored.blank_deleted(conn, rows)
-    stored.drop_signals(conn, [f[0] for f in stored.message_texts(conn, [(str(r["p"]), str(r["pid"])) for r in rows])])
-    return len(rows)
+    """Posts deleted on their platform are deleted here: the message with its signals, interactions,
+    index entry, counts, topic and case places; replies to it answer its parent (see `erasure.erase_deleted`)."""
+    return erasure.erase_deleted(conn, [(d.platform, d.platform_id) for d in deletions])

@@ -5,6 +5,9 @@ the full-text index (a trigger on SQLite, the expression index on PostgreSQL),
 and fixes its thread's counts and its day's counts. Erasing a person also
 removes every trace of them left in others' messages and in the audit log:
 their handles, names, user ids and message ids are replaced with FORGOTTEN.
+A post deleted on its platform is erased the same way (`erase_deleted`): its
+replies answer its parent instead, and its id and address are replaced with
+DELETED in the messages of its thread and those that quote or repost it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, Text, and_, cast, delete, func, or_, select, update
 
 from goodwill.store.cases import erase_for_messages
+from goodwill.store.messages import by_platform
 from goodwill.store.tables import (
     accounts,
     audit_log,
+    cases,
     interactions,
     message_days,
     message_signals,
@@ -35,6 +40,7 @@ from goodwill.store.tables import (
 from goodwill.store.tables import workspace as workspace_table
 
 FORGOTTEN = "[forgotten]"
+DELETED = "[deleted]"
 CHUNK = 500
 
 
@@ -143,6 +149,8 @@ def _recount_threads(conn: Connection, roots: set[tuple[str, str]], erased: set[
             new_root = f"erased-{t.id}"
             conn.execute(update(messages).where(messages.c.platform == platform, messages.c.thread_root_id == root)
                          .values(thread_root_id=new_root))
+            conn.execute(update(cases).where(cases.c.platform == platform, cases.c.thread_root_id == root)
+                         .values(thread_root_id=new_root))
             values |= {"root_platform_id": new_root, "root_account_id": None}
         conn.execute(update(threads).where(threads.c.id == t.id).values(**values))
     return removed
@@ -155,13 +163,13 @@ def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(rf"(?<![\w.-]){re.escape(w)}(?![\w-])" for w in words), re.IGNORECASE)
 
 
-def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+def _scrub(value: Any, pattern: re.Pattern[str], marker: str = FORGOTTEN) -> Any:
     if isinstance(value, str):
-        return pattern.sub(FORGOTTEN, value)
+        return pattern.sub(marker, value)
     if isinstance(value, list):
-        return [_scrub(v, pattern) for v in value]
+        return [_scrub(v, pattern, marker) for v in value]
     if isinstance(value, dict):
-        return {_scrub(k, pattern): _scrub(v, pattern) for k, v in value.items()}
+        return {_scrub(k, pattern, marker): _scrub(v, pattern, marker) for k, v in value.items()}
     return value
 
 
@@ -169,8 +177,10 @@ def _mentioning(conn: Connection, columns: Sequence[Any], terms: Sequence[str]) 
     return or_(*(func.lower(cast(c, Text)).contains(t.lower(), autoescape=True) for c in columns for t in terms))
 
 
-def redact(conn: Connection, terms: Sequence[str]) -> int:
-    """Replace every whole-word occurrence of `terms` in stored messages and audit entries with FORGOTTEN."""
+def redact(conn: Connection, terms: Sequence[str], *, marker: str = FORGOTTEN, among: Any = None,
+           audit: bool = True) -> int:
+    """Replace every whole-word occurrence of `terms` in stored messages (those `among` selects, if given)
+    and audit entries with `marker`; a reference to a message named by a term is cleared."""
     pattern = _pattern(terms)
     if pattern is None:
         return 0
@@ -178,25 +188,64 @@ def redact(conn: Connection, terms: Sequence[str]) -> int:
     changed = 0
     text_cols = (messages.c.text, messages.c.url, messages.c.reply_to_id, messages.c.quote_of_id, messages.c.repost_of_id)
     json_cols = (messages.c.mentions, messages.c.hashtags, messages.c.links, messages.c.raw)
-    for r in list(conn.execute(select(messages).where(_mentioning(conn, text_cols + json_cols, words)))):
+    query = select(messages).where(_mentioning(conn, text_cols + json_cols, words))
+    if among is not None:
+        query = query.where(among)
+    for r in list(conn.execute(query)):
         values: dict[str, Any] = {}
         for c in ("text", "url"):
-            if getattr(r, c) is not None and (new := pattern.sub(FORGOTTEN, getattr(r, c))) != getattr(r, c):
+            if getattr(r, c) is not None and (new := pattern.sub(marker, getattr(r, c))) != getattr(r, c):
                 values[c] = new
         for c in ("reply_to_id", "quote_of_id", "repost_of_id"):
             if getattr(r, c) is not None and pattern.search(getattr(r, c)):
                 values[c] = None  # a reference to an erased message
         for c in ("mentions", "hashtags", "links", "raw"):
-            if (new := _scrub(getattr(r, c), pattern)) != getattr(r, c):
+            if (new := _scrub(getattr(r, c), pattern, marker)) != getattr(r, c):
                 values[c] = new
         if values:
             conn.execute(update(messages).where(messages.c.id == r.id).values(**values))
             changed += 1
+    if not audit:
+        return changed
     for a in list(conn.execute(select(audit_log).where(_mentioning(conn, (audit_log.c.target, audit_log.c.details), words)))):
         conn.execute(update(audit_log).where(audit_log.c.id == a.id).values(
-            target=None if a.target is None else pattern.sub(FORGOTTEN, a.target), details=_scrub(a.details, pattern)))
+            target=None if a.target is None else pattern.sub(marker, a.target), details=_scrub(a.details, pattern, marker)))
         changed += 1
     return changed
+
+
+def erase_deleted(conn: Connection, keys: Sequence[tuple[str, str]]) -> int:
+    """Posts deleted on their platform (keys of platform, platform id): each stored one is erased with
+    everything derived from it, as `erase_messages` does. Its replies answer its parent instead (the
+    nearest one not deleted; none when it began its thread), and its platform id and address are
+    replaced with DELETED in the rest of its thread and in the messages quoting or reposting it.
+    Returns how many stored messages were erased."""
+    rows = []
+    for platform, ids in by_platform(set(keys)).items():
+        for chunk in _chunks(sorted(set(ids))):
+            rows += list(conn.execute(select(messages.c.id, messages.c.platform, messages.c.platform_id,
+                                             messages.c.reply_to_id, messages.c.url, messages.c.thread_root_id)
+                                      .where(messages.c.platform == platform, messages.c.platform_id.in_(chunk))))
+    if not rows:
+        return 0
+    gone = {(r.platform, r.platform_id): r for r in rows}
+    for r in rows:
+        parent, seen = r.reply_to_id, {r.platform_id}
+        while parent is not None and (r.platform, parent) in gone and parent not in seen:
+            seen.add(parent)
+            parent = gone[(r.platform, parent)].reply_to_id
+        conn.execute(update(messages).where(messages.c.platform == r.platform, messages.c.reply_to_id == r.platform_id)
+                     .values(reply_to_id=parent))
+    ids = [r.id for r in rows]
+    for platform in {r.platform for r in rows}:
+        mine = [r for r in rows if r.platform == platform]
+        pids = [r.platform_id for r in mine]
+        terms = pids + [r.url for r in mine if r.url]
+        near = and_(messages.c.platform == platform, messages.c.id.not_in(ids), or_(
+            messages.c.thread_root_id.in_(sorted({r.thread_root_id for r in mine})),
+            messages.c.quote_of_id.in_(pids), messages.c.repost_of_id.in_(pids)))
+        redact(conn, terms, marker=DELETED, among=near, audit=False)
+    return erase_messages(conn, ids)[0]
 
 
 def erase_person(conn: Connection, person_id: int) -> Erased:

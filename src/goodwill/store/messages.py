@@ -332,18 +332,6 @@ def update_texts(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     )
 
 
-def blank_deleted(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Deleted messages (rows of p, pid, at) keep their row, so threads and counts
-    stay whole, but lose their words: text, raw payload, mentions, hashtags and links."""
-    c = messages.c
-    conn.execute(
-        messages.update()
-        .where(c.platform == bindparam("p"), c.platform_id == bindparam("pid"), c.deleted_at.is_(None))
-        .values(text="", raw={}, mentions=[], hashtags=[], links=[], deleted_at=bindparam("at", type_=UTCDateTime)),
-        list(rows),
-    )
-
-
 def message_texts(conn: Connection, keys: Sequence[tuple[str, str]]) -> list[tuple[int, str, bool]]:
     """(id, text, is_brand) of the stored messages among `keys` (platform, platform id)."""
     found: list[tuple[int, str, bool]] = []
@@ -369,11 +357,6 @@ def with_signals(conn: Connection, message_ids: Sequence[int]) -> set[int]:
             )
         )
     return had
-
-
-def drop_signals(conn: Connection, message_ids: Sequence[int]) -> None:
-    for chunk in chunks(list(message_ids)):
-        conn.execute(message_signals.delete().where(message_signals.c.message_id.in_(chunk)))
 
 
 # -- ingest runs ---------------------------------------------------------------
