@@ -136,8 +136,9 @@ def backfill(
                              last_message_id=max(state["last_message_id"], newest_message_id(conn)))
             if found or last:
                 save_pass(conn, name, state)
-            if (last or not size) and actor is not None and done:  # the run's audit entry, on its last batch
-                record(conn, actor, "signals.enrich", "messages", messages=done, model_version=version, force=force)
+            if (last or not size) and done:  # the run's audit entry (the background pass's too), on its last batch
+                record(conn, actor or system_actor("accurate-pass"), "signals.enrich", "messages", messages=done,
+                       model_version=version, force=force)
         if progress and found:
             progress(len(found))
         if last or not size:
