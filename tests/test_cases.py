@@ -23,7 +23,7 @@ from tests.servers.http import serving
 from tests.servers.mastodon import MastodonState, account, server, status
 
 ADMIN = Actor(None, "tester", Role.ADMIN, Origin.CLI, "local")
-T0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=30)  # "waiting 27 h" holds for the hour after import
 
 
 def at(hours: float) -> str:
