@@ -69,14 +69,15 @@ def build_demo(
     give_ratio = None
     try:
         if messages is None:
-            added = ingest_messages(store, "demo: hand-written conversations", hand_written(), progress=progress,
+            written = list(hand_written())  # one clock reading: the plan below follows the same newest message
+            added = ingest_messages(store, "demo: hand-written conversations", written, progress=progress,
                                     on_new=on_new_messages(actor))
             people.link(store, actor)  # Mara's verified site joins her two accounts
             knowledge.import_articles(store, actor, HELP_CENTRE)  # the help articles the brand's replies link
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))
             advocacy.seed_demo(store, actor)  # gestures for its advocates, and what followed them
-            posts.seed_demo(store, actor, max(m.created_at for m in hand_written()))  # its plan and a collaboration
+            posts.seed_demo(store, actor, max(m.created_at for m in written))  # its plan and a collaboration
             with store.begin() as conn:  # read the brand's own messages now, so the audit opens at once
                 give_ratio = giving.give_ratio(conn)
         else:
