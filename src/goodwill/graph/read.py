@@ -55,16 +55,19 @@ def _line_of(path: Path, index: int) -> int:
     return line
 
 
-def _read(path: Path, columns: Sequence[str]) -> pa.Table:
+def _read(path: Path, columns: Sequence[str], encoded: Sequence[str] = ()) -> pa.Table:
+    """The `columns` of the CSV file as text, those in `encoded` dictionary-encoded
+    as they are read (block by block, on every core)."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
+    text, codes = pa.string(), pa.dictionary(pa.int32(), pa.string())
     try:
         return pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            read_options=pacsv.ReadOptions(block_size=1 << 23),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, include_columns=list(columns),
+                column_types={c: codes if c in encoded else text for c in columns}, include_columns=list(columns),
                 strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
             ),
         )
@@ -104,7 +107,7 @@ def read_edges(path: Path) -> Edges:
         if name not in header:
             raise ImportFileError(str(path), 1, name, f"missing column (expected columns {', '.join(EDGE_COLUMNS)})")
     has_topic = "topic" in header
-    table = _read(path, [*EDGE_COLUMNS, *(["topic"] if has_topic else [])])
+    table = _read(path, [*EDGE_COLUMNS, *(["topic"] if has_topic else [])], ("source", "target", "kind", "topic"))
 
     def need(name: str) -> pa.ChunkedArray:
         col = table.column(name)
@@ -115,33 +118,67 @@ def read_edges(path: Path) -> Edges:
     source, target, kind_text, time_text = (need(c) for c in EDGE_COLUMNS)
     n = len(source)
 
-    kind_codes = pc.index_in(kind_text, value_set=pa.array(KINDS))
-    if kind_codes.null_count:  # perhaps only spaces or capitals
-        kind_codes = pc.index_in(pc.ascii_lower(pc.utf8_trim_whitespace(kind_text)), value_set=pa.array(KINDS))
+    # a kind may come with spaces or capitals
+    kind_dict = _unified([kind_text])
+    known = pc.index_in(pc.ascii_lower(pc.utf8_trim_whitespace(_dictionary(kind_dict))), value_set=pa.array(KINDS))
+    kind_codes = _codes(kind_dict, known)
     if kind_codes.null_count:
         row = _first(kind_codes.is_null())
         raise ImportFileError(str(path), _line_of(path, row), "kind",
                               f"unknown kind {kind_text[row].as_py()!r} (expected one of {', '.join(KINDS)})")
 
-    both = pc.dictionary_encode(pa.chunked_array(source.chunks + target.chunks)).combine_chunks()
-    codes = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    both = _unified([source, target])  # one code per account, in order of first appearance
+    codes = _indices(both)
 
     topic_codes = None
     topics: list[str] = []
     if has_topic:
-        topic_col = pc.dictionary_encode(table.column("topic")).combine_chunks()
-        topics = [str(t) for t in topic_col.dictionary.to_pylist()]
-        topic_codes = topic_col.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        topic_col = _unified([table.column("topic")])
+        topics = [str(t) for t in _dictionary(topic_col).to_pylist()]
+        topic_codes = np.where(_valid(topic_col), _indices(topic_col), -1)
 
     return Edges(
-        accounts=both.dictionary.to_pylist(),
+        accounts=_dictionary(both).to_pylist(),
         source=codes[:n],
         target=codes[n:],
-        kind=kind_codes.to_numpy().astype(np.int64) if n else np.zeros(0, dtype=np.int64),
+        kind=np.concatenate([c.to_numpy() for c in kind_codes.chunks] or [np.zeros(0, np.int32)]).astype(np.int64),
         time=_times(path, time_text),
         topic=topic_codes,
         topics=topics,
     )
+
+
+def _unified(columns: Sequence[pa.ChunkedArray]) -> pa.ChunkedArray:
+    """The dictionary-encoded `columns` one after the other, every chunk with the same dictionary
+    (its values in order of first appearance)."""
+    import pyarrow as pa
+
+    chunks = [chunk for col in columns for chunk in col.chunks]
+    return pa.table({"c": pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string()))}).unify_dictionaries().column(0)
+
+
+def _dictionary(col: pa.ChunkedArray) -> pa.Array:
+    import pyarrow as pa
+
+    return col.chunk(0).dictionary if col.num_chunks else pa.array([], pa.string())
+
+
+def _indices(col: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The codes of a dictionary-encoded column (nulls as 0)."""
+    parts = [(chunk.indices.fill_null(0) if chunk.null_count else chunk.indices).to_numpy() for chunk in col.chunks]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _valid(col: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    parts = [chunk.is_valid().to_numpy(zero_copy_only=False) for chunk in col.chunks]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _codes(col: pa.ChunkedArray, mapping: pa.Array) -> pa.ChunkedArray:
+    """`mapping` of each value of the dictionary-encoded `col` (null where it maps to null)."""
+    import pyarrow as pa
+
+    return pa.chunked_array([mapping.take(chunk.indices) for chunk in col.chunks], pa.int32())
 
 
 def _times(path: Path, text: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
