@@ -166,3 +166,46 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert [r["account"] for r in rows(result.stdout)] == ["author"]
+
+
+TOPICS = EDGES.replace("time,client", "time,topic").replace(",web\n", ",bikes\n").replace(",app\n", ",batteries\n")
+
+
+@pytest.mark.parametrize("extra", [
+    [], ["--top", "3"], ["--json"], ["--top=2", "--json"], ["--half-life", "2.5", "--now", "2024-05-20T00:00:00Z"],
+    ["--topic", "bikes"], ["--now", "1714900000"],
+])
+def test_quick_start_prints_what_the_typer_command_prints(tmp_path: Path, extra: list[str]) -> None:
+    """`goodwill influence --edges` starts without Typer; its output is the full app's, byte for byte."""
+    path = write(tmp_path / "edges.csv", TOPICS)
+    code, expected, err = run("influence", "--edges", str(path), *extra)
+    assert code == 0, err
+    script = ("import sys; from goodwill.cli.launch import main; main(); "
+              "sys.stdout.flush(); print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", script, "influence", "--edges", str(path), *extra],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    assert result.stderr.strip() == "[]"  # neither Typer nor Rich was loaded
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--now", "someday"], "--now: unreadable time 'someday' (expected ISO 8601 or Unix seconds)"),
+    (["--topic", "bikes"], "--topic needs a 'topic' column"),
+])
+def test_quick_start_reports_bad_input_in_one_line(tmp_path: Path, extra: list[str], message: str) -> None:
+    path = write(tmp_path / "edges.csv", EDGES)
+    result = subprocess.run([sys.executable, "-m", "goodwill", "influence", "--edges", str(path), *extra],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().endswith(message) and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.stderr and "╭" not in result.stderr
+
+
+def test_options_the_quick_start_does_not_take_go_to_typer(tmp_path: Path) -> None:
+    path = write(tmp_path / "edges.csv", EDGES)
+    result = subprocess.run([sys.executable, "-m", "goodwill", "influence", "--edges", str(path), "--top", "0"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "--top" in result.stderr  # Typer's usage error, as before
+    result = subprocess.run([sys.executable, "-m", "goodwill", "influence", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--half-life" in result.stdout

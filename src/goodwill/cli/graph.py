@@ -5,90 +5,27 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from goodwill.cli.scoring import Problem, influence_from_edges, load_edges, params, report, write_scores
+
 if TYPE_CHECKING:
-    from goodwill.service.graph import AccountScores, Edges, GraphScores, InfluenceParams
+    from goodwill.service.graph import Edges
 
 
 def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    report(message)
     return typer.Exit(1)
 
 
-def _params(half_life: float) -> InfluenceParams:
-    from goodwill.service.graph import InfluenceParams
-
-    return InfluenceParams(half_life_days=half_life)
-
-
-def _now(value: str | None) -> float | None:
-    if value is None:
-        return None
-    from datetime import datetime
-
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"--now: unreadable time {value!r} (expected ISO 8601 or Unix seconds)") from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-
-
 def _load_edges(path: Path, topic: str | None) -> Edges:
-    from goodwill.errors import GoodwillError
-    from goodwill.service.graph import read_edges
-
     try:
-        edges = read_edges(path)
-    except GoodwillError as exc:
+        return load_edges(path, topic)
+    except Problem as exc:
         raise _fail(str(exc)) from None
-    if topic is not None:
-        if edges.topic is None:
-            raise _fail(f"{path}: --topic needs a 'topic' column")
-        edges = edges.within_topic(topic)
-    return edges
-
-
-def _write(scores: GraphScores | AccountScores, as_json: bool, top: int | None) -> None:
-    """Accounts, most influential first, as CSV (pyarrow's writer) or JSON lines."""
-    import numpy as np
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    order = np.lexsort((-np.nan_to_num(scores.outreach, nan=-1.0), -np.nan_to_num(scores.influence, nan=-1.0)))
-    if top is not None:
-        order = order[:top]
-    influence_reasons, outreach_reasons = scores.explain(order)
-
-    def rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
-        picked = np.round(values[order], 4)
-        return pa.array(picked, pa.float64(), mask=np.isnan(picked))  # NaN (unknown) prints empty
-
-    table = pa.table({
-        "account": pa.array(scores.accounts, pa.string()).take(pa.array(order)),
-        "influence": rounded(scores.influence),
-        "outreach": rounded(scores.outreach),
-        "influence_reasons": pa.array(influence_reasons, pa.string()),
-        "outreach_reasons": pa.array(outreach_reasons, pa.string()),
-    })
-    if as_json:
-        for row in table.to_pylist():
-            row["influence_reasons"] = row["influence_reasons"].split("; ")
-            row["outreach_reasons"] = row["outreach_reasons"].split("; ")
-            sys.stdout.write(json.dumps(row) + "\n")
-        return
-    sys.stdout.flush()
-    pacsv.write_csv(table, sys.stdout.buffer, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def standalone() -> typer.Typer:
@@ -125,23 +62,23 @@ def register(app: typer.Typer) -> None:
         """
         if (accounts is None) == (edges is None):
             raise _fail("give either --accounts FILE or --edges FILE")
-        scores: GraphScores | AccountScores
-        if accounts is not None:
-            if topic is not None:
-                raise _fail("--topic needs --edges")
-            from goodwill.errors import GoodwillError
-            from goodwill.service.graph import read_accounts, score_accounts
-
+        if edges is not None:
             try:
-                scores = score_accounts(read_accounts(accounts))
-            except GoodwillError as exc:
+                influence_from_edges(edges, topic, half_life, now, top, as_json)
+            except Problem as exc:
                 raise _fail(str(exc)) from None
-        else:
-            assert edges is not None
-            from goodwill.service.graph import score_edges
+            return
+        assert accounts is not None
+        if topic is not None:
+            raise _fail("--topic needs --edges")
+        from goodwill.errors import GoodwillError
+        from goodwill.service.graph import read_accounts, score_accounts
 
-            scores = score_edges(_load_edges(edges, topic), _params(half_life), _now(now))
-        _write(scores, as_json, top)
+        try:
+            scores = score_accounts(read_accounts(accounts))
+        except GoodwillError as exc:
+            raise _fail(str(exc)) from None
+        write_scores(scores, as_json, top)
 
     @app.command()
     def communities(
@@ -175,8 +112,8 @@ def register(app: typer.Typer) -> None:
         from goodwill.service.graph import find_communities, score_edges
 
         graph = _load_edges(edges, topic)
-        params = _params(half_life)
-        found = find_communities(graph, score_edges(graph, params), min_size=min_size, params=params)
+        knobs = params(half_life)
+        found = find_communities(graph, score_edges(graph, knobs), min_size=min_size, params=knobs)
         rows: list[dict[str, Any]] = [
             {"community": c.id, "size": c.size, "inner_interactions": c.inner_interactions,
              "central": c.central, "generous": c.generous, "topics": c.topics}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -13,8 +14,42 @@ import numpy.typing as npt
 KINDS: tuple[str, ...] = ("reply", "mention", "repost", "quote")
 REPLY, MENTION, REPOST, QUOTE = range(4)
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+
+class Names(Sequence[str]):
+    """Account names held as one Arrow string array: a file of interactions names
+    hundreds of thousands of accounts, and printing them needs no Python string
+    per account. Indexing or iterating makes the Python strings (once)."""
+
+    def __init__(self, arrow: pa.Array) -> None:
+        self.arrow = arrow
+        self._strings: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._strings is None:
+            self._strings = [str(name) for name in self.arrow.to_pylist()]
+        return self._strings
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        return self._list()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __repr__(self) -> str:
+        return f"Names({len(self)} accounts)"
 
 
 @dataclass(frozen=True)

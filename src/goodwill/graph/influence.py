@@ -29,7 +29,8 @@ nobody engaged with it (influence) or it engaged nobody (outreach).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,6 +83,8 @@ class GraphScores:
     given_burst_share: FloatArray
     mutual_share: FloatArray
     params: InfluenceParams = field(default_factory=InfluenceParams)
+    #: the reasons in words for every account, when `score_edges` was asked to work them out
+    reasons: tuple[pa.Array, pa.Array] | None = field(default=None, repr=False, compare=False)
 
     def influence_reasons(self, i: int) -> list[str]:
         """The main reasons behind account `i`'s influence, in words."""
@@ -94,56 +97,71 @@ class GraphScores:
     def explain(self, index: IntArray | None = None) -> tuple[pa.Array, pa.Array]:
         """The reasons behind influence and outreach for the accounts at `index`
         (default: all), each a string of phrases joined with '; '."""
-        import pyarrow.compute as pc
+        if self.reasons is not None:
+            if index is None:
+                return self.reasons
+            import pyarrow as pa
 
+            at = pa.array(np.asarray(index, dtype=np.int64))
+            return self.reasons[0].take(at), self.reasons[1].take(at)
         at = slice(None) if index is None else index
-        received, given = self.received[at], self.given[at]
-        engagers, engaged = self.engagers[at], self.engaged[at]
-        rows = np.arange(len(received))
+        with ThreadPoolExecutor(1) as pool:  # the two explanations side by side (pyarrow's kernels let go of the GIL)
+            influence = pool.submit(self._influence_words, at)
+            outreach = self._outreach_words(at)
+            return influence.result(), outreach
 
-        # influence: the two kinds that weigh most, then what was discounted
-        order = np.argsort(-(engagers * np.asarray(self.params.received)), axis=1, kind="stable")
-        j1, j2 = order[:, 0], order[:, 1]
+    def _influence_words(self, at: IntArray | slice) -> pa.Array:
+        """Influence: the two kinds that weigh most, then what was discounted."""
+        received, engagers = self.received[at], self.engagers[at]
+        active = np.flatnonzero(received.any(axis=1))
+        received, engagers = received[active], engagers[active]
+        rows = np.arange(len(active))
+        j1, j2 = _top_two(engagers * np.asarray(self.params.received))
         n1, n2 = engagers[rows, j1], engagers[rows, j2]
         times1 = received[rows, j1]
         first = words.phrase(
             words.pick(_RECEIVED_VERB, j1), " by ", words.counted(n1, "distinct account"),
-            " over ", words.counted(self.received_span_days[at], "day"),
+            " over ", words.counted(self.received_span_days[at][active], "day"),
             words.where(times1 != n1, words.phrase(" (", words.counted(times1, "time"), ")"), ""),
         )
         second = words.where(n2 > 0, words.phrase(words.pick(_RECEIVED_VERB, j2), " by ", words.counted(n2, "account")))
-        mutual = self.mutual_share[at]
-        burst_in = self.received_burst_share[at]
-        influence = words.sentences(
+        mutual = self.mutual_share[at][active]
+        burst_in = self.received_burst_share[at][active]
+        text = words.sentences(
             first, second,
             words.where(mutual >= 0.3, words.phrase(words.percent(mutual), " of its engagers are engaged back as much (mutual boosting, discounted)")),
             words.where(burst_in >= 0.2, words.phrase(words.percent(burst_in), " of its engagement came in bursts and counts less")),
         )
-        influence = pc.if_else(_pa_mask(received.sum(axis=1) == 0), "no one engaged with it", influence)
+        return words.spread(text, active, len(self.received[at]), "no one engaged with it")
 
-        # outreach: the two kinds of giving that weigh most, bursts, and how long
-        order = np.argsort(-(given * np.asarray(self.params.given)), axis=1, kind="stable")
+    def _outreach_words(self, at: IntArray | slice) -> pa.Array:
+        """Outreach: the two kinds of giving that weigh most, bursts, and how long."""
+        given, engaged = self.given[at], self.engaged[at]
+        active = np.flatnonzero(given.any(axis=1))
+        given, engaged = given[active], engaged[active]
+        rows = np.arange(len(active))
         gave = []
-        for j in (order[:, 0], order[:, 1]):
+        for j in _top_two(given * np.asarray(self.params.given)):
             times, n = given[rows, j], engaged[rows, j]
             gave.append(words.where(times > 0, words.phrase(
                 words.pick(_GIVEN_VERB, j), " ", words.counted(times, "time"),
                 words.where(n > 1, words.phrase(" (", words.counted(n, "account"), ")"), ""),
             )))
-        burst_out = self.given_burst_share[at]
-        outreach = words.sentences(
+        burst_out = self.given_burst_share[at][active]
+        text = words.sentences(
             *gave,
             words.where(burst_out >= 0.2, words.phrase(words.percent(burst_out), " of it came in bursts and counts less")),
-            words.phrase("over ", words.counted(self.given_span_days[at], "day")),
+            words.phrase("over ", words.counted(self.given_span_days[at][active], "day")),
         )
-        outreach = pc.if_else(_pa_mask(given.sum(axis=1) == 0), "engages no one else", outreach)
-        return influence, outreach
+        return words.spread(text, active, len(self.given[at]), "engages no one else")
 
 
-def _pa_mask(mask: npt.NDArray[np.bool_]) -> pa.Array:
-    import pyarrow as pa
-
-    return pa.array(mask)
+def _top_two(weights: FloatArray) -> tuple[IntArray, IntArray]:
+    """Per row, the columns of the largest and second largest weight (the first column on ties)."""
+    first = np.argmax(weights, axis=1)
+    rest = weights.copy()
+    rest[np.arange(len(rest)), first] = -np.inf
+    return first, np.argmax(rest, axis=1)
 
 
 _RECEIVED_VERB = ("replied to", "mentioned", "reposted", "quoted")
@@ -201,11 +219,34 @@ def _burst_factor(who: IntArray, day: IntArray, n_days: int, n: int) -> tuple[Fl
     return factor, span
 
 
-def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float | None = None) -> GraphScores:
+def _pairs(s: IntArray, t: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """One row per (source, target) pair, sorted so that a pair and its reverse are
+    neighbours: each pair's key ((low * n + high) * 2 + backwards) and each interaction's pair."""
+    lo, hi = np.minimum(s, t), np.maximum(s, t)
+    key = lo * n
+    key += hi
+    key *= 2
+    key += s > t
+    order, keys = _sorted(key, 2 * n * n)
+    starts = _runs(keys)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[starts[1:]] = 1
+    pair_of = np.empty(len(keys), dtype=np.int64)
+    pair_of[order] = np.cumsum(first)
+    return keys[starts], pair_of
+
+
+def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float | None = None,
+                reasons: bool = False) -> GraphScores:
     """Influence and outreach of every account in `edges`.
 
     :param params: the weights, decay and discounts (defaults: `InfluenceParams()`).
     :param now: the time ages are measured from, Unix seconds (default: the latest interaction).
+    :param reasons: also work out every account's reasons in words (`GraphScores.explain`),
+        alongside the ranking rather than after it.
+
+    Independent steps run side by side on two threads (numpy and pyarrow let go
+    of the GIL in their loops); the results do not depend on it.
     """
     p = params or InfluenceParams()
     n = edges.n_accounts
@@ -217,82 +258,85 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
     if len(s) == 0:
         return _empty(edges.accounts, p)
 
-    start, end = float(when.min()), float(when.max())
-    ref = end if now is None else now
-    decay = np.exp2(-np.maximum(ref - when, 0.0) / (p.half_life_days * DAY))
-    n_days = max(1, int(np.ceil((end - start) / p.burst_window_seconds)))
-    day = np.minimum(((when - start) // p.burst_window_seconds).astype(np.int64), n_days - 1)
-    burst_in, received_span = _burst_factor(t, day, n_days, n)
-    burst_out, given_span = _burst_factor(s, day, n_days, n)
+    with ThreadPoolExecutor(2) as pool:
+        start, end = float(when.min()), float(when.max())
+        ref = end if now is None else now
+        n_days = max(1, int(np.ceil((end - start) / p.burst_window_seconds)))
+        day = np.minimum(((when - start) // p.burst_window_seconds).astype(np.int64), n_days - 1)
+        bursts_in = pool.submit(_burst_factor, t, day, n_days, n)
+        bursts_out = pool.submit(_burst_factor, s, day, n_days, n)
+        pair_key, pair_of = _pairs(s, t, n)
+        decay = np.exp2(-np.maximum(ref - when, 0.0) / (p.half_life_days * DAY))
+        undecayed_in = np.take(np.asarray(p.received), k)
+        w_in = undecayed_in * decay
+        w_out = np.take(np.asarray(p.given), k)
+        w_out *= decay
+        undirected, backwards = pair_key >> 1, (pair_key & 1).astype(bool)
+        lo_p, hi_p = np.divmod(undirected, n)
+        ps, pt = np.where(backwards, hi_p, lo_p), np.where(backwards, lo_p, hi_p)
+        raw = np.bincount(pair_of, weights=w_in)
+        undecayed = np.bincount(pair_of, weights=undecayed_in)
+        burst_in, received_span = bursts_in.result()
+        burst_out, given_span = bursts_out.result()
+        w_in_kept = w_in * burst_in
+        w_out_kept = w_out * burst_out
+        kept_in = np.bincount(pair_of, weights=w_in_kept)
+        kept_out = np.bincount(pair_of, weights=w_out_kept)
 
-    w_in = np.asarray(p.received)[k] * decay
-    w_out = np.asarray(p.given)[k] * decay
+        # mutual boosting: how evenly the pair engages each other (1 = as much back as given)
+        both = undirected[:-1] == undirected[1:]
+        back = np.zeros_like(raw)
+        back[:-1][both] = raw[1:][both]
+        back[1:][both] = raw[:-1][both]
+        balance = np.minimum(raw, back) / np.maximum(raw, back)
+        mutual = 1.0 - p.mutual_discount * balance
 
-    # one row per (source, target) pair, sorted so that a pair and its reverse are neighbours
-    lo, hi = np.minimum(s, t), np.maximum(s, t)
-    order, keys = _sorted((lo * n + hi) * 2 + (s > t), 2 * n * n)
-    starts = _runs(keys)
-    pair_key = keys[starts]
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[starts[1:]] = 1
-    pair_of = np.empty(len(keys), dtype=np.int64)
-    pair_of[order] = np.cumsum(first)
-    undirected, backwards = pair_key >> 1, (pair_key & 1).astype(bool)
-    lo_p, hi_p = np.divmod(undirected, n)
-    ps, pt = np.where(backwards, hi_p, lo_p), np.where(backwards, lo_p, hi_p)
-    raw = np.bincount(pair_of, weights=w_in)
-    undecayed = np.bincount(pair_of, weights=np.asarray(p.received)[k])
-    kept_in = np.bincount(pair_of, weights=w_in * burst_in)
-    kept_out = np.bincount(pair_of, weights=w_out * burst_out)
+        # the figures the explanations come from, and the explanations, beside the ranking
+        def figures() -> GraphScores:
+            seen = np.zeros(4 * len(pair_key), dtype=bool)
+            seen[pair_of * 4 + k] = True
+            pair_kind = np.flatnonzero(seen)
+            pair, kind = pair_kind >> 2, pair_kind & 3
+            engagers = np.bincount(pt[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+            engaged = np.bincount(ps[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+            received = np.bincount(t * 4 + k, minlength=4 * n).reshape(n, 4)
+            given = np.bincount(s * 4 + k, minlength=4 * n).reshape(n, 4)
+            w_in_total = np.bincount(t, weights=w_in, minlength=n)
+            w_out_total = np.bincount(s, weights=w_out, minlength=n)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                received_burst = np.nan_to_num(1.0 - np.bincount(t, weights=w_in_kept, minlength=n) / w_in_total)
+                given_burst = np.nan_to_num(1.0 - np.bincount(s, weights=w_out_kept, minlength=n) / w_out_total)
+                mutual_share = np.nan_to_num(np.bincount(pt, weights=balance >= 0.5, minlength=n) / np.bincount(pt, minlength=n))
+            zeros = np.zeros(n)
+            scores = GraphScores(
+                accounts=edges.accounts, influence=zeros, outreach=zeros,
+                received=received, given=given, engagers=engagers, engaged=engaged,
+                received_span_days=_span_days(received_span, p), given_span_days=_span_days(given_span, p),
+                received_burst_share=received_burst, given_burst_share=given_burst, mutual_share=mutual_share, params=p,
+            )
+            return replace(scores, reasons=scores.explain()) if reasons else scores
 
-    # mutual boosting: how evenly the pair engages each other (1 = as much back as given)
-    both = undirected[:-1] == undirected[1:]
-    back = np.zeros_like(raw)
-    back[:-1][both] = raw[1:][both]
-    back[1:][both] = raw[:-1][both]
-    balance = np.minimum(raw, back) / np.maximum(raw, back)
-    mutual = 1.0 - p.mutual_discount * balance
+        explained = pool.submit(figures)
 
-    # each account's one vote, split over whom it engages; discounted parts leak
-    votes = np.log1p(undecayed)  # so that age, like the discounts, leaks from the vote
-    transfer = np.log1p(kept_in * mutual) / np.bincount(ps, weights=votes, minlength=n)[ps]
-    rank = np.full(n, 1.0 / n)
-    received_flow = rank
-    flow = np.empty(len(ps))
-    for _ in range(p.max_iterations):
-        np.take(rank, ps, out=flow)
-        flow *= transfer
-        received_flow = np.bincount(pt, weights=flow, minlength=n)
-        received_flow *= p.damping
-        new = received_flow + (1.0 - received_flow.sum()) / n
-        done = np.abs(new - rank).sum() < p.tolerance
-        rank = new
-        if done:
-            break
-    influence = _mean_one(received_flow)
-    outreach = _mean_one(np.bincount(ps, weights=np.log1p(kept_out * mutual), minlength=n).astype(np.float64))
-
-    # figures for the explanations
-    seen = np.zeros(4 * len(pair_key), dtype=bool)
-    seen[pair_of * 4 + k] = True
-    pair_kind = np.flatnonzero(seen)
-    pair, kind = np.divmod(pair_kind, 4)
-    engagers = np.bincount(pt[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
-    engaged = np.bincount(ps[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
-    received = np.bincount(t * 4 + k, minlength=4 * n).reshape(n, 4)
-    given = np.bincount(s * 4 + k, minlength=4 * n).reshape(n, 4)
-    w_in_total = np.bincount(t, weights=w_in, minlength=n)
-    w_out_total = np.bincount(s, weights=w_out, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        received_burst = np.nan_to_num(1.0 - np.bincount(t, weights=w_in * burst_in, minlength=n) / w_in_total)
-        given_burst = np.nan_to_num(1.0 - np.bincount(s, weights=w_out * burst_out, minlength=n) / w_out_total)
-        mutual_share = np.nan_to_num(np.bincount(pt, weights=balance >= 0.5, minlength=n) / np.bincount(pt, minlength=n))
-    return GraphScores(
-        accounts=edges.accounts, influence=influence, outreach=outreach,
-        received=received, given=given, engagers=engagers, engaged=engaged,
-        received_span_days=_span_days(received_span, p), given_span_days=_span_days(given_span, p),
-        received_burst_share=received_burst, given_burst_share=given_burst, mutual_share=mutual_share, params=p,
-    )
+        # each account's one vote, split over whom it engages; discounted parts leak
+        votes = np.log1p(undecayed)  # so that age, like the discounts, leaks from the vote
+        transfer = np.log1p(kept_in * mutual) / np.bincount(ps, weights=votes, minlength=n)[ps]
+        rank = np.full(n, 1.0 / n)
+        received_flow = rank
+        flow = np.empty(len(ps))
+        for _ in range(p.max_iterations):
+            np.take(rank, ps, out=flow)
+            flow *= transfer
+            received_flow = np.bincount(pt, weights=flow, minlength=n).astype(np.float64, copy=False)
+            received_flow *= p.damping
+            new = received_flow + (1.0 - received_flow.sum()) / n
+            done = np.abs(new - rank).sum() < p.tolerance
+            rank = new
+            if done:
+                break
+        influence = _mean_one(received_flow)
+        outreach = _mean_one(np.bincount(ps, weights=np.log1p(kept_out * mutual), minlength=n).astype(np.float64))
+        return replace(explained.result(), influence=influence, outreach=outreach)
 
 
 def score_by_topic(edges: Edges, params: InfluenceParams | None = None, now: float | None = None) -> dict[str, GraphScores]:

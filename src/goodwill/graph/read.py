@@ -18,7 +18,7 @@ import numpy as np
 
 from goodwill.errors import ImportFileError
 from goodwill.graph.accounts import FIGURES, AccountFigures
-from goodwill.graph.edges import KINDS, Edges
+from goodwill.graph.edges import KINDS, Edges, Names
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -138,7 +138,7 @@ def read_edges(path: Path) -> Edges:
         topic_codes = np.where(_valid(topic_col), _indices(topic_col), -1)
 
     return Edges(
-        accounts=_dictionary(both).to_pylist(),
+        accounts=Names(_dictionary(both)),
         source=codes[:n],
         target=codes[n:],
         kind=np.concatenate([c.to_numpy() for c in kind_codes.chunks] or [np.zeros(0, np.int32)]).astype(np.int64),

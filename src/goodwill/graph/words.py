@@ -64,3 +64,14 @@ def sentences(*phrases: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     return pc.binary_join_element_wise(*phrases, "; ", null_handling="skip")
+
+
+def spread(texts: pa.Array, rows: npt.NDArray[np.int64], n: int, otherwise: str) -> pa.Array:
+    """`n` strings: `texts` at `rows` (in order), `otherwise` everywhere else."""
+    import pyarrow as pa
+
+    if len(rows) == n:
+        return texts
+    at = np.full(n, len(rows), dtype=np.int64)
+    at[rows] = np.arange(len(rows))
+    return pa.concat_arrays([texts.cast(pa.string()), pa.array([otherwise], pa.string())]).take(pa.array(at))
