@@ -207,7 +207,7 @@ def rules_remove(ctx: typer.Context, rule_id: Annotated[int, typer.Argument(help
 @rules_app.command("test")
 def rules_test(
     ctx: typer.Context,
-    rule_id: Annotated[int | None, typer.Argument(help="A saved rule to try; options given change it for the try.")] = None,
+    rule: Annotated[str | None, typer.Argument(metavar="[RULE]", help="A saved rule to try, by its number or name; options given change it for the try.")] = None,
     intent: Intent = None, topic: Topic = None, language: Language = None, platform: Platform = None,
     keyword: Keyword = None, stage: Stage = None, min_priority: MinPriority = None,
     days: Annotated[int, typer.Option("--days", help="How many days of past messages, up to the newest one.")] = 7,
@@ -219,13 +219,15 @@ def rules_test(
     Example:
 
         goodwill rules test --intent complaint --keyword refund --days 7
+
+        goodwill rules test 'Refunds to billing' --days 30
     """
     from goodwill.service import routing
 
     cond = _conditions(intent, topic, language, platform, keyword, stage, min_priority)
     with workspace_session(ctx) as ws:
-        if rule_id is not None:
-            cond = {**routing.rule_history(ws.store, ws.actor, rule_id)[-1]["conditions"], **cond}
+        if rule is not None:
+            cond = {**routing.find_rule(ws.store, ws.actor, rule)["conditions"], **cond}
         result = routing.try_rule(ws.store, ws.actor, conditions=cond, days=days, examples=examples)
     if as_json:
         _dump(result)

@@ -59,6 +59,10 @@ class EventKind(enum.StrEnum):
     NOTE = "note"  # an internal note was added
     REOPENED = "reopened"  # the customer wrote again after it was resolved or closed
     BREACH = "breach"  # its SLA due time passed without a first response
+    HELD = "held"  # an agent's reply was held for a manager's approval (or its held draft edited)
+    APPROVED = "approved"  # a manager approved a held reply, and it was sent
+    DECLINED = "declined"  # a manager declined a held reply, with a reason
+    WITHDRAWN = "withdrawn"  # its author withdrew a held reply
 
 
 def parse_status(value: str, field_name: str = "status") -> CaseStatus:
@@ -109,3 +113,31 @@ class Case:
     resolved_at: datetime | None = None
     resolved_public: bool | None = None
     reopened: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalPolicy:
+    """Whose replies need a manager's approval: an agent's reply in a case of one of `teams`, or with one of
+    `tags`, is held until a manager approves it (names in lower case)."""
+
+    teams: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+
+    def reason(self, team: str | None, tags: list[str] | tuple[str, ...]) -> str | None:
+        """Why a case's replies need approval, in words (`team billing`, `tag refund`), or None when they don't."""
+        why = []
+        if team is not None and team.strip().lower() in self.teams:
+            why.append(f"team {team.strip()}")
+        why.extend(f"tag {t}" for t in sorted({t.strip().lower() for t in tags} & self.tags))
+        return ", ".join(why) or None
+
+    def words(self) -> str:
+        """The policy in words."""
+        if not self.teams and not self.tags:
+            return "no reply needs approval: every agent's reply goes straight out"
+        parts = []
+        if self.teams:
+            parts.append(f"of team{'s' if len(self.teams) > 1 else ''} {', '.join(sorted(self.teams))}")
+        if self.tags:
+            parts.append(f"tagged {', '.join(sorted(self.tags))}")
+        return "agents' replies in cases " + " or ".join(parts) + " wait for a manager's approval"

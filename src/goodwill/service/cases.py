@@ -42,9 +42,10 @@ from goodwill.errors import ConflictError, FieldError, NotFoundError
 from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_of
-from goodwill.service import casework, routing
+from goodwill.service import approval, casework, routing
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store
+from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
@@ -374,7 +375,7 @@ def refresh_priorities(conn: Connection, now: datetime) -> int:
 
 
 def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolicy] | None = None,
-            escalations: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+            escalations: Sequence[Mapping[str, Any]] = (), awaiting: int = 0) -> dict[str, Any]:
     due = c["sla_due_at"]
     waiting = c["waiting_since"] if c["status"] in ACTIVE_STATUSES else None
     breached = due is not None and c["first_response_at"] is None and due <= now
@@ -414,6 +415,7 @@ def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolic
         "resolved_at": iso(c["resolved_at"]),
         "resolved_public": c["resolved_public"],
         "reopened": c["reopened"],
+        "awaiting_approval": awaiting,
         "factors": {"urgency": c["urgency"], "intent": c["intent"], "sentiment": c["sentiment"],
                     "needs_response": bool(c["needs_response"]), "emergency": [list(e) for e in c["emergency"] or ()],
                     "stage": c["stage"], "stage_reason": c["stage_reason"], "engaged_by": c["engaged_by"]},
@@ -429,9 +431,12 @@ def _statuses(status: str | None) -> list[str]:
 
 
 def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
-               assignee: str | None = None, limit: int = 50, now: datetime | None = None) -> list[dict[str, Any]]:
+               assignee: str | None = None, awaiting_approval: bool = False, limit: int = 50,
+               now: datetime | None = None) -> list[dict[str, Any]]:
     """Cases most urgent first: by default the active ones (new, open, waiting); `status` names one or more
-    (comma-separated), `active` or `all`; `assignee` a user name, or `none` for unassigned cases."""
+    (comma-separated), `active` or `all`; `team` a team (case ignored; an unknown one is an error);
+    `assignee` a user name, or `none` for unassigned cases; `awaiting_approval`: only cases with a reply
+    held for a manager's approval."""
     require(actor, CASE_ROLE)
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"use 1-{MAX_PAGE}")
@@ -447,11 +452,15 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
             if user is None:
                 raise FieldError("assignee", f"no user {assignee!r}")
             assignee_id = user.id
+        if team is not None and not routing_store.known_team(conn, team):
+            raise FieldError("team", f"no team {team!r} (`goodwill teams list` shows teams)")
         rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
-                                     unassigned=unassigned, limit=limit)
+                                     unassigned=unassigned, awaiting=awaiting_approval, limit=limit)
+        ids = [int(r["id"]) for r in rows]
         policies = routing.policies_by_name(conn)
-        escalated = routing.escalations_of(conn, [int(r["id"]) for r in rows])
-    return [_public(r, now, policies, escalated.get(int(r["id"]), ())) for r in rows]
+        escalated = routing.escalations_of(conn, ids)
+        awaiting = approval_store.standing_in(conn, ids)
+    return [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0)) for r in rows]
 
 
 def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:
@@ -460,8 +469,9 @@ def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None =
     now = now or datetime.now(UTC)
     with store.begin() as conn:
         refresh_priorities(conn, now)
-        data = _public(case_store.listed(conn, case_id), now, routing.policies_by_name(conn),
-                       routing.escalations_of(conn, [case_id]).get(case_id, ()))
+        row = case_store.listed(conn, case_id)
+        data = _public(row, now, routing.policies_by_name(conn), routing.escalations_of(conn, [case_id]).get(case_id, ()),
+                       approval_store.standing_in(conn, [case_id]).get(case_id, 0))
         data["routing"] = routing.route_of(conn, case_id)
         data["messages"] = [
             {"id": m["id"], "platform_id": m["platform_id"], "at": iso(m["created_at"]), "author": m["author"],
@@ -475,7 +485,17 @@ def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None =
                          for n in case_store.notes(conn, case_id)]
         data["version"] = casework_store.version(conn, case_id)
         data["others"] = casework.present(conn, actor, case_id, now)
+        data["approval"] = approval.case_reason(conn, row)
+        data["held_replies"] = approval.of_case(conn, case_id)
     return data
+
+
+def version(store: Store, actor: Actor, case_id: int) -> int:
+    """The case's version now (the id of its newest event): what a reply passes as `seen`."""
+    require(actor, CASE_ROLE)
+    with store.begin() as conn:
+        case_store.get(conn, case_id)
+        return casework_store.version(conn, case_id)
 
 
 def count_active(store: Store) -> dict[str, int]:
@@ -620,24 +640,38 @@ def set_status(store: Store, actor: Actor, case_id: int, status: str, *, public:
 
 def reply(store: Store, actor: Actor, case_id: int, text: str, *, send: bool, environ: Mapping[str, str],
           settings: Settings | None = None, secrets: Path | None = None, seen: int | None = None,
-          **options: Any) -> dict[str, Any]:
+          now: datetime | None = None, **options: Any) -> dict[str, Any]:
     """Reply in public to the case's newest customer message through `goodwill.service.replies` (a dry run
     unless `send`); a sent reply joins the thread and the case records its first response.
 
-    :param seen: the case's `version` its author read; a reply sent after someone else replied or moved the
-        case since is refused (`casework.check_not_crossed`)"""
+    An agent's reply in a case whose replies need a manager's approval (`goodwill.service.approval`) is not
+    sent but held: the result's `held` is the reply awaiting approval (None when it went out or was a dry
+    run), and `approval` says why it waits (None when it needs no approval).
+
+    :param seen: the case's `version` its author read; a reply sent after someone else replied (or wrote a
+        reply that awaits approval) or moved the case since is refused (`casework.check_not_crossed`)"""
     from goodwill.service import replies
 
     require(actor, CASE_ROLE)
     with store.begin() as conn:
-        case_store.get(conn, case_id)
+        case = case_store.get(conn, case_id)
         if send and seen is not None:
             casework.check_not_crossed(conn, actor, case_id, seen)
         target = case_store.latest_customer_message(conn, case_id)
+        why = approval.needs_approval(conn, actor, case)
     if target is None:
         raise ConflictError(f"case {case_id} has no customer message left to reply to")
-    plan = replies.reply(store, actor, target, text, send=send, environ=environ, settings=settings, secrets=secrets,
+    if why is None:
+        plan = replies.reply(store, actor, target, text, send=send, environ=environ, settings=settings,
+                             secrets=secrets, **options)
+        return {"case": get_case(store, actor, case_id), "reply": plan.as_dict(), "held": None, "approval": None}
+    # Held for a manager's approval: shown as a dry run would be, then kept instead of sent.
+    plan = replies.reply(store, actor, target, text, send=False, environ=environ, settings=settings, secrets=secrets,
                          **options)
-    return {"case": get_case(store, actor, case_id), "reply": plan.as_dict()}
-
-
+    held = None
+    if send:
+        with store.begin() as conn:
+            if seen is not None:
+                casework.check_not_crossed(conn, actor, case_id, seen)
+            held = approval.hold(conn, actor, case_id, target, text, plan.tone, why, now or datetime.now(UTC))
+    return {"case": get_case(store, actor, case_id), "reply": plan.as_dict(), "held": held, "approval": why}

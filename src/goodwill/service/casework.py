@@ -22,13 +22,15 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import CrossedReplyError, FieldError
 from goodwill.service.audit import iso, require
 from goodwill.store import Connection, Store
+from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 
 #: How long one heartbeat says someone is there.
 PRESENCE_TTL = timedelta(seconds=30)
-#: Events that make a reply written before them cross: another reply, a status change, a re-opening.
-CROSSING = (EventKind.REPLY.value, EventKind.STATUS.value, EventKind.REOPENED.value)
+#: Events that make a reply written before them cross: another reply (sent, or held for a manager's approval
+#: while it still waits), a status change, a re-opening.
+CROSSING = (EventKind.REPLY.value, EventKind.HELD.value, EventKind.STATUS.value, EventKind.REOPENED.value)
 
 
 def _others(conn: Connection, actor: Actor, case_id: int, now: datetime) -> list[dict[str, Any]]:
@@ -60,12 +62,18 @@ def present(conn: Connection, actor: Actor, case_id: int, now: datetime) -> list
     return _others(conn, actor, case_id, now)
 
 
+def _short(text: str | None) -> str:
+    one = " ".join((text or "").split())
+    return one if len(one) <= 200 else one[:199] + "…"
+
+
 def _said(event: dict[str, Any]) -> str:
     when = (iso(event["at"]) or "")[:16].replace("T", " ")
     if event["kind"] == EventKind.REPLY.value:
-        text = " ".join((event["text"] or "").split())
-        short = text if len(text) <= 200 else text[:199] + "…"
-        return f"{event['actor_name']} replied at {when}: “{short}”"
+        return f"{event['actor_name']} replied at {when}: “{_short(event['text'])}”"
+    if event["kind"] == EventKind.HELD.value:
+        return (f"{event['actor_name']} wrote a reply at {when} that awaits a manager's approval: "
+                f"“{_short(event['held_text'])}”")
     if event["kind"] == EventKind.REOPENED.value:
         return f"the case was re-opened at {when} by {event['actor_name']}"
     details = event["details"] or {}
@@ -78,6 +86,14 @@ def check_not_crossed(conn: Connection, actor: Actor, case_id: int, seen: int) -
     :raises CrossedReplyError: naming what landed, with the other reply's words."""
     landed = [e for e in casework_store.events_since(conn, case_id, seen, CROSSING)
               if e["actor_id"] is None or e["actor_id"] != actor.user_id]
+    held = [e for e in landed if e["kind"] == EventKind.HELD.value]
+    if held:  # a held reply crosses while it still waits (a sent one crosses by its own reply event)
+        texts = approval_store.texts_of(conn, [int((e["details"] or {}).get("reply", 0)) for e in held])
+        for e in held:
+            found = texts.get(int((e["details"] or {}).get("reply", 0)))
+            e["held_text"] = found["text"] if found else None
+            e["standing"] = found is not None and found["status"] in approval_store.STANDING
+        landed = [e for e in landed if e["kind"] != EventKind.HELD.value or e["standing"]]
     if landed:
         said = "; ".join(_said(e) for e in landed[-3:])
         raise CrossedReplyError(

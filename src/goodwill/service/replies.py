@@ -19,7 +19,7 @@ that the reply is public but not stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from goodwill.config import Settings
 from goodwill.connectors.credentials import redact, resolve_token, secrets_path
 from goodwill.domain.sources import ReplyTarget, SourceConfig
 from goodwill.domain.team import Actor, Role
-from goodwill.errors import ConfigError, ConnectorError, StoreError
+from goodwill.errors import ConfigError, ConnectorError, PermissionDeniedError, StoreError
 from goodwill.ingest.listen import ConnectorFactory, ListenOptions, make_connector
 from goodwill.ingest.writer import StreamResult, StreamWriter
 from goodwill.service.audit import record, require
@@ -37,6 +37,7 @@ from goodwill.service.cases import on_new_messages
 from goodwill.service.sources import listen_options
 from goodwill.service.tone import check_reply, overridden
 from goodwill.store import Connection, Store
+from goodwill.store import cases as case_store
 from goodwill.store.messages import message_id as stored_message_id
 from goodwill.store.messages import reply_target
 from goodwill.store.sources import list_sources
@@ -116,6 +117,20 @@ def _publisher(store: Store, target: ReplyTarget) -> SourceConfig:
     )
 
 
+def _check_approval(conn: Connection, actor: Actor, message_id: int) -> None:
+    """PermissionDeniedError when `actor`'s reply to this message must wait for a manager's approval."""
+    from goodwill.service.approval import needs_approval
+
+    case_id = case_store.of_message(conn, message_id)
+    if case_id is None:
+        return
+    why = needs_approval(conn, actor, case_store.get(conn, case_id))
+    if why is not None:
+        raise PermissionDeniedError(
+            f"replies in case {case_id} need a manager's approval ({why}): "
+            f"`goodwill cases reply {case_id} --text ... --send` holds yours for one")
+
+
 def reply(
     store: Store,
     actor: Actor,
@@ -128,16 +143,25 @@ def reply(
     secrets: Path | None = None,
     options: ListenOptions | None = None,
     factory: ConnectorFactory = make_connector,
+    on_stored: Callable[[Connection, ReplyPlan], None] | None = None,
+    audit_extra: Mapping[str, Any] | None = None,
 ) -> ReplyPlan:
     """Plan a reply to stored message `message_id`; with `send`, publish and store it.
 
+    An agent's reply in a case whose replies need a manager's approval (`goodwill.service.approval`) is
+    refused here: `goodwill.service.cases.reply` holds it for approval instead.
+
     :param settings: where the secrets file and the listening options come from
-        (`secrets` and `options` override them)"""
+        (`secrets` and `options` override them)
+    :param on_stored: called with the plan in the transaction that stores the sent reply
+    :param audit_extra: more details for the `reply.send` entry"""
     require(actor, REPLY_ROLE)
     if not text.strip():
         raise ConfigError("--text is empty")
     with store.begin() as conn:
         target = reply_target(conn, message_id)
+        if send:
+            _check_approval(conn, actor, message_id)
     tone = check_reply(store, actor, text, message_id=message_id)
     flags = [f.as_dict() for f in tone.flags]
     if not send:
@@ -168,11 +192,14 @@ def reply(
     plan.published_id = published.platform_id
     plan.url = published.url
     details = {"platform": target.platform, "in_reply_to": target.platform_id, "source": config.name,
-               "published_id": published.platform_id, "url": published.url, "tone_overridden": overridden(tone)}
+               "published_id": published.platform_id, "url": published.url, "tone_overridden": overridden(tone),
+               **(audit_extra or {})}
 
     def store_with_audit(conn: Connection, _result: StreamResult) -> None:
         plan.stored_id = stored_message_id(conn, published.platform, published.platform_id)
         record(conn, actor, "reply.send", f"message {message_id}", stored_id=plan.stored_id, **details)
+        if on_stored is not None:
+            on_stored(conn, plan)
 
     try:
         with StreamWriter(

@@ -34,7 +34,7 @@ from goodwill.store.audit import Tx
 
 __all__ = [
     "ACTION_FIELDS", "CONDITION_FIELDS", "ESCALATE_ROLE", "ROUTING_ROLE", "add_rule", "Router", "escalate", "escalate_in", "sla_view", "add_team", "decide", "edit_rule", "join_team", "leave_team", "list_policies",
-    "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
+    "find_rule", "list_rules", "list_teams", "policy_due", "remove_policy", "remove_rule", "remove_team", "rule_history",
     "set_available", "set_policy", "try_rule",
 ]
 
@@ -138,6 +138,28 @@ def rule_history(store: Store, actor: Actor, rule_id: int) -> list[dict[str, Any
     with store.begin() as conn:
         routed = stored.cases_by_rule_version(conn)
         return [_rule_dict(v, routed) for v in stored.versions(conn, rule_id)]
+
+
+def find_rule(store: Store, actor: Actor, ref: str) -> dict[str, Any]:
+    """The rule in force that `ref` names: its number (`3` or `#3`) or its name (case ignored).
+
+    :raises NotFoundError: naming `ref`, when no rule in force has that number or name
+    :raises FieldError: when several rules share the name (their numbers are given)"""
+    require(actor, Role.AGENT)
+    wanted = " ".join(str(ref).split())
+    with store.begin() as conn:
+        routed = stored.cases_by_rule_version(conn)
+        rules = stored.current_rules(conn)
+        number = wanted.removeprefix("#")
+        if number.isdigit():
+            return _rule_dict(stored.versions(conn, int(number))[-1], routed)
+        named = [r for r in rules if r.name.lower() == wanted.lower()]
+        if len(named) > 1:
+            raise FieldError("rule", f"{len(named)} rules are named {wanted!r} (#"
+                             + ", #".join(str(r.rule_id) for r in named) + "); give its number")
+        if not named:
+            raise NotFoundError(f"no rule numbered or named {wanted!r} (`goodwill rules list` shows the rules)")
+        return _rule_dict(named[0], routed)
 
 
 def add_rule(

@@ -23,6 +23,7 @@ from goodwill.store.tables import (
     cases,
     message_signals,
     messages,
+    pending_replies,
     users,
 )
 
@@ -159,11 +160,15 @@ def _listed() -> Any:
 
 
 def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
-               unassigned: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-    """Cases in `statuses`, most urgent first (then oldest first), with their first message and author."""
+               unassigned: bool = False, awaiting: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+    """Cases in `statuses`, most urgent first (then oldest first), with their first message and author;
+    `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent)."""
     stmt = _listed().where(cases.c.status.in_(list(statuses)))
     if team is not None:
-        stmt = stmt.where(cases.c.team == team)
+        stmt = stmt.where(func.lower(cases.c.team) == team.strip().lower())
+    if awaiting:
+        p = pending_replies.c
+        stmt = stmt.where(select(p.id).where(p.case_id == cases.c.id, p.status.in_(("pending", "sending"))).exists())
     if assignee_id is not None:
         stmt = stmt.where(cases.c.assignee_id == assignee_id)
     if unassigned:

@@ -49,6 +49,14 @@ def team_id(conn: Connection, name: str) -> int:
     return int(found)
 
 
+def known_team(conn: Connection, name: str) -> bool:
+    """Whether a team of this name (case ignored) exists, or any case is given to one of that name."""
+    low = name.strip().lower()
+    if conn.execute(select(teams.c.id).where(func.lower(teams.c.name) == low).limit(1)).first() is not None:
+        return True
+    return conn.execute(select(cases.c.id).where(func.lower(cases.c.team) == low).limit(1)).first() is not None
+
+
 def add_team(conn: Connection, name: str, manager_id: int | None, at: datetime) -> int:
     if conn.execute(select(teams.c.id).where(func.lower(teams.c.name) == name.lower())).first() is not None:
         raise ConflictError(f"a team named {name!r} exists already")

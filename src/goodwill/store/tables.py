@@ -684,3 +684,40 @@ case_presence = Table(
     Column("typing", Boolean, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False, index=True),
 )
+
+# --- inbox: replies held for a manager's approval (migration 0015) ---
+
+# Whose replies need a manager's approval: the cases of these teams, or with these tags (names in lower case).
+approval_policy = Table(
+    "approval_policy",
+    metadata,
+    Column("kind", String(10), primary_key=True),  # team or tag
+    Column("name", String(100), primary_key=True),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+# An agent's reply held until a manager approves it (then sent through the connector) or declines it.
+pending_replies = Table(
+    "pending_replies",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("case_id", Id, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),  # the customer message it answers
+    Column("text", Text, nullable=False),
+    Column("tone", JSON, nullable=False),  # the tone check's flags on the text when it was written or edited
+    Column("status", String(20), nullable=False, index=True),  # pending, sending, sent, declined, withdrawn
+    Column("author_id", Id),  # no foreign key: the history outlives users
+    Column("author_name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # The case event that held it (or its last edit): replies and status changes after it cross it.
+    Column("held_event_id", Id),
+    Column("decided_by", String(200)),
+    Column("decided_by_id", Id),
+    Column("decided_at", UTCDateTime),
+    Column("reason", Text),  # why it was declined
+    Column("claimed_at", UTCDateTime),  # when an approval started sending it
+    Column("published_id", String(300)),
+    Column("sent_message_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),
+)

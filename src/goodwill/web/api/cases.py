@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
-from goodwill.service import cases, casework
+from goodwill.service import approval, cases, casework
 from goodwill.web.api.routes import Strict
 from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query
 
@@ -39,6 +39,24 @@ class CaseReply(Strict):
                                          "reply_crossed) when someone else replied or moved the case since.")
 
 
+class PolicyChange(Strict):
+    teams: list[Tag] = Field(default_factory=list, max_length=100,
+                             description="Teams whose agents' replies need a manager's approval.")
+    tags: list[Tag] = Field(default_factory=list, max_length=100,
+                            description="Case tags whose agents' replies need a manager's approval.")
+
+
+class HeldEdit(Strict):
+    text: str = Field(min_length=1, max_length=10_000, description="The reply's new text.")
+    seen: int | None = Field(default=None, ge=0, le=2**63 - 1,
+                             description="The case's `version` its author read: refused (409 reply_crossed) when "
+                                         "someone else replied or moved the case since.")
+
+
+class Decline(Strict):
+    reason: str = Field(min_length=1, max_length=approval.MAX_REASON, description="Why: the reply's author reads it.")
+
+
 class Presence(Strict):
     typing: bool = Field(default=False, description="Whether the user is typing a reply or note.")
     leaving: bool = Field(default=False, description="The user closed the case: forget their presence now.")
@@ -51,9 +69,56 @@ def list_cases(
                                         "(comma-separated), active (the default) or all")] = None,
     team: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=80, description="a user name, or none for unassigned")] = None,
+    awaiting_approval: Annotated[bool, Query(description="only cases with a reply awaiting a manager's approval")] = False,
     limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee, limit=limit)}
+    return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee,
+                                      awaiting_approval=awaiting_approval, limit=limit)}
+
+
+@router.get("/cases/approval-policy", summary="Which teams' and tags' cases hold agents' replies for a manager's approval")
+def get_policy(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return approval.show_policy(store, actor)
+
+
+@router.put("/cases/approval-policy", summary="Replace the approval policy (managers)")
+def put_policy(store: StoreDep, actor: ApiActor, body: PolicyChange) -> dict[str, Any]:
+    return approval.set_policy(store, actor, teams=body.teams, tags=body.tags)
+
+
+@router.get("/cases/approvals", summary="Replies held for a manager's approval, the longest waiting first")
+def list_held(
+    store: StoreDep, actor: ApiActor,
+    status: Annotated[str, Query(max_length=20, description="pending (the default), sent, declined, withdrawn or all")] = "pending",
+    limit: Annotated[int, Query(ge=1, le=approval.MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    return {"items": approval.list_held(store, actor, status=status, limit=limit)}
+
+
+@router.get("/cases/approvals/{reply_id}", summary="One held reply")
+def get_held(store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
+    return approval.get_held(store, actor, reply_id)
+
+
+@router.post("/cases/approvals/{reply_id}/approve",
+             summary="Approve a held reply (managers): it is sent through the platform's connector")
+def approve(request: Request, store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
+    return approval.approve(store, actor, reply_id, environ=dict(os.environ), settings=request.app.state.settings)
+
+
+@router.post("/cases/approvals/{reply_id}/decline", summary="Decline a held reply (managers), with the reason its author sees")
+def decline(store: StoreDep, actor: ApiActor, reply_id: PathId, body: Decline) -> dict[str, Any]:
+    return approval.decline(store, actor, reply_id, body.reason)
+
+
+@router.patch("/cases/approvals/{reply_id}", summary="Edit your reply while it awaits approval")
+def edit_held(store: StoreDep, actor: ApiActor, reply_id: PathId, body: HeldEdit) -> dict[str, Any]:
+    return approval.edit(store, actor, reply_id, body.text, seen=body.seen)
+
+
+@router.post("/cases/approvals/{reply_id}/withdraw", summary="Withdraw your reply while it awaits approval")
+def withdraw(store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
+    return approval.withdraw(store, actor, reply_id)
 
 
 @router.get("/cases/{case_id}", summary="One case: why it matters, its messages, events and internal notes")

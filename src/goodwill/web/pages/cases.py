@@ -20,7 +20,7 @@ from goodwill.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from goodwill.service import cases, casework, knowledge, people, saved_replies, tone
+from goodwill.service import approval, cases, casework, knowledge, people, saved_replies, tone
 from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul
 from goodwill.web.pages.routes import Csrf, back, render
 
@@ -40,14 +40,16 @@ def cases_page(
     assignee: Annotated[str | None, Query(max_length=80)] = None,
     band: Annotated[str | None, Query(max_length=20)] = None,
     sla: Annotated[str | None, Query(max_length=20)] = None,
+    approval: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """Cases most urgent first, the top one marked; filters on status, team, assignee (a name, `me` or
-    `none`), priority band and SLA (`near`: breached or due soon)."""
+    `none`), priority band, SLA (`near`: breached or due soon) and approval (`awaiting`: a reply awaits a
+    manager's approval)."""
     chosen = status if status in STATUS_CHOICES else "active"
     who = actor.name if (assignee or "").strip() == "me" else (assignee or "").strip() or None
     try:
         items = cases.list_cases(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
-                                 limit=cases.MAX_PAGE)
+                                 awaiting_approval=approval == "awaiting", limit=cases.MAX_PAGE)
         problem = None
     except FieldError as exc:
         items, problem = [], str(exc)
@@ -57,7 +59,8 @@ def cases_page(
         items = [c for c in items if c["sla_breached"] or c["sla_near"]]
     return render(request, "cases.html", actor, items=items[:PAGE], status=chosen, choices=STATUS_CHOICES,
                   bands=BANDS, band=band if band in BANDS else "", team=team or "", assignee=assignee or "",
-                  sla=sla == "near", shown=min(len(items), PAGE), total=len(items), problem=problem)
+                  sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=len(items),
+                  problem=problem)
 
 
 def _platform(case: dict[str, Any]) -> str | None:
@@ -146,6 +149,9 @@ def case_reply(request: Request, store: StoreDep, actor: PageActor, case_id: Pat
         return _case_page(request, store, actor, case_id, 409, draft=text, seen=seen, problem=str(exc))
     except (FieldError, ConnectorError) as exc:
         return _case_page(request, store, actor, case_id, exc.status, draft=text, seen=seen, problem=str(exc))
+    if done["held"] is not None:
+        return back(request, f"/cases/{case_id}", f"Held for a manager's approval ({done['approval']}): nothing was "
+                    "published yet. You may edit or withdraw it while it waits.")
     after = done["case"]["first_response_minutes"]
     flags = len(done["reply"]["tone"])
     said = f"Sent on {done['reply']['platform']}" + (f", despite {flags} tone flag{'s' if flags != 1 else ''} (recorded)"
@@ -172,6 +178,90 @@ def case_presence(store: StoreDep, actor: PageActor, case_id: PathId,
     """A heartbeat of the case's page: who else is viewing or typing, and the case's version now."""
     return JSONResponse(casework.heartbeat(store, actor, case_id, typing=typing == "1", leaving=leaving == "1"))
 
+
+
+# -- replies held for a manager's approval ---------------------------------------------------
+
+
+@router.get("/approvals")
+def approvals_page(request: Request, store: StoreDep, actor: PageActor,
+                   status: Annotated[str, Query(max_length=20)] = "pending") -> Response:
+    """Replies awaiting a manager's approval (or those sent, declined or withdrawn), and the policy."""
+    chosen = status if status in ("pending", "all", *approval.STATUSES) else "pending"
+    return render(request, "approvals.html", actor, items=approval.list_held(store, actor, status=chosen),
+                  status=chosen, choices=("pending", "sent", "declined", "withdrawn", "all"),
+                  policy=approval.show_policy(store, actor))
+
+
+def _listed(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+@router.post("/approvals/policy", dependencies=[Csrf])
+def approvals_policy(request: Request, store: StoreDep, actor: PageActor,
+                     teams: Annotated[str, Form(max_length=2000)] = "",
+                     tags: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Replace the policy from two comma-separated lists (managers)."""
+    try:
+        done = approval.set_policy(store, actor, teams=_listed(teams), tags=_listed(tags))
+    except (FieldError, PermissionDeniedError) as exc:
+        return back(request, "/approvals", str(exc), "error")
+    return back(request, "/approvals", done["words"][0].upper() + done["words"][1:] + ".")
+
+
+def _return_to(held: dict[str, Any], where: str) -> str:
+    return "/approvals" if where == "approvals" else f"/cases/{held['case']}"
+
+
+Where = Annotated[str, Form(max_length=20)]
+
+
+@router.post("/approvals/{reply_id}/approve", dependencies=[Csrf])
+def approvals_approve(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId,
+                      where: Where = "case") -> Response:
+    held = approval.get_held(store, actor, reply_id)
+    try:
+        done = approval.approve(store, actor, reply_id, environ=dict(os.environ), settings=request.app.state.settings)
+    except (ConflictError, FieldError, ConnectorError, PermissionDeniedError) as exc:
+        return back(request, _return_to(held, where), str(exc), "error")
+    after = done["case"]["first_response_minutes"]
+    said = f"Approved {held['author']}'s reply: sent on {done['reply']['platform']}"
+    if after is not None:
+        said += f"; first response after {after} min"
+    return back(request, _return_to(held, where), said + ".")
+
+
+@router.post("/approvals/{reply_id}/decline", dependencies=[Csrf])
+def approvals_decline(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId,
+                      reason: Annotated[str, Form(max_length=approval.MAX_REASON)] = "",
+                      where: Where = "case") -> Response:
+    held = approval.get_held(store, actor, reply_id)
+    try:
+        approval.decline(store, actor, reply_id, reason)
+    except (ConflictError, FieldError, PermissionDeniedError) as exc:
+        return back(request, _return_to(held, where), str(exc), "error")
+    return back(request, _return_to(held, where), f"Declined {held['author']}'s reply; they see why.")
+
+
+@router.post("/approvals/{reply_id}/edit", dependencies=[Csrf])
+def approvals_edit(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId, text: Draft,
+                   seen: Annotated[int | None, Form(ge=0, le=2**63 - 1)] = None) -> Response:
+    held = approval.get_held(store, actor, reply_id)
+    try:
+        approval.edit(store, actor, reply_id, text, seen=seen)
+    except (ConflictError, FieldError, PermissionDeniedError) as exc:
+        return back(request, _return_to(held, "case"), str(exc), "error")
+    return back(request, _return_to(held, "case"), "Your held reply is changed; it still awaits approval.")
+
+
+@router.post("/approvals/{reply_id}/withdraw", dependencies=[Csrf])
+def approvals_withdraw(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId) -> Response:
+    held = approval.get_held(store, actor, reply_id)
+    try:
+        approval.withdraw(store, actor, reply_id)
+    except (ConflictError, PermissionDeniedError) as exc:
+        return back(request, _return_to(held, "case"), str(exc), "error")
+    return back(request, _return_to(held, "case"), "Your held reply is withdrawn; it will not be sent.")
 
 
 @router.get("/team")
