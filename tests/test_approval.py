@@ -364,3 +364,78 @@ def test_api_holds_lists_edits_and_approves(store: Store, settings: Settings) ->
             assert [p["status"].split(" ", 1)[1] for p in state.posted] == ["We refund it today, Sam."]
             assert client.post(f"/api/v1/cases/approvals/{held_id}/withdraw", headers=auth["ann"]).status_code == 409
     assert os.environ.get("GW_TEST_MASTODON") is None
+
+
+def _signed_in(client: TestClient, user: str) -> None:
+    from tests.web_helpers import csrf_of
+
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"csrf_token": token, "username": user, "password": PW})
+
+
+def test_pages_hold_show_decline_and_approve_without_script(store: Store, settings: Settings) -> None:
+    from tests.web_helpers import csrf_of
+
+    _ann, _bea, mia = _people(store)
+    state = _state()
+    with serving(mastodon_server(state)) as srv:
+        _listened(store, settings, srv.url)
+        (case,) = cases.list_cases(store, mia)  # type: ignore[arg-type]
+        case_id = case["id"]
+        cases.assign(store, mia, case_id, tags=["refund"])  # type: ignore[arg-type]
+        with TestClient(create_app(settings)) as ann, TestClient(create_app(settings)) as boss, \
+                pytest.MonkeyPatch.context() as mp:
+            for k, v in TOKEN_ENV.items():
+                mp.setenv(k, v)
+            _signed_in(ann, "ann")
+            _signed_in(boss, "mia")
+            # The policy, from the Approvals page: managers only.
+            page = boss.get("/approvals").text
+            assert "No replies await approval." in page and 'id="policy-form"' in page
+            r = ann.get("/approvals")
+            assert r.status_code == 200 and 'id="policy-form"' not in r.text
+            r = ann.post("/approvals/policy", data={"csrf_token": csrf_of(r.text), "tags": "refund"},
+                         follow_redirects=True)
+            assert "manager" in r.text and "no reply needs approval" in r.text.lower()
+            token = csrf_of(page)
+            assert boss.post("/approvals/policy", data={"tags": "refund"}).status_code == 403  # no CSRF token
+            r = boss.post("/approvals/policy", data={"csrf_token": token, "teams": "", "tags": "Refund, legal"},
+                          follow_redirects=True)
+            assert "tagged legal, refund wait for a manager&#39;s approval" in r.text
+            # The agent's reply is held, not sent; the case says so.
+            page = ann.get(f"/cases/{case_id}").text
+            assert "Your reply here waits for a manager's approval (tag refund)" in page
+            a_token, seen = csrf_of(page), page.split('name="seen" value="')[1].split('"')[0]
+            r = ann.post(f"/cases/{case_id}/reply", data={"csrf_token": a_token, "seen": seen, "action": "send",
+                                                          "text": "We <b>refund</b> it today."}, follow_redirects=True)
+            assert "Held for a manager&#39;s approval (tag refund)" in r.text and state.posted == []
+            assert 'id="awaiting-approval"' in r.text and "We &lt;b&gt;refund&lt;/b&gt; it today." in r.text
+            assert "Approve and send" not in r.text and "Edit your reply while it waits" in r.text
+            held_id = approval.list_held(store, mia)[0]["id"]  # type: ignore[arg-type]
+            listing = ann.get("/cases", params={"approval": "awaiting"}).text
+            assert f'href="/cases/{case_id}"' in listing and "reply awaiting approval" in listing
+            # An agent's forged approval is refused; nothing goes out.
+            r = ann.post(f"/approvals/{held_id}/approve", data={"csrf_token": a_token}, follow_redirects=True)
+            assert "manager" in r.text and state.posted == []
+            # The manager declines it with a reason the agent reads.
+            page = boss.get("/approvals").text
+            assert "Approve and send" in page and "We &lt;b&gt;refund&lt;/b&gt; it today." in page
+            r = boss.post(f"/approvals/{held_id}/decline", data={"csrf_token": token, "where": "approvals",
+                                                                 "reason": ""}, follow_redirects=True)
+            assert r.status_code == 200 and "reason" in r.text  # refused: no reason
+            r = boss.post(f"/approvals/{held_id}/decline", data={"csrf_token": token, "where": "approvals",
+                                                                 "reason": "Say when it lands"}, follow_redirects=True)
+            assert r.url.path == "/approvals" and "Declined ann" in r.text
+            assert "Declined by mia: Say when it lands" in ann.get(f"/cases/{case_id}").text
+            # Written again, edited by its author, approved from the case page: sent.
+            r = ann.post(f"/cases/{case_id}/reply", data={"csrf_token": a_token, "action": "send",
+                                                          "text": "Refunded; it lands in 3 days."}, follow_redirects=True)
+            held_id = approval.list_held(store, mia)[0]["id"]  # type: ignore[arg-type]
+            r = ann.post(f"/approvals/{held_id}/edit", data={"csrf_token": a_token, "text": "Refunded; 2-3 days."},
+                         follow_redirects=True)
+            assert "still awaits approval" in r.text and "Refunded; 2-3 days." in r.text
+            r = boss.post(f"/approvals/{held_id}/approve", data={"csrf_token": token, "where": "case"},
+                          follow_redirects=True)
+            assert r.url.path == f"/cases/{case_id}" and "Approved ann" in r.text and "sent on mastodon" in r.text
+            assert "first response after" in r.text
+    assert [p["status"].split(" ", 1)[1] for p in state.posted] == ["Refunded; 2-3 days."]
