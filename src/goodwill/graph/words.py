@@ -1,8 +1,14 @@
-"""Explanations in words for many accounts at once (pyarrow string kernels, no Python loop per account)."""
+"""Explanations in words for many accounts at once (no Python loop per account).
+
+Each phrase is looked up: the distinct values a phrase depends on (a count, a
+kind and a count, a percentage) are rendered once in Python, and every
+account takes its phrase from that small table (pyarrow's `take`); phrases are
+then joined with pyarrow's string kernels.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,34 +18,40 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def _formatted(values: npt.NDArray[Any], form: str) -> pa.Array:
+def arrow(values: npt.NDArray[Any]) -> pa.Array:
+    """A numpy array of integers as an Arrow array, without copying."""
     import pyarrow as pa
 
-    values = np.asarray(values, dtype=np.int64).reshape(-1)
-    top = int(values.max()) if len(values) else 0
-    if 0 <= int(values.min(initial=0)) and top < 4 * len(values) + 1024:  # a table of every value up to the largest
-        uniq, inverse = np.arange(top + 1), values
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def lookup(keys: npt.NDArray[Any], render: Callable[[int], str | None]) -> pa.Array:
+    """`render(key)` for each key (non-negative integers), rendering each distinct key once;
+    null where it renders None."""
+    import pyarrow as pa
+
+    keys = np.asarray(keys, dtype=np.int64).reshape(-1)
+    top = int(keys.max()) if len(keys) else 0
+    if int(keys.min(initial=0)) >= 0 and top < 4 * len(keys) + 1024:  # a dense table of the keys present
+        present = np.flatnonzero(np.bincount(keys, minlength=top + 1))
+        code = np.zeros(top + 1, dtype=np.int64)
+        code[present] = np.arange(len(present))
+        distinct, inverse = present, code[keys]
     else:
-        uniq, inverse = np.unique(values, return_inverse=True)
-    texts = pa.array([form.format(v, "" if v == 1 else "s") for v in uniq.tolist()], pa.string())
-    return texts.take(pa.array(inverse))
+        distinct, inverse = np.unique(keys, return_inverse=True)
+    texts = pa.array([render(k) for k in distinct.tolist()], pa.string())
+    return texts.take(arrow(inverse))
 
 
-def counted(values: npt.NDArray[Any], noun: str) -> pa.Array:
-    """`1,234 accounts` / `1 account` for each value (each distinct value formatted once)."""
-    return _formatted(values, "{0:,} " + noun + "{1}")
+def plural(n: int, noun: str) -> str:
+    """`1,234 accounts` / `1 account`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def percent(shares: npt.NDArray[np.float64]) -> pa.Array:
-    """`42%` for each share in 0..1."""
-    return _formatted(np.rint(np.asarray(shares) * 100), "{0}%")
-
-
-def pick(choices: Sequence[str], index: npt.NDArray[np.int64]) -> pa.Array:
-    """choices[index] for each index."""
-    import pyarrow as pa
-
-    return pa.array(list(choices), pa.string()).take(pa.array(np.asarray(index, dtype=np.int64)))
+def percents(shares: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Shares in 0..1 as whole percentages."""
+    return np.rint(np.asarray(shares) * 100).astype(np.int64)
 
 
 def phrase(*pieces: pa.Array | str) -> pa.Array:
@@ -47,16 +59,6 @@ def phrase(*pieces: pa.Array | str) -> pa.Array:
     import pyarrow.compute as pc
 
     return pc.binary_join_element_wise(*pieces, "")
-
-
-def where(mask: npt.NDArray[np.bool_], text: pa.Array | str, otherwise: str | None = None) -> pa.Array:
-    """`text` where `mask` holds, else `otherwise` (null when None)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(text, str):
-        text = pa.scalar(text, pa.string())
-    return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), text, pa.scalar(otherwise, pa.string()))
 
 
 def sentences(*phrases: pa.Array) -> pa.Array:
@@ -74,4 +76,4 @@ def spread(texts: pa.Array, rows: npt.NDArray[np.int64], n: int, otherwise: str)
         return texts
     at = np.full(n, len(rows), dtype=np.int64)
     at[rows] = np.arange(len(rows))
-    return pa.concat_arrays([texts.cast(pa.string()), pa.array([otherwise], pa.string())]).take(pa.array(at))
+    return pa.concat_arrays([texts.cast(pa.string()), pa.array([otherwise], pa.string())]).take(arrow(at))
