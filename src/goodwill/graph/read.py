@@ -26,10 +26,14 @@ if TYPE_CHECKING:
 EDGE_COLUMNS = ("source", "target", "kind", "time")
 
 
-def _header(path: Path) -> list[str]:
+def _header(path: Path, first: list[list[str]] | None = None) -> list[str]:
+    """The column names; the first record after them goes into `first` when given."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
-            row = next(csv.reader(f), None)
+            rows = csv.reader(f)
+            row = next(rows, None)
+            if first is not None:
+                first.append(next(rows, []))
     except FileNotFoundError:
         raise ImportFileError(str(path), None, None, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -55,24 +59,36 @@ def _line_of(path: Path, index: int) -> int:
     return line
 
 
-def _read(path: Path, columns: Sequence[str], encoded: Sequence[str] = ()) -> pa.Table:
+def _read(path: Path, columns: Sequence[str], encoded: Sequence[str] = (), stamp: str | None = None) -> pa.Table:
     """The `columns` of the CSV file as text, those in `encoded` dictionary-encoded
-    as they are read (block by block, on every core)."""
+    as they are read (block by block, on every core), and `stamp` as ISO 8601
+    times (UTC, microseconds): if any of them is not, the file is read again
+    with `stamp` as text."""
     import pyarrow as pa
-    from pyarrow import csv as pacsv
 
-    text, codes = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    types = {c: pa.dictionary(pa.int32(), pa.string()) if c in encoded else pa.string() for c in columns}
+    if stamp is not None:
+        try:
+            return _read_csv(path, columns, types | {stamp: pa.timestamp("us", tz="UTC")})
+        except pa.ArrowInvalid:
+            pass
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 23),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: codes if c in encoded else text for c in columns}, include_columns=list(columns),
-                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
-            ),
-        )
+        return _read_csv(path, columns, types)
     except pa.ArrowInvalid as exc:
         raise ImportFileError(str(path), _bad_row_line(path), None, _arrow_problem(exc)) from None
+
+
+def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType]) -> pa.Table:
+    from pyarrow import csv as pacsv
+
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=1 << 23),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, include_columns=list(columns),
+            strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
+        ),
+    )
 
 
 def _bad_row_line(path: Path) -> int | None:
@@ -102,12 +118,16 @@ def read_edges(path: Path) -> Edges:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    header = _header(path)
+    first: list[list[str]] = []
+    header = _header(path, first)
     for name in EDGE_COLUMNS:
         if name not in header:
             raise ImportFileError(str(path), 1, name, f"missing column (expected columns {', '.join(EDGE_COLUMNS)})")
     has_topic = "topic" in header
-    table = _read(path, [*EDGE_COLUMNS, *(["topic"] if has_topic else [])], ("source", "target", "kind", "topic"))
+    when = first[0][header.index("time")] if len(first[0]) == len(header) else ""
+    iso = "-" in when.lstrip("-")  # ISO 8601 times, read as times straight away (Unix seconds are read as text)
+    table = _read(path, [*EDGE_COLUMNS, *(["topic"] if has_topic else [])], ("source", "target", "kind", "topic"),
+                  "time" if iso else None)
 
     def need(name: str) -> pa.ChunkedArray:
         col = table.column(name)
@@ -182,9 +202,12 @@ def _codes(col: pa.ChunkedArray, mapping: pa.Array) -> pa.ChunkedArray:
 
 
 def _times(path: Path, text: pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Unix seconds from ISO 8601 text or Unix seconds (naive times are UTC)."""
+    """Unix seconds from ISO 8601 text or Unix seconds (naive times are UTC), or from times already read."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(text.type):
+        return np.asarray(pc.cast(text, pa.int64()).to_numpy() / 1e6, dtype=np.float64)
 
     for kind in (pa.timestamp("us", tz="UTC"), pa.float64()):  # the common cases: one form throughout
         try:
