@@ -311,14 +311,17 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
 
         # the figures the explanations come from, and the explanations, beside the ranking
         def figures() -> GraphScores:
-            seen = np.zeros(4 * len(pair_key), dtype=bool)
-            seen[pair_of * 4 + k] = True
-            pair_kind = np.flatnonzero(seen)
+            pair_kind = pair_of * 4
+            pair_kind += k
+            times = np.bincount(pair_kind, minlength=4 * len(pair_key))  # interactions per pair and kind
+            pair_kind = np.flatnonzero(times)
+            times = times[pair_kind].astype(np.float64)
             pair, kind = pair_kind >> 2, pair_kind & 3
-            engagers = np.bincount(pt[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
-            engaged = np.bincount(ps[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
-            received = np.bincount(t * 4 + k, minlength=4 * n).reshape(n, 4)
-            given = np.bincount(s * 4 + k, minlength=4 * n).reshape(n, 4)
+            to_kind, from_kind = pt[pair] * 4 + kind, ps[pair] * 4 + kind
+            engagers = np.bincount(to_kind, minlength=4 * n).reshape(n, 4)
+            engaged = np.bincount(from_kind, minlength=4 * n).reshape(n, 4)
+            received = np.bincount(to_kind, weights=times, minlength=4 * n).astype(np.int64).reshape(n, 4)
+            given = np.bincount(from_kind, weights=times, minlength=4 * n).astype(np.int64).reshape(n, 4)
             w_in_total = np.bincount(t, weights=w_in, minlength=n)
             w_out_total = np.bincount(s, weights=w_out, minlength=n)
             with np.errstate(invalid="ignore", divide="ignore"):
