@@ -120,21 +120,19 @@ class GraphScores:
         n1, n2 = engagers[rows, j1], engagers[rows, j2]
         times1 = received[rows, j1]
         most = int(engagers.max(initial=0)) + 1
-        first = words.phrase(
+        mutual = self.mutual_share[at][active]
+        burst_in = self.received_burst_share[at][active]
+        # one join per account: each piece after the first brings its own "; " (or is empty)
+        text = words.phrase(
             words.lookup(j1 * most + n1, lambda key: f"{_RECEIVED_VERB[key // most]} by {words.plural(key % most, 'distinct account')}"),
             words.lookup(self.received_span_days[at][active], lambda days: f" over {words.plural(days, 'day')}"),
             words.lookup(np.where(times1 != n1, times1, 0), lambda times: f" ({words.plural(times, 'time')})" if times else ""),
-        )
-        second = words.lookup(j2 * most + n2, lambda key: f"{_RECEIVED_VERB[key // most]} by {words.plural(key % most, 'account')}"
-                              if key % most else None)
-        mutual = self.mutual_share[at][active]
-        burst_in = self.received_burst_share[at][active]
-        text = words.sentences(
-            first, second,
+            words.lookup(j2 * most + n2, lambda key: f"; {_RECEIVED_VERB[key // most]} by {words.plural(key % most, 'account')}"
+                         if key % most else ""),
             words.lookup(np.where(mutual >= 0.3, words.percents(mutual) + 1, 0), lambda pct: (
-                f"{pct - 1}% of its engagers are engaged back as much (mutual boosting, discounted)" if pct else None)),
+                f"; {pct - 1}% of its engagers are engaged back as much (mutual boosting, discounted)" if pct else "")),
             words.lookup(np.where(burst_in >= 0.2, words.percents(burst_in) + 1, 0), lambda pct: (
-                f"{pct - 1}% of its engagement came in bursts and counts less" if pct else None)),
+                f"; {pct - 1}% of its engagement came in bursts and counts less" if pct else "")),
         )
         return words.spread(text, active, len(self.received[at]), "no one engaged with it")
 
@@ -146,19 +144,18 @@ class GraphScores:
         rows = np.arange(len(active))
         most = int(given.max(initial=0)) + 1
         gave = []
-        for j in _top_two(given * np.asarray(self.params.given)):
+        for then, j in zip(("", "; "), _top_two(given * np.asarray(self.params.given)), strict=True):
             times, n = given[rows, j], engaged[rows, j]
-            gave.append(words.phrase(
-                words.lookup(j * most + times, lambda key: f"{_GIVEN_VERB[key // most]} {words.plural(key % most, 'time')}"
-                             if key % most else None),
-                words.lookup(np.where(n > 1, n, 0), lambda n: f" ({words.plural(n, 'account')})" if n else ""),
-            ))
+            gave.append(words.lookup(j * most + times, lambda key, then=then: (
+                f"{then}{_GIVEN_VERB[key // most]} {words.plural(key % most, 'time')}" if key % most else "")))
+            gave.append(words.lookup(np.where((n > 1) & (times > 0), n, 0), lambda n: f" ({words.plural(n, 'account')})" if n else ""))
         burst_out = self.given_burst_share[at][active]
-        text = words.sentences(
+        # one join per account, as for influence (the kind given most always has a count)
+        text = words.phrase(
             *gave,
             words.lookup(np.where(burst_out >= 0.2, words.percents(burst_out) + 1, 0), lambda pct: (
-                f"{pct - 1}% of it came in bursts and counts less" if pct else None)),
-            words.lookup(self.given_span_days[at][active], lambda days: f"over {words.plural(days, 'day')}"),
+                f"; {pct - 1}% of it came in bursts and counts less" if pct else "")),
+            words.lookup(self.given_span_days[at][active], lambda days: f"; over {words.plural(days, 'day')}"),
         )
         return words.spread(text, active, len(self.given[at]), "engages no one else")
 

@@ -61,13 +61,6 @@ def phrase(*pieces: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*pieces, "")
 
 
-def sentences(*phrases: pa.Array) -> pa.Array:
-    """The non-null phrases of each row joined with '; '."""
-    import pyarrow.compute as pc
-
-    return pc.binary_join_element_wise(*phrases, "; ", null_handling="skip")
-
-
 def spread(texts: pa.Array, rows: npt.NDArray[np.int64], n: int, otherwise: str) -> pa.Array:
     """`n` strings: `texts` at `rows` (in order), `otherwise` everywhere else."""
     import pyarrow as pa
