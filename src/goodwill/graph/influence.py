@@ -277,15 +277,23 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         start, end = float(when.min()), float(when.max())
         ref = end if now is None else now
         n_days = max(1, int(np.ceil((end - start) / p.burst_window_seconds)))
-        day = np.minimum(((when - start) // p.burst_window_seconds).astype(np.int64), n_days - 1)
+        since = when - start
+        since //= p.burst_window_seconds
+        day = since.astype(np.int64)
+        np.minimum(day, n_days - 1, out=day)
+        del since
         bursts_in = pool.submit(_burst_factor, t, day, n_days, n)
         bursts_out = pool.submit(_burst_factor, s, day, n_days, n)
         pair_key, pair_of = _pairs(s, t, n)
-        decay = np.exp2(-np.maximum(ref - when, 0.0) / (p.half_life_days * DAY))
+        decay = ref - when  # in place, step by step: 2 ** (-max(age, 0) / half-life)
+        np.maximum(decay, 0.0, out=decay)
+        decay /= -(p.half_life_days * DAY)
+        np.exp2(decay, out=decay)
         undecayed_in = np.take(np.asarray(p.received), k)
-        w_in = undecayed_in * decay
         w_out = np.take(np.asarray(p.given), k)
         w_out *= decay
+        w_in = decay
+        w_in *= undecayed_in
         undirected, backwards = pair_key >> 1, (pair_key & 1).astype(bool)
         lo_p, hi_p = np.divmod(undirected, n)
         ps, pt = np.where(backwards, hi_p, lo_p), np.where(backwards, lo_p, hi_p)
@@ -293,8 +301,10 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         undecayed = np.bincount(pair_of, weights=undecayed_in)
         burst_in, received_span = bursts_in.result()
         burst_out, given_span = bursts_out.result()
-        w_in_kept = w_in * burst_in
-        w_out_kept = w_out * burst_out
+        w_in_kept = burst_in
+        w_in_kept *= w_in
+        w_out_kept = burst_out
+        w_out_kept *= w_out
         kept_in = np.bincount(pair_of, weights=w_in_kept)
         kept_out = np.bincount(pair_of, weights=w_out_kept)
 
