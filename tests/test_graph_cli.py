@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -209,3 +210,15 @@ def test_options_the_quick_start_does_not_take_go_to_typer(tmp_path: Path) -> No
     assert result.returncode == 2 and "--top" in result.stderr  # Typer's usage error, as before
     result = subprocess.run([sys.executable, "-m", "goodwill", "influence", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "--half-life" in result.stdout
+
+
+def test_ranking_orders_by_influence_then_outreach_then_file_order() -> None:
+    from goodwill.cli.scoring import ranking
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(0, 60))
+        influence = rng.integers(0, 5, n).astype(float)
+        outreach = rng.integers(0, 3, n).astype(float)
+        influence[rng.random(n) < 0.1] = -1.0  # unknown, last
+        assert np.array_equal(ranking(influence, outreach), np.lexsort((-outreach, -influence)))

@@ -63,13 +63,29 @@ def load_edges(path: Path, topic: str | None) -> Edges:
     return edges
 
 
+def ranking(first: np.ndarray[Any, np.dtype[np.float64]], then: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dtype[np.intp]]:
+    """Indices by `first`, highest first, ties by `then`, highest first, then by index
+    (what np.lexsort((-then, -first)) gives, sorting only the ties twice)."""
+    import numpy as np
+
+    order = np.argsort(-first, kind="stable")
+    ranked = first[order]
+    same = ranked[1:] == ranked[:-1]
+    if same.any():
+        tied = np.flatnonzero(np.append(same, False) | np.insert(same, 0, False))
+        run = np.cumsum(np.insert(~same, 0, True))[tied]
+        members = order[tied]
+        order[tied] = members[np.lexsort((-then[members], run))]
+    return order
+
+
 def write_scores(scores: GraphScores | AccountScores, as_json: bool, top: int | None) -> None:
     """Accounts, most influential first, as CSV (pyarrow's writer) or JSON lines."""
     import numpy as np
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    order = np.lexsort((-np.nan_to_num(scores.outreach, nan=-1.0), -np.nan_to_num(scores.influence, nan=-1.0)))
+    order = ranking(np.nan_to_num(scores.influence, nan=-1.0), np.nan_to_num(scores.outreach, nan=-1.0))
     if top is not None:
         order = order[:top]
     influence_reasons, outreach_reasons = scores.explain(order)
