@@ -439,3 +439,24 @@ def test_pages_hold_show_decline_and_approve_without_script(store: Store, settin
             assert r.url.path == f"/cases/{case_id}" and "Approved ann" in r.text and "sent on mastodon" in r.text
             assert "first response after" in r.text
     assert [p["status"].split(" ", 1)[1] for p in state.posted] == ["Refunded; 2-3 days."]
+
+
+def test_forgetting_a_person_takes_their_held_replies_and_their_name(store: Store, settings: Settings) -> None:
+    from goodwill.service import privacy
+
+    ann, _bea, mia = _people(store)
+    state = MastodonState()
+    state.tags["halcyon"] = [status(100, QUESTION, who=account(3), tags=["halcyon"]),
+                             status(101, "#halcyon also charged twice, refund please?", who=account(4), tags=["halcyon"])]
+    with serving(mastodon_server(state)) as srv:
+        _listened(store, settings, srv.url)
+        by_author = {c["author"]: c for c in cases.list_cases(store, mia)}  # type: ignore[arg-type]
+        theirs, other = by_author["rider3@toot.example"], by_author["rider4@toot.example"]
+        approval.set_policy(store, mia, tags=["refund"])  # type: ignore[arg-type]
+        for c, text in ((theirs, "We refund it today."), (other, "Like @rider3@toot.example, you get a refund.")):
+            cases.assign(store, mia, c["id"], tags=["refund"])  # type: ignore[arg-type]
+            cases.reply(store, ann, c["id"], text, send=True, environ=TOKEN_ENV, settings=settings)  # type: ignore[arg-type]
+        privacy.forget(store, operator(), theirs["person_id"])
+    left = approval.list_held(store, mia, status="all")  # type: ignore[arg-type]
+    assert [h["case"] for h in left] == [other["id"]] and "rider3" not in left[0]["text"]
+    assert "[forgotten]" in left[0]["text"] and state.posted == []

@@ -31,6 +31,7 @@ from goodwill.store.tables import (
     message_signals,
     message_topics,
     messages,
+    pending_replies,
     people,
     threads,
     topic_alerts,
@@ -179,8 +180,9 @@ def _mentioning(conn: Connection, columns: Sequence[Any], terms: Sequence[str]) 
 
 def redact(conn: Connection, terms: Sequence[str], *, marker: str = FORGOTTEN, among: Any = None,
            audit: bool = True) -> int:
-    """Replace every whole-word occurrence of `terms` in stored messages (those `among` selects, if given)
-    and audit entries with `marker`; a reference to a message named by a term is cleared."""
+    """Replace every whole-word occurrence of `terms` in stored messages (those `among` selects, if given;
+    without `among`, replies held for approval too) and audit entries with `marker`; a reference to a message
+    named by a term is cleared."""
     pattern = _pattern(terms)
     if pattern is None:
         return 0
@@ -205,6 +207,12 @@ def redact(conn: Connection, terms: Sequence[str], *, marker: str = FORGOTTEN, a
         if values:
             conn.execute(update(messages).where(messages.c.id == r.id).values(**values))
             changed += 1
+    if among is None:  # replies held for approval may name the person too
+        p = pending_replies.c
+        for h in list(conn.execute(select(p.id, p.text).where(_mentioning(conn, (p.text,), words)))):
+            if (new := pattern.sub(marker, h.text)) != h.text:
+                conn.execute(update(pending_replies).where(p.id == h.id).values(text=new))
+                changed += 1
     if not audit:
         return changed
     for a in list(conn.execute(select(audit_log).where(_mentioning(conn, (audit_log.c.target, audit_log.c.details), words)))):
