@@ -68,7 +68,12 @@ def _person_of(store: Store, platform: str, handle: str) -> int:
 
 def test_person_profile_stage_and_trust(loaded: Store) -> None:
     mara = _person_of(loaded, "twitter", "mara_rides")
+    assert people.person(loaded, AGENT, mara)["scores_as_of"] is None  # imported without the service: not scored
+    with pytest.raises(PermissionDeniedError):
+        people.rescore(loaded, AGENT)
+    people.rescore(loaded, ADMIN, now=datetime(2026, 10, 6, tzinfo=UTC))
     data = people.person(loaded, AGENT, mara, now=datetime(2026, 10, 6, tzinfo=UTC))
+    assert data["scores_as_of"] is not None
     rel = data["relationship"]
     assert rel["messages"] == 3 and rel["channels"] == {"twitter": 3}
     assert rel["brand_replies"] == 1
@@ -80,13 +85,14 @@ def test_person_profile_stage_and_trust(loaded: Store) -> None:
         assert score["score"] == sum(p["points"] for p in score["parts"])
     # Answered another customer's question on the graph: outreach with reasons.
     assert data["scores"] is not None and data["scores"]["outreach"] > 0 and data["scores"]["outreach_reasons"]
-    listed = people.list_people(loaded, AGENT, now=datetime(2026, 10, 6, tzinfo=UTC))
-    assert mara in [p["id"] for p in listed["items"]]
+    listed = people.list_people(loaded, AGENT)
+    assert mara in [p["id"] for p in listed["items"]] and listed["scores_as_of"] == data["scores_as_of"]
     assert sum(listed["stages"].values()) == len(listed["items"])
     with pytest.raises(FieldError, match="stage"):
         people.list_people(loaded, AGENT, stage="fan")
-    assert all(p["stage"] == "lapsed" for p in people.list_people(loaded, AGENT, stage="lapsed",
-                                                                   now=datetime(2027, 6, 1, tzinfo=UTC))["items"])
+    people.rescore(loaded, ADMIN, now=datetime(2027, 6, 1, tzinfo=UTC))
+    lapsed = people.list_people(loaded, AGENT, stage="lapsed")["items"]
+    assert lapsed and all(p["stage"] == "lapsed" for p in lapsed)
 
 
 def test_merge_split_and_link(loaded: Store) -> None:
@@ -137,6 +143,7 @@ def test_forget_leaves_no_trace(loaded: Store) -> None:
     assert len(ids) == 4
     text = _everything(loaded)
     assert "mara_rides" in text and "mara okafor" in text
+    people.rescore(loaded, ADMIN)
     with pytest.raises(PermissionDeniedError):
         privacy.forget(loaded, AGENT, tw)
     done = privacy.forget(loaded, ADMIN, tw)
@@ -168,6 +175,9 @@ def test_forget_leaves_no_trace(loaded: Store) -> None:
         per_day = conn.execute(sa.text("SELECT COALESCE(SUM(messages), 0) FROM topic_days")).scalar_one()
         stale = conn.execute(sa.text("SELECT COUNT(*) FROM message_topics WHERE message_id NOT IN (SELECT id FROM messages)")).scalar_one()
     assert 0 < members == sizes == per_day and stale == 0  # topics counted without the erased messages
+    with loaded.begin() as conn:  # their scores went with them; everyone else's stay
+        scored = {r[0] for r in conn.execute(sa.text("SELECT person_id FROM person_scores"))}
+    assert tw not in scored and scored and scored <= {r["id"] for r in people.list_people(loaded, AGENT)["items"]}
     with pytest.raises(NotFoundError):
         people.person(loaded, AGENT, tw)
 
@@ -179,7 +189,7 @@ def test_retention_deletes_old_personal_data(loaded: Store) -> None:
     with pytest.raises(PermissionDeniedError):
         privacy.set_retention(loaded, AGENT, 30)
     privacy.set_retention(loaded, ADMIN, 30)
-    assert privacy.retention(loaded, AGENT) == {"retention_days": 30}
+    assert privacy.retention(loaded, AGENT)["retention_days"] == 30
     done = privacy.apply_retention(loaded, ADMIN, now=datetime(2026, 11, 3, 12, tzinfo=UTC))
     # Cutoff 2026-10-04 12:00: the Twitter and Mastodon messages by others go, the brand's reply stays.
     assert done["messages"] == 6
@@ -200,11 +210,16 @@ def test_cli_people_person_forget(loaded: Store, settings: Settings) -> None:
     args = ["--workspace", str(settings.workspace)] + (["--database-url", settings.database_url] if settings.database_url else [])
     runner = CliRunner()
     mara = _person_of(loaded, "twitter", "mara_rides")
+    result = runner.invoke(app, [*args, "people", "--limit", "20"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Nobody is scored yet" in result.stdout, result.output
+    result = runner.invoke(app, [*args, "people", "rescore"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Scored 5 people" in result.stdout, result.output
     result = runner.invoke(app, [*args, "people", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert mara in [p["id"] for p in json.loads(result.stdout)["items"]]
     result = runner.invoke(app, [*args, "person", str(mara)], catch_exceptions=False)
     assert result.exit_code == 0 and "Stage:" in result.stdout and "Reciprocity" in result.stdout
+    assert "Scores as of" in result.stdout and "Outreach" in result.stdout
     result = runner.invoke(app, [*args, "people", "--stage", "fan"], catch_exceptions=False)
     assert result.exit_code != 0 and "fan" in result.output
     result = runner.invoke(app, [*args, "people", "link"], catch_exceptions=False)

@@ -61,7 +61,10 @@ def fill(store: Store) -> None:
 
 @pytest.fixture
 def filled(store: Store) -> Store:
+    from goodwill.service import people
+
     fill(store)
+    people.rescore(store, MANAGER)  # the influencers of the whole audience are read from the people's scores
     return store
 
 

@@ -81,6 +81,17 @@ class Settings(BaseSettings):
         description="Seconds between the background runs of the accurate pass (the web server's and the listener's); "
         "0 leaves it to `goodwill enrich`.",
     )
+    upkeep_every: float = Field(
+        default=60.0, ge=0,
+        description="Seconds between the web server's and the listener's looks at the upkeep jobs (retention, at "
+        "most once a day; scoring people, every GOODWILL_RESCORE_EVERY seconds); 0 leaves them to `goodwill "
+        "retention run` and `goodwill people rescore`.",
+    )
+    rescore_every: float = Field(
+        default=900.0, ge=0,
+        description="Seconds between the scheduled runs that score people again (stage, trust, reciprocity, "
+        "influence, outreach), when anything changed since the last; 0 scores only on import and on demand.",
+    )
 
     def resolved_database_url(self) -> str:
         """The URL the store opens: the configured one, else the workspace's SQLite file."""

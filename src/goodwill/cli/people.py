@@ -34,6 +34,10 @@ def _parts(title: str, score: dict[str, Any]) -> None:
         out.print("  nothing yet", highlight=False)
 
 
+def _when(value: str | None) -> str:
+    return (value or "")[:16].replace("T", " ") + " UTC" if value else "never"
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     from goodwill.service import people as service
@@ -66,7 +70,26 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(p["id"]), _handles(p["accounts"]), p["stage"], p["reason"], f"{p['trust']:+d}",
                           f"{p['reciprocity']:+d}")
         out.print(table, markup=False, highlight=False)
-        out.print(", ".join(f"{n} {s}" for s, n in sorted(data["stages"].items())) or "No people yet.", highlight=False)
+        out.print(", ".join(f"{n} {s}" for s, n in sorted(data["stages"].items())) or "Nobody scored yet.", highlight=False)
+        out.print(f"Scores as of {_when(data['scores_as_of'])}." if data["scores_as_of"] else
+                  "Nobody is scored yet: `goodwill people rescore` scores everyone now.", highlight=False)
+
+    @people_app.command("rescore")
+    def people_rescore(ctx: typer.Context) -> None:
+        """Score everyone again now: stage, trust, reciprocity, influence and outreach, with their reasons.
+
+        The people list, the person page and the influencers read these scores.
+        `goodwill import`, the listener and the web server score again on their
+        own (GOODWILL_RESCORE_EVERY); this is for now.
+
+        Example:
+
+            goodwill people rescore
+        """
+        with workspace_session(ctx) as ws:
+            done = service.rescore(ws.store, ws.actor)
+        out.print(f"Scored {done['people']} people as of {_when(done['computed_at'])} "
+                  f"(stages judged at {_when(done['judged_at'])}).", highlight=False)
 
     @people_app.command("merge")
     def people_merge(
@@ -142,6 +165,9 @@ def register(app: typer.Typer) -> None:
                   highlight=False)
         _parts("Trust", rel["trust"])
         _parts("Reciprocity", rel["reciprocity"])
+        out.print(f"Scores as of {_when(data['scores_as_of'])}." if data["scores_as_of"] else
+                  "Not scored yet: stage, trust and reciprocity from their profile now; no influence until "
+                  "the next scoring run (`goodwill people rescore`).", highlight=False)
         scores = data["scores"]
         if scores:
             out.print(f"[bold]Influence {scores['influence']:.3f}[/]: {'; '.join(scores['influence_reasons'])}", highlight=False)
@@ -195,12 +221,18 @@ def register(app: typer.Typer) -> None:
             goodwill retention show
         """
         with workspace_session(ctx) as ws:
-            days = privacy.retention(ws.store, ws.actor)["retention_days"]
+            policy = privacy.retention(ws.store, ws.actor)
+        days = policy["retention_days"]
         out.print(f"Personal data is kept {days} days." if days else "Personal data is kept until forgotten.")
+        out.print(f"Scheduled run: last {_when(policy['last_run_at'])}, next {_when(policy['next_run_at'])} "
+                  "(the web server or the listener runs it once a day).", highlight=False)
 
     @retention_app.command("run")
     def retention_run(ctx: typer.Context) -> None:
-        """Delete personal data older than the policy allows; run it on a schedule (cron, a systemd timer).
+        """Delete personal data older than the policy allows, now.
+
+        The web server and the listener apply the policy on their own once a
+        day (`goodwill retention show` says when); this runs it at once.
 
         Example:
 

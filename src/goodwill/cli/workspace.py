@@ -119,6 +119,16 @@ def _print_status(data: dict[str, Any]) -> None:
             versions.add_row(version, f"{n:,}")
         versions.add_row("[bold]pending the accurate pass[/] (no signals, or the fast models' only)", f"{sig['pending']:,}")
         out.print(versions)
+    for name, what in (("retention", "Retention (once a day)"), ("rescore", "Scoring people")):
+        job = data["upkeep"].get(name)
+        if job is None:
+            continue
+        last = (job["last_run_at"] or "")[:16].replace("T", " ")
+        nxt = (job["next_run_at"] or "")[:16].replace("T", " ")
+        line = f"{what}: last ran {last + ' UTC' if last else 'never'}; next {nxt + ' UTC' if nxt else 'at the next look'}"
+        if job["last_error"]:
+            line += f"; the last attempt failed: {job['last_error']}"
+        out.print(line, markup=False, highlight=False)
     for run in data["incomplete_imports"]:
         out.print(
             f"[yellow]Import {run['run']} of {run['name']} stopped after {run['records_done']:,} records: "

@@ -1,6 +1,11 @@
 """The audience of a workspace: influencers and communities, scored by the
 graph core (`goodwill.graph`) on the workspace's stored interactions.
 
+The influencers of the whole audience are read from the people's scores as
+of the last scoring run (`people.rescore`, see `service.upkeep`): each
+person once, on their best-scored account. Within a topic they are scored
+when asked, on that topic's interactions only.
+
 Influence within a topic scores only the interactions whose message belongs
 to that topic (the topics of `goodwill topics refresh`). A community's topics
 are the commonest topics among its members' own messages.
@@ -9,6 +14,7 @@ are the commonest topics among its members' own messages.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC
 from typing import Any
 
 import numpy as np
@@ -20,9 +26,10 @@ from goodwill.graph.edges import Edges
 from goodwill.graph.influence import score_edges
 from goodwill.service.audit import require
 from goodwill.store import Store
+from goodwill.store import scores as scores_store
 from goodwill.store import topics as topic_store
 
-__all__ = ["READ_ROLE", "communities", "influencers"]
+__all__ = ["READ_ROLE", "communities", "influencers", "scores_as_of"]
 
 READ_ROLE = Role.AGENT
 
@@ -51,6 +58,13 @@ def influencers(store: Store, actor: Actor, *, topic: str | None = None, top: in
     are scored but not listed), optionally within one topic (by its label or
     first keyphrase), with outreach and the reasons behind both in words."""
     require(actor, READ_ROLE)
+    if topic is None:
+        with store.begin() as conn:
+            scored = scores_store.most_influential(conn, top)
+        return [{"rank": rank, "platform": r["platform"], "handle": r["handle"], "person_id": r["person_id"],
+                 "influence": round(float(r["influence"]), 4), "outreach": round(float(r["outreach"]), 4),
+                 "influence_reasons": r["influence_reasons"], "outreach_reasons": r["outreach_reasons"]}
+                for rank, r in enumerate(scored, start=1)]
     edges, _, brand = _edges(store)
     if topic is not None:
         with store.begin() as conn:
@@ -76,6 +90,14 @@ def influencers(store: Store, actor: Actor, *, topic: str | None = None, top: in
             "influence_reasons": str(why_in).split("; "), "outreach_reasons": str(why_out).split("; "),
         })
     return result
+
+
+def scores_as_of(store: Store, actor: Actor) -> str | None:
+    """When the people's scores were computed (None: never)."""
+    require(actor, READ_ROLE)
+    with store.begin() as conn:
+        at = scores_store.computed_at(conn)
+    return None if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def communities(store: Store, actor: Actor, *, min_size: int = 3, topics: int = 3) -> list[dict[str, Any]]:

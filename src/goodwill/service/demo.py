@@ -73,6 +73,7 @@ def build_demo(
             added = ingest_messages(store, "demo: hand-written conversations", written, progress=progress,
                                     on_new=on_new_messages(actor))
             people.link(store, actor)  # Mara's verified site joins her two accounts
+            people.rescore(store, actor)  # the people's scores, as the server keeps them
             knowledge.import_articles(store, actor, HELP_CENTRE)  # the help articles the brand's replies link
             for title, body, tags in SAVED_REPLIES:
                 saved_replies.add_saved(store, actor, title, body, list(tags))

@@ -31,6 +31,7 @@ from goodwill.service import routing, understanding
 from goodwill.service.audit import record, require
 from goodwill.service.cases import on_new_messages, system_actor
 from goodwill.service.sources import listen_options
+from goodwill.service.upkeep import UpkeepRunner
 from goodwill.store import Connection, Store
 
 __all__ = ["LISTEN_ROLE", "Listener", "PostPublisher", "SourceProgress", "listener", "listener_actor", "run_until_done"]
@@ -56,11 +57,13 @@ def _audit_run(conn: Connection, config: SourceConfig, counts: tuple[int, int, i
 
 class PassingListener(Listener):
     """A listener that, when it runs on (not `once`), also reads pending signals again in the
-    background every `every` seconds (`understanding.read_pending`), stopping with it."""
+    background every `every` seconds (`understanding.read_pending`), and runs the upkeep jobs
+    (`upkeep`: retention, scoring people) when they are due, stopping with it."""
 
-    def __init__(self, *args: Any, every: float = 0.0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, every: float = 0.0, upkeep: UpkeepRunner | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.every = every
+        self.upkeep = upkeep
         self.pass_note: str | None = None  # why the background pass stopped, if it did
 
     def _read_pending(self) -> None:
@@ -79,12 +82,16 @@ class PassingListener(Listener):
         if self.every > 0 and not self.once:
             reader = threading.Thread(target=self._read_pending, name="accurate-pass", daemon=True)
             reader.start()
+        if self.upkeep is not None and not self.once:
+            self.upkeep.start()
         try:
             return super().run()
         finally:
             if reader is not None:
                 self.stop()
                 reader.join(60)
+            if self.upkeep is not None:
+                self.upkeep.stop()
 
 
 def listener(
@@ -100,7 +107,9 @@ def listener(
     """A listener over the workspace's enabled sources (`names` to pick some); `run()` starts it."""
     require(actor, LISTEN_ROLE)
     return PassingListener(
-        store, every=settings.accurate_pass_every, environ=environ, secrets=secrets or secrets_path(settings.workspace, environ),
+        store, every=settings.accurate_pass_every,
+        upkeep=UpkeepRunner(store, every=settings.upkeep_every, rescore_every=settings.rescore_every),
+        environ=environ, secrets=secrets or secrets_path(settings.workspace, environ),
         options=listen_options(settings), once=once, names=names, on_run=_audit_run,
         on_new=on_new_messages(system_actor("listener")),
     )

@@ -3,10 +3,12 @@
 Reading needs the agent role; merging and splitting people the manager role.
 Every merge and split is audited in the same transaction as the change (the
 entry names people and accounts by id only, so forgetting a person leaves no
-personal data in the log). Stages and scores are worked out when asked for,
-from the stored messages and their signals, by the pure rules in
-`goodwill.people`; influence and outreach come from the workspace's
-interactions through `goodwill.graph`.
+personal data in the log). Stages and scores are worked out by a scoring run
+(`rescore`: after an import, on demand, and on schedule in the long-running
+processes, see `service.upkeep`) from the stored messages and their signals,
+by the pure rules in `goodwill.people`, with influence and outreach from the
+workspace's interactions through `goodwill.graph`, and stored per person; the
+people list and the person page read them, saying when they were computed.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ from goodwill.people import (
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Store
 from goodwill.store import people as people_store
+from goodwill.store import scores as scores_store
 from goodwill.store.audit import Tx
 from goodwill.store.threads import get_person
 
 MAX_PAGE = 200
 
-__all__ = ["MAX_PAGE", "STAGES", "link", "list_people", "merge", "person", "relationship", "split"]
+__all__ = ["MAX_PAGE", "STAGES", "compute_scores", "link", "list_people", "merge", "person", "relationship", "rescore",
+           "split"]
 
 
 def _now(conn: Tx, now: datetime | None) -> datetime:
@@ -82,32 +86,72 @@ def relationship(history: History, now: datetime) -> dict[str, Any]:
     }
 
 
-def _influence(conn: Tx, account_ids: list[int]) -> dict[str, Any] | None:
-    """The person's influence and outreach on the workspace's interaction graph (their best-scored account), with reasons."""
+def compute_scores(store: Store, *, now: datetime | None = None) -> tuple[datetime, list[dict[str, Any]]]:
+    """Everyone's scores (a row per person for `scores_store.replace_all`), read in one transaction and
+    worked out by the pure rules and the graph core: stage, trust and reciprocity judged at `now` (default:
+    the newest message's time), influence and outreach on the whole interaction graph, each with its reasons.
+    Returns the moment judged at and the rows (their `computed_at` is set by whoever writes them)."""
     from goodwill.graph.edges import KINDS, Edges
     from goodwill.graph.influence import score_edges
 
-    records = [(str(s), str(t), k, when) for s, t, k, when in people_store.interaction_records(conn) if k in KINDS]
-    if not records:
+    with store.begin() as conn:
+        at = _now(conn, now)
+        everyone = scores_store.to_score(conn)
+        records = [(str(s), str(t), k, when) for s, t, k, when in people_store.interaction_records(conn) if k in KINDS]
+        histories = [people_store.history(conn, p["accounts"]) for p in everyone]
+    graph = score_edges(Edges.from_records(records)) if records else None
+    index = {name: i for i, name in enumerate(graph.accounts)} if graph is not None else {}
+    received = graph.received.sum(axis=1) if graph is not None else None
+    rows = []
+    for p, h in zip(everyone, histories, strict=True):
+        stage, t, r = stage_of(h, at), trust(h, at), reciprocity(h, at)
+        row: dict[str, Any] = {
+            "person_id": p["id"], "judged_at": at, "last_at": p["last_at"], "stage": stage.stage.value,
+            "reason": stage.reason, "trust": t.total, "trust_parts": t.to_dict()["parts"], "reciprocity": r.total,
+            "reciprocity_parts": r.to_dict()["parts"], "influence": None, "influence_reasons": None, "outreach": None,
+            "outreach_reasons": None, "account_id": None, "received": 0,
+        }
+        mine = [index[str(a)] for a in p["accounts"] if str(a) in index]
+        if graph is not None and received is not None and mine:
+            best_in = max(mine, key=lambda i: float(graph.influence[i]))
+            best_out = max(mine, key=lambda i: float(graph.outreach[i]))
+            row |= {"influence": round(float(graph.influence[best_in]), 4),
+                    "influence_reasons": graph.influence_reasons(best_in),
+                    "outreach": round(float(graph.outreach[best_out]), 4),
+                    "outreach_reasons": graph.outreach_reasons(best_out),
+                    "account_id": int(graph.accounts[best_in]), "received": int(received[best_in])}
+        rows.append(row)
+    return at, rows
+
+
+def write_scores(conn: Tx, rows: list[dict[str, Any]], computed_at: datetime) -> None:
+    """Store a scoring run's rows in place of the last run's."""
+    scores_store.replace_all(conn, [{**r, "computed_at": computed_at} for r in rows])
+
+
+def rescore(store: Store, actor: Actor, *, now: datetime | None = None) -> dict[str, Any]:
+    """Work everyone's scores out again and store them (manager role; audited with the count)."""
+    require(actor, Role.MANAGER)
+    at, rows = compute_scores(store, now=now)
+    computed = datetime.now(UTC)
+    with store.begin() as conn:
+        write_scores(conn, rows, computed)
+        record(conn, actor, "people.rescore", "people", people=len(rows), judged_at=iso(at))
+    return {"people": len(rows), "computed_at": iso(computed), "judged_at": iso(at)}
+
+
+def _scores(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    if snapshot is None or snapshot["influence"] is None:
         return None
-    scores = score_edges(Edges.from_records(records))
-    index = {name: i for i, name in enumerate(scores.accounts)}
-    mine = [index[str(a)] for a in account_ids if str(a) in index]
-    if not mine:
-        return None
-    best_in = max(mine, key=lambda i: float(scores.influence[i]))
-    best_out = max(mine, key=lambda i: float(scores.outreach[i]))
-    return {
-        "influence": round(float(scores.influence[best_in]), 3),
-        "influence_reasons": scores.influence_reasons(best_in),
-        "outreach": round(float(scores.outreach[best_out]), 3),
-        "outreach_reasons": scores.outreach_reasons(best_out),
-    }
+    return {"influence": round(float(snapshot["influence"]), 3), "influence_reasons": snapshot["influence_reasons"],
+            "outreach": round(float(snapshot["outreach"]), 3), "outreach_reasons": snapshot["outreach_reasons"]}
 
 
 def person(store: Store, actor: Actor, person_id: int, *, before: int | None = None, limit: int = 50,
            now: datetime | None = None) -> dict[str, Any]:
-    """A person: accounts, messages and interactions, and their relationship with the brand."""
+    """A person: accounts, messages and interactions, and their relationship with the brand. The stage, trust,
+    reciprocity, influence and outreach are the last scoring run's (`scores_as_of` says when it ran); a person
+    it has not scored yet shows the stage, trust and reciprocity of their profile and no influence."""
     require(actor, Role.AGENT)
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"must be between 1 and {MAX_PAGE}")
@@ -116,13 +160,19 @@ def person(store: Store, actor: Actor, person_id: int, *, before: int | None = N
         data = get_person(conn, person_id, before=before, limit=limit)
         ids = [a["id"] for a in data["accounts"]]
         data["relationship"] = relationship(people_store.history(conn, ids), _now(conn, now))
-        data["scores"] = _influence(conn, ids)
+        snapshot = scores_store.of_person(conn, person_id)
+    if snapshot is not None:
+        data["relationship"] |= {"stage": snapshot["stage"], "reason": snapshot["reason"],
+                                 "trust": snapshot["trust"], "reciprocity": snapshot["reciprocity"],
+                                 "as_of": iso(snapshot["judged_at"])}
+    data["scores"] = _scores(snapshot)
+    data["scores_as_of"] = None if snapshot is None else iso(snapshot["computed_at"])
     return data
 
 
-def list_people(store: Store, actor: Actor, *, stage: str | None = None, limit: int = 50,
-                now: datetime | None = None) -> dict[str, Any]:
-    """The most recently active people (up to LIST_WINDOW looked at), each with stage, reason and scores; `stage` narrows."""
+def list_people(store: Store, actor: Actor, *, stage: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """The most recently active people as the last scoring run scored them, each with stage, reason and scores;
+    `stage` narrows. `scores_as_of` says when the run was (None: never; `goodwill people rescore` runs one)."""
     require(actor, Role.AGENT)
     wanted: Stage | None = None
     if stage:
@@ -132,21 +182,16 @@ def list_people(store: Store, actor: Actor, *, stage: str | None = None, limit: 
             raise FieldError("stage", str(exc)) from None
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"must be between 1 and {MAX_PAGE}")
-    items: list[dict[str, Any]] = []
-    counts: dict[str, int] = {}
     with store.begin() as conn:
-        at = _now(conn, now)
-        for p in people_store.recent_people(conn):
-            h = people_store.history(conn, [a["id"] for a in p["accounts"]])
-            s = stage_of(h, at)
-            counts[s.stage.value] = counts.get(s.stage.value, 0) + 1
-            if wanted is not None and s.stage is not wanted:
-                continue
-            if len(items) < limit:
-                items.append({"id": p["id"], "display_name": p["display_name"], "accounts": p["accounts"],
-                              "last_at": iso(p["last_at"]), **s.to_dict(), "trust": trust(h, at).total,
-                              "reciprocity": reciprocity(h, at).total})
-    return {"as_of": iso(at), "stages": counts, "items": items}
+        computed = scores_store.computed_at(conn)
+        counts = scores_store.stage_counts(conn)
+        rows = scores_store.listed(conn, stage=None if wanted is None else wanted.value, limit=limit)
+    judged = rows[0]["judged_at"] if rows else None
+    items = [{"id": r["id"], "display_name": r["display_name"], "accounts": r["accounts"], "last_at": iso(r["last_at"]),
+              "stage": r["stage"], "reason": r["reason"], "trust": r["trust"]["score"],
+              "reciprocity": r["reciprocity"]["score"], "influence": r["influence"], "outreach": r["outreach"]}
+             for r in rows]
+    return {"as_of": iso(judged), "scores_as_of": iso(computed), "stages": counts, "items": items}
 
 
 def merge(store: Store, actor: Actor, keep: int, other: int, *, reason: str | None = None) -> dict[str, Any]:
@@ -154,6 +199,7 @@ def merge(store: Store, actor: Actor, keep: int, other: int, *, reason: str | No
     require(actor, Role.MANAGER)
     with store.begin() as conn:
         moved = people_store.merge(conn, keep, other)
+        scores_store.forget(conn, [other])  # scored again, as part of `keep`, by the next run
         record(conn, actor, "people.merge", f"person:{keep}", merged=other, accounts=moved,
                reason=reason or "merged by hand")
     return {"person": keep, "merged": other, "accounts_moved": moved}
@@ -187,6 +233,7 @@ def link(store: Store, actor: Actor) -> dict[str, Any]:
         accounts = _evidence(conn)
         for keep, other, why in merges(accounts, same_humans(accounts)):
             moved = people_store.merge(conn, keep, other)
+            scores_store.forget(conn, [other])
             record(conn, actor, "people.merge", f"person:{keep}", merged=other, accounts=moved, reason="evidence")
             done.append({"person": keep, "merged": other, "accounts_moved": moved, "reason": why})
     return {"merged": done}

@@ -14,6 +14,7 @@ from goodwill.errors import FieldError
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Store, erasure
 from goodwill.store import people as people_store
+from goodwill.store import upkeep as upkeep_store
 
 MAX_RETENTION_DAYS = 36_500
 
@@ -30,11 +31,14 @@ def forget(store: Store, actor: Actor, person_id: int) -> dict[str, Any]:
 
 
 def retention(store: Store, actor: Actor) -> dict[str, Any]:
-    """The workspace's retention policy."""
+    """The workspace's retention policy, and when the scheduled run (once a day) last ran, what it did, and
+    when it runs next."""
     require(actor, Role.AGENT)
     with store.begin() as conn:
         days = erasure.retention_days(conn)
-    return {"retention_days": days}
+        job = upkeep_store.jobs(conn).get("retention", {})
+    return {"retention_days": days, "last_run_at": iso(job.get("last_run_at")), "next_run_at": iso(job.get("next_run_at")),
+            "last_result": job.get("last_result")}
 
 
 def set_retention(store: Store, actor: Actor, days: int | None) -> dict[str, Any]:

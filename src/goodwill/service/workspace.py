@@ -14,11 +14,13 @@ from typing import Any
 from goodwill.config import DATABASE_FILE, Settings
 from goodwill.domain import Workspace
 from goodwill.domain.team import Actor, Origin, Role
+from goodwill.domain.timeparse import iso_utc
 from goodwill.errors import ConfigError, WorkspaceError
 from goodwill.service import team
 from goodwill.store import Store, open_store
 from goodwill.store.cases import count_by_status
 from goodwill.store.signals import count_pending, signal_counts, version_counts
+from goodwill.store.upkeep import jobs as upkeep_jobs
 from goodwill.store.workspace import has_workspace, load_workspace, save_workspace
 from goodwill.store.workspace import status as status_counts
 
@@ -126,8 +128,12 @@ def workspace_status(store: Store, actor: Actor | None = None) -> dict[str, Any]
         data["signals"] = signal_counts(conn)
         data["signals"]["by_model_version"] = version_counts(conn)  # every message's, the brand's too
         data["signals"]["pending"] = count_pending(conn)  # not read by the accurate pass yet
+        jobs = upkeep_jobs(conn)
     data["cases_by_status"] = by_status
     data["open_cases"] = sum(n for s, n in by_status.items() if s in ("new", "open", "waiting"))
+    # The scheduled jobs (retention once a day, scoring people): when each last ran, what it did, when it runs next.
+    data["upkeep"] = {name: {"last_run_at": iso_utc(j["last_run_at"]), "next_run_at": iso_utc(j["next_run_at"]),
+                             "last_result": j["last_result"], "last_error": j["last_error"]} for name, j in jobs.items()}
     data["workspace"] = {
         "name": ws.name,
         "brand_accounts": ws.brand_accounts,

@@ -22,6 +22,8 @@ from sqlalchemy import Connection, Text, and_, cast, delete, func, or_, select, 
 
 from goodwill.store.cases import erase_for_messages
 from goodwill.store.messages import by_platform
+from goodwill.store.scores import forget as forget_scores
+from goodwill.store.scores import forget_orphans
 from goodwill.store.tables import (
     accounts,
     audit_log,
@@ -229,8 +231,8 @@ def erase_deleted(conn: Connection, keys: Sequence[tuple[str, str]]) -> int:
     replaced with DELETED in the rest of its thread and in the messages quoting or reposting it.
     Returns how many stored messages were erased."""
     rows = []
-    for platform, ids in by_platform(set(keys)).items():
-        for chunk in _chunks(sorted(set(ids))):
+    for platform, wanted in by_platform(set(keys)).items():
+        for chunk in _chunks(sorted(set(wanted))):
             rows += list(conn.execute(select(messages.c.id, messages.c.platform, messages.c.platform_id,
                                              messages.c.reply_to_id, messages.c.url, messages.c.thread_root_id)
                                       .where(messages.c.platform == platform, messages.c.platform_id.in_(chunk))))
@@ -283,6 +285,7 @@ def erase_person(conn: Connection, person_id: int) -> Erased:
         conn.execute(update(people).where(people.c.first_account_id.in_(chunk)).values(first_account_id=None))
         conn.execute(delete(accounts).where(accounts.c.id.in_(chunk)))
     conn.execute(update(accounts).where(accounts.c.home_person_id.in_(pids)).values(home_person_id=None))
+    forget_scores(conn, pids)
     conn.execute(delete(people).where(people.c.id.in_(pids)))
     return done
 
@@ -297,7 +300,8 @@ def set_retention_days(conn: Connection, days: int | None) -> None:
 
 
 def erase_older_than(conn: Connection, cutoff: datetime, batch: int = 5000) -> Erased:
-    """Delete messages not written by the brand from before `cutoff`, then the accounts and people left with none."""
+    """Delete messages not written by the brand from before `cutoff`, then the accounts and people left with
+    none (and their scores)."""
     done = Erased()
     while True:
         ids = [i for (i,) in conn.execute(select(messages.c.id).where(messages.c.created_at < cutoff, ~messages.c.is_brand)
@@ -318,7 +322,20 @@ def erase_older_than(conn: Connection, cutoff: datetime, batch: int = 5000) -> E
         done.accounts += conn.execute(delete(accounts).where(accounts.c.id.in_(chunk))).rowcount
     has_account = select(accounts.c.id).where(accounts.c.person_id == people.c.id).exists()
     done.people = conn.execute(delete(people).where(~has_account)).rowcount
+    forget_orphans(conn)
     conn.execute(update(accounts).where(accounts.c.home_person_id.is_not(None),
                                         ~select(people.c.id).where(people.c.id == accounts.c.home_person_id).exists())
                  .values(home_person_id=None))
     return done
+
+
+def erase_blanked(conn: Connection) -> int:
+    """Delete the rows that versions before deleted posts were deleted kept blanked (`deleted_at` set), as a
+    deletion seen now would; returns how many."""
+    done = 0
+    while True:
+        keys = [(p, i) for p, i in conn.execute(select(messages.c.platform, messages.c.platform_id)
+                                                .where(messages.c.deleted_at.is_not(None)).limit(CHUNK))]
+        if not keys:
+            return done
+        done += erase_deleted(conn, keys)

@@ -721,3 +721,41 @@ pending_replies = Table(
     Column("published_id", String(300)),
     Column("sent_message_id", Id, ForeignKey("messages.id", ondelete="SET NULL")),
 )
+
+# --- upkeep: the jobs the long-running processes run on schedule (migration 0018) ---
+
+upkeep_jobs = Table(
+    "upkeep_jobs",
+    metadata,
+    Column("name", String(40), primary_key=True),  # "retention", "rescore"
+    Column("last_run_at", UTCDateTime),  # when the last run was claimed
+    Column("next_run_at", UTCDateTime),  # when it is due again; NULL: due now
+    Column("last_result", JSON),  # what the last run did (counts only)
+    Column("last_error", Text),  # why the last attempt failed, if it did (cleared by a run that succeeds)
+)
+
+# --- people: their scores as of the last scoring run (migration 0019) ---
+
+person_scores = Table(
+    "person_scores",
+    metadata,
+    Column("person_id", Id, primary_key=True),
+    Column("computed_at", UTCDateTime, nullable=False),  # when the run that wrote it ran
+    Column("judged_at", UTCDateTime, nullable=False),  # the moment the stage was judged at (the newest message's time)
+    Column("last_at", UTCDateTime),  # their latest message, for "most recently active first"
+    Column("stage", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("trust", Integer, nullable=False),
+    Column("trust_parts", JSON, nullable=False),
+    Column("reciprocity", Integer, nullable=False),
+    Column("reciprocity_parts", JSON, nullable=False),
+    Column("influence", Float),  # of their best-scored account; NULL: not on the interaction graph
+    Column("influence_reasons", JSON),
+    Column("outreach", Float),
+    Column("outreach_reasons", JSON),
+    Column("account_id", Id),  # the account their influence is scored on
+    Column("received", Integer, nullable=False),  # engagement that account received (influencers list those with some)
+    Index("ix_person_scores_stage_last_at", "stage", "last_at"),
+    Index("ix_person_scores_last_at", "last_at"),
+    Index("ix_person_scores_influence", "influence"),
+)

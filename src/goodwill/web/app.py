@@ -29,7 +29,7 @@ from goodwill import __version__
 from goodwill.config import Settings, load_settings
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import GoodwillError, ModelUnavailableError
-from goodwill.service import routing, team, understanding
+from goodwill.service import routing, team, understanding, upkeep
 from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
 from goodwill.web.fragments import Fragments
@@ -94,6 +94,17 @@ async def _read_pending_every(store: Store, every: float) -> None:
             log.exception("the accurate pass failed")
 
 
+async def _upkeep_every(store: Store, every: float, rescore_every: float) -> None:
+    """The upkeep jobs (retention once a day, scoring people) in the background: a look every `every` seconds
+    (the first after one interval) runs whichever is due and not claimed by another process."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(upkeep.run_due, store, rescore_every=rescore_every)
+        except Exception:  # noqa: BLE001 - a failed look is logged and the next one tried; the server goes on
+            log.exception("upkeep failed")
+
+
 def create_app(
     settings: Settings, *, store: Store | None = None, limiter: LoginLimiter | None = None,
     checks: PasswordChecks | None = None,
@@ -112,8 +123,10 @@ def create_app(
             if settings.escalate_every > 0 else None
         reading = asyncio.create_task(_read_pending_every(store, settings.accurate_pass_every)) \
             if settings.accurate_pass_every > 0 else None
+        upkeeping = asyncio.create_task(_upkeep_every(store, settings.upkeep_every, settings.rescore_every)) \
+            if settings.upkeep_every > 0 else None
         yield
-        for task in (escalating, reading):
+        for task in (escalating, reading, upkeeping):
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):

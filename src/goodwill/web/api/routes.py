@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from goodwill.domain.signals import SignalFilter
 from goodwill.domain.team import Role
 from goodwill.domain.threads import ThreadFilter
-from goodwill.service import audience, audit, conversations, privacy, team
+from goodwill.service import audience, audit, conversations, privacy, team, upkeep
 from goodwill.service import people as people_service
 from goodwill.service import routing as routing_service
 from goodwill.service import search as search_service
@@ -210,6 +210,17 @@ def forget_person(store: StoreDep, actor: ApiActor, person_id: PathId) -> dict[s
     return privacy.forget(store, actor, person_id)
 
 
+@router.get("/upkeep", summary="When the scheduled jobs (retention, scoring people) last ran, what they did, "
+            "and when they run next")
+def get_upkeep(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return upkeep.schedule(store, actor)
+
+
+@router.post("/people/rescore", summary="Score everyone again now: stage, trust, reciprocity, influence, outreach (manager)")
+def post_rescore(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
+    return people_service.rescore(store, actor)
+
+
 @router.get("/retention", summary="The workspace's retention policy for personal data")
 def get_retention(store: StoreDep, actor: ApiActor) -> dict[str, Any]:
     return privacy.retention(store, actor)
@@ -247,7 +258,9 @@ def list_influencers(
     store: StoreDep, actor: ApiActor, topic: Annotated[str | None, Query(min_length=1, max_length=400)] = None,
     top: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> dict[str, Any]:
-    return {"items": audience.influencers(store, actor, topic=topic, top=top)}
+    items = audience.influencers(store, actor, topic=topic, top=top)
+    # Within a topic the scores are worked out now; else they are the last scoring run's.
+    return {"items": items, "scores_as_of": audience.scores_as_of(store, actor) if topic is None else None}
 
 
 @router.get("/communities", summary="Communities of the interaction graph with central and generous members and topics")

@@ -135,7 +135,7 @@ def influencers_page(
 ) -> Response:
     chosen = topic or None
     return render(request, "influencers.html", actor, rows=audience.influencers(store, actor, topic=chosen, top=50),
-                  topic=chosen, topics=topic_service.topics(store, actor))
+                  topic=chosen, topics=topic_service.topics(store, actor), scores_as_of=audience.scores_as_of(store, actor))
 
 
 @router.get("/communities")
