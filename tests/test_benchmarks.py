@@ -169,3 +169,15 @@ def test_gate_bench_runs(shared_data: Path) -> None:
     assert len(rows) == 1 + 7 and "care test split: 521 messages" in result.stdout
     fast, _, *_, every = rows[1:]
     assert fast.split(" | ")[1] == "0.000" and every.split(" | ")[1] == "1.000"
+
+
+def test_people_bench_runs_small() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "people_bench.py"), "--messages", "2000", "--views", "5"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"scoring run: [\d,]+ people in [\d.]+ s wall, [\d.]+ s CPU", out)
+    assert re.search(r"person page \(stored scores\): [\d.]+ ms wall, [\d.]+ ms CPU per view", out)
+    assert re.search(r"baseline, the graph scored per view: [\d.]+ ms wall, [\d.]+ ms CPU per view", out)
