@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from goodwill.domain.people import AccountEvidence, ProfileLink
 from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError
@@ -102,25 +104,29 @@ def compute_scores(store: Store, *, now: datetime | None = None) -> tuple[dateti
     graph = score_edges(Edges.from_records(records)) if records else None
     index = {name: i for i, name in enumerate(graph.accounts)} if graph is not None else {}
     received = graph.received.sum(axis=1) if graph is not None else None
-    rows = []
+    rows, best = [], []
     for p, h in zip(everyone, histories, strict=True):
         stage, t, r = stage_of(h, at), trust(h, at), reciprocity(h, at)
-        row: dict[str, Any] = {
+        rows.append({
             "person_id": p["id"], "judged_at": at, "last_at": p["last_at"], "stage": stage.stage.value,
             "reason": stage.reason, "trust": t.total, "trust_parts": t.to_dict()["parts"], "reciprocity": r.total,
             "reciprocity_parts": r.to_dict()["parts"], "influence": None, "influence_reasons": None, "outreach": None,
             "outreach_reasons": None, "account_id": None, "received": 0,
-        }
+        })
         mine = [index[str(a)] for a in p["accounts"] if str(a) in index]
-        if graph is not None and received is not None and mine:
-            best_in = max(mine, key=lambda i: float(graph.influence[i]))
-            best_out = max(mine, key=lambda i: float(graph.outreach[i]))
-            row |= {"influence": round(float(graph.influence[best_in]), 4),
-                    "influence_reasons": graph.influence_reasons(best_in),
-                    "outreach": round(float(graph.outreach[best_out]), 4),
-                    "outreach_reasons": graph.outreach_reasons(best_out),
-                    "account_id": int(graph.accounts[best_in]), "received": int(received[best_in])}
-        rows.append(row)
+        if graph is not None and mine:
+            best.append((len(rows) - 1, max(mine, key=lambda i: float(graph.influence[i])),
+                         max(mine, key=lambda i: float(graph.outreach[i]))))
+    if graph is not None and received is not None and best:
+        # The reasons in words, worked out for every scored account at once.
+        why_in = graph.explain(np.asarray([b[1] for b in best]))[0].to_pylist()
+        why_out = graph.explain(np.asarray([b[2] for b in best]))[1].to_pylist()
+        for (row, best_in, best_out), reasons_in, reasons_out in zip(best, why_in, why_out, strict=True):
+            rows[row] |= {"influence": round(float(graph.influence[best_in]), 4),
+                          "influence_reasons": str(reasons_in).split("; "),
+                          "outreach": round(float(graph.outreach[best_out]), 4),
+                          "outreach_reasons": str(reasons_out).split("; "),
+                          "account_id": int(graph.accounts[best_in]), "received": int(received[best_in])}
     return at, rows
 
 
