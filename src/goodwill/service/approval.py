@@ -160,6 +160,7 @@ def hold(conn: Connection, actor: Actor, case_id: int, message_id: int, text: st
          reason: str, now: datetime) -> dict[str, Any]:
     """Hold `actor`'s reply to message `message_id` in a case for a manager's approval, inside the caller's
     transaction (`goodwill.service.cases.reply` calls it instead of sending). One reply waits per case."""
+    case_store.lock(conn, case_id)  # two agents holding at once take turns, so the second sees the first
     waiting = standing(conn, case_id)
     if waiting:
         w = waiting[0]

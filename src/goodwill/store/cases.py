@@ -135,6 +135,13 @@ def get(conn: Connection, case_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
+def lock(conn: Connection, case_id: int) -> None:
+    """Hold the case's row until the transaction ends (PostgreSQL's FOR UPDATE; SQLite has one writer anyway),
+    so two transactions deciding on the same case take turns; NotFoundError when there is none."""
+    if conn.execute(select(cases.c.id).where(cases.c.id == case_id).with_for_update()).first() is None:
+        raise NotFoundError(f"no case {case_id} (`goodwill cases list` shows cases' ids)")
+
+
 def of_message(conn: Connection, message_id: int) -> int | None:
     """The id of the case a message belongs to, if any."""
     found = conn.execute(select(case_messages.c.case_id).where(case_messages.c.message_id == message_id)).scalar()
