@@ -15,6 +15,8 @@ def test_people_list_person_page_merge_split_and_forget(page) -> None:  # type: 
     page.wait_for_url(re.compile(r"/people$"))
     rows = page.locator("table.people tbody tr")
     assert rows.count() > 5
+    # The list reads the stored scores and says how fresh they are.
+    assert re.fullmatch(r"Scores as of \d{4}-\d\d-\d\d \d\d:\d\d UTC .*", page.locator("#scores-as-of").inner_text())
     stages = set(page.locator("table.people .stage").all_inner_texts())
     assert len(stages) >= 3, stages  # the demo's people are at different stages
     page.get_by_label("Stage").select_option("advocate")
@@ -27,6 +29,7 @@ def test_people_list_person_page_merge_split_and_forget(page) -> None:  # type: 
     person_url = page.url
     assert page.locator("#stage").inner_text() == "advocate"
     assert page.locator("#stage-reason").inner_text()
+    assert page.locator("#scores-as-of").inner_text().startswith("Scores as of ")
     trust = page.locator("#trust")
     total = int(trust.locator(".total").inner_text())
     parts = [int(p) for p in trust.locator("td.num").all_inner_texts()]

@@ -66,12 +66,14 @@ def test_influencers_filtered_by_topic_and_communities(page) -> None:  # type: i
     page.goto("/influencers")
     everyone = page.locator("table.influencers tbody tr").count()
     assert everyone > 0
+    assert page.locator("#scores-as-of").inner_text().startswith("Scores as of ")  # read from the stored scores
     first_topic = page.locator("#topic option").nth(1).inner_text()
     page.get_by_label("Within a topic").select_option(label=first_topic)
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/influencers?topic=*")
     assert first_topic in page.get_by_role("heading", level=1).inner_text()
     assert page.locator("table.influencers tbody tr").count() < everyone
+    assert page.locator("#scores-as-of").inner_text() == "Scored now, on this topic's interactions."
     page.get_by_role("link", name="Communities").click()
     page.wait_for_url("**/communities")
     assert page.locator("li.community").count() > 0
