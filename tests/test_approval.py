@@ -460,3 +460,37 @@ def test_forgetting_a_person_takes_their_held_replies_and_their_name(store: Stor
     left = approval.list_held(store, mia, status="all")  # type: ignore[arg-type]
     assert [h["case"] for h in left] == [other["id"]] and "rider3" not in left[0]["text"]
     assert "[forgotten]" in left[0]["text"] and state.posted == []
+
+
+def test_two_agents_holding_at_once_on_postgresql_leave_one_waiting(pg_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from goodwill.service.workspace import init_workspace
+    from tests.conftest import BRAND
+
+    settings = Settings(workspace=tmp_path / "ws", database_url=pg_url)
+    store = init_workspace(settings, BRAND)
+    try:
+        ann, bea, mia = _people(store)
+        with serving(mastodon_server(_state())) as srv:
+            case_id = _billing_case(store, settings, srv.url, mia)
+        barrier = threading.Barrier(2)
+        outcomes: dict[str, object] = {}
+
+        def hold(name: str, actor: object) -> None:
+            barrier.wait()
+            try:
+                outcomes[name] = cases.reply(store, actor, case_id, f"{name}: we refund it today.", send=True,  # type: ignore[arg-type]
+                                             environ=TOKEN_ENV, settings=settings)["held"]["id"]
+            except ConflictError as exc:
+                outcomes[name] = exc
+        threads = [threading.Thread(target=hold, args=(n, a)) for n, a in (("ann", ann), ("bea", bea))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        refused = [v for v in outcomes.values() if isinstance(v, ConflictError)]
+        assert len(outcomes) == 2 and len(refused) == 1 and "awaiting a manager's approval" in str(refused[0])
+        assert len(approval.list_held(store, mia)) == 1  # type: ignore[arg-type]
+    finally:
+        store.close()
