@@ -80,7 +80,7 @@ def needs_the_brand(row: Any) -> bool:
 def asks_again(row: Any) -> bool:
     """Whether a customer's follow-up in a thread the brand has answered opens a case: only a new question,
     a negative complaint, or an urgent message (not a thank-you the models took as needing a response)."""
-    return row.urgency == "high" or row.intent == "question" or (row.intent == "complaint" and row.sentiment == "negative")
+    return bool(row.urgency == "high" or row.intent == "question" or (row.intent == "complaint" and row.sentiment == "negative"))
 
 
 def reopens(row: Any) -> bool:
