@@ -437,6 +437,15 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
     (comma-separated), `active` or `all`; `team` a team (case ignored; an unknown one is an error);
     `assignee` a user name, or `none` for unassigned cases; `awaiting_approval`: only cases with a reply
     held for a manager's approval."""
+    return list_cases_counted(store, actor, status=status, team=team, assignee=assignee,
+                              awaiting_approval=awaiting_approval, limit=limit, now=now)["items"]
+
+
+def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
+                       assignee: str | None = None, awaiting_approval: bool = False, limit: int = 50,
+                       count_upto: int = 0, now: datetime | None = None) -> dict[str, Any]:
+    """`list_cases` as `items`, with `total`: how many cases match, counted up to `count_upto` (at least
+    as many as listed), so a page can say it shows the first of more without reading them all."""
     require(actor, CASE_ROLE)
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"use 1-{MAX_PAGE}")
@@ -456,11 +465,16 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
             raise FieldError("team", f"no team {team!r} (`goodwill teams list` shows teams)")
         rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
                                      unassigned=unassigned, awaiting=awaiting_approval, limit=limit)
+        total = len(rows)
+        if count_upto > total and total == limit:
+            total = case_store.count_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
+                                           unassigned=unassigned, awaiting=awaiting_approval, upto=count_upto)
         ids = [int(r["id"]) for r in rows]
         policies = routing.policies_by_name(conn)
         escalated = routing.escalations_of(conn, ids)
         awaiting = approval_store.standing_in(conn, ids)
-    return [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0)) for r in rows]
+    return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0))
+                      for r in rows], "total": total}
 
 
 def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:

@@ -166,22 +166,53 @@ def _listed() -> Any:
     )
 
 
+def _matching(team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool) -> list[Any]:
+    """WHERE terms of the case list's filters but the status."""
+    terms: list[Any] = []
+    if team is not None:
+        terms.append(func.lower(cases.c.team) == team.strip().lower())
+    if awaiting:
+        p = pending_replies.c
+        terms.append(select(p.id).where(p.case_id == cases.c.id, p.status.in_(("pending", "sending"))).exists())
+    if assignee_id is not None:
+        terms.append(cases.c.assignee_id == assignee_id)
+    if unassigned:
+        terms.append(cases.c.assignee_id.is_(None))
+    return terms
+
+
 def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
                unassigned: bool = False, awaiting: bool = False, limit: int = 50) -> list[dict[str, Any]]:
     """Cases in `statuses`, most urgent first (then oldest first), with their first message and author;
-    `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent)."""
-    stmt = _listed().where(cases.c.status.in_(list(statuses)))
-    if team is not None:
-        stmt = stmt.where(func.lower(cases.c.team) == team.strip().lower())
-    if awaiting:
-        p = pending_replies.c
-        stmt = stmt.where(select(p.id).where(p.case_id == cases.c.id, p.status.in_(("pending", "sending"))).exists())
-    if assignee_id is not None:
-        stmt = stmt.where(cases.c.assignee_id == assignee_id)
-    if unassigned:
-        stmt = stmt.where(cases.c.assignee_id.is_(None))
-    stmt = stmt.order_by(cases.c.priority.desc(), cases.c.opened_at, cases.c.id).limit(limit)
-    return [dict(r._mapping) for r in conn.execute(stmt)]
+    `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent).
+
+    Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), the
+    statuses' lists merged here, and only the rows listed are joined to their message and author."""
+    terms = _matching(team, assignee_id, unassigned, awaiting)
+    order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
+    heads: list[tuple[int, Any, int]] = []
+    for status in dict.fromkeys(statuses):
+        heads += [(-int(p), at, int(i)) for i, p, at in conn.execute(
+            select(cases.c.id, cases.c.priority, cases.c.opened_at)
+            .where(cases.c.status == status, *terms).order_by(*order).limit(limit))]
+    ids = [i for _, _, i in sorted(heads)[:limit]]
+    if not ids:
+        return []
+    found = {int(r.id): dict(r._mapping) for r in conn.execute(_listed().where(cases.c.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def count_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
+                unassigned: bool = False, awaiting: bool = False, upto: int = 500) -> int:
+    """How many cases `list_cases` would find with no limit, counted no further than `upto`."""
+    terms = _matching(team, assignee_id, unassigned, awaiting)
+    total = 0
+    for status in dict.fromkeys(statuses):
+        if total >= upto:
+            break
+        some = select(cases.c.id).where(cases.c.status == status, *terms).limit(upto - total).subquery()
+        total += int(conn.execute(select(func.count()).select_from(some)).scalar_one())
+    return min(total, upto)
 
 
 def listed(conn: Connection, case_id: int) -> dict[str, Any]:

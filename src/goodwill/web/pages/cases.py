@@ -47,19 +47,25 @@ def cases_page(
     manager's approval)."""
     chosen = status if status in STATUS_CHOICES else "active"
     who = actor.name if (assignee or "").strip() == "me" else (assignee or "").strip() or None
+    narrowed = band in BANDS or sla == "near"
     try:
-        items = cases.list_cases(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
-                                 awaiting_approval=approval == "awaiting", limit=cases.MAX_PAGE)
-        problem = None
+        # Band and SLA are judged on the listed cases, so those filters read the first MAX_PAGE; without
+        # them the page reads the PAGE it shows and counts the rest up to MAX_PAGE.
+        found = cases.list_cases_counted(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
+                                         awaiting_approval=approval == "awaiting",
+                                         limit=cases.MAX_PAGE if narrowed else PAGE, count_upto=cases.MAX_PAGE)
+        items, total, problem = found["items"], found["total"], None
     except FieldError as exc:
-        items, problem = [], str(exc)
+        items, total, problem = [], 0, str(exc)
     if band in BANDS:
         items = [c for c in items if c["band"] == band]
     if sla == "near":
         items = [c for c in items if c["sla_breached"] or c["sla_near"]]
+    if narrowed:
+        total = len(items)
     return render(request, "cases.html", actor, items=items[:PAGE], status=chosen, choices=STATUS_CHOICES,
                   bands=BANDS, band=band if band in BANDS else "", team=team or "", assignee=assignee or "",
-                  sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=len(items),
+                  sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=total,
                   problem=problem)
 
 
