@@ -57,11 +57,23 @@ def _when(value: str | None, with_time: bool = True) -> str:
     return moment.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
+#: What a case list row shows of a case (`case_row` in _macros.html): the key its HTML is kept under.
+CASE_ROW_SHOWS = ("id", "sla_breached", "sla_near", "band", "priority", "reason", "status", "awaiting_approval", "platform",
+                  "author", "text", "sla_due_at", "first_response_at", "assignee", "team")
+
+
+def _case_row_shows(case: dict[str, Any]) -> list[Any]:
+    return [case[k] for k in CASE_ROW_SHOWS]
+
+
 def _templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    # The templates ship inside the package: loaded once, never checked again for changes on disk.
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)
     env.filters["when"] = _when
     env.globals["version"] = __version__
     env.globals["thread_row_html"] = Fragments(env, "_macros.html", "thread_row")
+    env.globals["case_row_html"] = Fragments(env, "_macros.html", "case_row", shown=_case_row_shows)
     return Jinja2Templates(env=env)
 
 

@@ -1,6 +1,6 @@
 """Rendered HTML of list rows, remembered by everything they show.
 
-A conversation list page is fifty rows of the same macro. Rendering one costs
+A conversation list page is fifty rows of the same macro, a case list page a hundred. Rendering one costs
 far more than looking it up, and a row changes only when something it shows
 changes, so each row's HTML is kept under the row's own data (its JSON bytes)
 as the key: a thread that gets a new message, an edit or new signals has a new
@@ -20,10 +20,14 @@ from markupsafe import Markup
 
 
 class Fragments:
-    """`fragments(item)`: the HTML of `macro` in `template` for `item`, rendered once per distinct item."""
+    """`fragments(item, *args)`: the HTML of `macro` in `template` for `item` (and `args`), rendered once per
+    distinct item. `shown`, when given, picks what of the item the macro shows (the key); by default the whole
+    item is the key."""
 
-    def __init__(self, env: Environment, template: str, macro: str, *, size: int = 4096) -> None:
+    def __init__(self, env: Environment, template: str, macro: str, *, size: int = 4096,
+                 shown: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self._env = env
+        self._shown = shown
         self._template = template
         self._macro = macro
         self._size = size
@@ -32,18 +36,20 @@ class Fragments:
         self.hits = 0
         self.misses = 0
 
-    def _render(self) -> Callable[[Any], str]:
-        render: Callable[[Any], str] = getattr(self._env.get_template(self._template).module, self._macro)
+    def _render(self) -> Callable[..., str]:
+        render: Callable[..., str] = getattr(self._env.get_template(self._template).module, self._macro)
         return render
 
-    def __call__(self, item: dict[str, Any]) -> Markup:
-        key = orjson.dumps(item)
+    def __call__(self, item: dict[str, Any], *args: Any) -> Markup:
+        key = orjson.dumps(item if self._shown is None else self._shown(item))
+        if args:
+            key += orjson.dumps(args)
         html = self._cache.get(key)
         if html is not None:
             self.hits += 1
             return html
         self.misses += 1
-        html = Markup(self._render()(item))
+        html = Markup(self._render()(item, *args))
         with self._lock:
             while len(self._cache) >= self._size:
                 self._cache.pop(next(iter(self._cache)))

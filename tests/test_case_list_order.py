@@ -1,0 +1,156 @@
+"""The case list read in its order off `ix_cases_list_order` (SQLite and PostgreSQL): the same cases, in the
+same order, as sorting every matching case would give, whatever the statuses, team and assignee; the count
+a page shows stops at its cap; and on SQLite the first page is read off the index without a sort."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+
+from goodwill.config import Settings
+from goodwill.domain.team import Actor, Origin, Role
+from goodwill.ingest.readers import ImportOptions
+from goodwill.service import cases, team
+from goodwill.service.imports import import_path
+from goodwill.store import Store
+from goodwill.store import cases as case_store
+
+ADMIN = Actor(None, "tester", Role.ADMIN, Origin.CLI, "local")
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+STATUSES = ("new", "open", "waiting", "resolved", "closed")
+
+
+def _workspace(store: Store, settings: Settings, tmp_path: Path, n: int = 90) -> list[int]:
+    """`n` cases (one complaint each), then statuses, priorities (many ties), opening times, teams and
+    assignees shuffled by a seeded generator."""
+    path = tmp_path / "complaints.jsonl"
+    path.write_text("".join(json.dumps({
+        "id": f"c{i}", "platform": "twitter", "author": f"writer{i}", "reply_to": None,
+        "text": "@halcyonbikes where is my order? two weeks late, this is ridiculous",
+        "created_at": (T0 + timedelta(minutes=i)).isoformat().replace("+00:00", "Z")}) + "\n" for i in range(n)))
+    import_path(store, ADMIN, settings, path, ImportOptions())
+    team.add_user(store, ADMIN, "ana", "a-long-password-1", "agent")
+    with store.begin() as conn:
+        ana = conn.execute(text("SELECT id FROM users WHERE username = 'ana'")).scalar_one()
+        ids = [int(i) for i in conn.execute(text("SELECT id FROM cases ORDER BY id")).scalars()]
+        rng = random.Random(17)
+        for i in ids:
+            conn.execute(text(
+                "UPDATE cases SET status = :s, priority = :p, opened_at = :at, team = :t, assignee_id = :a,"
+                " priority_next_at = NULL WHERE id = :i"),
+                {"s": rng.choice(STATUSES), "p": rng.choice((10, 40, 40, 55, 55, 55, 90)),
+                 "at": (T0 + timedelta(hours=rng.randrange(6))).replace(tzinfo=None),  # ties in time too
+                 "t": rng.choice((None, "care", "sales")), "a": rng.choice((None, ana)), "i": i})
+    assert len(ids) == n
+    return ids
+
+
+def _sorted_all(store: Store, statuses: list[str], team_name: str | None, assignee: str | None) -> list[int]:
+    """The list as sorting every matching case gives it."""
+    with store.begin() as conn:
+        rows = [r._mapping for r in conn.execute(text(
+            "SELECT c.id, c.status, c.priority, c.opened_at, c.team, u.username FROM cases c"
+            " LEFT JOIN users u ON u.id = c.assignee_id"))]
+    keep = [r for r in rows if r["status"] in statuses and (team_name is None or r["team"] == team_name)
+            and (assignee is None or (r["username"] is None if assignee == "none" else r["username"] == assignee))]
+    return [int(r["id"]) for r in sorted(keep, key=lambda r: (-r["priority"], str(r["opened_at"]), r["id"]))]
+
+
+def test_the_list_reads_the_order_sorting_every_case_would_give(store: Store, settings: Settings, tmp_path: Path) -> None:
+    _workspace(store, settings, tmp_path)
+    now = T0 + timedelta(days=3)
+    sizes: list[int] = []
+    for status, statuses in (("active", ["new", "open", "waiting"]), ("all", list(STATUSES)), ("new", ["new"]),
+                             ("resolved,open", ["resolved", "open"])):
+        for team_name in (None, "care"):
+            for assignee in (None, "ana", "none"):
+                expected = _sorted_all(store, statuses, team_name, assignee)
+                sizes.append(len(expected))
+                for limit in (1, 7, 500):
+                    found = cases.list_cases_counted(store, ADMIN, status=status, team=team_name, assignee=assignee,
+                                                     limit=limit, count_upto=500, now=now)
+                    assert [c["id"] for c in found["items"]] == expected[:limit], (status, team_name, assignee, limit)
+                    assert found["total"] == len(expected)
+                capped = cases.list_cases_counted(store, ADMIN, status=status, team=team_name, assignee=assignee,
+                                                  limit=1, count_upto=3, now=now)
+                assert capped["total"] == min(len(expected), 3)
+    assert max(sizes) == 90 and sum(1 for n in sizes if n > 7) > 10
+    # The listed rows carry what the list shows: the first message and its author.
+    first = cases.list_cases(store, ADMIN, status="all", limit=1, now=now)[0]
+    assert first["text"].startswith("@halcyonbikes where is my order") and first["author"].startswith("writer")
+
+
+def test_sqlite_reads_the_first_page_off_the_index_without_sorting(tmp_path: Path) -> None:
+    settings = Settings(workspace=tmp_path / "ws")
+    from goodwill.service.workspace import init_workspace
+    from tests.conftest import BRAND
+
+    store = init_workspace(settings, BRAND)
+    try:
+        _workspace(store, settings, tmp_path, n=30)
+        seen: list[tuple[str, Any]] = []
+
+        def grab(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
+            seen.append((statement, params))
+
+        event.listen(store.engine, "before_cursor_execute", grab)
+        with store.begin() as conn:
+            case_store.list_cases(conn, statuses=["new", "open", "waiting"], limit=50)
+            event.remove(store.engine, "before_cursor_execute", grab)
+            per_status = [(s, p) for s, p in seen if "ORDER BY" in s]
+            assert len(per_status) == 3
+            for statement, params in per_status:
+                plan = " | ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+                assert "ix_cases_list_order" in plan and "TEMP B-TREE" not in plan, plan
+    finally:
+        store.close()
+
+
+def test_the_cases_page_shows_a_hundred_and_counts_on_to_five_hundred(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from goodwill.service.workspace import init_workspace
+    from goodwill.web.app import create_app
+    from tests.conftest import BRAND
+    from tests.web_helpers import csrf_of
+
+    settings = Settings(workspace=tmp_path / "ws")
+    store = init_workspace(settings, BRAND)
+    try:
+        _workspace(store, settings, tmp_path, n=130)
+        with store.begin() as conn:
+            conn.execute(text("UPDATE cases SET status = 'new', team = 'care' WHERE id % 2 = 0"))
+            conn.execute(text("UPDATE cases SET status = 'open', team = NULL WHERE id % 2 = 1"))
+            conn.execute(text("UPDATE cases SET status = 'closed' WHERE id % 13 = 0"))
+            conn.execute(text("UPDATE cases SET priority_band = 'low' WHERE priority = 10"))
+            conn.execute(text("UPDATE cases SET priority_band = 'high' WHERE priority > 10"))
+            active = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed'")).scalar_one()
+            care = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed' AND team = 'care'")).scalar_one()
+            low = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed' AND priority_band = 'low'")
+                               ).scalar_one()
+        team.add_user(store, ADMIN, "bo", "a-long-password-2", "agent")
+        expected = _sorted_all(store, ["new", "open", "waiting"], None, None)
+    finally:
+        store.close()
+    assert active > 100 and care < 100 and 0 < low < 100
+    with TestClient(create_app(settings)) as client:
+        token = csrf_of(client.get("/login").text)
+        assert client.post("/login", data={"username": "bo", "password": "a-long-password-2", "csrf_token": token},
+                           follow_redirects=False).status_code == 303
+        page = client.get("/cases").text
+        listed = [int(part.split('"', 1)[0]) for part in page.split('<td><a href="/cases/')[1:]]
+        assert listed == expected[:100]
+        assert f"Showing the first 100 of {active}." in page
+        assert page.count('class="top-case ') == 1 and f'<a href="/cases/{expected[0]}">case {expected[0]}</a>' in page
+        again = client.get("/cases").text  # the rows come from kept HTML the second time: the same page
+        assert again.split('<table class="cases"')[1] == page.split('<table class="cases"')[1]
+        care_page = client.get("/cases?team=care").text
+        assert care_page.count('<td><a href="/cases/') == care and "Showing the first" not in care_page
+        low_page = client.get("/cases?band=low").text
+        assert low_page.count('<td><a href="/cases/') == low
+        assert low_page.split('<tr class="top-case ', 1)[1].split('"', 1)[0].endswith("band-low")
