@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, case, false, func, or_, select, text, tuple_
 from sqlalchemy.sql import Select
 
@@ -136,32 +138,62 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
         rows = list(conn.execute(query.order_by(threads.c.last_at.desc(), threads.c.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    items = []
-    for r in rows:
-        items.append(
-            {
-                "id": r.id,
-                "platform": r.platform,
-                "root_platform_id": r.root_platform_id,
-                "started_by_brand": bool(r.root_is_brand),
-                "answered": (not r.root_is_brand) and r.brand_message_count > 0,
-                "message_count": r.message_count,
-                "brand_message_count": r.brand_message_count,
-                "first_at": iso_utc(r.first_at),
-                "last_at": iso_utc(r.last_at),
-                # A reply whose parent was never imported roots a thread with no stored first message.
-                "root": None if r.root_handle is None else {
-                    "author": r.root_handle,
-                    "author_name": r.root_name,
-                    "person_id": r.root_person_id,
-                    "kind": r.root_kind,
-                    "text": _snippet(r.root_text),
-                    "signals": signals_of(r),
-                },
-            }
-        )
+    items = [_listed_thread(r) for r in rows]
     next_cursor = encode_cursor(rows[-1].last_at, rows[-1].id) if more else None
     return {"items": items, "next_cursor": next_cursor}
+
+
+class _Kept:
+    """Listed threads as dicts, kept under the row they were made from (its values as JSON bytes): making
+    one (times, signals and their reasons in words) costs more than reading the row, and the same row
+    always makes the same dict. A thread with a new message or new signals reads as a new row. The
+    oldest go first once `size` are kept. The dicts are shared: callers read them, never change them."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._kept: dict[bytes, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> dict[str, Any] | None:
+        return self._kept.get(key)
+
+    def put(self, key: bytes, item: dict[str, Any]) -> None:
+        with self._lock:
+            while len(self._kept) >= self.size:
+                self._kept.pop(next(iter(self._kept)), None)
+            self._kept[key] = item
+
+
+_KEPT = _Kept()
+
+
+def _listed_thread(r: Any) -> dict[str, Any]:
+    """A row of `list_threads` as the list shows it."""
+    key = orjson.dumps(tuple(r))
+    item = _KEPT.get(key)
+    if item is None:
+        item = {
+            "id": r.id,
+            "platform": r.platform,
+            "root_platform_id": r.root_platform_id,
+            "started_by_brand": bool(r.root_is_brand),
+            "answered": (not r.root_is_brand) and r.brand_message_count > 0,
+            "message_count": r.message_count,
+            "brand_message_count": r.brand_message_count,
+            "first_at": iso_utc(r.first_at),
+            "last_at": iso_utc(r.last_at),
+            # A reply whose parent was never imported roots a thread with no stored first message.
+            "root": None if r.root_handle is None else {
+                "author": r.root_handle,
+                "author_name": r.root_name,
+                "person_id": r.root_person_id,
+                "kind": r.root_kind,
+                "text": _snippet(r.root_text),
+                "signals": signals_of(r),
+            },
+        }
+        _KEPT.put(key, item)
+    return item
 
 
 def _message_dict(m: Any) -> dict[str, Any]:

@@ -98,7 +98,7 @@ PageActor = Annotated[Actor, Depends(page_actor)]
 ApiActor = Annotated[Actor, Depends(api_actor)]
 
 
-def signal_filter(
+async def signal_filter(  # async: pure checks, no thread-pool hop
     sentiment: Annotated[str | None, Query(max_length=20, description="negative, neutral or positive")] = None,
     intent: Annotated[str | None, Query(max_length=20, description="question, complaint, praise, suggestion, purchase_intent or other")] = None,
     needs_response: Annotated[str | None, Query(max_length=3, description="yes or no")] = None,
