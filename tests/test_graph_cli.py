@@ -222,3 +222,15 @@ def test_ranking_orders_by_influence_then_outreach_then_file_order() -> None:
         outreach = rng.integers(0, 3, n).astype(float)
         influence[rng.random(n) < 0.1] = -1.0  # unknown, last
         assert np.array_equal(ranking(influence, outreach), np.lexsort((-outreach, -influence)))
+
+
+def test_text_that_is_not_utf8_deep_in_a_file_names_its_line(tmp_path: Path) -> None:
+    lines = ["source,target,kind,time"] + [f"a{i},b{i % 7},reply,2024-05-01T10:00:00Z" for i in range(20000)]
+    good = ("\n".join(lines) + "\n").encode()
+    for bad in (b"c\xff,b,reply,2024-05-01T10:00:00Z\n", b"c,b,reply,2024-05-01T10:00:00Z\xff\n", b"c,b,rep\xffly,5\n"):
+        path = tmp_path / "edges.csv"
+        path.write_bytes(good + bad)
+        for args in (["-m", "goodwill", "influence"], ["-m", "goodwill", "communities"]):
+            result = subprocess.run([sys.executable, *args, "--edges", str(path)], capture_output=True, text=True, timeout=120)
+            assert result.returncode == 1 and result.stdout == ""
+            assert f"{path}, line 20002: not UTF-8 text" in " ".join(result.stderr.split()), result.stderr

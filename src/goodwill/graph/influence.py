@@ -146,8 +146,11 @@ class GraphScores:
         gave = []
         for then, j in zip(("", "; "), _top_two(given * np.asarray(self.params.given)), strict=True):
             times, n = given[rows, j], engaged[rows, j]
-            gave.append(words.lookup(j * most + times, lambda key, then=then: (
-                f"{then}{_GIVEN_VERB[key // most]} {words.plural(key % most, 'time')}" if key % most else "")))
+
+            def gift(key: int, then: str = then) -> str:
+                return f"{then}{_GIVEN_VERB[key // most]} {words.plural(key % most, 'time')}" if key % most else ""
+
+            gave.append(words.lookup(j * most + times, gift))
             gave.append(words.lookup(np.where((n > 1) & (times > 0), n, 0), lambda n: f" ({words.plural(n, 'account')})" if n else ""))
         burst_out = self.given_burst_share[at][active]
         # one join per account, as for influence (the kind given most always has a count)

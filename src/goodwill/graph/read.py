@@ -45,7 +45,7 @@ def _header(path: Path, first: list[list[str]] | None = None) -> list[str]:
 
 def _line_of(path: Path, index: int) -> int:
     """The line number where record `index` (0-based, after the header) starts."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f)
         next(reader, None)
         line = reader.line_num + 1
@@ -59,33 +59,49 @@ def _line_of(path: Path, index: int) -> int:
     return line
 
 
-def _read(path: Path, columns: Sequence[str], encoded: Sequence[str] = (), stamp: str | None = None) -> pa.Table:
+def _read(path: Path, columns: Sequence[str], encoded: Sequence[str] = (), stamp: str | None = None,
+          checked: bool = True) -> pa.Table:
     """The `columns` of the CSV file as text, those in `encoded` dictionary-encoded
     as they are read (block by block, on every core), and `stamp` as ISO 8601
     times (UTC, microseconds): if any of them is not, the file is read again
-    with `stamp` as text."""
+    with `stamp` as text. Unless `checked`, the text is not checked to be UTF-8
+    (the caller checks it)."""
     import pyarrow as pa
 
     types = {c: pa.dictionary(pa.int32(), pa.string()) if c in encoded else pa.string() for c in columns}
     if stamp is not None:
         try:
-            return _read_csv(path, columns, types | {stamp: pa.timestamp("us", tz="UTC")})
+            return _read_csv(path, columns, types | {stamp: pa.timestamp("us", tz="UTC")}, checked)
         except pa.ArrowInvalid:
             pass
     try:
-        return _read_csv(path, columns, types)
+        return _read_csv(path, columns, types, checked)
     except pa.ArrowInvalid as exc:
+        line = _undecodable_line(path)
+        if line is not None:
+            raise ImportFileError(str(path), line, None, "not UTF-8 text") from None
         raise ImportFileError(str(path), _bad_row_line(path), None, _arrow_problem(exc)) from None
 
 
-def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType]) -> pa.Table:
+def _undecodable_line(path: Path) -> int | None:
+    """The first line that is not UTF-8, if any."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType], checked: bool = True) -> pa.Table:
     from pyarrow import csv as pacsv
 
     return pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=1 << 23),
         convert_options=pacsv.ConvertOptions(
-            column_types=types, include_columns=list(columns),
+            column_types=types, include_columns=list(columns), check_utf8=checked,
             strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
         ),
     )
@@ -93,7 +109,7 @@ def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType])
 
 def _bad_row_line(path: Path) -> int | None:
     """The first line whose number of fields differs from the header's."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f)
         width = len(next(reader, []))
         start = reader.line_num + 1
@@ -115,6 +131,17 @@ def _first(mask: Any) -> int:
 
 def read_edges(path: Path) -> Edges:
     """The interactions in the CSV file at `path`."""
+    edges = _read_edges(path, checked=False)
+    if edges is None:  # some text is not UTF-8: read again, checking as it reads, to name the line
+        edges = _read_edges(path, checked=True)
+        assert edges is not None
+    return edges
+
+
+def _read_edges(path: Path, checked: bool) -> Edges | None:
+    """The interactions; unless `checked`, the text is checked to be UTF-8 only once
+    per distinct value, and None comes back if some is not (read again, `checked`,
+    to name the line)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -127,7 +154,20 @@ def read_edges(path: Path) -> Edges:
     when = first[0][header.index("time")] if len(first[0]) == len(header) else ""
     iso = "-" in when.lstrip("-")  # ISO 8601 times, read as times straight away (Unix seconds are read as text)
     table = _read(path, [*EDGE_COLUMNS, *(["topic"] if has_topic else [])], ("kind", "topic"),
-                  "time" if iso else None)
+                  "time" if iso else None, checked)
+
+    # one code per account, in order of first appearance (one hash table: less work than encoding block by block)
+    source, target = table.column("source"), table.column("target")
+    both = pc.dictionary_encode(pa.chunked_array(source.chunks + target.chunks, pa.string())).combine_chunks()
+    if not checked:
+        texts = [both.dictionary]
+        for name in ("kind", "topic"):
+            if name in table.column_names:
+                texts += [chunk.dictionary for chunk in table.column(name).chunks]
+        if not pa.types.is_timestamp(table.column("time").type):
+            texts += table.column("time").chunks
+        if not _utf8(texts):
+            return None
 
     def need(name: str) -> pa.ChunkedArray:
         col = table.column(name)
@@ -146,9 +186,6 @@ def read_edges(path: Path) -> Edges:
         row = _first(kind_codes.is_null())
         raise ImportFileError(str(path), _line_of(path, row), "kind",
                               f"unknown kind {kind_text[row].as_py()!r} (expected one of {', '.join(KINDS)})")
-
-    # one code per account, in order of first appearance (one hash table: less work than encoding block by block)
-    both = pc.dictionary_encode(pa.chunked_array(source.chunks + target.chunks, pa.string())).combine_chunks()
     codes = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
     topic_codes = None
@@ -167,6 +204,18 @@ def read_edges(path: Path) -> Edges:
         topic=topic_codes,
         topics=topics,
     )
+
+
+def _utf8(texts: Sequence[pa.Array]) -> bool:
+    """Whether every string in `texts` is UTF-8."""
+    import pyarrow as pa
+
+    try:
+        for text in texts:
+            text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _unified(columns: Sequence[pa.ChunkedArray]) -> pa.ChunkedArray:
