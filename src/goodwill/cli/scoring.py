@@ -92,11 +92,15 @@ def write_scores(scores: GraphScores | AccountScores, as_json: bool, top: int | 
 
     def rounded(values: np.ndarray[Any, np.dtype[np.float64]]) -> pa.Array:
         picked = np.round(values[order], 4)
-        return pa.array(picked, pa.float64(), mask=np.isnan(picked))  # NaN (unknown) prints empty
+        unknown = np.isnan(picked)
+        if not unknown.any():  # numpy's buffer as it is (pa.array would load numpy.ma to look for a mask)
+            return pa.Array.from_buffers(pa.float64(), len(picked), [None, pa.py_buffer(picked)])
+        return pa.array(picked, pa.float64(), mask=unknown)  # NaN (unknown) prints empty
 
     names = getattr(scores.accounts, "arrow", None)  # names read from a file stay in Arrow
+    at = pa.Array.from_buffers(pa.int64(), len(order), [None, pa.py_buffer(np.ascontiguousarray(order, dtype=np.int64))])
     table = pa.table({
-        "account": (names if names is not None else pa.array(scores.accounts, pa.string())).take(pa.array(order)),
+        "account": (names if names is not None else pa.array(scores.accounts, pa.string())).take(at),
         "influence": rounded(scores.influence),
         "outreach": rounded(scores.outreach),
         "influence_reasons": pa.array(influence_reasons, pa.string()),

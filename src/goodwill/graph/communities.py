@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from goodwill.graph import groups
 from goodwill.graph.edges import Edges, IntArray
 from goodwill.graph.influence import DAY, GraphScores, InfluenceParams
 
@@ -53,9 +54,10 @@ def membership(edges: Edges, params: InfluenceParams | None = None, seed: int = 
         return np.arange(n, dtype=np.int64)
     decay = np.exp2(-np.maximum(when.max() - when, 0.0) / (p.half_life_days * DAY))
     lo, hi = np.minimum(s, t), np.maximum(s, t)
-    pair_key, pair_of = np.unique(lo * n + hi, return_inverse=True)
+    pair_key, pair_of = groups.unique(lo * n + hi, n * n)
     weight = np.log1p(np.bincount(pair_of, weights=decay))
-    graph = ig.Graph(n=n, edges=np.stack([pair_key // n, pair_key % n], axis=1))
+    graph = ig.Graph(n=n)
+    graph.add_edges(np.stack(np.divmod(pair_key, n), axis=1))  # from an array: several times faster than Graph(edges=...)
     ig.set_random_number_generator(random.Random(seed))
     try:
         found = graph.community_leiden(objective_function="modularity", weights=weight.tolist(), n_iterations=n_iterations)

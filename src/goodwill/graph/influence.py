@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from goodwill.graph import words
+from goodwill.graph import groups, words
 from goodwill.graph.edges import KINDS, Edges, FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -100,9 +100,7 @@ class GraphScores:
         if self.reasons is not None:
             if index is None:
                 return self.reasons
-            import pyarrow as pa
-
-            at = pa.array(np.asarray(index, dtype=np.int64))
+            at = words.arrow(index)
             return self.reasons[0].take(at), self.reasons[1].take(at)
         at = slice(None) if index is None else index
         with ThreadPoolExecutor(1) as pool:  # the two explanations side by side (pyarrow's kernels let go of the GIL)
@@ -187,38 +185,11 @@ _GIVEN_VERB = ("replies to others", "mentions others", "shares others' work", "q
 assert len(_RECEIVED_VERB) == len(_GIVEN_VERB) == len(KINDS)
 
 
-def _sorted(key: IntArray, bound: int) -> tuple[IntArray, IntArray]:
-    """A stable sorting permutation of `key` (values in 0..bound-1) and the sorted keys.
-
-    When key and position fit in 63 bits together, they are packed into one
-    integer and sorted as plain numbers, several times faster than an argsort.
-    """
-    m = len(key)
-    shift = max(m - 1, 1).bit_length()
-    if max(bound - 1, 1).bit_length() + shift > 63:
-        order = np.argsort(key, kind="stable")
-        return order, key[order]
-    packed = np.left_shift(key, shift)
-    packed |= np.arange(m, dtype=np.int64)
-    packed.sort()
-    keys = np.right_shift(packed, shift)
-    packed &= (1 << shift) - 1
-    return packed, keys
-
-
-def _runs(keys: IntArray) -> IntArray:
-    """Where each run of equal values in sorted `keys` starts."""
-    starts = np.empty(len(keys), dtype=bool)
-    starts[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
-    return np.flatnonzero(starts)
-
-
 def _burst_factor(who: IntArray, day: IntArray, n_days: int, n: int) -> tuple[FloatArray, IntArray]:
     """Per interaction, how much of it counts after the burst discount for `who`
     (the receiver or the giver), and per account the span of its active days."""
-    order, keys = _sorted(who * n_days + day, n * n_days)
-    starts = _runs(keys)  # one run per account and day
+    order, keys = groups.sort(who * n_days + day, n * n_days)
+    starts = groups.runs(keys)  # one run per account and day
     lengths = np.diff(starts, append=len(keys))
     per_day = lengths.astype(np.float64)
     run_who, run_day = np.divmod(keys[starts], n_days)
@@ -230,7 +201,7 @@ def _burst_factor(who: IntArray, day: IntArray, n_days: int, n: int) -> tuple[Fl
     factor = np.empty(len(keys))
     factor[order] = np.repeat(counted / per_day, lengths)
     # the span of active days: from an account's first run to its last
-    firsts = _runs(run_who)
+    firsts = groups.runs(run_who)
     lasts = np.append(firsts[1:], len(run_who)) - 1
     span = np.zeros(n, dtype=np.int64)
     span[run_who[firsts]] = run_day[lasts] - run_day[firsts] + 1
@@ -245,13 +216,7 @@ def _pairs(s: IntArray, t: IntArray, n: int) -> tuple[IntArray, IntArray]:
     key += hi
     key *= 2
     key += s > t
-    order, keys = _sorted(key, 2 * n * n)
-    starts = _runs(keys)
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[starts[1:]] = 1
-    pair_of = np.empty(len(keys), dtype=np.int64)
-    pair_of[order] = np.cumsum(first)
-    return keys[starts], pair_of
+    return groups.unique(key, 2 * n * n)
 
 
 def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float | None = None,
