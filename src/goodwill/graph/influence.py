@@ -253,28 +253,38 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         bursts_in = pool.submit(_burst_factor, t, day, n_days, n)
         bursts_out = pool.submit(_burst_factor, s, day, n_days, n)
         pair_key, pair_of = _pairs(s, t, n)
+        n_pairs = len(pair_key)
         decay = ref - when  # in place, step by step: 2 ** (-max(age, 0) / half-life)
         np.maximum(decay, 0.0, out=decay)
         decay /= -(p.half_life_days * DAY)
         np.exp2(decay, out=decay)
         undecayed_in = np.take(np.asarray(p.received), k)
+        undecayed = np.bincount(pair_of, weights=undecayed_in)
         w_out = np.take(np.asarray(p.given), k)
         w_out *= decay
         w_in = decay
         w_in *= undecayed_in
+        del undecayed_in, decay
+        raw = np.bincount(pair_of, weights=w_in)
         undirected, backwards = pair_key >> 1, (pair_key & 1).astype(bool)
+        del pair_key
         lo_p, hi_p = np.divmod(undirected, n)
         ps, pt = np.where(backwards, hi_p, lo_p), np.where(backwards, lo_p, hi_p)
-        raw = np.bincount(pair_of, weights=w_in)
-        undecayed = np.bincount(pair_of, weights=undecayed_in)
+        del lo_p, hi_p, backwards
         burst_in, received_span = bursts_in.result()
         burst_out, given_span = bursts_out.result()
+        del day
         w_in_kept = burst_in
         w_in_kept *= w_in
         w_out_kept = burst_out
         w_out_kept *= w_out
+        del burst_in, burst_out
         kept_in = np.bincount(pair_of, weights=w_in_kept)
         kept_out = np.bincount(pair_of, weights=w_out_kept)
+        # per account, for the explanations, so that the weights per interaction can go
+        weight_totals = (np.bincount(t, weights=w_in, minlength=n), np.bincount(t, weights=w_in_kept, minlength=n),
+                         np.bincount(s, weights=w_out, minlength=n), np.bincount(s, weights=w_out_kept, minlength=n))
+        del w_in, w_out, w_in_kept, w_out_kept
 
         # mutual boosting: how evenly the pair engages each other (1 = as much back as given)
         both = undirected[:-1] == undirected[1:]
@@ -282,26 +292,28 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         back[:-1][both] = raw[1:][both]
         back[1:][both] = raw[:-1][both]
         balance = np.minimum(raw, back) / np.maximum(raw, back)
+        del both, back, raw, undirected
         mutual = 1.0 - p.mutual_discount * balance
 
         # the figures the explanations come from, and the explanations, beside the ranking
         def figures() -> GraphScores:
+            seen = np.zeros(4 * n_pairs, dtype=bool)  # which kinds each pair has
             pair_kind = pair_of * 4
             pair_kind += k
-            times = np.bincount(pair_kind, minlength=4 * len(pair_key))  # interactions per pair and kind
-            pair_kind = np.flatnonzero(times)
-            times = times[pair_kind].astype(np.float64)
+            seen[pair_kind] = True
+            del pair_kind
+            pair_kind = np.flatnonzero(seen)
+            del seen
             pair, kind = pair_kind >> 2, pair_kind & 3
-            to_kind, from_kind = pt[pair] * 4 + kind, ps[pair] * 4 + kind
-            engagers = np.bincount(to_kind, minlength=4 * n).reshape(n, 4)
-            engaged = np.bincount(from_kind, minlength=4 * n).reshape(n, 4)
-            received = np.bincount(to_kind, weights=times, minlength=4 * n).astype(np.int64).reshape(n, 4)
-            given = np.bincount(from_kind, weights=times, minlength=4 * n).astype(np.int64).reshape(n, 4)
-            w_in_total = np.bincount(t, weights=w_in, minlength=n)
-            w_out_total = np.bincount(s, weights=w_out, minlength=n)
+            engagers = np.bincount(pt[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+            engaged = np.bincount(ps[pair] * 4 + kind, minlength=4 * n).reshape(n, 4)
+            del pair_kind, pair, kind
+            received = np.bincount(_times_four_plus(t, k), minlength=4 * n).reshape(n, 4)
+            given = np.bincount(_times_four_plus(s, k), minlength=4 * n).reshape(n, 4)
+            w_in_total, w_in_kept_total, w_out_total, w_out_kept_total = weight_totals
             with np.errstate(invalid="ignore", divide="ignore"):
-                received_burst = np.nan_to_num(1.0 - np.bincount(t, weights=w_in_kept, minlength=n) / w_in_total)
-                given_burst = np.nan_to_num(1.0 - np.bincount(s, weights=w_out_kept, minlength=n) / w_out_total)
+                received_burst = np.nan_to_num(1.0 - w_in_kept_total / w_in_total)
+                given_burst = np.nan_to_num(1.0 - w_out_kept_total / w_out_total)
                 mutual_share = np.nan_to_num(np.bincount(pt, weights=balance >= 0.5, minlength=n) / np.bincount(pt, minlength=n))
             zeros = np.zeros(n)
             scores = GraphScores(
@@ -333,6 +345,13 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         influence = _mean_one(received_flow)
         outreach = _mean_one(np.bincount(ps, weights=np.log1p(kept_out * mutual), minlength=n).astype(np.float64))
         return replace(explained.result(), influence=influence, outreach=outreach)
+
+
+def _times_four_plus(codes: IntArray, kind: IntArray) -> IntArray:
+    """codes * 4 + kind, with one temporary array."""
+    out = codes * 4
+    out += kind
+    return out
 
 
 def score_by_topic(edges: Edges, params: InfluenceParams | None = None, now: float | None = None) -> dict[str, GraphScores]:
