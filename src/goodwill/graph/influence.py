@@ -191,15 +191,18 @@ def _burst_factor(who: IntArray, day: IntArray, n_days: int, n: int) -> tuple[Fl
     order, keys = groups.sort(who * n_days + day, n * n_days)
     starts = groups.runs(keys)  # one run per account and day
     lengths = np.diff(starts, append=len(keys))
-    per_day = lengths.astype(np.float64)
     run_who, run_day = np.divmod(keys[starts], n_days)
+    del keys, starts
+    per_day = lengths.astype(np.float64)
     total = np.bincount(who, minlength=n).astype(np.float64)
     # the account's usual rate: its average over the other days
     expected = np.maximum(1.0, (total[run_who] - per_day) / max(n_days - 1, 1))
     # up to the usual daily rate in full, the excess with its square root
     counted = np.where(per_day > expected, expected + np.sqrt(np.maximum(per_day - expected, 0.0)), per_day)
-    factor = np.empty(len(keys))
-    factor[order] = np.repeat(counted / per_day, lengths)
+    factor = np.empty(len(order))
+    counted /= per_day
+    factor[order] = np.repeat(counted, lengths)
+    del order, counted, expected, per_day, lengths
     # the span of active days: from an account's first run to its last
     firsts = groups.runs(run_who)
     lasts = np.append(firsts[1:], len(run_who)) - 1
