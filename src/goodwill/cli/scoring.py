@@ -9,7 +9,6 @@ which prints the same scores through the same functions.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -107,6 +106,8 @@ def write_scores(scores: GraphScores | AccountScores, as_json: bool, top: int | 
         "outreach_reasons": pa.array(outreach_reasons, pa.string()),
     })
     if as_json:
+        import json
+
         for row in table.to_pylist():
             row["influence_reasons"] = row["influence_reasons"].split("; ")
             row["outreach_reasons"] = row["outreach_reasons"].split("; ")

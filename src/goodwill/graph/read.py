@@ -95,16 +95,25 @@ def _undecodable_line(path: Path) -> int | None:
 
 
 def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType], checked: bool = True) -> pa.Table:
+    import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=1 << 23),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, include_columns=list(columns), check_utf8=checked,
-            strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
-        ),
-    )
+    try:
+        mapped = pa.memory_map(str(path), "r")  # the file's pages as they are: no copy, no fresh memory
+    except (OSError, pa.ArrowException):  # not a regular file
+        mapped = None
+    try:
+        return pacsv.read_csv(
+            mapped if mapped is not None else path,
+            read_options=pacsv.ReadOptions(block_size=1 << 23),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=list(columns), check_utf8=checked,
+                strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
+            ),
+        )
+    finally:
+        if mapped is not None:
+            mapped.close()
 
 
 def _bad_row_line(path: Path) -> int | None:
