@@ -76,6 +76,25 @@ def test_stored_vectors_are_used_as_given() -> None:
         Ranker(ARTICLES, vectors=np.ones((3, 3), dtype=np.float32), embed=embed)
 
 
+def test_the_encoder_reads_a_message_once_however_often_it_is_ranked() -> None:
+    encoder = load_encoder()
+    calls: list[list[str]] = []
+
+    def counted(texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return encoder.embed(texts)
+
+    ranker = Ranker(ARTICLES, embed=counted)
+    calls.clear()  # the articles' own vectors, read when the ranker is built
+    first = ranker.rank("my battery will not charge any more", top=4)
+    again = ranker.rank("my battery will not charge any more", top=4)
+    other = ranker.rank("where is my refund", top=4)
+    assert again == first and other != first
+    assert calls == [["my battery will not charge any more"], ["where is my refund"]]
+    fresh = Ranker(ARTICLES, embed=encoder.embed).rank("my battery will not charge any more", top=4)
+    assert fresh == first
+
+
 def test_an_empty_knowledge_base_suggests_nothing() -> None:
     assert Ranker([]).rank("anything") == []
     assert Ranker(ARTICLES).rank("the and of", top=2)[0].lexical == 0.0  # stop words only: no word match

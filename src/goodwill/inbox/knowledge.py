@@ -54,6 +54,9 @@ Embed = Callable[[Sequence[str]], FloatArray]
 LEXICAL_WEIGHT = 0.95
 K1 = 1.2
 B = 0.75
+#: Messages whose encoder vectors a ranker keeps (the same text asks again: a case page viewed again,
+#: a draft's tone checked again), so the encoder runs once per text.
+QUERY_VECTORS = 1024
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"^\d+$")
@@ -132,6 +135,7 @@ class Ranker:
 
         self.articles = list(articles)
         self.embed = embed
+        self._query_vectors: dict[str, FloatArray] = {}  # the last QUERY_VECTORS texts' unit vectors
         self.lexical_weight = lexical_weight if embed is not None else 1.0
         self._doc_tokens = _tokens([lexical_text(a) for a in self.articles])
         self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
@@ -169,7 +173,12 @@ class Ranker:
         """Cosine of every article's vector with `text`'s (zeros without an encoder)."""
         if self._vectors is None or self.embed is None or not self.articles:
             return np.zeros(len(self.articles), dtype=np.float32)
-        query = unit_rows(self.embed([text]))[0]
+        query = self._query_vectors.get(text)
+        if query is None:  # a case page viewed again, or a draft checked again, asks with the same text
+            query = unit_rows(self.embed([text]))[0]
+            while len(self._query_vectors) >= QUERY_VECTORS:
+                self._query_vectors.pop(next(iter(self._query_vectors)), None)
+            self._query_vectors[text] = query
         # einsum, not BLAS: one thread, so a suggestion never waits for a BLAS thread on a busy core
         return np.asarray(np.einsum("ij,j->i", self._vectors, query), dtype=np.float32)
 
