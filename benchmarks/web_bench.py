@@ -271,6 +271,12 @@ def main() -> None:
         from goodwill.store.tables import threads
 
         top = conn.execute(select(func.max(threads.c.id))).scalar_one()
+        from goodwill.store.tables import cases as case_table
+        from goodwill.store.tables import messages as message_table
+
+        stored = conn.execute(select(func.count()).select_from(message_table)).scalar_one()
+        open_cases = conn.execute(select(func.count()).select_from(case_table)
+                                  .where(case_table.c.status.in_(("new", "open", "waiting")))).scalar_one()
     store.close()
     rng = random.Random(3)
     thread_ids = [rng.randint(1, top) for _ in range(args.requests)]
@@ -319,7 +325,7 @@ def main() -> None:
         sharing = (f"load generator on CPU {args.client_cpus or 'any'}, server on CPU {args.server_cpus or 'any'}")
         load_words = (f"{args.requests} requests per kind" if args.generator == "httpx"
                       else f"{args.seconds:.0f} s per kind")
-        print(f"\n{args.messages:,} messages, {args.clients} concurrent clients ({args.generator}), {load_words}, "
+        print(f"\n{stored:,} messages, {open_cases:,} open cases, {args.clients} concurrent clients ({args.generator}), {load_words}, "
               f"{args.workers} server process{'es' if args.workers > 1 else ''}, {sharing}, load average before: "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
         print("| request | median ms | p95 ms | requests/s | server CPU ms per request |")
