@@ -148,6 +148,8 @@ def test_inbox_bench_kb_part_runs_small(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"knowledge base: 200 articles, 20 messages", result.stdout)
     assert re.search(r"suggest \(hybrid, service\)\s+p50\s+[\d.]+ ms\s+p95\s+[\d.]+ ms", result.stdout)
+    assert re.search(r"CPU time of this process per suggestion: [\d.]+ ms", result.stdout)
+    assert re.search(r"the same messages again \(kept vectors\)\s+p50\s+[\d.]+ ms", result.stdout)
     assert re.search(r"baseline: BM25 alone", result.stdout) and "goal p95 < 50 ms" in result.stdout
 
 
