@@ -6,8 +6,11 @@ nothing else, so they can be tested on histories written by hand.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 #: Intents that ask the brand for something; each should get an answer.
 ASKS = ("question", "complaint")
@@ -109,3 +112,90 @@ class AccountEvidence:
     platform_user_id: str | None = None
     own_urls: frozenset[str] = frozenset()  # normalised URLs of this account's own profile
     links: tuple[ProfileLink, ...] = ()
+
+
+#: Where a `SaidSeries` counts time from; its times are whole microseconds since then.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    """`at` as whole microseconds since EPOCH (a naive time is taken as UTC)."""
+    return ((at if at.tzinfo is not None else at.replace(tzinfo=UTC)) - EPOCH) // _US
+
+
+@dataclass(slots=True)
+class SaidSeries:
+    """What a person wrote as the stage rules read it: one entry per message, oldest first (by time, then id),
+    each a time, an id and a flag per fact the rules count. Counting a fact over a stretch of time is a search
+    for the stretch's ends and a count of set bytes, so a stage at any moment needs no pass over the messages.
+
+    :param at: each message's time, microseconds since EPOCH
+    :param waiting: a question or complaint the brand has not answered in its thread after it
+    """
+
+    at: array[int] = field(default_factory=lambda: array("q"))
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    praise: bytearray = field(default_factory=bytearray)
+    negative: bytearray = field(default_factory=bytearray)
+    complaint: bytearray = field(default_factory=bytearray)
+    helped: bytearray = field(default_factory=bytearray)
+    to_brand: bytearray = field(default_factory=bytearray)
+    waiting: bytearray = field(default_factory=bytearray)
+
+    FLAGS = ("praise", "negative", "complaint", "helped", "to_brand", "waiting")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of(cls, said: Iterable[Said]) -> SaidSeries:
+        """The series of these messages (in any order)."""
+        series = cls()
+        for s in sorted(said, key=lambda s: (s.at, s.id)):
+            series._append(s)
+        return series
+
+    @staticmethod
+    def facts(s: Said) -> tuple[int, ...]:
+        """The flags of one message, in FLAGS order."""
+        return (int(s.is_praise), int(s.is_negative), int(s.intent == "complaint"), int(s.helped_other),
+                int(s.to_brand), int(s.is_ask and s.answered_at is None))
+
+    def _append(self, s: Said) -> None:
+        self.at.append(micros(s.at))
+        self.ids.append(s.id)
+        for name, value in zip(self.FLAGS, self.facts(s), strict=True):
+            getattr(self, name).append(value)
+
+    def put(self, s: Said) -> None:
+        """Add a message, or replace what the series holds of it."""
+        if s.id in self.ids:
+            self.remove((s.id,))
+        key = (micros(s.at), s.id)
+        i = bisect_left(self.at, key[0])
+        while i < len(self.at) and self.at[i] == key[0] and self.ids[i] < key[1]:
+            i += 1
+        self.at.insert(i, key[0])
+        self.ids.insert(i, s.id)
+        for name, value in zip(self.FLAGS, self.facts(s), strict=True):
+            getattr(self, name).insert(i, value)
+
+    def remove(self, ids: Collection[int]) -> int:
+        """Take these messages out; returns how many it held."""
+        gone = 0
+        for mid in ids:
+            try:
+                i = self.ids.index(mid)
+            except ValueError:
+                continue
+            del self.at[i]
+            del self.ids[i]
+            for name in self.FLAGS:
+                del getattr(self, name)[i]
+            gone += 1
+        return gone
+
+    def oldest_id(self) -> int | None:
+        """The lowest message id held (the one a full series lets go of first)."""
+        return min(self.ids) if self.ids else None

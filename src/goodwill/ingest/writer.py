@@ -32,6 +32,7 @@ from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
 from goodwill.store import Connection, Store, erasure
 from goodwill.store import messages as stored
+from goodwill.store import said_series
 from goodwill.store.signals import rewind_passes, write_signals
 from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich
@@ -107,7 +108,10 @@ class Ingestor:
             self._link_new(batch, account_ids, new)
             if batch.signals:
                 where = {(row[0], row[1]): i for i, row in enumerate(batch.rows)}
-                write_signals(self.conn, [[r.id, *batch.signals[where[(r.platform, r.platform_id)]]] for r in new])
+                write_signals(self.conn, [[r.id, *batch.signals[where[(r.platform, r.platform_id)]]] for r in new],
+                              note=False)
+            # What the writers said, as their stage is judged, follows before cases read it.
+            said_series.note_messages(self.conn, [r.id for r in new])
             self._last_id = max(r.id for r in new)
             if self.on_new is not None:
                 self.on_new(self.conn, [r.id for r in new])

@@ -19,15 +19,18 @@ the 30 days before it.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from goodwill.people.history import History, Said, counted, times
+from goodwill.domain.people import SaidSeries, micros
+from goodwill.people.history import History, counted, times
 
 RECENT = timedelta(days=30)
 LAPSED_AFTER = timedelta(days=90)
 WAITING_TOO_LONG = timedelta(days=2)
 QUIET_AFTER = 3  # messages before a silence of more than RECENT puts a relationship at risk
+_US = timedelta(microseconds=1)
 
 
 class Stage(enum.StrEnum):
@@ -65,55 +68,63 @@ def _days(delta: timedelta) -> str:
     return "today" if n == 0 else f"{counted(n, 'day')} ago"
 
 
-def _unanswered_asks(said: list[Said], now: datetime) -> list[Said]:
-    return [s for s in said if s.is_ask and s.answered_at is None and now - s.at > WAITING_TOO_LONG]
-
-
 def stage_of(history: History, now: datetime) -> StageResult:
     """The stage of the relationship in `history` at `now`, with its reason."""
-    said = [s for s in history.said if s.at <= now]
-    if not said:
+    return stage_from(SaidSeries.of(history.said), now)
+
+
+def stage_from(series: SaidSeries, now: datetime) -> StageResult:
+    """The stage at `now` of the person whose messages `series` holds, with its reason: the one way a stage is
+    judged (`stage_of` builds the series from a history; the store keeps one per person as messages arrive)."""
+    at = series.at
+    t = micros(now)
+    n = bisect_right(at, t)  # what they had said by `now`: entries [0, n)
+    if not n:
         return StageResult(Stage.NEW, "nothing from them yet")
-    last = said[-1]
-    if now - last.at > LAPSED_AFTER:
-        return StageResult(Stage.LAPSED, f"last heard from {_days(now - last.at)}")
-    recent = [s for s in said if now - s.at <= RECENT]
-    negative = [s for s in recent if s.is_negative]
-    praise = [s for s in recent if s.is_praise]
-    helped = [s for s in recent if s.helped_other]
-    if len(negative) >= 2 and len(negative) > len(praise):
-        complaints = sum(1 for s in negative if s.intent == "complaint")
+    last = n - 1
+    since_last = timedelta(microseconds=t - at[last])
+    if since_last > LAPSED_AFTER:
+        return StageResult(Stage.LAPSED, f"last heard from {_days(since_last)}")
+    lo = bisect_left(at, t - RECENT // _US)  # this month: entries [lo, n)
+    negative = series.negative.count(1, lo, n)
+    praise = series.praise.count(1, lo, n)
+    helped = series.helped.count(1, lo, n)
+    if negative >= 2 and negative > praise:
+        complaints = series.complaint.count(1, lo, n)
         words = [f"complained {times(complaints)} this month"] if complaints else []
-        if len(negative) > complaints:
-            words.append(f"negative {times(len(negative) - complaints)} more" if complaints
-                         else f"negative {times(len(negative))} this month")
+        if negative > complaints:
+            words.append(f"negative {times(negative - complaints)} more" if complaints
+                         else f"negative {times(negative)} this month")
         if praise:
-            words.append(f"praised only {times(len(praise))}")
+            words.append(f"praised only {times(praise)}")
         return StageResult(Stage.DETRACTOR, ", ".join(words))
-    waiting = _unanswered_asks(said, now)
+    asked_before = bisect_left(at, t - WAITING_TOO_LONG // _US)  # asks older than the wait allowed: [0, asked_before)
+    waiting = series.waiting.count(1, 0, asked_before)
     if waiting:
-        oldest = waiting[0]
-        what = "question" if oldest.intent == "question" else "complaint"
-        more = f" ({counted(len(waiting), 'ask')} waiting)" if len(waiting) > 1 else ""
-        return StageResult(Stage.AT_RISK, f"their {what} from {_days(now - oldest.at)} is still unanswered{more}")
-    earlier_praise = sum(1 for s in said[:-1] if s.is_praise)
-    if last.is_negative and earlier_praise:
+        oldest = series.waiting.find(1, 0, asked_before)
+        what = "complaint" if series.complaint[oldest] else "question"
+        more = f" ({counted(waiting, 'ask')} waiting)" if waiting > 1 else ""
+        ago = _days(timedelta(microseconds=t - at[oldest]))
+        return StageResult(Stage.AT_RISK, f"their {what} from {ago} is still unanswered{more}")
+    earlier_praise = series.praise.count(1, 0, last)
+    if series.negative[last] and earlier_praise:
         return StageResult(Stage.AT_RISK, f"latest message is negative after praising {times(earlier_praise)} before")
-    if not recent and len(said) >= QUIET_AFTER:
-        return StageResult(Stage.AT_RISK, f"quiet since {_days(now - last.at)} after {counted(len(said), 'message')}")
-    if not negative and len(praise) + len(helped) >= 2:
-        words = [f"praised {times(len(praise))} this month"] if praise else []
+    recent = n - lo
+    if not recent and n >= QUIET_AFTER:
+        return StageResult(Stage.AT_RISK, f"quiet since {_days(since_last)} after {counted(n, 'message')}")
+    if not negative and praise + helped >= 2:
+        words = [f"praised {times(praise)} this month"] if praise else []
         if helped:
-            words.append("answered another customer's question" if len(helped) == 1
-                         else f"answered other customers' questions {times(len(helped))}")
+            words.append("answered another customer's question" if helped == 1
+                         else f"answered other customers' questions {times(helped)}")
         return StageResult(Stage.ADVOCATE, ", ".join(words))
-    first = said[0]
-    if now - first.at <= RECENT and len(said) < QUIET_AFTER:
-        return StageResult(Stage.NEW, f"first heard from {_days(now - first.at)}, {counted(len(said), 'message')}")
-    to_brand = sum(1 for s in said if s.to_brand)
-    words = [f"{counted(len(recent), 'message')} this month" if recent else f"{counted(len(said), 'message')} in all"]
+    since_first = timedelta(microseconds=t - at[0])
+    if since_first <= RECENT and n < QUIET_AFTER:
+        return StageResult(Stage.NEW, f"first heard from {_days(since_first)}, {counted(n, 'message')}")
+    to_brand = series.to_brand.count(1, 0, n)
+    words = [f"{counted(recent, 'message')} this month" if recent else f"{counted(n, 'message')} in all"]
     if to_brand:
         words.append(f"replied to the brand {times(to_brand)}")
     if not recent:
-        words.append(f"last {_days(now - last.at)}")
+        words.append(f"last {_days(since_last)}")
     return StageResult(Stage.ENGAGED, ", ".join(words))

@@ -41,7 +41,7 @@ from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, NotFoundError
 from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
-from goodwill.people import stage_of
+from goodwill.people import stage_from
 from goodwill.service import approval, casework, routing
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store
@@ -49,7 +49,8 @@ from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
-from goodwill.store.people import engaged_by, said_histories
+from goodwill.store import said_series
+from goodwill.store.people import engaged_by
 from goodwill.store.users import find_user
 from goodwill.understand.rules import urgency_phrases
 
@@ -223,12 +224,12 @@ def _person_factors(conn: Connection, rows: Sequence[Any]) -> dict[int, tuple[st
     if not latest:
         return {}
     people = sorted(latest)
-    histories = said_histories(conn, people)
+    series = said_series.read(conn, people)  # one row per writer, kept as messages arrive
     engaged = engaged_by(conn, people)
     out: dict[int, tuple[str | None, str | None, int]] = {}
     for person in people:
-        h = histories.get(person)
-        s = stage_of(h, latest[person]) if h is not None else None
+        h = series.get(person)
+        s = stage_from(h, latest[person]) if h is not None else None
         out[person] = (s.stage.value if s else None, s.reason if s else None, engaged.get(person, 0))
     return out
 

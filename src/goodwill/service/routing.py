@@ -23,12 +23,14 @@ from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
 from goodwill.inbox import routing as rules_core
 from goodwill.inbox import sla as sla_core
-from goodwill.people import STAGES, stage_of
+from goodwill.domain.people import SaidSeries
+from goodwill.people import STAGES, stage_from
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Store
 from goodwill.store import cases as case_store
 from goodwill.store import people as people_store
 from goodwill.store import routing as stored
+from goodwill.store import said_series
 from goodwill.store import users as users_store
 from goodwill.store.audit import Tx
 
@@ -229,12 +231,11 @@ def remove_rule(store: Store, actor: Actor, rule_id: int) -> dict[str, Any]:
 
 
 def _stages(conn: Tx, person_ids: set[int], at: datetime) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for pid in person_ids:
-        accounts = [a["id"] for a in people_store.person_accounts(conn, pid)]
-        if accounts:
-            out[pid] = stage_of(people_store.history(conn, accounts), at).stage.value
-    return out
+    """Each person's stage at `at`, from the stage inputs the store keeps (one row per person); a person with
+    no messages is new, as their history would say."""
+    series = said_series.read(conn, person_ids)
+    return {pid: stage_from(series.get(pid, SaidSeries()), at).stage.value
+            for pid in person_ids if people_store.person_accounts(conn, pid)}
 
 
 def try_rule(

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Text, and_, cast, delete, func, or_, select, update
 
+from goodwill.store import said_series
 from goodwill.store.cases import erase_for_messages
 from goodwill.store.messages import by_platform
 from goodwill.store.scores import forget as forget_scores
@@ -79,6 +80,18 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     if not rows:
         return 0, 0, 0
     found = [r.id for r in rows]
+    # Whose stage inputs change: the writers, and the writers of replies to these messages (a reply's parent counts).
+    writers: set[int] = set()
+    replies: set[int] = set()
+    for chunk in _chunks(found):
+        writers.update(p for (p,) in conn.execute(
+            select(accounts.c.person_id).select_from(messages.join(accounts, accounts.c.id == messages.c.account_id))
+            .where(messages.c.id.in_(chunk), accounts.c.person_id.is_not(None)).distinct()))
+    for r_chunk in _chunks(rows):
+        for platform in {r.platform for r in r_chunk}:
+            keys = [r.platform_id for r in r_chunk if r.platform == platform]
+            replies.update(i for (i,) in conn.execute(select(messages.c.id).where(
+                messages.c.platform == platform, messages.c.reply_to_id.in_(keys))))
     _drop_from_topics(conn, found)
     erase_for_messages(conn, found)
     gone_interactions = 0
@@ -98,6 +111,8 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
         conn.execute(delete(message_days).where(key, message_days.c.messages <= 0))
     removed = _recount_threads(conn, {(r.platform, r.thread_root_id) for r in rows},
                                {(r.platform, r.platform_id) for r in rows})
+    said_series.rebuild(conn, writers)
+    said_series.note_messages(conn, sorted(replies - set(found)))
     return len(found), gone_interactions, removed
 
 
@@ -287,6 +302,7 @@ def erase_person(conn: Connection, person_id: int) -> Erased:
     conn.execute(update(accounts).where(accounts.c.home_person_id.in_(pids)).values(home_person_id=None))
     forget_scores(conn, pids)
     conn.execute(delete(people).where(people.c.id.in_(pids)))
+    said_series.forget_gone_people(conn)
     return done
 
 
@@ -323,6 +339,7 @@ def erase_older_than(conn: Connection, cutoff: datetime, batch: int = 5000) -> E
     has_account = select(accounts.c.id).where(accounts.c.person_id == people.c.id).exists()
     done.people = conn.execute(delete(people).where(~has_account)).rowcount
     forget_orphans(conn)
+    said_series.forget_gone_people(conn)
     conn.execute(update(accounts).where(accounts.c.home_person_id.is_not(None),
                                         ~select(people.c.id).where(people.c.id == accounts.c.home_person_id).exists())
                  .values(home_person_id=None))

@@ -203,6 +203,7 @@ def merge(conn: Connection, keep: int, into_keep: int) -> list[int]:
     conn.execute(accounts.update().where(accounts.c.person_id == into_keep).values(person_id=keep))
     conn.execute(people.update().where(people.c.merged_into_id == into_keep).values(merged_into_id=keep))
     conn.execute(people.update().where(people.c.id == into_keep).values(merged_into_id=keep))
+    _restage(conn, [keep, into_keep])
     return moved
 
 
@@ -228,7 +229,15 @@ def split(conn: Connection, person_id: int, account_id: int) -> int:
             display_name=acct.display_name or acct.handle, first_account_id=acct.id, created_at=datetime.now(UTC)
         )).inserted_primary_key[0])  # type: ignore[index]
     conn.execute(accounts.update().where(accounts.c.id == account_id).values(person_id=target, home_person_id=None))
+    _restage(conn, [person_id, target])
     return target
+
+
+def _restage(conn: Connection, person_ids: Sequence[int]) -> None:
+    """The stage inputs of people whose accounts changed, rebuilt from their messages."""
+    from goodwill.store import said_series  # it reads histories through this module
+
+    said_series.rebuild(conn, person_ids)
 
 
 def account_profiles(conn: Connection) -> list[dict[str, Any]]:
@@ -271,51 +280,75 @@ def live_owner(conn: Connection, person_id: int) -> int:
         seen.add(current)
 
 
-def said_histories(conn: Connection, person_ids: Sequence[int]) -> dict[int, History]:
-    """What each of these people wrote, read for many people at once: only the part of their history a stage
-    is judged on (time, signals, whom each message replies to, and for questions and complaints when the brand
-    first answered in the thread after them), newest HISTORY_LIMIT messages each. The rest of a `Said` (text,
-    mentions, the parent's text) is left empty, and `answered_at` is read for asks only: the stage reads
-    nothing else, so the stages are those `history` gives (tests/test_case_stages.py checks they match)."""
+def _stage_query() -> Any:
+    """Only what the stage rules read of messages: time, signals, whom each replies to."""
     parent = _ALIASES["parent"]
     parent_signals = _ALIASES["parent_signals"]
     author = _ALIASES["author"]
     parent_author = _ALIASES["parent_author"]
+    return (
+        select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id,
+               messages.c.account_id, messages.c.is_brand, messages.c.deleted_at, author.c.person_id,
+               message_signals.c.sentiment, message_signals.c.intent,
+               parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
+               parent_author.c.person_id.label("parent_person"), parent_signals.c.intent.label("parent_intent"))
+        .select_from(_WITH_PARENTS)
+    )
+
+
+def _stage_said(conn: Connection, rows: Sequence[Any]) -> list[Said]:
+    """The rows as `Said`s with only what a stage reads (`answered_at` for asks only), in the rows' order."""
+    asks = {(r.platform, r.thread_root_id) for r in rows if r.intent in ASKS}
+    brand_in_thread = _brand_times(conn, asks)
+    said = []
+    for r in rows:
+        answered = None
+        if r.intent in ASKS:
+            later = brand_in_thread.get((r.platform, r.thread_root_id), [])
+            at = bisect_right(later, r.created_at)
+            answered = later[at] if at < len(later) else None
+        other = (r.parent_account is not None and not r.parent_brand and r.parent_account != r.account_id
+                 and (r.parent_person is None or r.parent_person != r.person_id))
+        said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
+                         to_brand=bool(r.parent_brand), helped_other=other and r.parent_intent == "question",
+                         answered_at=answered))
+    return said
+
+
+def said_histories(conn: Connection, person_ids: Sequence[int], *, brand: bool = True) -> dict[int, History]:
+    """What each of these people wrote, read for many people at once: only the part of their history a stage
+    is judged on (time, signals, whom each message replies to, and for questions and complaints when the brand
+    first answered in the thread after them), newest HISTORY_LIMIT messages each. The rest of a `Said` (text,
+    mentions, the parent's text) is left empty, and `answered_at` is read for asks only: the stage reads
+    nothing else, so the stages are those `history` gives (tests/test_case_stages.py checks they match).
+    `brand=False` leaves out the brand's own messages (what `store.said_series` keeps)."""
+    author = _ALIASES["author"]
     ids = sorted(set(person_ids))
     rows: list[Any] = []
     for i in range(0, len(ids), 900):
-        rows += conn.execute(
-            select(messages.c.id, messages.c.created_at, messages.c.platform, messages.c.thread_root_id,
-                   messages.c.account_id, author.c.person_id, message_signals.c.sentiment, message_signals.c.intent,
-                   parent.c.is_brand.label("parent_brand"), parent.c.account_id.label("parent_account"),
-                   parent_author.c.person_id.label("parent_person"), parent_signals.c.intent.label("parent_intent"))
-            .select_from(_WITH_PARENTS)
-            .where(author.c.person_id.in_(ids[i:i + 900]), messages.c.deleted_at.is_(None))
-            .order_by(messages.c.id.desc())).all()
+        where = [author.c.person_id.in_(ids[i:i + 900]), messages.c.deleted_at.is_(None)]
+        if not brand:
+            where.append(~messages.c.is_brand)
+        rows += conn.execute(_stage_query().where(*where).order_by(messages.c.id.desc())).all()
     # Keep each person's newest HISTORY_LIMIT, then read the brand's times only in the threads of their asks.
     kept: dict[int, list[Any]] = {}
     for r in rows:
         mine = kept.setdefault(r.person_id, [])
         if len(mine) < HISTORY_LIMIT:
             mine.append(r)
-    asks = {(r.platform, r.thread_root_id) for mine in kept.values() for r in mine if r.intent in ASKS}
-    brand_in_thread = _brand_times(conn, asks)
-    out: dict[int, History] = {}
-    for person, mine in kept.items():
-        said = []
-        for r in mine:
-            answered = None
-            if r.intent in ASKS:
-                later = brand_in_thread.get((r.platform, r.thread_root_id), [])
-                at = bisect_right(later, r.created_at)
-                answered = later[at] if at < len(later) else None
-            other = (r.parent_account is not None and not r.parent_brand and r.parent_account != r.account_id
-                     and (r.parent_person is None or r.parent_person != r.person_id))
-            said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
-                             to_brand=bool(r.parent_brand), helped_other=other and r.parent_intent == "question",
-                             answered_at=answered))
-        out[person] = History(said)
-    return out
+    said = iter(_stage_said(conn, [r for mine in kept.values() for r in mine]))
+    return {person: History([next(said) for _ in mine]) for person, mine in kept.items()}
+
+
+def said_facts(conn: Connection, message_ids: Sequence[int]) -> list[tuple[int, Said, bool]]:
+    """(person, what a stage reads of the message, whether it is gone) for these messages of people who are not
+    the brand: gone when deleted by its author (a message erased outright is not found at all)."""
+    ids = sorted(set(message_ids))
+    rows: list[Any] = []
+    for i in range(0, len(ids), 900):
+        rows += conn.execute(_stage_query().where(messages.c.id.in_(ids[i:i + 900]), ~messages.c.is_brand,
+                                                  _ALIASES["author"].c.person_id.is_not(None))).all()
+    return [(int(r.person_id), s, r.deleted_at is not None) for r, s in zip(rows, _stage_said(conn, rows), strict=True)]
 
 
 def engaged_by(conn: Connection, person_ids: Sequence[int]) -> dict[int, int]:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, case, false, func, insert, literal, literal_c
 from sqlalchemy.dialects.postgresql import JSONB
 
 from goodwill.domain.signals import INTENTS, SIGNAL_COLUMNS, SignalFilter, is_provisional, signal_reasons
+from goodwill.store import said_series
 from goodwill.store.tables import message_signals, messages, signal_passes
 
 #: Columns after message_id, in the order of a signals row.
@@ -32,8 +33,9 @@ def _sql(dialect: str) -> str:
     return f"INSERT INTO message_signals ({cols}) VALUES ({values}) ON CONFLICT (message_id) DO UPDATE SET {update}"
 
 
-def write_signals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert or replace signal rows, each `[message_id, *COLUMNS]`, in the caller's transaction."""
+def write_signals(conn: Connection, rows: Sequence[Sequence[Any]], *, note: bool = True) -> None:
+    """Insert or replace signal rows, each `[message_id, *COLUMNS]`, in the caller's transaction; the writers'
+    stage inputs follow (`said_series.note_messages`) unless `note` is False (the caller notes them itself)."""
     if not rows:
         return
     cursor = conn.connection.cursor()
@@ -41,6 +43,8 @@ def write_signals(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(_sql(conn.dialect.name), [list(r) for r in rows])
     finally:
         cursor.close()
+    if note:
+        said_series.note_messages(conn, [int(r[0]) for r in rows])
 
 
 #: Signals from the fast models only: no encoder named in the intent part of the version (see `is_provisional`).

@@ -82,6 +82,18 @@ people = Table(
     Column("merged_into_id", Id),  # migration 0007: merged into that person; a split can bring it back
 )
 
+#: What each person wrote as the stage rules read it (`goodwill.domain.people.SaidSeries`, packed by
+#: `goodwill.store.said_series`), kept as messages are stored, answered, changed and erased, so that opening
+#: cases for a batch reads one row per writer instead of their history (migration 0016).
+said_series = Table(
+    "said_series",
+    metadata,
+    Column("person_id", Id, primary_key=True, autoincrement=False),
+    Column("messages", Integer, nullable=False),
+    Column("last_at", UTCDateTime),
+    Column("series", LargeBinary, nullable=False),
+)
+
 accounts = Table(
     "accounts",
     metadata,

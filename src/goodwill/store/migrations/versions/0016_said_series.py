@@ -1,0 +1,37 @@
+"""people: each person's messages as the stage rules read them, kept as messages arrive (filled from the store)
+
+Revision ID: 0016
+Revises: 0019
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0016'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+
+
+def upgrade() -> None:
+    op.create_table(
+        'said_series',
+        sa.Column('person_id', _ID, autoincrement=False, nullable=False),
+        sa.Column('messages', sa.Integer(), nullable=False),
+        sa.Column('last_at', sa.DateTime(), nullable=True),
+        sa.Column('series', sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint('person_id', name=op.f('pk_said_series')),
+    )
+    # A workspace with messages already: every person's row, from their stored messages.
+    from goodwill.store.said_series import rebuild_everyone
+
+    rebuild_everyone(op.get_bind())
+
+
+def downgrade() -> None:
+    op.drop_table('said_series')
