@@ -173,6 +173,9 @@ class SaidSeries:
         if s.id in self.ids:
             self.remove((s.id,))
         key = (micros(s.at), s.id)
+        if not self.at or (self.at[-1], self.ids[-1]) < key:  # the newest, as most arrive
+            self._append(s)
+            return
         i = bisect_left(self.at, key[0])
         while i < len(self.at) and self.at[i] == key[0] and self.ids[i] < key[1]:
             i += 1

@@ -174,12 +174,22 @@ def base_reason(factors: Factors) -> list[str]:
     return words
 
 
-def prioritise(factors: Factors, waiting_since: datetime | None, now: datetime) -> Priority:
-    """The priority of a case with `factors` whose customer has waited since `waiting_since` (None: not waiting)."""
+def _base_score(factors: Factors) -> int:
     score = EMERGENCY if emergencies(factors) else 0
     score += URGENCY_POINTS.get(factors.urgency, 0) + INTENT_POINTS.get(factors.intent, 0)
     score += NEGATIVE_POINTS if factors.sentiment == "negative" else 0
-    score += STAGE_POINTS.get(factors.stage or "", 0) + influence_points(factors.engaged_by)
+    return score + STAGE_POINTS.get(factors.stage or "", 0) + influence_points(factors.engaged_by)
+
+
+def opening_score(factors: Factors) -> int:
+    """The score `prioritise` gives a case with `factors` at the moment its customer wrote (before any waiting
+    counts): what routing and the SLA bands read, without the words."""
+    return _base_score(factors) + waiting_points(timedelta(0))[0]
+
+
+def prioritise(factors: Factors, waiting_since: datetime | None, now: datetime) -> Priority:
+    """The priority of a case with `factors` whose customer has waited since `waiting_since` (None: not waiting)."""
+    score = _base_score(factors)
     words = base_reason(factors)
     next_change_at = None
     if waiting_since is not None:

@@ -39,7 +39,7 @@ from goodwill.domain.cases import (
 from goodwill.domain.routing import SlaPolicy
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, NotFoundError
-from goodwill.inbox.priority import Factors, Priority, prioritise, reason_now
+from goodwill.inbox.priority import Factors, Priority, band_of, opening_score, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_from
 from goodwill.service import approval, casework, routing
@@ -101,6 +101,9 @@ def factors_of(row: Any, person: tuple[str | None, str | None, int] = (None, Non
 
 
 def _factors(case: Mapping[str, Any]) -> Factors:
+    known = case.get("_factors")  # set with the factors, so a batch builds them once per case
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     return Factors(urgency=case["urgency"], intent=case["intent"], sentiment=case["sentiment"],
                    needs_response=bool(case["needs_response"]),
                    emergency=tuple((str(k), str(w)) for k, w in case["emergency"] or ()),
@@ -110,7 +113,7 @@ def _factors(case: Mapping[str, Any]) -> Factors:
 def _set_factors(case: dict[str, Any], f: Factors) -> None:
     case.update(urgency=f.urgency, intent=f.intent, sentiment=f.sentiment, needs_response=f.needs_response,
                 emergency=[list(e) for e in f.emergency], stage=f.stage, stage_reason=f.stage_reason,
-                engaged_by=f.engaged_by)
+                engaged_by=f.engaged_by, _factors=f)
 
 
 def _set_priority(case: dict[str, Any], now: datetime) -> Priority:
@@ -138,13 +141,13 @@ class Routing:
 def default_routing(case: Mapping[str, Any]) -> Routing:
     """No team or assignee; the first response due by the default time of the case's band when the customer
     wrote (before any waiting counted) after they wrote."""
-    band = prioritise(_factors(case), case["opened_at"], case["opened_at"]).band
+    band = band_of(opening_score(_factors(case)))
     return Routing(sla_policy=f"default {band}", sla_due_at=case["opened_at"] + DEFAULT_SLA[band])
 
 
 def _opening_priority(case: Mapping[str, Any]) -> int:
     """The case's priority when its customer wrote, before any waiting counted (what routing and SLA bands read)."""
-    return prioritise(_factors(case), case["opened_at"], case["opened_at"]).score
+    return opening_score(_factors(case))
 
 
 def route_new_cases(conn: Connection, new_cases: Sequence[dict[str, Any]]) -> list[Routing]:

@@ -7,15 +7,17 @@ each inside the caller's transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import JSON, Connection, func, select
 
 from goodwill.errors import NotFoundError
-from goodwill.store.messages import by_platform, chunks
+from goodwill.store.messages import CHUNK, by_platform, chunks
 from goodwill.store.tables import (
+    UTCDateTime,
     accounts,
     case_events,
     case_messages,
@@ -31,20 +33,65 @@ from goodwill.store.tables import (
 MUTABLE = tuple(c.name for c in cases.c if c.name not in ("id", "platform", "thread_root_id", "created_at"))
 
 
+def _driver_value(column: Any, sqlite: bool) -> Any:
+    """How one column's value goes to the driver as the column's type would send it."""
+    if isinstance(column.type, UTCDateTime):
+        def moment(value: datetime | None) -> Any:
+            if value is None:
+                return None
+            if sqlite and value.tzinfo is UTC:
+                return value.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
+            naive = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+            return naive.isoformat(" ", "microseconds") if sqlite else naive
+        return moment
+    if isinstance(column.type, JSON):
+        return json.dumps
+    return None
+
+
+def _write_many(conn: Connection, sql: str, table: Any, names: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    """Run `sql` (placeholders named after `names`, in order) for every row on the driver's own cursor, each value
+    as its column's type would send it: many rows without SQLAlchemy's per-row work, in the caller's transaction."""
+    sqlite = conn.dialect.name == "sqlite"
+    convert = [(name, _driver_value(table.c[name], sqlite)) for name in names]
+    values = [[row[name] if f is None else f(row[name]) for name, f in convert] for row in rows]
+    if not values:
+        return
+    marks = ["?" if sqlite else "%s::json" if isinstance(table.c[name].type, JSON) else "%s" for name, _ in convert]
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql.format(*marks), values)
+    finally:
+        cursor.close()
+
+
+def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows (dicts of the same columns) in one pass of the driver."""
+    if rows:
+        names = list(rows[0])
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('{}' for _ in names)})"
+        _write_many(conn, sql, table, names, rows)
+
+
 def incoming(conn: Connection, message_ids: Sequence[int]) -> list[Any]:
     """The messages among `message_ids` that belong to no case yet, not deleted, with their signals
     (NULL when none) and the person who wrote them, oldest first."""
     found: list[Any] = []
     m, s = messages.c, message_signals.c
-    for chunk in chunks(sorted(set(message_ids))):
-        found.extend(conn.execute(
-            select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand, m.created_at, m.text,
-                   accounts.c.person_id, s.language, s.intent, s.sentiment, s.needs_response, s.urgency)
-            .select_from(messages.join(accounts, accounts.c.id == m.account_id)
-                         .outerjoin(message_signals, s.message_id == m.id)
-                         .outerjoin(case_messages, case_messages.c.message_id == m.id))
-            .where(m.id.in_(chunk), m.deleted_at.is_(None), case_messages.c.case_id.is_(None))
-        ))
+    query = (select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand, m.created_at, m.text,
+                    accounts.c.person_id, s.language, s.intent, s.sentiment, s.needs_response, s.urgency)
+             .select_from(messages.join(accounts, accounts.c.id == m.account_id)
+                          .outerjoin(message_signals, s.message_id == m.id)
+                          .outerjoin(case_messages, case_messages.c.message_id == m.id))
+             .where(m.deleted_at.is_(None), case_messages.c.case_id.is_(None)))
+    ids = sorted(set(message_ids))
+    if ids and len(ids) > CHUNK and ids[-1] - ids[0] < 2 * len(ids):
+        # A batch of new messages has consecutive ids, or nearly: one range read, the few others left out here.
+        wanted = set(ids)
+        found = [r for r in conn.execute(query.where(m.id.between(ids[0], ids[-1]))) if r.id in wanted]
+    else:
+        for chunk in chunks(ids):
+            found.extend(conn.execute(query.where(m.id.in_(chunk))))
     found.sort(key=lambda r: (r.created_at, r.id))
     return found
 
@@ -77,48 +124,54 @@ def last_brand_at(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tup
 def repoint(conn: Connection, moves: Sequence[tuple[str, str, str]]) -> None:
     """Cases keyed on a thread root that has since joined a parent's thread follow it: (platform, old root, new root),
     unless the new thread has a case of its own."""
-    keyed = by_threads(conn, [(p, old) for p, old, _ in moves])
+    keyed = _case_ids(conn, [(p, old) for p, old, _ in moves])
     if not keyed:
         return
     wanted = {(p, old): new for p, old, new in moves if (p, old) in keyed}
-    taken = by_threads(conn, [(p, new) for (p, _), new in wanted.items()])
+    taken = _case_ids(conn, [(p, new) for (p, _), new in wanted.items()])
     for (platform, old), new in wanted.items():
         if (platform, new) not in taken:
-            conn.execute(cases.update().where(cases.c.id == keyed[(platform, old)]["id"]).values(thread_root_id=new))
+            conn.execute(cases.update().where(cases.c.id == keyed[(platform, old)]).values(thread_root_id=new))
+
+
+def _case_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The id of the case of each thread (platform, root) that has one."""
+    found: dict[tuple[str, str], int] = {}
+    for platform, roots in by_platform(set(keys)).items():
+        for chunk in chunks(sorted(roots)):
+            found.update(((platform, root), int(i)) for i, root in conn.execute(
+                select(cases.c.id, cases.c.thread_root_id).where(cases.c.platform == platform,
+                                                                  cases.c.thread_root_id.in_(chunk))))
+    return found
 
 
 def insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Insert new case rows; returns their ids by (platform, thread root)."""
     if not rows:
         return {}
-    conn.execute(cases.insert(), list(rows))
-    found: dict[tuple[str, str], int] = {}
-    for platform, roots in by_platform({(r["platform"], r["thread_root_id"]) for r in rows}).items():
-        for chunk in chunks(sorted(roots)):
-            found.update(((platform, root), int(i)) for i, root in conn.execute(
-                select(cases.c.id, cases.c.thread_root_id).where(cases.c.platform == platform, cases.c.thread_root_id.in_(chunk))))
-    return found
+    _insert_many(conn, cases, rows)
+    return _case_ids(conn, [(r["platform"], r["thread_root_id"]) for r in rows])
 
 
 def update_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Write the mutable columns of changed case rows (each a whole row as `by_threads` returns it)."""
     if not rows:
         return
-    stmt = cases.update().where(cases.c.id == bindparam("_id")).values(
-        {name: bindparam(name, type_=cases.c[name].type) for name in MUTABLE})
-    conn.execute(stmt, [{"_id": r["id"], **{name: r[name] for name in MUTABLE}} for r in rows])
+    sql = f"UPDATE cases SET {', '.join(f'{name} = {{}}' for name in MUTABLE)} WHERE id = {{}}"
+    _write_many(conn, sql, cases, [*MUTABLE, "id"], rows)
 
 
 def link_messages(conn: Connection, rows: Sequence[tuple[int, int, bool]]) -> None:
     """(message id, case id, is brand) rows: messages that joined a case."""
-    if rows:
-        conn.execute(case_messages.insert(), [{"message_id": m, "case_id": c, "is_brand": b} for m, c, b in rows])
+    _insert_many(conn, case_messages, [{"message_id": m, "case_id": c, "is_brand": b} for m, c, b in rows])
 
 
 def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Case events: dicts of case_id, at, kind, actor_id, actor_name, message_id, details."""
-    if rows:
-        conn.execute(case_events.insert(), list(rows))
+    _insert_many(conn, case_events, [{name: r[name] for name in _EVENT_COLUMNS} for r in rows])
+
+
+_EVENT_COLUMNS = ("case_id", "at", "kind", "actor_id", "actor_name", "message_id", "details")
 
 
 def add_note(conn: Connection, case_id: int, author_id: int | None, author_name: str, text: str, at: datetime) -> int:
