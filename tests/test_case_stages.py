@@ -116,7 +116,8 @@ def test_rows_follow_signals_deletions_and_erasure(store: Store, tmp_path: Path)
     assert assert_rows_as_rebuilt(store) > 50
     # Authors delete messages (the row stays, blank): questions, parents of replies, the brand's answers.
     with store.begin() as conn:
-        gone = list(conn.execute(select(messages.c.platform, messages.c.platform_id).where(messages.c.id % 9 == 0)))
+        gone = list(conn.execute(select(messages.c.platform, messages.c.platform_id).where(
+            sa.or_(messages.c.id % 9 == 0, sa.and_(messages.c.is_brand, messages.c.id % 2 == 0)))))
     with StreamWriter(store, "listen:test") as writer:
         writer.write([], deletions=[Deletion(p, pid, START + timedelta(days=40)) for p, pid in gone])
     assert assert_rows_as_rebuilt(store) > 50

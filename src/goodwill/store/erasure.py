@@ -70,8 +70,10 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield list(items[i:i + size])
 
 
-def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]:
-    """Delete these messages and what hangs on them; returns (messages, interactions, threads removed)."""
+def erase_messages(conn: Connection, ids: Sequence[int], *, restage: Iterable[int] = ()) -> tuple[int, int, int]:
+    """Delete these messages and what hangs on them; returns (messages, interactions, threads removed).
+    The stage inputs (`said_series`) follow: the writers', and those of replies to them, of questions and
+    complaints the brand's erased answers answered, and of the messages `restage` names."""
     rows = []
     for chunk in _chunks(list(ids)):
         rows += list(conn.execute(select(messages.c.id, messages.c.platform, messages.c.platform_id,
@@ -80,9 +82,10 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     if not rows:
         return 0, 0, 0
     found = [r.id for r in rows]
-    # Whose stage inputs change: the writers, and the writers of replies to these messages (a reply's parent counts).
+    # Whose stage inputs change: the writers; the writers of replies to these messages (a reply's parent
+    # counts) and of asks in the threads of the brand's messages among them (whether each is answered).
     writers: set[int] = set()
-    replies: set[int] = set()
+    others: set[int] = set(restage)
     for chunk in _chunks(found):
         writers.update(p for (p,) in conn.execute(
             select(accounts.c.person_id).select_from(messages.join(accounts, accounts.c.id == messages.c.account_id))
@@ -90,8 +93,10 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     for r_chunk in _chunks(rows):
         for platform in {r.platform for r in r_chunk}:
             keys = [r.platform_id for r in r_chunk if r.platform == platform]
-            replies.update(i for (i,) in conn.execute(select(messages.c.id).where(
-                messages.c.platform == platform, messages.c.reply_to_id.in_(keys))))
+            roots = sorted({r.thread_root_id for r in r_chunk if r.platform == platform and r.is_brand})
+            others.update(i for (i,) in conn.execute(select(messages.c.id).where(
+                messages.c.platform == platform,
+                or_(messages.c.reply_to_id.in_(keys), and_(messages.c.thread_root_id.in_(roots), ~messages.c.is_brand)))))
     _drop_from_topics(conn, found)
     erase_for_messages(conn, found)
     gone_interactions = 0
@@ -112,7 +117,7 @@ def erase_messages(conn: Connection, ids: Sequence[int]) -> tuple[int, int, int]
     removed = _recount_threads(conn, {(r.platform, r.thread_root_id) for r in rows},
                                {(r.platform, r.platform_id) for r in rows})
     said_series.rebuild(conn, writers)
-    said_series.note_messages(conn, sorted(replies - set(found)))
+    said_series.note_messages(conn, sorted(others - set(found)))
     return len(found), gone_interactions, removed
 
 
@@ -254,11 +259,14 @@ def erase_deleted(conn: Connection, keys: Sequence[tuple[str, str]]) -> int:
     if not rows:
         return 0
     gone = {(r.platform, r.platform_id): r for r in rows}
+    answering: list[int] = []  # replies that now answer another message
     for r in rows:
         parent, seen = r.reply_to_id, {r.platform_id}
         while parent is not None and (r.platform, parent) in gone and parent not in seen:
             seen.add(parent)
             parent = gone[(r.platform, parent)].reply_to_id
+        answering += [i for (i,) in conn.execute(select(messages.c.id).where(
+            messages.c.platform == r.platform, messages.c.reply_to_id == r.platform_id))]
         conn.execute(update(messages).where(messages.c.platform == r.platform, messages.c.reply_to_id == r.platform_id)
                      .values(reply_to_id=parent))
     ids = [r.id for r in rows]
@@ -270,7 +278,7 @@ def erase_deleted(conn: Connection, keys: Sequence[tuple[str, str]]) -> int:
             messages.c.thread_root_id.in_(sorted({r.thread_root_id for r in mine})),
             messages.c.quote_of_id.in_(pids), messages.c.repost_of_id.in_(pids)))
         redact(conn, terms, marker=DELETED, among=near, audit=False)
-    return erase_messages(conn, ids)[0]
+    return erase_messages(conn, ids, restage=answering)[0]
 
 
 def erase_person(conn: Connection, person_id: int) -> Erased:
