@@ -183,7 +183,7 @@ def _store_new_cases(conn: Connection, new: Mapping[tuple[str, str], dict[str, A
     ruled = bool(routing_store.current_rules(conn) or routing_store.policies(conn))
     if not ruled:
         _apply_routing(conn, fresh)
-    ids = case_store.insert_cases(conn, [{k: v for k, v in c.items() if k != "id" and not k.startswith("_")} for c in fresh])
+    ids = case_store.insert_cases(conn, fresh)
     for key, case in new.items():
         case["id"] = ids[key]
     if ruled:
@@ -351,8 +351,9 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
     case_store.update_cases(conn, [c for k, c in touched.items() if k not in new])
     by_link = {e["link"]: e["case"]["id"] for e in sync.events if "link" in e}
     case_store.link_messages(conn, [(m, by_link[i], b) for i, (m, _, b) in enumerate(sync.links)])
-    case_store.add_events(conn, [{k: v for k, v in e.items() if k not in ("case", "link")} | {"case_id": e["case"]["id"]}
-                                 for e in sync.events])
+    for e in sync.events:
+        e["case_id"] = e["case"]["id"]
+    case_store.add_events(conn, sync.events)
     if sync.changed:
         record(conn, actor, "case.sync", None, opened=sync.opened, joined=sync.joined, reopened=sync.reopened,
                replies=sync.replies)

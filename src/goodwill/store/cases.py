@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,30 +46,37 @@ def _driver_value(column: Any, sqlite: bool) -> Any:
             return naive.isoformat(" ", "microseconds") if sqlite else naive
         return moment
     if isinstance(column.type, JSON):
-        return json.dumps
+        def document(value: Any) -> str:
+            return "[]" if value == [] else "{}" if value == {} else json.dumps(value)
+        return document
     return None
 
 
-def _write_many(conn: Connection, sql: str, table: Any, names: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+def _write_many(conn: Connection, sql: str, table: Any, names: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
     """Run `sql` (placeholders named after `names`, in order) for every row on the driver's own cursor, each value
     as its column's type would send it: many rows without SQLAlchemy's per-row work, in the caller's transaction."""
-    sqlite = conn.dialect.name == "sqlite"
-    convert = [(name, _driver_value(table.c[name], sqlite)) for name in names]
-    values = [[row[name] if f is None else f(row[name]) for name, f in convert] for row in rows]
-    if not values:
+    if not rows:
         return
-    marks = ["?" if sqlite else "%s::json" if isinstance(table.c[name].type, JSON) else "%s" for name, _ in convert]
+    sqlite = conn.dialect.name == "sqlite"
+    columns = [list(c) for c in zip(*map(itemgetter(*names), rows), strict=True)] if len(names) > 1 else \
+        [[row[names[0]] for row in rows]]
+    for i, name in enumerate(names):  # column by column: each value as its type sends it
+        convert = _driver_value(table.c[name], sqlite)
+        if convert is not None:
+            columns[i] = list(map(convert, columns[i]))
+    marks = ["?" if sqlite else "%s::json" if isinstance(table.c[name].type, JSON) else "%s" for name in names]
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql.format(*marks), values)
+        cursor.executemany(sql.format(*marks), list(zip(*columns, strict=True)))
     finally:
         cursor.close()
 
 
-def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows (dicts of the same columns) in one pass of the driver."""
+def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]], names: Sequence[str] = ()) -> None:
+    """Insert rows (dicts holding at least the columns `names`, by default the first row's keys) in one pass
+    of the driver."""
     if rows:
-        names = list(rows[0])
+        names = list(names or rows[0])
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('{}' for _ in names)})"
         _write_many(conn, sql, table, names, rows)
 
@@ -146,10 +154,11 @@ def _case_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[s
 
 
 def insert_cases(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """Insert new case rows; returns their ids by (platform, thread root)."""
+    """Insert new case rows (each a dict of every column but `id`; other keys are left out); returns their ids
+    by (platform, thread root)."""
     if not rows:
         return {}
-    _insert_many(conn, cases, rows)
+    _insert_many(conn, cases, rows, [c.name for c in cases.c if c.name != "id"])
     return _case_ids(conn, [(r["platform"], r["thread_root_id"]) for r in rows])
 
 
@@ -168,7 +177,7 @@ def link_messages(conn: Connection, rows: Sequence[tuple[int, int, bool]]) -> No
 
 def add_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Case events: dicts of case_id, at, kind, actor_id, actor_name, message_id, details."""
-    _insert_many(conn, case_events, [{name: r[name] for name in _EVENT_COLUMNS} for r in rows])
+    _insert_many(conn, case_events, rows, _EVENT_COLUMNS)
 
 
 _EVENT_COLUMNS = ("case_id", "at", "kind", "actor_id", "actor_name", "message_id", "details")

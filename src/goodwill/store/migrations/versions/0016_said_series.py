@@ -1,4 +1,5 @@
-"""people: each person's messages as the stage rules read them, kept as messages arrive (filled from the store)
+"""people: each person's messages as the stage rules read them, kept as messages arrive (filled from the store);
+who engages with an account read from one index
 
 Revision ID: 0016
 Revises: 0019
@@ -27,6 +28,10 @@ def upgrade() -> None:
         sa.Column('series', sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint('person_id', name=op.f('pk_said_series')),
     )
+    # Who engages with an account, read from the index alone: it replaces the index on the target alone.
+    op.create_index(op.f('ix_interactions_target_account_id_source_account_id'), 'interactions',
+                    ['target_account_id', 'source_account_id'])
+    op.drop_index(op.f('ix_interactions_target_account_id'), table_name='interactions')
     # A workspace with messages already: every person's row, from their stored messages.
     from goodwill.store.said_series import rebuild_everyone
 
@@ -34,4 +39,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index(op.f('ix_interactions_target_account_id'), 'interactions', ['target_account_id'])
+    op.drop_index(op.f('ix_interactions_target_account_id_source_account_id'), table_name='interactions')
     op.drop_table('said_series')
