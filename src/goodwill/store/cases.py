@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, func, select
 
 from goodwill.errors import NotFoundError
-from goodwill.store.messages import CHUNK, by_platform, chunks
+from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
 from goodwill.store.tables import (
     UTCDateTime,
     accounts,
@@ -108,9 +108,9 @@ def by_threads(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
     """The case row of each thread (platform, root) that has one."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for platform, roots in by_platform(set(keys)).items():
-        for chunk in chunks(sorted(roots)):
-            for row in conn.execute(select(cases).where(cases.c.platform == platform, cases.c.thread_root_id.in_(chunk))):
-                found[(platform, row.thread_root_id)] = dict(row._mapping)
+        for row in conn.execute(select(cases).where(cases.c.platform == platform,
+                                                    one_of(conn, cases.c.thread_root_id, roots))):
+            found[(platform, row.thread_root_id)] = dict(row._mapping)
     return found
 
 
@@ -119,13 +119,12 @@ def last_brand_at(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tup
     found: dict[tuple[str, str], datetime] = {}
     m = messages.c
     for platform, roots in by_platform(set(keys)).items():
-        for chunk in chunks(sorted(roots)):
-            for root, at in conn.execute(
-                select(m.thread_root_id, func.max(m.created_at))
-                .where(m.platform == platform, m.thread_root_id.in_(chunk), m.is_brand, m.deleted_at.is_(None))
-                .group_by(m.thread_root_id)
-            ):
-                found[(platform, root)] = at
+        for root, at in conn.execute(
+            select(m.thread_root_id, func.max(m.created_at))
+            .where(m.platform == platform, one_of(conn, m.thread_root_id, roots), m.is_brand, m.deleted_at.is_(None))
+            .group_by(m.thread_root_id)
+        ):
+            found[(platform, root)] = at
     return found
 
 
@@ -146,10 +145,9 @@ def _case_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[s
     """The id of the case of each thread (platform, root) that has one."""
     found: dict[tuple[str, str], int] = {}
     for platform, roots in by_platform(set(keys)).items():
-        for chunk in chunks(sorted(roots)):
-            found.update(((platform, root), int(i)) for i, root in conn.execute(
-                select(cases.c.id, cases.c.thread_root_id).where(cases.c.platform == platform,
-                                                                  cases.c.thread_root_id.in_(chunk))))
+        found.update(((platform, root), int(i)) for i, root in conn.execute(
+            select(cases.c.id, cases.c.thread_root_id).where(cases.c.platform == platform,
+                                                              one_of(conn, cases.c.thread_root_id, roots))))
     return found
 
 

@@ -9,12 +9,14 @@ driver's own cursor, skipping SQLAlchemy's per-row parameter processing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, text
+from sqlalchemy import Connection, String, any_, bindparam, func, literal_column, or_, select, text
+from sqlalchemy.dialects import postgresql
 
 from goodwill.domain.messages import MESSAGE_ROW_COLUMNS
 from goodwill.domain.sources import ReplyTarget
@@ -37,6 +39,16 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def one_of(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
+    """`column IN values` with the values in one parameter (a JSON array read by `json_each` on SQLite, an array
+    on PostgreSQL): any number of them, one statement SQLAlchemy compiles once, no per-value work."""
+    found = sorted(set(values))
+    if _sqlite(conn):
+        return column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, json.dumps(found), type_=String))))
+    return column == any_(bindparam(None, found, type_=postgresql.ARRAY(column.type)))
 
 
 def _executemany(conn: Connection, sql: str, rows: Sequence[Any]) -> None:

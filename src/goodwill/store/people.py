@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from goodwill.domain.messages import normalise_handle
+from goodwill.store.messages import one_of
 from goodwill.domain.people import ASKS, BrandSaid, History, Said
 from goodwill.errors import ConflictError, NotFoundError
 from goodwill.store.tables import accounts, interactions, message_signals, messages, people
@@ -356,12 +357,12 @@ def engaged_by(conn: Connection, person_ids: Sequence[int]) -> dict[int, int]:
     target = accounts.alias("target")
     source = accounts.alias("source")
     found: dict[int, int] = {}
-    ids = sorted(set(person_ids))
-    for i in range(0, len(ids), 900):
+    if person_ids:
         found.update((int(p), int(n)) for p, n in conn.execute(
             select(target.c.person_id, func.count(interactions.c.source_account_id.distinct()))
             .select_from(interactions.join(target, target.c.id == interactions.c.target_account_id)
                          .join(source, source.c.id == interactions.c.source_account_id))
-            .where(target.c.person_id.in_(ids[i:i + 900]), ~source.c.is_brand, source.c.person_id != target.c.person_id)
+            .where(one_of(conn, target.c.person_id, person_ids), ~source.c.is_brand,
+                   source.c.person_id != target.c.person_id)
             .group_by(target.c.person_id)))
     return found

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from goodwill.domain.people import ASKS, EPOCH, SaidSeries
+from goodwill.store.messages import one_of
 from goodwill.store.people import HISTORY_LIMIT, said_facts, said_histories
 from goodwill.store.tables import accounts, message_signals, messages, people, said_series
 
@@ -58,10 +59,10 @@ def unpack(blob: bytes, n: int) -> SaidSeries:
 def read(conn: Connection, person_ids: Iterable[int]) -> dict[int, SaidSeries]:
     """The series of each of these people who has written anything (people with no row have not)."""
     found: dict[int, SaidSeries] = {}
-    ids = sorted(set(person_ids))
-    for i in range(0, len(ids), CHUNK):
+    ids = list(person_ids)
+    if ids:
         for r in conn.execute(select(said_series.c.person_id, said_series.c.messages, said_series.c.series)
-                              .where(said_series.c.person_id.in_(ids[i:i + CHUNK]))):
+                              .where(one_of(conn, said_series.c.person_id, ids))):
             found[int(r.person_id)] = unpack(bytes(r.series), int(r.messages))
     return found
 
