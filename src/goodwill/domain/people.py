@@ -51,11 +51,21 @@ class Said:
 
     @property
     def is_praise(self) -> bool:
-        return self.intent == "praise" or (self.sentiment == "positive" and self.intent not in ASKS)
+        return is_praise(self.intent, self.sentiment)
 
     @property
     def is_negative(self) -> bool:
-        return self.intent == "complaint" or self.sentiment == "negative"
+        return is_negative(self.intent, self.sentiment)
+
+
+def is_praise(intent: str | None, sentiment: str | None) -> bool:
+    """Praise: intent praise, or positive and not a question or complaint."""
+    return intent == "praise" or (sentiment == "positive" and intent not in ASKS)
+
+
+def is_negative(intent: str | None, sentiment: str | None) -> bool:
+    """Negative: a complaint, or negative sentiment."""
+    return intent == "complaint" or sentiment == "negative"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,8 @@ class AccountEvidence:
     links: tuple[ProfileLink, ...] = ()
 
 
+#: A message's flags in a `SaidSeries`, in `SaidSeries.FLAGS` order.
+Flags = tuple[int, int, int, int, int, int]
 #: Where a `SaidSeries` counts time from; its times are whole microseconds since then.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -151,38 +163,43 @@ class SaidSeries:
     @classmethod
     def of(cls, said: Iterable[Said]) -> SaidSeries:
         """The series of these messages (in any order)."""
-        series = cls()
-        for s in sorted(said, key=lambda s: (s.at, s.id)):
-            series._append(s)
-        return series
+        ordered = sorted(said, key=lambda s: (s.at, s.id))
+        flags = list(zip(*(cls.facts(s) for s in ordered), strict=True)) or [()] * len(cls.FLAGS)
+        return cls(array("q", [micros(s.at) for s in ordered]), array("q", [s.id for s in ordered]),
+                   *(bytearray(f) for f in flags))
 
     @staticmethod
-    def facts(s: Said) -> tuple[int, ...]:
+    def facts_of(intent: str | None, sentiment: str | None, to_brand: bool, helped_other: bool,
+                 answered: bool) -> Flags:
+        """The flags of one message, in FLAGS order, from what a `Said` holds (`answered`: its `answered_at` is set)."""
+        return (int(is_praise(intent, sentiment)), int(is_negative(intent, sentiment)), int(intent == "complaint"),
+                int(helped_other), int(to_brand), int(intent in ASKS and not answered))
+
+    @classmethod
+    def facts(cls, s: Said) -> Flags:
         """The flags of one message, in FLAGS order."""
-        return (int(s.is_praise), int(s.is_negative), int(s.intent == "complaint"), int(s.helped_other),
-                int(s.to_brand), int(s.is_ask and s.answered_at is None))
+        return cls.facts_of(s.intent, s.sentiment, s.to_brand, s.helped_other, s.answered_at is not None)
 
-    def _append(self, s: Said) -> None:
-        self.at.append(micros(s.at))
-        self.ids.append(s.id)
-        for name, value in zip(self.FLAGS, self.facts(s), strict=True):
-            getattr(self, name).append(value)
-
-    def put(self, s: Said) -> None:
-        """Add a message, or replace what the series holds of it."""
-        if s.id in self.ids:
-            self.remove((s.id,))
-        key = (micros(s.at), s.id)
-        if not self.at or (self.at[-1], self.ids[-1]) < key:  # the newest, as most arrive
-            self._append(s)
-            return
-        i = bisect_left(self.at, key[0])
-        while i < len(self.at) and self.at[i] == key[0] and self.ids[i] < key[1]:
-            i += 1
-        self.at.insert(i, key[0])
-        self.ids.insert(i, s.id)
-        for name, value in zip(self.FLAGS, self.facts(s), strict=True):
-            getattr(self, name).insert(i, value)
+    def put(self, message_id: int, at: int, flags: Flags) -> None:
+        """Add a message (its id, time in microseconds since EPOCH and FLAGS), or replace what the series holds
+        of it."""
+        if message_id in self.ids:
+            self.remove((message_id,))
+        p, n, c, h, t, w = flags
+        if not self.at or self.at[-1] < at or (self.at[-1] == at and self.ids[-1] < message_id):
+            i = len(self.at)  # the newest, as most arrive
+        else:
+            i = bisect_left(self.at, at)
+            while i < len(self.at) and self.at[i] == at and self.ids[i] < message_id:
+                i += 1
+        self.at.insert(i, at)
+        self.ids.insert(i, message_id)
+        self.praise.insert(i, p)
+        self.negative.insert(i, n)
+        self.complaint.insert(i, c)
+        self.helped.insert(i, h)
+        self.to_brand.insert(i, t)
+        self.waiting.insert(i, w)
 
     def remove(self, ids: Collection[int]) -> int:
         """Take these messages out; returns how many it held."""

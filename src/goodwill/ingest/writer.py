@@ -30,9 +30,8 @@ from goodwill.domain.sources import Deletion, Edit
 from goodwill.ingest.prepare import Prepared, add_signals, prepare, signal_rows
 from goodwill.ingest.readers import ImportOptions, settle_options
 from goodwill.ingest.spool import CHILD_PROCESS_BYTES, Counts, ParsedFile
-from goodwill.store import Connection, Store, erasure
+from goodwill.store import Connection, Store, erasure, said_series
 from goodwill.store import messages as stored
-from goodwill.store import said_series
 from goodwill.store.signals import rewind_passes, write_signals
 from goodwill.store.workspace import load_workspace
 from goodwill.understand.enrich import enrich

@@ -44,12 +44,11 @@ from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_from
 from goodwill.service import approval, casework, routing
 from goodwill.service.audit import iso, record, require
-from goodwill.store import Connection, Store
+from goodwill.store import Connection, Store, said_series
 from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
-from goodwill.store import said_series
 from goodwill.store.people import engaged_by
 from goodwill.store.users import find_user
 from goodwill.understand.rules import urgency_phrases

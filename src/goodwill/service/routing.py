@@ -18,19 +18,18 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from goodwill.domain.people import SaidSeries
 from goodwill.domain.routing import Agent, Decision, Escalation, Facts, Rule, SlaPolicy, Strategy
 from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError, NotFoundError, PermissionDeniedError
 from goodwill.inbox import routing as rules_core
 from goodwill.inbox import sla as sla_core
-from goodwill.domain.people import SaidSeries
 from goodwill.people import STAGES, stage_from
 from goodwill.service.audit import iso, record, require
-from goodwill.store import Store
+from goodwill.store import Store, said_series
 from goodwill.store import cases as case_store
 from goodwill.store import people as people_store
 from goodwill.store import routing as stored
-from goodwill.store import said_series
 from goodwill.store import users as users_store
 from goodwill.store.audit import Tx
 

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from goodwill.domain.messages import normalise_handle
-from goodwill.store.messages import one_of
-from goodwill.domain.people import ASKS, BrandSaid, History, Said
+from goodwill.domain.people import ASKS, BrandSaid, Flags, History, Said, SaidSeries, micros
 from goodwill.errors import ConflictError, NotFoundError
+from goodwill.store.messages import one_of
 from goodwill.store.tables import accounts, interactions, message_signals, messages, people
 
 #: The aliases the history queries join through, made once so SQLAlchemy's statement cache serves every call.
@@ -65,14 +65,13 @@ def _brand_times(conn: Connection, threads: set[tuple[str, str]]) -> dict[tuple[
     """When the brand wrote in each of these (platform, thread root) threads, oldest first."""
     found: dict[tuple[str, str], list[datetime]] = {}
     for platform in sorted({p for p, _ in threads}):
-        roots = sorted(root for p, root in threads if p == platform)
-        for i in range(0, len(roots), 500):
-            for t in conn.execute(
-                select(messages.c.thread_root_id, messages.c.created_at)
-                .where(messages.c.platform == platform, messages.c.thread_root_id.in_(roots[i:i + 500]),
-                       messages.c.is_brand, messages.c.deleted_at.is_(None))
-            ):
-                found.setdefault((platform, t.thread_root_id), []).append(t.created_at)
+        roots = [root for p, root in threads if p == platform]
+        for t in conn.execute(
+            select(messages.c.thread_root_id, messages.c.created_at)
+            .where(messages.c.platform == platform, one_of(conn, messages.c.thread_root_id, roots),
+                   messages.c.is_brand, messages.c.deleted_at.is_(None))
+        ):
+            found.setdefault((platform, t.thread_root_id), []).append(t.created_at)
     for times_ in found.values():
         times_.sort()
     return found
@@ -297,11 +296,12 @@ def _stage_query() -> Any:
     )
 
 
-def _stage_said(conn: Connection, rows: Sequence[Any]) -> list[Said]:
-    """The rows as `Said`s with only what a stage reads (`answered_at` for asks only), in the rows' order."""
+def _stage_facts(conn: Connection, rows: Sequence[Any]) -> list[tuple[datetime | None, bool, bool]]:
+    """For each row: when the brand first answered in its thread after it (asks only), whether it replies to
+    the brand, and whether it helped another customer (replies to their question)."""
     asks = {(r.platform, r.thread_root_id) for r in rows if r.intent in ASKS}
     brand_in_thread = _brand_times(conn, asks)
-    said = []
+    out = []
     for r in rows:
         answered = None
         if r.intent in ASKS:
@@ -310,10 +310,15 @@ def _stage_said(conn: Connection, rows: Sequence[Any]) -> list[Said]:
             answered = later[at] if at < len(later) else None
         other = (r.parent_account is not None and not r.parent_brand and r.parent_account != r.account_id
                  and (r.parent_person is None or r.parent_person != r.person_id))
-        said.append(Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
-                         to_brand=bool(r.parent_brand), helped_other=other and r.parent_intent == "question",
-                         answered_at=answered))
-    return said
+        out.append((answered, bool(r.parent_brand), bool(other and r.parent_intent == "question")))
+    return out
+
+
+def _stage_said(conn: Connection, rows: Sequence[Any]) -> list[Said]:
+    """The rows as `Said`s with only what a stage reads (`answered_at` for asks only), in the rows' order."""
+    return [Said(id=r.id, at=r.created_at, platform=r.platform, sentiment=r.sentiment, intent=r.intent,
+                 to_brand=to_brand, helped_other=helped, answered_at=answered)
+            for r, (answered, to_brand, helped) in zip(rows, _stage_facts(conn, rows), strict=True)]
 
 
 def said_histories(conn: Connection, person_ids: Sequence[int], *, brand: bool = True) -> dict[int, History]:
@@ -327,7 +332,7 @@ def said_histories(conn: Connection, person_ids: Sequence[int], *, brand: bool =
     ids = sorted(set(person_ids))
     rows: list[Any] = []
     for i in range(0, len(ids), 900):
-        where = [author.c.person_id.in_(ids[i:i + 900]), messages.c.deleted_at.is_(None)]
+        where: list[Any] = [author.c.person_id.in_(ids[i:i + 900]), messages.c.deleted_at.is_(None)]
         if not brand:
             where.append(~messages.c.is_brand)
         rows += conn.execute(_stage_query().where(*where).order_by(messages.c.id.desc())).all()
@@ -341,15 +346,17 @@ def said_histories(conn: Connection, person_ids: Sequence[int], *, brand: bool =
     return {person: History([next(said) for _ in mine]) for person, mine in kept.items()}
 
 
-def said_facts(conn: Connection, message_ids: Sequence[int]) -> list[tuple[int, Said, bool]]:
-    """(person, what a stage reads of the message, whether it is gone) for these messages of people who are not
-    the brand: gone when deleted by its author (a message erased outright is not found at all)."""
-    ids = sorted(set(message_ids))
-    rows: list[Any] = []
-    for i in range(0, len(ids), 900):
-        rows += conn.execute(_stage_query().where(messages.c.id.in_(ids[i:i + 900]), ~messages.c.is_brand,
-                                                  _ALIASES["author"].c.person_id.is_not(None))).all()
-    return [(int(r.person_id), s, r.deleted_at is not None) for r, s in zip(rows, _stage_said(conn, rows), strict=True)]
+def said_facts(conn: Connection, message_ids: Sequence[int]) -> list[tuple[int, int, int, Flags, bool]]:
+    """(person, message id, time in microseconds since EPOCH, `SaidSeries` flags, whether it is gone) for these
+    messages of people who are not the brand: gone when deleted (a message erased outright is not found)."""
+    rows: Sequence[Any] = []
+    if message_ids:
+        rows = conn.execute(_stage_query().where(one_of(conn, messages.c.id, message_ids), ~messages.c.is_brand,
+                                                 _ALIASES["author"].c.person_id.is_not(None))).all()
+    facts_of = SaidSeries.facts_of
+    return [(int(r.person_id), int(r.id), micros(r.created_at),
+             facts_of(r.intent, r.sentiment, to_brand, helped, answered is not None), r.deleted_at is not None)
+            for r, (answered, to_brand, helped) in zip(rows, _stage_facts(conn, rows), strict=True)]
 
 
 def engaged_by(conn: Connection, person_ids: Sequence[int]) -> dict[int, int]:

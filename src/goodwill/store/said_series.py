@@ -22,7 +22,6 @@ import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
@@ -60,7 +59,7 @@ def read(conn: Connection, person_ids: Iterable[int]) -> dict[int, SaidSeries]:
     """The series of each of these people who has written anything (people with no row have not)."""
     found: dict[int, SaidSeries] = {}
     ids = list(person_ids)
-    if ids:
+    if ids:  # one row each
         for r in conn.execute(select(said_series.c.person_id, said_series.c.messages, said_series.c.series)
                               .where(one_of(conn, said_series.c.person_id, ids))):
             found[int(r.person_id)] = unpack(bytes(r.series), int(r.messages))
@@ -116,47 +115,41 @@ def note_messages(conn: Connection, message_ids: Sequence[int]) -> None:
     if not ids:
         return
     m = messages.c
-    base: list[Any] = []
-    for i in range(0, len(ids), CHUNK):
-        base += conn.execute(select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand)
-                             .where(m.id.in_(ids[i:i + CHUNK]))).all()
+    base = conn.execute(select(m.id, m.platform, m.platform_id, m.thread_root_id, m.is_brand)
+                        .where(one_of(conn, m.id, ids))).all()
     wanted = {int(r.id) for r in base if not r.is_brand}
     by_platform: dict[str, list[str]] = {}
     for r in base:
         by_platform.setdefault(r.platform, []).append(r.platform_id)
     parents: set[tuple[str, str]] = set()
     for platform, pids in by_platform.items():
-        pids.sort()
-        for i in range(0, len(pids), CHUNK):
-            for child, parent in conn.execute(select(m.id, m.reply_to_id).where(
-                    m.platform == platform, m.reply_to_id.in_(pids[i:i + CHUNK]), ~m.is_brand)):
-                wanted.add(int(child))
-                parents.add((platform, parent))
+        for child, parent in conn.execute(select(m.id, m.reply_to_id).where(
+                m.platform == platform, one_of(conn, m.reply_to_id, pids), ~m.is_brand)):
+            wanted.add(int(child))
+            parents.add((platform, parent))
     threads: dict[str, set[str]] = {}
     for r in base:
         if r.is_brand or (r.platform, r.platform_id) in parents:
             threads.setdefault(r.platform, set()).add(r.thread_root_id)
-    for platform, roots_ in threads.items():
-        roots = sorted(roots_)
-        for i in range(0, len(roots), CHUNK):
-            wanted.update(int(a) for (a,) in conn.execute(
-                select(m.id).select_from(messages.join(message_signals, message_signals.c.message_id == m.id))
-                .where(m.platform == platform, m.thread_root_id.in_(roots[i:i + CHUNK]), ~m.is_brand,
-                       message_signals.c.intent.in_(ASKS))))
+    for platform, roots in threads.items():
+        wanted.update(int(a) for (a,) in conn.execute(
+            select(m.id).select_from(messages.join(message_signals, message_signals.c.message_id == m.id))
+            .where(m.platform == platform, one_of(conn, m.thread_root_id, roots), ~m.is_brand,
+                   message_signals.c.intent.in_(ASKS))))
     facts = said_facts(conn, sorted(wanted))
-    persons = {p for p, _, _ in facts}
+    persons = {f[0] for f in facts}
     rows = read(conn, persons)
     again: set[int] = set()
-    for person, said, gone in facts:
+    for person, message_id, at, flags, gone in facts:
         series = rows.setdefault(person, SaidSeries())
         if gone:
-            if series.remove((said.id,)) and len(series) + 1 >= HISTORY_LIMIT:
+            if series.remove((message_id,)) and len(series) + 1 >= HISTORY_LIMIT:
                 again.add(person)  # a full row let an older message go that now belongs in it
-        elif said.id in series.ids or len(series) < HISTORY_LIMIT:
-            series.put(said)
-        elif said.id > (series.oldest_id() or 0):
+        elif len(series) < HISTORY_LIMIT or message_id in series.ids:
+            series.put(message_id, at, flags)
+        elif message_id > (series.oldest_id() or 0):
             series.remove((series.oldest_id() or 0,))
-            series.put(said)
+            series.put(message_id, at, flags)
     _write(conn, {p: s for p, s in rows.items() if p not in again})
     if again:
         rebuild(conn, again)
