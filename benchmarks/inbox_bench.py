@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -166,7 +167,14 @@ def bench_kb(n_articles: int, n_queries: int, seed: int, workdir: Path) -> dict[
 
 
 GOAL_CASES_S = 10.0
+GOAL_CASES_MESSAGES = 100_000
 CASE_BATCH = 5000
+
+
+def _cpu() -> float:
+    """CPU time of this process and of its finished child processes (the import parses in children)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def bench_cases(n_messages: int, seed: int, workdir: Path) -> dict[str, float]:
@@ -183,20 +191,20 @@ def bench_cases(n_messages: int, seed: int, workdir: Path) -> dict[str, float]:
     path = workdir / "messages.jsonl"
     write_jsonl(path, n_messages, seed=seed, start=datetime(2026, 8, 1, tzinfo=UTC), days=90)
     store = init_workspace(Settings(workspace=workdir / "cases-ws"), HALCYON)
-    start = time.perf_counter()
+    start, setup_cpu = time.perf_counter(), _cpu()
     import_file(store, path, ImportOptions(format="jsonl"), batch_size=CASE_BATCH)  # no case hook: cases come next
-    setup = time.perf_counter() - start
+    setup, setup_cpu = time.perf_counter() - start, _cpu() - setup_cpu
     with store.begin() as conn:
         ids = [int(i) for (i,) in conn.exec_driver_sql("SELECT id FROM messages ORDER BY id")]
     batches = [ids[i:i + CASE_BATCH] for i in range(0, len(ids), CASE_BATCH)]
 
-    start = time.perf_counter()
+    start, baseline_cpu = time.perf_counter(), time.process_time()
     for batch in batches:
         with store.begin() as conn:
             case_store.incoming(conn, batch)
             case_store.last_brand_at(conn, {(r[0], r[1]) for r in conn.exec_driver_sql(
                 f"SELECT platform, thread_root_id FROM messages WHERE id BETWEEN {batch[0]} AND {batch[-1]}")})
-    baseline = time.perf_counter() - start
+    baseline, baseline_cpu = time.perf_counter() - start, time.process_time() - baseline_cpu
 
     actor = operator()
     totals = {"opened": 0, "joined": 0, "reopened": 0, "replies": 0}
@@ -213,17 +221,22 @@ def bench_cases(n_messages: int, seed: int, workdir: Path) -> dict[str, float]:
         by_status = case_store.count_by_status(conn)
         bands = dict(conn.exec_driver_sql("SELECT priority_band, count(*) FROM cases GROUP BY 1").all())
     store.close()
-    print(f"cases: {n_messages:,} messages ({len(batches)} batches of {CASE_BATCH:,}); import with signals, untimed: {setup:.1f} s")
-    print("  | what | seconds | messages/s |")
-    print("  |---|---|---|")
-    print(f"  | baseline: read the messages with signals and threads | {baseline:.2f} | {n_messages / baseline:,.0f} |")
-    print(f"  | goodwill: open, route and prioritise cases | {took:.2f} | {n_messages / took:,.0f} |")
-    print(f"  cases / baseline time: {took / baseline:.1f}x; CPU time of this process for the cases: {cpu:.2f} s")
+    print(f"cases: {n_messages:,} messages ({len(batches)} batches of {CASE_BATCH:,}); import with signals "
+          f"(and the people's stage inputs), untimed: {setup:.1f} s, CPU {setup_cpu:.1f} s (with its parsing processes)")
+    print("  | what | wall s | CPU s | messages/s (wall) |")
+    print("  |---|---|---|---|")
+    print(f"  | baseline: read the messages with signals and threads | {baseline:.2f} | {baseline_cpu:.2f} | "
+          f"{n_messages / baseline:,.0f} |")
+    print(f"  | goodwill: open, route and prioritise cases | {took:.2f} | {cpu:.2f} | {n_messages / took:,.0f} |")
+    print(f"  cases / baseline: {took / baseline:.1f}x wall, {cpu / max(baseline_cpu, 1e-9):.1f}x CPU")
     print(f"  opened {totals['opened']:,}, joined {totals['joined']:,}, re-opened {totals['reopened']:,}, "
           f"brand replies {totals['replies']:,}; by status {by_status}; by band {bands}")
     print(line("case list (50 most urgent)", lists))
-    print(f"  goal < {GOAL_CASES_S:.0f} s for {n_messages:,} messages: {'met' if took < GOAL_CASES_S else 'NOT met'} ({took:.2f} s)")
-    return {"cases_s": took, "baseline_s": baseline, "cases_cpu_s": cpu}
+    goal = GOAL_CASES_S * n_messages / GOAL_CASES_MESSAGES
+    scaled = "" if n_messages == GOAL_CASES_MESSAGES else f", in proportion for {n_messages:,}: < {goal:.2f} s"
+    print(f"  goal < {GOAL_CASES_S:.0f} s for {GOAL_CASES_MESSAGES:,} messages{scaled}: "
+          f"{'met' if took < goal else 'NOT met'} ({took:.2f} s wall, {cpu:.2f} s CPU)")
+    return {"cases_s": took, "baseline_s": baseline, "cases_cpu_s": cpu, "baseline_cpu_s": baseline_cpu}
 
 
 def main(argv: list[str] | None = None) -> int:
