@@ -2,7 +2,7 @@
 the stages a person's own history (`store.people.history`, as their profile reads it) gives, on a real store
 (SQLite and PostgreSQL) filled by the demo's synthetic generator; and the rows stay what a rebuild from the
 stored messages gives through every write that changes them: import in any order, the brand's answers,
-signals written again, deletions by authors, forgetting a person, retention, merging and splitting people."""
+signals written again, posts deleted on their platform, forgetting a person, retention, merging and splitting people."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_rows_follow_signals_deletions_and_erasure(store: Store, tmp_path: Path)
     with store.begin() as conn:
         write_signals(conn, changed)
     assert assert_rows_as_rebuilt(store) > 50
-    # Authors delete messages (the row stays, blank): questions, parents of replies, the brand's answers.
+    # Posts deleted on their platform: questions, parents of replies, the brand's answers.
     with store.begin() as conn:
         gone = list(conn.execute(select(messages.c.platform, messages.c.platform_id).where(
             sa.or_(messages.c.id % 9 == 0, sa.and_(messages.c.is_brand, messages.c.id % 2 == 0)))))

@@ -10,10 +10,10 @@ the stage `store.people.history` gives (tests/test_case_stages.py).
 
 Rows follow every write that changes what they hold, inside the writer's
 transaction: `note_messages` for messages stored (import, listening, the
-brand's replies), answered by the brand, whose signals changed, or deleted
-by their author, and the replies and asks they bear on; `rebuild` for people
-merged, split or erased and messages erased (forget, retention). The brand's
-own messages are in no row.
+brand's replies), answered by the brand or whose signals changed, and the
+replies and asks they bear on; `rebuild` for people merged, split or erased
+and for the writers of messages erased (forget, retention, posts deleted on
+their platform). The brand's own messages are in no row.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def forget_gone_people(conn: Connection) -> None:
 
 
 def note_messages(conn: Connection, message_ids: Sequence[int]) -> None:
-    """Bring the rows up to date after these messages were stored, had their signals written, or were deleted by
-    their author (their row kept, blanked): the messages themselves, the stored replies to them (whether a reply
+    """Bring the rows up to date after these messages were stored or had their signals written (a message kept
+    with `deleted_at` set leaves its row): the messages themselves, the stored replies to them (whether a reply
     went to the brand or helped another customer turns on its parent), and the questions and complaints in the
     threads where the brand wrote or where a late parent joined threads up (whether each is answered)."""
     ids = sorted(set(message_ids))

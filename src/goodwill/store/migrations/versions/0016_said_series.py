@@ -2,7 +2,7 @@
 who engages with an account read from one index
 
 Revision ID: 0016
-Revises: 0019
+Revises: 0017
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0019'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
