@@ -61,8 +61,9 @@ def _ranked_consistently(order: list[str], ref: dict[str, dict[str, str]]) -> No
         assert ka[0] > kb[0] or (tie and (ka[1] >= kb[1] or np.isclose(ka[1], kb[1], rtol=1e-9, atol=1e-12))), (a, b, ka, kb)
 
 
-def test_scores_match_the_reference(graph: Path, reference: list[dict[str, str]]) -> None:
-    scores = score_edges(read_edges(graph))
+@pytest.mark.parametrize("threads", [1, 2])
+def test_scores_match_the_reference(graph: Path, reference: list[dict[str, str]], threads: int) -> None:
+    scores = score_edges(read_edges(graph), threads=threads)
     ref = {r["account"]: r for r in reference}
     assert sorted(scores.accounts) == sorted(ref)
     expected_influence = np.asarray([float(ref[a]["influence"]) for a in scores.accounts])
@@ -73,6 +74,9 @@ def test_scores_match_the_reference(graph: Path, reference: list[dict[str, str]]
     influence_reasons, outreach_reasons = scores.explain()
     assert influence_reasons.to_pylist() == [ref[a]["influence_reasons"] for a in scores.accounts]
     assert outreach_reasons.to_pylist() == [ref[a]["outreach_reasons"] for a in scores.accounts]
+    ahead = score_edges(read_edges(graph), threads=threads, reasons=True)  # the reasons worked out beside the ranking
+    assert ahead.reasons is not None and ahead.reasons[0].equals(influence_reasons) and ahead.reasons[1].equals(outreach_reasons)
+    np.testing.assert_array_equal(ahead.influence, scores.influence)
 
 
 @pytest.mark.parametrize("as_json", [False, True])

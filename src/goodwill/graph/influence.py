@@ -28,10 +28,10 @@ nobody engaged with it (influence) or it engaged nobody (outreach).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 DAY = 86_400.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,16 +95,17 @@ class GraphScores:
         """The main reasons behind account `i`'s outreach, in words."""
         return str(self.explain(np.asarray([i]))[1][0]).split("; ")
 
-    def explain(self, index: IntArray | None = None) -> tuple[pa.Array, pa.Array]:
+    def explain(self, index: IntArray | None = None, side_by_side: bool = False) -> tuple[pa.Array, pa.Array]:
         """The reasons behind influence and outreach for the accounts at `index`
-        (default: all), each a string of phrases joined with '; '."""
+        (default: all), each a string of phrases joined with '; ' (the two on two
+        threads when `side_by_side`)."""
         if self.reasons is not None:
             if index is None:
                 return self.reasons
             at = words.arrow(index)
             return self.reasons[0].take(at), self.reasons[1].take(at)
         at = slice(None) if index is None else index
-        with ThreadPoolExecutor(1) as pool:  # the two explanations side by side (pyarrow's kernels let go of the GIL)
+        with _pool(side_by_side, 1) as pool:  # pyarrow's kernels let go of the GIL
             influence = pool.submit(self._influence_words, at)
             outreach = self._outreach_words(at)
             return influence.result(), outreach
@@ -159,6 +161,40 @@ class GraphScores:
             words.lookup(self.given_span_days[at][active], lambda days: f"; over {words.plural(days, 'day')}"),
         )
         return words.spread(text, active, len(self.given[at]), "engages no one else")
+
+
+def spare_core() -> bool:
+    """Whether a second thread would have a core to itself: more than one core and,
+    over the last minute, fewer processes running than cores. On a busy machine a
+    second thread only adds its overhead (Linux shares the CPU out per session,
+    not per thread)."""
+    import os
+
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available here
+        load = 0.0
+    return cores > 1 and load < cores - 0.5
+
+
+class _InOrder:
+    """An executor that runs each task as it is submitted, on the calling thread."""
+
+    def __enter__(self) -> _InOrder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args))
+        return future
+
+
+def _pool(side_by_side: bool, workers: int) -> ThreadPoolExecutor | _InOrder:
+    return ThreadPoolExecutor(workers) if side_by_side else _InOrder()
 
 
 def _top_two(weights: FloatArray) -> tuple[IntArray, IntArray]:
@@ -223,18 +259,20 @@ def _pairs(s: IntArray, t: IntArray, n: int) -> tuple[IntArray, IntArray]:
 
 
 def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float | None = None,
-                reasons: bool = False) -> GraphScores:
+                reasons: bool = False, threads: int | None = None) -> GraphScores:
     """Influence and outreach of every account in `edges`.
 
     :param params: the weights, decay and discounts (defaults: `InfluenceParams()`).
     :param now: the time ages are measured from, Unix seconds (default: the latest interaction).
     :param reasons: also work out every account's reasons in words (`GraphScores.explain`),
         alongside the ranking rather than after it.
-
-    Independent steps run side by side on two threads (numpy and pyarrow let go
-    of the GIL in their loops); the results do not depend on it.
+    :param threads: 2 to run independent steps side by side on two threads (numpy
+        and pyarrow let go of the GIL in their loops), 1 to run them one after the
+        other; by default 2 when the machine has a core to spare (`spare_core`).
+        The results are the same either way.
     """
     p = params or InfluenceParams()
+    side_by_side = spare_core() if threads is None else threads > 1
     n = edges.n_accounts
     keep = edges.source != edges.target  # talking to oneself is neither influence nor outreach
     if keep.all():
@@ -244,7 +282,7 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
     if len(s) == 0:
         return _empty(edges.accounts, p)
 
-    with ThreadPoolExecutor(2) as pool:
+    with _pool(side_by_side, 2) as pool:
         start, end = float(when.min()), float(when.max())
         ref = end if now is None else now
         n_days = max(1, int(np.ceil((end - start) / p.burst_window_seconds)))
@@ -325,7 +363,7 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
                 received_span_days=_span_days(received_span, p), given_span_days=_span_days(given_span, p),
                 received_burst_share=received_burst, given_burst_share=given_burst, mutual_share=mutual_share, params=p,
             )
-            return replace(scores, reasons=scores.explain()) if reasons else scores
+            return replace(scores, reasons=scores.explain(side_by_side=side_by_side)) if reasons else scores
 
         explained = pool.submit(figures)
 
