@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from goodwill.graph import groups, words
+from goodwill.graph.cores import spare_core
 from goodwill.graph.edges import KINDS, Edges, FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -163,21 +164,6 @@ class GraphScores:
         return words.spread(text, active, len(self.given[at]), "engages no one else")
 
 
-def spare_core() -> bool:
-    """Whether a second thread would have a core to itself: more than one core and,
-    over the last minute, fewer processes running than cores. On a busy machine a
-    second thread only adds its overhead (Linux shares the CPU out per session,
-    not per thread)."""
-    import os
-
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # not available here
-        load = 0.0
-    return cores > 1 and load < cores - 0.5
-
-
 class _InOrder:
     """An executor that runs each task as it is submitted, on the calling thread."""
 
@@ -268,7 +254,7 @@ def score_edges(edges: Edges, params: InfluenceParams | None = None, now: float 
         alongside the ranking rather than after it.
     :param threads: 2 to run independent steps side by side on two threads (numpy
         and pyarrow let go of the GIL in their loops), 1 to run them one after the
-        other; by default 2 when the machine has a core to spare (`spare_core`).
+        other; by default 2 when the machine has a core to spare (`cores.spare_core`).
         The results are the same either way.
     """
     p = params or InfluenceParams()

@@ -9,6 +9,7 @@ field; nothing here scores anything.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 
 from goodwill.errors import ImportFileError
 from goodwill.graph.accounts import FIGURES, AccountFigures
+from goodwill.graph.cores import spare_core
 from goodwill.graph.edges import KINDS, Edges, Names
 
 if TYPE_CHECKING:
@@ -105,7 +107,7 @@ def _read_csv(path: Path, columns: Sequence[str], types: dict[str, pa.DataType],
     try:
         return pacsv.read_csv(
             mapped if mapped is not None else path,
-            read_options=pacsv.ReadOptions(block_size=1 << 23),
+            read_options=pacsv.ReadOptions(block_size=1 << 23, use_threads=spare_core()),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, include_columns=list(columns), check_utf8=checked,
                 strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""],  # "null", "nan": names
@@ -130,8 +132,8 @@ def _bad_row_line(path: Path) -> int | None:
 
 
 def _arrow_problem(exc: Exception) -> str:
-    text = str(exc).split("\n")[0]
-    return text.removeprefix("CSV parse error: ")
+    text = str(exc).split("\n")[0].removeprefix("CSV parse error: ")
+    return re.sub(r"^Row #\d+: ", "", text)  # read on one thread, pyarrow names the row too (the line is named already)
 
 
 def _first(mask: Any) -> int:
