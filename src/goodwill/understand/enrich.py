@@ -123,7 +123,8 @@ def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64]
 
     It re-scores sentiment (the encoder's head blended with the fast model,
     whose scores are in the batch already) and intent, needs_response and
-    urgency (the intent heads' encoder head), with their reasons."""
+    urgency (the intent heads' encoder head, whose complaint column reads
+    that sentiment), with their reasons."""
     from goodwill.understand import sentiment as models
 
     accurate = models.load_accurate()
@@ -131,7 +132,7 @@ def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64]
     batch.sentiment_scores[rows] = accurate.from_vectors(vectors, chosen, batch.sentiment_scores[rows])
     model = heads.load()
     found = [rules.PHRASES.find(rules.words(t)) for t in chosen]
-    scores = model.encoder_scores(chosen, vectors, found)
+    scores = model.encoder_scores(chosen, vectors, found, batch.sentiment_scores[rows])
     needs, urgent = heads.decide(scores, model.thresholds)
     urgent |= _urgent_phrase(found)
     complaint = scores.intent.argmax(axis=1) == _COMPLAINT
@@ -163,7 +164,8 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
     ws = [rules.words(t) for t in texts]
     found = [rules.PHRASES.find(w) for w in ws]
     model = heads.load()
-    scores = model.fast_scores(texts, found)
+    sentiment_scores = np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32)
+    scores = model.fast_scores(texts, found, sentiment_scores)
     needs, urgent = heads.decide(scores, model.thresholds)
     urgent |= _urgent_phrase(found)
     intent_scores = scores.intent
@@ -177,7 +179,7 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
     urgency = _urgency(urgent, needs, complaint)
     batch = SignalBatch(
         language=language.detect(texts, ws),
-        sentiment_scores=np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32),
+        sentiment_scores=sentiment_scores,
         intent_scores=intent_scores,
         needs_response=needs,
         urgency=urgency,

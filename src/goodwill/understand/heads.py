@@ -1,18 +1,26 @@
 """The intent, needs-response and urgency heads, and the words behind their labels.
 
 Two linear heads share one column layout: six intent columns (softmax), then
-needs_response and urgent (each a sigmoid).
+needs_response, urgent and complaint (each a sigmoid). The complaint column
+is a head of its own, complaint or not, trained on more data than the intent
+columns (sets that say only whether a message is a complaint); the intent
+probabilities are its p(complaint) and, for the rest, (1 - p(complaint))
+times the softmax over the five other intent columns.
 
 - The **fast head** scores word n-grams, cue phrases and urgency phrases
-  (`features.tokens`) with numpy alone; it runs on every message.
+  (`features.tokens`) with numpy alone; it runs on every message. Its
+  complaint column also reads the fast sentiment model's log-probabilities.
 - The **encoder head** adds the shared sentence encoder's embedding of the
-  message to the same n-gram features (one more matrix product). It runs on
-  the messages the cascade sends to the encoder, given their embeddings.
+  message to the same n-gram features (one more matrix product), and its
+  complaint column reads the accurate sentiment model's log-probabilities.
+  It runs on the messages the cascade sends to the encoder, given their
+  embeddings.
 
 Both were trained together by `goodwill train --task heads`
 (`understand/training/train_heads.py`) on the hand-labelled care set's train
 split, the weak labels, TweetSumm dialog types and suggestion-mining
-sentences. `reasons` names the words that pushed a message toward its
+sentences (and, for the complaint column, complaints_uva2015's first
+sets). `reasons` names the words that pushed a message toward its
 labels: the n-grams present in it with the largest weights in the chosen
 column, and the urgency phrases it contains.
 """
@@ -23,7 +31,7 @@ import importlib.resources
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -33,9 +41,13 @@ from goodwill.domain.signals import INTENTS
 from goodwill.understand.features import BIAS, LinearModel, tokens
 
 Floats = npt.NDArray[np.float32]
-COLUMNS = (*INTENTS, "needs_response", "urgent")
+COLUMNS = (*INTENTS, "needs_response", "urgent", "complaint")
 NEEDS = len(INTENTS)
 URGENT = NEEDS + 1
+COMPLAINT = URGENT + 1
+_COMPLAINT_INTENT = INTENTS.index("complaint")
+_NOT_COMPLAINT = [i for i in range(len(INTENTS)) if i != _COMPLAINT_INTENT]
+LAYOUT = {"intent": list(INTENTS), "needs_response": ["yes"], "urgent": ["yes"], "complaint": ["yes"]}
 MODEL_FILE = "heads.npz"
 #: Words too common to explain a label on their own (they still count inside bigrams).
 _FUNCTION_WORDS = frozenset("a an the i i'm im my me mine to and or of in on for is it it's its this that you your u we our us be at so with "
@@ -62,12 +74,23 @@ class HeadScores:
 
     @classmethod
     def from_raw(cls, raw: Floats) -> HeadScores:
-        return cls(_softmax(raw[:, :NEEDS]), _sigmoid(raw[:, NEEDS]), _sigmoid(raw[:, URGENT]))
+        """p(complaint) from the complaint column; the other intents share the rest by their softmax."""
+        complaint = _sigmoid(raw[:, COMPLAINT])
+        intent = np.empty((raw.shape[0], NEEDS), dtype=np.float32)
+        intent[:, _NOT_COMPLAINT] = _softmax(raw[:, _NOT_COMPLAINT]) * (1.0 - complaint)[:, None]
+        intent[:, _COMPLAINT_INTENT] = complaint
+        return cls(intent, _sigmoid(raw[:, NEEDS]), _sigmoid(raw[:, URGENT]))
+
+
+def log_sentiment(probs: Floats) -> Floats:
+    """The sentiment features of the complaint column: log p(negative, neutral, positive)."""
+    out: Floats = np.log(np.asarray(probs, dtype=np.float32) + 1e-6)
+    return out
 
 
 @dataclass
 class Heads:
-    """The fast head and the encoder head (n-gram part and embedding part)."""
+    """The fast head and the encoder head (n-gram part, embedding part and sentiment part)."""
 
     fast: LinearModel
     encoder_ngrams: LinearModel
@@ -75,19 +98,40 @@ class Heads:
     encoder_name: str  # which sentence encoder the dense part was trained on
     version: str
     thresholds: dict[str, float]
+    #: (3, columns): weights of log p(sentiment), the fast sentiment model's for the fast head and
+    #: the accurate model's for the encoder head (only the complaint column reads them).
+    fast_sentiment: Floats = field(default_factory=lambda: np.zeros((3, len(COLUMNS)), dtype=np.float32))
+    encoder_sentiment: Floats = field(default_factory=lambda: np.zeros((3, len(COLUMNS)), dtype=np.float32))
 
-    def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None) -> HeadScores:
-        return HeadScores.from_raw(self.fast.scores(texts, found))
+    def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None,
+                    sentiment: Floats | None = None) -> HeadScores:
+        """Scores from the fast head; `sentiment` is the fast sentiment model's probabilities of `texts`
+        (computed here when not given)."""
+        if sentiment is None:
+            from goodwill.understand import sentiment as models
 
-    def encoder_scores(self, texts: Sequence[str], embeddings: Floats, found: Sequence[list[str]] | None = None) -> HeadScores:
-        """Scores from the encoder head; `embeddings` is (len(texts), dim) from the encoder named `encoder_name`."""
+            sentiment = np.asarray(models.load_fast().predict_proba(list(texts)), dtype=np.float32)
+        return HeadScores.from_raw(self.fast.scores(texts, found) + log_sentiment(sentiment) @ self.fast_sentiment)
+
+    def encoder_scores(self, texts: Sequence[str], embeddings: Floats, found: Sequence[list[str]] | None = None,
+                       sentiment: Floats | None = None) -> HeadScores:
+        """Scores from the encoder head; `embeddings` is (len(texts), dim) from the encoder named `encoder_name`,
+        `sentiment` the accurate sentiment model's probabilities from them (computed here when not given)."""
         if embeddings.shape != (len(texts), self.encoder_dense.shape[0]):
             raise ValueError(f"expected embeddings of shape ({len(texts)}, {self.encoder_dense.shape[0]}), got {embeddings.shape}")
-        raw = self.encoder_ngrams.scores(texts, found) + embeddings.astype(np.float32) @ self.encoder_dense
+        if sentiment is None:
+            from goodwill.understand import sentiment as models
+
+            sentiment = models.load_accurate().from_vectors(embeddings, texts)
+        raw = (self.encoder_ngrams.scores(texts, found) + embeddings.astype(np.float32) @ self.encoder_dense
+               + log_sentiment(sentiment) @ self.encoder_sentiment)
         return HeadScores.from_raw(raw)
 
     def reasons(self, text: str, column: int, found: list[str] | None = None, limit: int = 3) -> list[str]:
-        """The n-grams of `text` that weigh most toward `column` (positive weight only), best first."""
+        """The n-grams of `text` that weigh most toward `column` (positive weight only), best first.
+        The complaint intent is explained by the complaint column, which decides it."""
+        if column == _COMPLAINT_INTENT:
+            column = COMPLAINT
         vocab = self.fast.vocabulary
         seen: dict[str, float] = {}
         for f in tokens(text, found):
@@ -115,7 +159,8 @@ class Heads:
         if self.fast.vocabulary != self.encoder_ngrams.vocabulary:
             raise ValueError("the two heads must share one vocabulary")
         np.savez_compressed(buf, fast=self.fast.weights.astype(np.float16), encoder_ngrams=self.encoder_ngrams.weights.astype(np.float16),
-                            encoder_dense=self.encoder_dense.astype(np.float16), meta=np.frombuffer(meta.encode(), dtype=np.uint8))
+                            encoder_dense=self.encoder_dense.astype(np.float16), fast_sentiment=self.fast_sentiment.astype(np.float16),
+                            encoder_sentiment=self.encoder_sentiment.astype(np.float16), meta=np.frombuffer(meta.encode(), dtype=np.uint8))
         return buf.getvalue()
 
     @classmethod
@@ -125,11 +170,15 @@ class Heads:
             fast = z["fast"].astype(np.float32)
             ngrams = z["encoder_ngrams"].astype(np.float32)
             dense = z["encoder_dense"].astype(np.float32)
+            fast_sentiment = z["fast_sentiment"].astype(np.float32)
+            encoder_sentiment = z["encoder_sentiment"].astype(np.float32)
         vocabulary = {f: i for i, f in enumerate(meta["vocabulary"])}
-        layout = {"intent": list(INTENTS), "needs_response": ["yes"], "urgent": ["yes"]}
-        return cls(LinearModel(vocabulary, fast, layout, meta["version"] + "-fast"),
-                   LinearModel(vocabulary, ngrams, layout, meta["version"] + "-encoder"),
-                   dense, meta["encoder_name"], meta["version"], {k: float(v) for k, v in meta["thresholds"].items()})
+        if fast.shape[1] != len(COLUMNS):
+            raise ValueError(f"the heads have {fast.shape[1]} columns, expected {len(COLUMNS)} ({', '.join(COLUMNS)})")
+        return cls(LinearModel(vocabulary, fast, LAYOUT, meta["version"] + "-fast"),
+                   LinearModel(vocabulary, ngrams, LAYOUT, meta["version"] + "-encoder"),
+                   dense, meta["encoder_name"], meta["version"], {k: float(v) for k, v in meta["thresholds"].items()},
+                   fast_sentiment, encoder_sentiment)
 
 
 @lru_cache(maxsize=1)

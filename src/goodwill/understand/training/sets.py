@@ -12,18 +12,32 @@ in it):
 - ``suggestions``: SemEval-2019 suggestion-mining sentences labelled as
   suggestions (forum posts, not tweets; few and down-weighted).
 
-Held out, for scores only:
+- ``uva``: complaints_uva2015's first sets (``airlines_set1``,
+  ``telecom_set1``): tweets to five airlines and six telecoms labelled
+  complaint or not by two judges; they teach the complaint column only
+  (a non-complaint says nothing about which other intent it is).
+
+Held out, for scores only, never used for any choice:
 
 - ``care_test``: the care set's fresh test split;
-- ``uva``: complaints_uva2015, tweets to five airlines and six telecoms
-  labelled complaint or not by two judges (unseen brands, unseen year);
-  its 857 repeated texts are dropped.
+- ``uva_test``: complaints_uva2015's second sets (``airlines_set2``,
+  ``telecom_set2``), less every text that also occurs in the first sets.
+
+Texts are matched across sets by `key` (lower case; mentions, links, a
+leading "RT" and punctuation dropped), so a retweet of a held-out text is
+not trained on either. Repeated texts are kept once, the first label wins.
+
+Each item carries its `domain`: the industry of the brands it is addressed
+to (``airline``, ``telecom``, or ``other``), read from the handles it
+mentions (`industry`) or, for complaints_uva2015, from its file. The
+cross-domain protocol (`crossdomain`) leaves one industry out by it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +46,17 @@ from goodwill.understand.training import care
 from goodwill.understand.training.corpus import load
 
 URGENT = "high"
+#: Customer-care handles of airlines and telecoms (and TV services sold by them), lower case.
+INDUSTRY_HANDLES = {
+    "airline": frozenset("delta americanair united jetblue southwestair british_airways virginatlantic virginamerica alaskaair "
+                         "airasiasupport aircanada klm lufthansa ryanair easyjet emirates qantas spiritairlines flyfrontier "
+                         "hawaiianair westjet".split()),
+    "telecom": frozenset("att attcares comcast comcastcares xfinity xfinitysupport verizon verizonsupport vzwsupport tmobile "
+                         "tmobilehelp sprint sprintcare ask_spectrum hulu hulu_support dish dishnetwork directv coxhelp o2 "
+                         "idea_cares safaricom_care glocare virginmedia ee bt_uk btcare vodafoneuk threeuk uscellular "
+                         "boostcare centurylink".split()),
+}
+_HANDLE = re.compile(r"@(\w+)")
 
 
 @dataclass(frozen=True)
@@ -44,14 +69,36 @@ class Item:
     needs: bool | None
     urgent: bool | None
     weight: float = 1.0
+    is_complaint: bool | None = None  # for sets that say complaint or not without naming the other intent
+    domain: str = "other"
+
+    @property
+    def complaint(self) -> bool | None:
+        """Complaint or not, when the set says."""
+        return self.intent == "complaint" if self.intent is not None else self.is_complaint
+
+
+def industry(text: str) -> str:
+    """The industry of the brand handles a text mentions: airline, telecom, or other."""
+    handles = {h.lower() for h in _HANDLE.findall(text)}
+    for name, known in INDUSTRY_HANDLES.items():
+        if handles & known:
+            return name
+    return "other"
 
 
 def _norm(text: str) -> str:
     return normalize(text).lower()
 
 
+def key(text: str) -> str:
+    """The text as sets are matched: lower case, mentions, links, a leading RT and punctuation dropped."""
+    k = re.sub(r"^rt\b\s*", "", care._norm(text))
+    return k or "=" + _norm(text)  # a text of mentions and emoji only is matched as it is
+
+
 def care_items(data: Path, split: str) -> list[Item]:
-    return [Item(x.message.text, "care", x.intent, x.needs_response, x.urgency == URGENT, 1.0)
+    return [Item(x.message.text, "care", x.intent, x.needs_response, x.urgency == URGENT, 1.0, domain=industry(x.message.text))
             for x in care.messages(data) if x.split == split]
 
 
@@ -59,7 +106,8 @@ def weak_items(data: Path) -> list[Item]:
     examples = load(data)
     with open(care.LABELS_DIR / "intent.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return [Item(examples[(r["dataset"], r["id"])].text, "weak", r["intent"], r["needs_response"] == "1", None, 1.0)
+    return [Item(examples[(r["dataset"], r["id"])].text, "weak", r["intent"], r["needs_response"] == "1", None, 1.0,
+                 domain=industry(examples[(r["dataset"], r["id"])].text))
             for r in rows if r["split"] == "train" and (r["dataset"], r["id"]) in examples]
 
 
@@ -74,7 +122,7 @@ def tweetsumm_items(data: Path) -> list[Item]:
                 turn = int(r["turn_index"])
                 if r["dialog_id"] not in first or turn < first[r["dialog_id"]][0]:
                     first[r["dialog_id"]] = (turn, r["text"])
-    return [Item(text, "tweetsumm", kind[d], True, None, 1.0) for d, (_, text) in first.items()
+    return [Item(text, "tweetsumm", kind[d], True, None, 1.0, domain=industry(text)) for d, (_, text) in first.items()
             if kind.get(d) in ("complaint", "question")]
 
 
@@ -88,38 +136,52 @@ def suggestion_items(data: Path) -> list[Item]:
     return out
 
 
-def uva_items(data: Path) -> list[Item]:
-    """complaints_uva2015 (complaint or not), one item per distinct text."""
+UVA_TRAIN = ("airlines_set1", "telecom_set1")
+UVA_TEST = ("airlines_set2", "telecom_set2")
+
+
+def uva_items(data: Path, part: str = "test") -> list[Item]:
+    """complaints_uva2015, one item per distinct text: `part` "train" (the first sets),
+    "test" (the second sets, less any text of the first) or "all"."""
+    names = {"train": UVA_TRAIN, "test": UVA_TRAIN + UVA_TEST, "all": UVA_TRAIN + UVA_TEST}[part]
     seen: set[str] = set()
     out: list[Item] = []
-    for path in sorted((data / "complaints_uva2015" / "final_labels").glob("*_finalLabels.csv")):
+    for name in names:
+        path = data / "complaints_uva2015" / "final_labels" / f"{name}_finalLabels.csv"
         # Only telecom_set2 is UTF-8; the others are latin-1 (see the data set's SOURCE.md).
-        encoding = "utf-8" if path.name.startswith("telecom_set2") else "latin-1"
+        encoding = "utf-8" if name == "telecom_set2" else "latin-1"
         with open(path, encoding=encoding, newline="") as f:
             for n, r in enumerate(csv.DictReader(f), start=2):
                 try:
                     label = float(r["finalLabel"])
                 except ValueError:
                     raise ValueError(f"{path}:{n}: field 'finalLabel' is {r['finalLabel']!r}, expected 0 or 1") from None
-                key = _norm(r["text"])
-                if key in seen:
+                k = key(r["text"])
+                if k in seen:
                     continue
-                seen.add(key)
-                out.append(Item(r["text"], "uva", "complaint" if label >= 0.5 else None, None, None))
+                seen.add(k)
+                if part == "test" and name in UVA_TRAIN:
+                    continue
+                out.append(Item(r["text"], "uva", None, None, None, is_complaint=label >= 0.5, domain=name.split("_")[0].rstrip("s")))
     return out
+
+
+def held_out(data: Path) -> set[str]:
+    """The keys of every held-out text (the care test split, complaints_uva2015's second sets)."""
+    return {key(i.text) for i in care_items(data, "test")} | {key(i.text) for i in uva_items(data, "test")}
 
 
 def training(data: Path) -> list[Item]:
     """Every training item, with texts of the held-out sets removed."""
-    held = {_norm(i.text) for i in care_items(data, "test")} | {_norm(i.text) for i in uva_items(data)}
-    items = care_items(data, "train") + weak_items(data) + tweetsumm_items(data) + suggestion_items(data)
+    held = held_out(data)
+    items = care_items(data, "train") + weak_items(data) + tweetsumm_items(data) + suggestion_items(data) + uva_items(data, "train")
     out: list[Item] = []
     seen: set[str] = set()
     for item in items:  # the care labels come first and win over weaker labels of the same text
-        key = _norm(item.text)
-        if key in held or key in seen:
+        k = key(item.text)
+        if k in held or k in seen:
             continue
-        seen.add(key)
+        seen.add(k)
         out.append(item)
     return out
 
