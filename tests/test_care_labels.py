@@ -19,7 +19,7 @@ def test_care_labels_rebuild_from_the_shared_data(shared_data: Path) -> None:
     assert all(x.split == care.split_of(x.message.key) for x in labelled)
     test = [x for x in labelled if x.split == "test"]
     assert 450 <= len(test) <= 600
-    # complaints_uva2015 stays unseen: it is the cross-industry complaint test.
+    # complaints_uva2015 is not in the care set: it has complaint labels of its own (docs/models.md).
     assert not any(x.message.dataset == "complaints_uva2015" for x in labelled)
     for x in labelled:
         text = " ".join(x.message.text.split()).lower()

@@ -33,7 +33,18 @@ import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.features import BIAS, LinearModel, build_vocabulary, tokens
-from goodwill.understand.heads import COLUMNS, COMPLAINT, LAYOUT, MODEL_FILE, NEEDS, URGENT, Heads, HeadScores, decide, log_sentiment
+from goodwill.understand.heads import (
+    COLUMNS,
+    COMPLAINT,
+    LAYOUT,
+    MODEL_FILE,
+    NEEDS,
+    URGENT,
+    Heads,
+    HeadScores,
+    decide,
+    log_sentiment,
+)
 from goodwill.understand.training import embeddings, sets
 from goodwill.understand.training.sets import Item
 
