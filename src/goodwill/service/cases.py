@@ -324,7 +324,6 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
         else:
             if r.intent is None and case is None:
                 continue  # no signals yet: `goodwill enrich` brings it back here
-            f = factors_of(r, persons.get(r.person_id, (None, None, 0)))
             if case is None:
                 if not needs_the_brand(r):
                     continue
@@ -332,12 +331,13 @@ def sync_messages(conn: Connection, message_ids: Sequence[int], actor: Actor, *,
                 # answer, only by a new question, a negative complaint or something urgent.
                 if key in answered and (answered[key] >= r.created_at or not asks_again(r)):
                     continue
+                f = factors_of(r, persons.get(r.person_id, (None, None, 0)))
                 case = _new_case(r, f, now)
                 new[key] = case
                 sync.opened += 1
                 sync.events.append(_event(case, EventKind.OPENED, actor, r.created_at, r.id))
             else:
-                _customer_joins(case, r, f, actor, sync)
+                _customer_joins(case, r, factors_of(r, persons.get(r.person_id, (None, None, 0))), actor, sync)
         touched[key] = case
         sync.links.append((r.id, -1, bool(r.is_brand)))
         sync.events[-1]["link"] = len(sync.links) - 1

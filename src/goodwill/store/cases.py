@@ -91,7 +91,7 @@ def incoming(conn: Connection, message_ids: Sequence[int]) -> list[Any]:
              .select_from(messages.join(accounts, accounts.c.id == m.account_id)
                           .outerjoin(message_signals, s.message_id == m.id)
                           .outerjoin(case_messages, case_messages.c.message_id == m.id))
-             .where(m.deleted_at.is_(None), case_messages.c.case_id.is_(None)))
+             .where(m.deleted_at.is_(None), case_messages.c.case_id.is_(None)).order_by(m.created_at, m.id))
     ids = sorted(set(message_ids))
     if ids and len(ids) > CHUNK and ids[-1] - ids[0] < 2 * len(ids):
         # A batch of new messages has consecutive ids, or nearly: one range read, the few others left out here.
@@ -100,7 +100,7 @@ def incoming(conn: Connection, message_ids: Sequence[int]) -> list[Any]:
     else:
         for chunk in chunks(ids):
             found.extend(conn.execute(query.where(m.id.in_(chunk))))
-    found.sort(key=lambda r: (r.created_at, r.id))
+        found.sort(key=lambda r: (r.created_at, r.id))
     return found
 
 
