@@ -9,10 +9,10 @@ p95 under 50 ms).
 
 Cases (`cases`): a fresh SQLite workspace; N messages of the demo's
 synthetic generator (customers and the brand, threads of replies, 90 days)
-are imported with their signals through the ingest path but without the case
-hook, so what is timed is the cases alone: `service.cases.sync_messages` over
-every stored message in batches of 5,000, one transaction each, as import and
-listening call it (read the batch with its signals; find each thread's case
+are imported with their signals (and the people's stage inputs) through the
+ingest path but without the case hook, so what is timed is the cases alone:
+`service.cases.sync_messages` over every stored message in batches of 5,000,
+one transaction each, as import and listening call it (read the batch with its signals; find each thread's case
 and the brand's last answer; the writers' stages as of their message and how
 many people engage with them; open, join, re-open or answer; the priority;
 routing, here the default SLA without rules; write cases, links, events and
