@@ -150,3 +150,26 @@ def test_rebuilding_everyone_fills_the_table(store: Store, tmp_path: Path) -> No
         assert said_series.read(conn, _owned(conn)) == {}
         assert said_series.rebuild_everyone(conn) == len(before)
         assert said_series.read(conn, _owned(conn)) == before
+
+
+def test_migration_0016_fills_the_table_for_a_workspace_with_messages(store: Store, tmp_path: Path) -> None:
+    """Down to 0017 (no table) and up again: the migration fills every person's row from the stored messages."""
+    from alembic import command
+
+    from goodwill.store.db import _alembic_config
+
+    path = tmp_path / "messages.jsonl"
+    write_jsonl(path, 300, seed=4, start=START, days=30)
+    import_file(store, path, ImportOptions(format="jsonl"), batch_size=300)
+    with store.begin() as conn:
+        before = said_series.read(conn, _owned(conn))
+    assert len(before) > 20
+    for step, target in (("downgrade", "0017"), ("upgrade", "head")):
+        with store.engine.begin() as conn:
+            cfg = _alembic_config()
+            cfg.attributes["connection"] = conn
+            getattr(command, step)(cfg, target)
+            if step == "downgrade":
+                assert "said_series" not in sa.inspect(conn).get_table_names()
+    with store.begin() as conn:
+        assert said_series.read(conn, _owned(conn)) == before
