@@ -441,8 +441,9 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
     (comma-separated), `active` or `all`; `team` a team (case ignored; an unknown one is an error);
     `assignee` a user name, or `none` for unassigned cases; `awaiting_approval`: only cases with a reply
     held for a manager's approval."""
-    return list_cases_counted(store, actor, status=status, team=team, assignee=assignee,
-                              awaiting_approval=awaiting_approval, limit=limit, now=now)["items"]
+    items: list[dict[str, Any]] = list_cases_counted(store, actor, status=status, team=team, assignee=assignee,
+                                                     awaiting_approval=awaiting_approval, limit=limit, now=now)["items"]
+    return items
 
 
 def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
