@@ -211,3 +211,18 @@ def test_cascade_sends_only_unsure_texts_to_the_second_model() -> None:
             np.testing.assert_allclose(p, f[::-1], atol=1e-6)
         else:
             np.testing.assert_allclose(p, f)
+
+
+def test_brand_sentiment_reads_both_crowdflower_files_without_tweeteval_test(shared_data: Path) -> None:
+    from goodwill.understand.training import _data
+
+    texts, labels = _data.brand_sentiment(shared_data)
+    assert len(texts) == len(labels) and 12000 < len(texts) < 12900
+    assert set(labels) == {0, 1, 2}
+    # Every CrowdFlower negative of the Apple file and the SXSW file is kept; the unsure rows are not.
+    assert 1700 < labels.count(0) < 1900
+    test = set(_data.tweeteval_split("sentiment", "test", shared_data)[0])
+    assert not test & set(texts)
+    base, _ = _data.train_split("sentiment", shared_data)
+    more, _ = _data.train_split("sentiment", shared_data, with_brand=True)
+    assert len(more) == len(base) + len(texts)

@@ -73,11 +73,40 @@ def emotion_as_sentiment(root: Path | None = None) -> tuple[list[str], list[int]
     return texts, [EMOTION_TO_SENTIMENT[x] for x in labels]
 
 
-def train_split(task: str, root: Path | None = None, *, with_emotion: bool = False) -> tuple[list[str], list[int]]:
+def brand_sentiment(root: Path | None = None) -> tuple[list[str], list[int]]:
+    """The CrowdFlower brand-sentiment tweets (brand_sentiment_crowdflower: Apple in 2014, Apple and
+    Google products at SXSW 2011) as negative / neutral / positive; "not relevant" and "can't tell"
+    rows are left out, and so is any text of TweetEval's sentiment test (normalised)."""
+    base = (root or data_root()) / "brand_sentiment_crowdflower"
+    test = set(tweeteval_split("sentiment", "test", root)[0])
+    texts: list[str] = []
+    labels: list[int] = []
+    with (base / "Apple-Twitter-Sentiment-DFE.csv").open(encoding="latin-1", newline="") as fh:
+        for row in csv.DictReader(fh):
+            label = {"1": 0, "3": 1, "5": 2}.get(row["sentiment"])
+            if label is not None:
+                texts.append(normalize(row["text"] or ""))
+                labels.append(label)
+    with (base / "judge-1377884607_tweet_product_company.csv").open(encoding="latin-1", newline="") as fh:
+        for row in csv.DictReader(fh):
+            label = {"Negative emotion": 0, "No emotion toward brand or product": 1, "Positive emotion": 2}.get(
+                row["is_there_an_emotion_directed_at_a_brand_or_product"])
+            if label is not None and row["tweet_text"]:
+                texts.append(normalize(row["tweet_text"]))
+                labels.append(label)
+    keep = [i for i, t in enumerate(texts) if t and t not in test]
+    return [texts[i] for i in keep], [labels[i] for i in keep]
+
+
+def train_split(task: str, root: Path | None = None, *, with_emotion: bool = False,
+                with_brand: bool = False) -> tuple[list[str], list[int]]:
     if task == "sentiment":
         texts, labels = sentiment_train(root)
         if with_emotion:
             more_texts, more_labels = emotion_as_sentiment(root)
+            texts, labels = texts + more_texts, labels + more_labels
+        if with_brand:
+            more_texts, more_labels = brand_sentiment(root)
             texts, labels = texts + more_texts, labels + more_labels
         return texts, labels
     return tweeteval_split(task, "train", root)

@@ -152,6 +152,7 @@ def train_fast(
     teacher_share: float = 0.5,
     min_count: int = 2,
     with_emotion: bool = True,
+    with_brand: bool = False,
 ) -> dict[str, Any]:
     """Train the n-gram model for ``task``; write it to ``out_dir``; return its val scores.
 
@@ -166,7 +167,7 @@ def train_fast(
     names = _data.label_names(task)
     n = len(names)
     # For sentiment, TweetEval emotion's train tweets (as polarity) add the emoji the SemEval pool lost.
-    texts, labels = _data.train_split(task, with_emotion=with_emotion)
+    texts, labels = _data.train_split(task, with_emotion=with_emotion, with_brand=with_brand)
     val_texts, val_labels = _data.tweeteval_split(task, "val")
     metric = official_metric(task)
     featurizer = build_featurizer(texts, min_count)
@@ -245,6 +246,7 @@ def train_fast(
         "val_score_without_offsets": raw,
         "teacher": None if teacher is None else {"share": teacher_share, "rows": len(teacher)},
         "with_emotion": with_emotion,
+        "with_brand": with_brand,
     }
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
@@ -364,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--init-from", type=Path, default=None,
                         help="continue fine-tuning from this state dict (fresh optimiser and schedule)")
     parser.add_argument("--warmup-share", type=float, default=0.06, help="share of steps for warm-up (default 0.06)")
+    parser.add_argument("--with-brand", action="store_true",
+                        help="the fast model also trains on brand_sentiment_crowdflower (an experiment; not how the shipped model was made)")
     args = parser.parse_args(argv)
     np.random.seed(SEED)
     task: str = args.task
@@ -371,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: Path = args.out or (MODELS_DIR if task == "sentiment" else work)
     fast_dir = out / f"{task}_fast"
     if not args.skip_fast:
-        meta = train_fast(task, fast_dir)
+        meta = train_fast(task, fast_dir, with_brand=args.with_brand)
         log(f"fast model written to {fast_dir}: val {100 * meta['val_score']:.2f}")
     if args.fast_only:
         return 0
