@@ -23,7 +23,7 @@ Beside each recipe, in the same run, the baselines: always complaint, and
 sentiment model (on the same vectors). For each recipe the complaint F1 is
 given at the trained decision (shift 0) and over a grid of shifts of the
 complaint column's log-odds, with the one shift that is best on average over
-the folds (the shift `train_heads.COMPLAINT_SHIFT` takes).
+the folds (`train_heads.COMPLAINT_SHIFT` says which shift the shipped heads take, and why).
 """
 
 from __future__ import annotations
