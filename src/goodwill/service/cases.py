@@ -39,7 +39,7 @@ from goodwill.domain.cases import (
 from goodwill.domain.routing import SlaPolicy
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import ConflictError, FieldError, NotFoundError
-from goodwill.inbox.priority import Factors, Priority, band_of, opening_score, prioritise, reason_now
+from goodwill.inbox.priority import BANDS, Factors, Priority, band_of, opening_score, prioritise, reason_now
 from goodwill.ingest.writer import NewMessagesHook
 from goodwill.people import stage_from
 from goodwill.service import approval, casework, routing
@@ -446,14 +446,27 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
     return items
 
 
+def _band_range(band: str) -> case_store.Band:
+    """A priority band by name with its priority range: from its lowest score up to the next band's."""
+    names = [name for name, _ in BANDS]
+    if band not in names:
+        raise FieldError("band", f"use one of {', '.join(names)}")
+    at = names.index(band)
+    lowest = None if at == len(BANDS) - 1 else BANDS[at][1]  # the lowest band also takes any score below it
+    below = None if at == 0 else BANDS[at - 1][1]
+    return band, lowest, below
+
+
 def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
-                       assignee: str | None = None, awaiting_approval: bool = False, limit: int = 50,
-                       count_upto: int = 0, now: datetime | None = None) -> dict[str, Any]:
+                       assignee: str | None = None, awaiting_approval: bool = False, band: str | None = None,
+                       limit: int = 50, count_upto: int = 0, now: datetime | None = None) -> dict[str, Any]:
     """`list_cases` as `items`, with `total`: how many cases match, counted up to `count_upto` (at least
-    as many as listed), so a page can say it shows the first of more without reading them all."""
+    as many as listed), so a page can say it shows the first of more without reading them all; `band`:
+    only cases of that priority band (emergency, high, normal or low)."""
     require(actor, CASE_ROLE)
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"use 1-{MAX_PAGE}")
+    banded = None if band is None else _band_range(band)
     statuses = _statuses(status)
     now = now or datetime.now(UTC)
     with store.begin() as conn:
@@ -469,11 +482,12 @@ def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None,
         if team is not None and not routing_store.known_team(conn, team):
             raise FieldError("team", f"no team {team!r} (`goodwill teams list` shows teams)")
         rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
-                                     unassigned=unassigned, awaiting=awaiting_approval, limit=limit)
+                                     unassigned=unassigned, awaiting=awaiting_approval, band=banded, limit=limit)
         total = len(rows)
         if count_upto > total and total == limit:
             total = case_store.count_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
-                                           unassigned=unassigned, awaiting=awaiting_approval, upto=count_upto)
+                                           unassigned=unassigned, awaiting=awaiting_approval, band=banded,
+                                           upto=count_upto)
         ids = [int(r["id"]) for r in rows]
         policies = routing.policies_by_name(conn)
         escalated = routing.escalations_of(conn, ids)

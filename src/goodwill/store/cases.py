@@ -30,6 +30,10 @@ from goodwill.store.tables import (
     users,
 )
 
+#: A priority band as the case list filters on it: its name, its lowest priority and the priority it stays
+#: below (None where the band has no such bound).
+Band = tuple[str, int | None, int | None]
+
 #: Columns the service may change on a case row (everything but its identity).
 MUTABLE = tuple(c.name for c in cases.c if c.name not in ("id", "platform", "thread_root_id", "created_at"))
 
@@ -233,9 +237,17 @@ def _listed_query() -> Any:
 _LISTED = _listed_query()
 
 
-def _matching(team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool) -> list[Any]:
+def _matching(team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool,
+              band: Band | None = None) -> list[Any]:
     """WHERE terms of the case list's filters but the status."""
     terms: list[Any] = []
+    if band is not None:  # the band's priority range lets ix_cases_list_order seek to the band's cases
+        name, lowest, below = band
+        terms.append(cases.c.priority_band == name)
+        if lowest is not None:
+            terms.append(cases.c.priority >= lowest)
+        if below is not None:
+            terms.append(cases.c.priority < below)
     if team is not None:
         terms.append(func.lower(cases.c.team) == team.strip().lower())
     if awaiting:
@@ -249,13 +261,15 @@ def _matching(team: str | None, assignee_id: int | None, unassigned: bool, await
 
 
 def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
-               unassigned: bool = False, awaiting: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+               unassigned: bool = False, awaiting: bool = False, band: Band | None = None,
+               limit: int = 50) -> list[dict[str, Any]]:
     """Cases in `statuses`, most urgent first (then oldest first), with their first message and author;
-    `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent).
+    `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent);
+    `band`: only cases of that priority band, given as (name, lowest priority or None, priority below or None).
 
     Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), the
     statuses' lists merged here, and only the rows listed are joined to their message and author."""
-    terms = _matching(team, assignee_id, unassigned, awaiting)
+    terms = _matching(team, assignee_id, unassigned, awaiting, band)
     order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
     heads: list[tuple[int, Any, int]] = []
     for status in dict.fromkeys(statuses):
@@ -265,14 +279,16 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
     ids = [i for _, _, i in sorted(heads)[:limit]]
     if not ids:
         return []
-    found = {int(r.id): dict(r._mapping) for r in conn.execute(_LISTED.where(cases.c.id.in_(ids)))}
+    result = conn.execute(_LISTED.where(cases.c.id.in_(ids)))
+    names = tuple(result.keys())
+    found = {int(row[0]): dict(zip(names, row, strict=True)) for row in result}  # the first column is the id
     return [found[i] for i in ids if i in found]
 
 
 def count_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
-                unassigned: bool = False, awaiting: bool = False, upto: int = 500) -> int:
+                unassigned: bool = False, awaiting: bool = False, band: Band | None = None, upto: int = 500) -> int:
     """How many cases `list_cases` would find with no limit, counted no further than `upto`."""
-    terms = _matching(team, assignee_id, unassigned, awaiting)
+    terms = _matching(team, assignee_id, unassigned, awaiting, band)
     total = 0
     for status in dict.fromkeys(statuses):
         if total >= upto:

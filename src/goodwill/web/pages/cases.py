@@ -47,18 +47,17 @@ def cases_page(
     manager's approval)."""
     chosen = status if status in STATUS_CHOICES else "active"
     who = actor.name if (assignee or "").strip() == "me" else (assignee or "").strip() or None
-    narrowed = band in BANDS or sla == "near"
+    narrowed = sla == "near"
     try:
-        # Band and SLA are judged on the listed cases, so those filters read the first MAX_PAGE; without
-        # them the page reads the PAGE it shows and counts the rest up to MAX_PAGE.
+        # The SLA is judged on the listed cases, so that filter reads the first MAX_PAGE; without it the page
+        # reads the PAGE it shows (of the band, when one is chosen) and counts the rest up to MAX_PAGE.
         found = cases.list_cases_counted(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
                                          awaiting_approval=approval == "awaiting",
+                                         band=band if band in BANDS else None,
                                          limit=cases.MAX_PAGE if narrowed else PAGE, count_upto=cases.MAX_PAGE)
         items, total, problem = found["items"], found["total"], None
     except FieldError as exc:
         items, total, problem = [], 0, str(exc)
-    if band in BANDS:
-        items = [c for c in items if c["band"] == band]
     if sla == "near":
         items = [c for c in items if c["sla_breached"] or c["sla_near"]]
     if narrowed:
