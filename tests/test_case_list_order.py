@@ -154,3 +154,52 @@ def test_the_cases_page_shows_a_hundred_and_counts_on_to_five_hundred(tmp_path: 
         low_page = client.get("/cases?band=low").text
         assert low_page.count('<td><a href="/cases/') == low
         assert low_page.split('<tr class="top-case ', 1)[1].split('"', 1)[0].endswith("band-low")
+
+
+def test_a_priority_band_lists_its_own_cases_in_order_off_the_index(store: Store, settings: Settings,
+                                                                     tmp_path: Path) -> None:
+    """The band filter reads every case of the band (not only those among the most urgent), in the list's
+    order, counted to the cap; the band's priority range lets SQLite seek in the index without a sort."""
+    from goodwill.errors import FieldError
+    from goodwill.inbox.priority import EMERGENCY, band_of
+
+    _workspace(store, settings, tmp_path)
+    scores = (EMERGENCY + 5, 900, 400, 399, 150, 149, 10, 0)  # each band's edges
+    with store.begin() as conn:
+        ids = [int(i) for i in conn.execute(text("SELECT id FROM cases ORDER BY id")).scalars()]
+        for n, i in enumerate(ids):
+            score = scores[n % len(scores)]
+            conn.execute(text("UPDATE cases SET priority = :p, priority_band = :b WHERE id = :i"),
+                         {"p": score, "b": band_of(score), "i": i})
+        banded = {int(i): str(b) for i, b in conn.execute(text("SELECT id, priority_band FROM cases"))}
+    now = T0 + timedelta(days=3)
+    for band in ("emergency", "high", "normal", "low"):
+        for status, statuses in (("active", ["new", "open", "waiting"]), ("all", list(STATUSES))):
+            expected = [i for i in _sorted_all(store, statuses, None, None) if banded[i] == band]
+            assert expected
+            for limit in (1, 3, 500):
+                found = cases.list_cases_counted(store, ADMIN, status=status, band=band, limit=limit,
+                                                 count_upto=500, now=now)
+                assert [c["id"] for c in found["items"]] == expected[:limit], (band, status, limit)
+                assert {c["band"] for c in found["items"]} == {band}
+                assert found["total"] == len(expected)
+            capped = cases.list_cases_counted(store, ADMIN, status=status, band=band, limit=1, count_upto=2, now=now)
+            assert capped["total"] == min(len(expected), 2)
+    try:
+        cases.list_cases_counted(store, ADMIN, band="urgent")
+        raise AssertionError("an unknown band was accepted")
+    except FieldError as exc:
+        assert exc.field == "band" and "emergency, high, normal, low" in str(exc)
+    if store.engine.dialect.name == "sqlite":
+        seen: list[tuple[str, Any]] = []
+
+        def grab(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
+            seen.append((statement, params))
+
+        event.listen(store.engine, "before_cursor_execute", grab)
+        with store.begin() as conn:
+            case_store.list_cases(conn, statuses=["new"], band=("normal", 150, 400), limit=5)
+            event.remove(store.engine, "before_cursor_execute", grab)
+            statement, params = next((s, p) for s, p in seen if "ORDER BY" in s)
+            plan = " | ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            assert "ix_cases_list_order" in plan and "TEMP B-TREE" not in plan, plan
