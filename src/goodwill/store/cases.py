@@ -8,12 +8,14 @@ each inside the caller's transaction.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, func, select
+import orjson
+from sqlalchemy import JSON, Connection, bindparam, func, select
 
 from goodwill.errors import NotFoundError
 from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
@@ -279,10 +281,80 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
     ids = [i for _, _, i in sorted(heads)[:limit]]
     if not ids:
         return []
-    result = conn.execute(_LISTED.where(cases.c.id.in_(ids)))
-    names = tuple(result.keys())
-    found = {int(row[0]): dict(zip(names, row, strict=True)) for row in result}  # the first column is the id
+    found = {int(row["id"]): row for row in _read_listed(conn, ids)}
     return [found[i] for i in ids if i in found]
+
+
+class _Kept:
+    """Listed case rows as dicts, kept under the row the driver returned (its values as JSON bytes, every
+    column: the case's and its first message's, author's and assignee's), so a case the list showed before
+    and that has not changed since is not converted again; any change is a new row and a new dict. The
+    oldest go first once `size` are kept. The dicts are shared: callers read them, never change them."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._kept: dict[bytes, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._sql: dict[tuple[str, int], str] = {}
+        self._convert: dict[str, list[tuple[int, Any]]] = {}
+
+    def sql(self, conn: Connection, n: int) -> str:
+        """The listed query for `n` case ids in the driver's own placeholders, compiled once per dialect and size."""
+        key = (conn.dialect.name, n)
+        found = self._sql.get(key)
+        if found is None:
+            compiled = str(_BY_IDS.compile(dialect=conn.dialect))
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            found = compiled.replace("__[POSTCOMPILE_ids]", ", ".join([mark] * n))
+            self._sql[key] = found
+        return found
+
+    def converters(self, conn: Connection) -> list[tuple[int, Any]]:
+        """(position, the column type's own result processor) for each column whose value the type converts."""
+        found = self._convert.get(conn.dialect.name)
+        if found is None:
+            found = [(i, f) for i, f in ((i, c.type.result_processor(conn.dialect, None))
+                                         for i, c in enumerate(_BY_IDS.selected_columns)) if f is not None]
+            self._convert[conn.dialect.name] = found
+        return found
+
+    def get(self, key: bytes) -> dict[str, Any] | None:
+        return self._kept.get(key)
+
+    def put(self, key: bytes, item: dict[str, Any]) -> None:
+        with self._lock:
+            while len(self._kept) >= self.size:
+                self._kept.pop(next(iter(self._kept)), None)
+            self._kept[key] = item
+
+
+_BY_IDS = _LISTED.where(cases.c.id.in_(bindparam("ids", expanding=True)))
+_LISTED_NAMES = tuple(c.key for c in _BY_IDS.selected_columns)
+_KEPT = _Kept()
+
+
+def _read_listed(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The listed rows of cases `ids` read on the driver's own cursor in the caller's transaction, each value
+    converted by its column's type as SQLAlchemy would, and kept (see `_Kept`)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(_KEPT.sql(conn, len(ids)), [int(i) for i in ids])
+        raw = cursor.fetchall()
+    finally:
+        cursor.close()
+    converters = _KEPT.converters(conn)
+    out: list[dict[str, Any]] = []
+    for values in raw:
+        key = orjson.dumps(tuple(values), default=str)
+        item = _KEPT.get(key)
+        if item is None:
+            row = list(values)
+            for i, convert in converters:
+                row[i] = convert(row[i])
+            item = dict(zip(_LISTED_NAMES, row, strict=True))
+            _KEPT.put(key, item)
+        out.append(item)
+    return out
 
 
 def count_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
