@@ -203,3 +203,31 @@ def test_a_priority_band_lists_its_own_cases_in_order_off_the_index(store: Store
             statement, params = next((s, p) for s, p in seen if "ORDER BY" in s)
             plan = " | ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
             assert "ix_cases_list_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_kept_listed_row_follows_its_case_message_author_and_assignee(store: Store, settings: Settings,
+                                                                        tmp_path: Path) -> None:
+    """Listed rows are kept between lists under the row's values: a change to the case, its first message,
+    its author's handle or its assignee's name lists the new values, never the kept ones."""
+    _workspace(store, settings, tmp_path, n=20)
+    now = T0 + timedelta(days=3)
+
+    def first() -> dict[str, Any]:
+        return cases.list_cases(store, ADMIN, status="all", limit=1, now=now)[0]
+
+    before = first()
+    assert first() == before
+    with store.begin() as conn:
+        ana = conn.execute(text("SELECT id FROM users WHERE username = 'ana'")).scalar_one()
+        conn.execute(text("UPDATE cases SET assignee_id = :a, tags = :t WHERE id = :i"),
+                     {"a": ana, "t": '["refund"]', "i": before["id"]})
+    assert first()["assignee"] == "ana" and first()["tags"] == ["refund"]
+    with store.begin() as conn:
+        conn.execute(text("UPDATE users SET username = 'ana-maria' WHERE id = :a"), {"a": ana})
+        conn.execute(text("UPDATE messages SET text = 'changed <b>text</b>' WHERE id = :m"), {"m": before["message_id"]})
+        conn.execute(text("UPDATE accounts SET handle = 'renamed' WHERE id = "
+                          "(SELECT account_id FROM messages WHERE id = :m)"), {"m": before["message_id"]})
+    after = first()
+    assert (after["id"], after["assignee"], after["text"], after["author"]) == \
+        (before["id"], "ana-maria", "changed <b>text</b>", "renamed")
+    assert after["opened_at"] == before["opened_at"] and after["factors"] == before["factors"]
