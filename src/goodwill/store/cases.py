@@ -15,7 +15,8 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, bindparam, func, select
+from sqlalchemy import JSON, Connection, bindparam, func, select, type_coerce
+from sqlalchemy.types import NullType
 
 from goodwill.errors import NotFoundError
 from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
@@ -275,8 +276,9 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
     order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
     heads: list[tuple[int, Any, int]] = []
     for status in dict.fromkeys(statuses):
+        # The opening time as the database holds it (merged as the database orders it): not converted.
         heads += [(-int(p), at, int(i)) for i, p, at in conn.execute(
-            select(cases.c.id, cases.c.priority, cases.c.opened_at)
+            select(cases.c.id, cases.c.priority, type_coerce(cases.c.opened_at, NullType()))
             .where(cases.c.status == status, *terms).order_by(*order).limit(limit))]
     ids = [i for _, _, i in sorted(heads)[:limit]]
     if not ids:
