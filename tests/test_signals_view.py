@@ -4,6 +4,8 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,11 +84,14 @@ def test_list_thread_and_search_json_carry_each_messages_signals(api) -> None:
 def test_urgent_words_are_the_reason(api) -> None:
     client, tokens, settings = api
     h = {"Authorization": f"Bearer {tokens['agent']}"}
-    urgent = client.get("/api/v1/search", params={"q": "charge", "urgency": "high", "limit": 50}, headers=h).json()["items"]
-    assert urgent, "the demo has an urgent message about charging"
+    urgent = client.get("/api/v1/search", params={"q": "refund", "urgency": "high", "limit": 50}, headers=h).json()["items"]
+    assert urgent, "the demo has urgent messages about refunds"
     assert all(m["signals"]["urgency"] == "high" and m["signals"]["reasons"]["urgency"].startswith("high: ") for m in urgent)
-    drift = [m for m in urgent if "Charger light goes green" in m["text"]]
-    assert drift and "“charge”" in drift[0]["signals"]["reasons"]["urgency"]
+    for m in urgent:  # the words quoted are the message's own
+        quoted = re.findall(r"“([^”]+)”", m["signals"]["reasons"]["urgency"])
+        assert quoted and all(q.lower() in m["text"].lower() for q in quoted), (m["text"], quoted)
+    day47 = [m for m in urgent if "Day 47 of waiting" in m["text"]]
+    assert day47 and "“refund”" in day47[0]["signals"]["reasons"]["urgency"]
 
 
 @pytest.mark.parametrize("endpoint", ["/api/v1/conversations", "/api/v1/search"])
