@@ -4,9 +4,8 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
