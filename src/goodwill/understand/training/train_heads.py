@@ -58,7 +58,7 @@ C_FAST = 0.5
 C_ENCODER = 0.5
 #: Added to the complaint column's bias (a log-odds shift of the complaint decision), per head. None:
 #: the protocol's (`crossdomain`) best, +0.5, gains little over its folds, whose average leans toward
-#: recall (two of three are rich in complaints), and calls chatty praise a complaint (docs/models.md).
+#: recall (TweetSumm's fold is about 80% complaints), and calls chatty praise a complaint (docs/models.md).
 COMPLAINT_SHIFT = {"fast": 0.0, "encoder": 0.0}
 THRESHOLDS = {"needs_response": 0.5, "urgent": 0.3}
 HEADS = (("intent", slice(0, NEEDS)), ("needs_response", slice(NEEDS, NEEDS + 1)), ("urgent", slice(URGENT, URGENT + 1)),
