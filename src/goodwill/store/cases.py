@@ -8,7 +8,6 @@ each inside the caller's transaction.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -19,6 +18,7 @@ from sqlalchemy import JSON, Connection, bindparam, func, select, type_coerce
 from sqlalchemy.types import NullType
 
 from goodwill.errors import NotFoundError
+from goodwill.store.kept import KeptRows
 from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
 from goodwill.store.tables import (
     UTCDateTime,
@@ -287,16 +287,13 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
     return [found[i] for i in ids if i in found]
 
 
-class _Kept:
+class _Kept(KeptRows):
     """Listed case rows as dicts, kept under the row the driver returned (its values as JSON bytes, every
     column: the case's and its first message's, author's and assignee's), so a case the list showed before
-    and that has not changed since is not converted again; any change is a new row and a new dict. The
-    oldest go first once `size` are kept. The dicts are shared: callers read them, never change them."""
+    and that has not changed since is not converted again; with the listed query compiled once per size."""
 
     def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._kept: dict[bytes, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        super().__init__(size)
         self._sql: dict[tuple[str, int], str] = {}
         self._convert: dict[str, list[tuple[int, Any]]] = {}
 
@@ -319,15 +316,6 @@ class _Kept:
                                          for i, c in enumerate(_BY_IDS.selected_columns)) if f is not None]
             self._convert[conn.dialect.name] = found
         return found
-
-    def get(self, key: bytes) -> dict[str, Any] | None:
-        return self._kept.get(key)
-
-    def put(self, key: bytes, item: dict[str, Any]) -> None:
-        with self._lock:
-            while len(self._kept) >= self.size:
-                self._kept.pop(next(iter(self._kept)), None)
-            self._kept[key] = item
 
 
 _BY_IDS = _LISTED.where(cases.c.id.in_(bindparam("ids", expanding=True)))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy.sql import Select
 from goodwill.domain.threads import ThreadFilter
 from goodwill.domain.timeparse import iso_utc
 from goodwill.errors import FieldError, NotFoundError
+from goodwill.store.kept import KeptRows
 from goodwill.store.search import RANK_WINDOW, fts5_query
 from goodwill.store.signals import READ_COLUMNS, signal_where, signals_of
 from goodwill.store.tables import accounts, interactions, message_days, message_signals, messages, people, threads
@@ -143,28 +143,7 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
     return {"items": items, "next_cursor": next_cursor}
 
 
-class _Kept:
-    """Listed threads as dicts, kept under the row they were made from (its values as JSON bytes): making
-    one (times, signals and their reasons in words) costs more than reading the row, and the same row
-    always makes the same dict. A thread with a new message or new signals reads as a new row. The
-    oldest go first once `size` are kept. The dicts are shared: callers read them, never change them."""
-
-    def __init__(self, size: int = 8192) -> None:
-        self.size = size
-        self._kept: dict[bytes, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> dict[str, Any] | None:
-        return self._kept.get(key)
-
-    def put(self, key: bytes, item: dict[str, Any]) -> None:
-        with self._lock:
-            while len(self._kept) >= self.size:
-                self._kept.pop(next(iter(self._kept)), None)
-            self._kept[key] = item
-
-
-_KEPT = _Kept()
+_KEPT = KeptRows(8192)  # listed threads, under the row they were made from
 
 
 def _listed_thread(r: Any) -> dict[str, Any]:
