@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -25,8 +28,40 @@ XSS_SCRIPT = '<script>window.__pwned = 1</script> is my battery ok?'
 XSS_IMG = '<img src=x onerror="window.__pwned = 2"> zebrafish charger question & "quotes"'
 
 
+#: Built SQLite workspaces, by the function that built them: (directory, tokens, when built).
+_BUILT: dict[str, tuple[Path, dict[str, str], float]] = {}
+#: A built workspace is copied for this long; after it, the next test builds a fresh one, so the demo's
+#: times (waiting since, SLA due) stay close to those of a workspace built by the test itself.
+FRESH_FOR = 300.0
+
+
+def _copied(settings: Settings, tmp_path: Path, name: str, build: Any) -> dict[str, str]:
+    """The workspace `build(settings, tmp_path)` makes, built once and copied while fresh when the store is
+    the workspace's SQLite file (the web tests' set-up costs seconds of classifying, scoring and hashing
+    passwords); built each time on PostgreSQL."""
+    if settings.database_url:
+        tokens: dict[str, str] = build(settings, tmp_path)
+        return tokens
+    found = _BUILT.get(name)
+    if found is None or time.monotonic() - found[2] > FRESH_FOR:
+        if found is not None:
+            shutil.rmtree(found[0], ignore_errors=True)
+        template = Path(tempfile.mkdtemp(prefix="goodwill-built-"))
+        atexit.register(shutil.rmtree, template, True)
+        source = tmp_path / "built"
+        source.mkdir()
+        tokens = build(settings.model_copy(update={"workspace": template / "ws"}), source)
+        found = _BUILT[name] = (template / "ws", tokens, time.monotonic())
+    shutil.copytree(found[0], settings.workspace, dirs_exist_ok=True)
+    return dict(found[1])
+
+
 def build_workspace(settings: Settings, tmp_path: Path) -> dict[str, str]:
     """The hand-written demo plus a hostile thread; users admin/manager/agent. Returns API tokens by role."""
+    return _copied(settings, tmp_path, "demo", _build_workspace)
+
+
+def _build_workspace(settings: Settings, tmp_path: Path) -> dict[str, str]:
     build_demo(settings)
     now = datetime.now(UTC).replace(microsecond=0)
     rows = [
@@ -81,9 +116,13 @@ def serving(app: Any) -> Iterator[str]:
 
 def build_workspace_with_topics(settings: Settings, tmp_path: Path) -> dict[str, str]:
     """`build_workspace`, then topics, alerts and share of voice computed as `goodwill topics refresh` does."""
+    return _copied(settings, tmp_path, "topics", _build_workspace_with_topics)
+
+
+def _build_workspace_with_topics(settings: Settings, tmp_path: Path) -> dict[str, str]:
     from goodwill.service import topics as topic_service
 
-    tokens = build_workspace(settings, tmp_path)
+    tokens = _build_workspace(settings, tmp_path)
     store = open_workspace(settings)
     try:
         topic_service.refresh(store, team.cli_actor(), seed=0)
