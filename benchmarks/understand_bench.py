@@ -234,14 +234,17 @@ def macro_recall(gold: list[int], pred: list[int], n: int) -> float:
     return sum(recalls) / len(recalls)
 
 
-def sentiment_quality() -> list[tuple[str, float]]:
-    """TweetEval sentiment test, macro-recall (the official metric)."""
+def sentiment_quality(limit: int = 0) -> list[tuple[str, float]]:
+    """TweetEval sentiment test, macro-recall (the official metric): VADER on every tweet (its published figure,
+    measured again), Goodwill's models on the first `limit` tweets when given, else on all."""
     from goodwill.understand import sentiment
 
     base = DATA / "tweeteval" / "datasets" / "sentiment"
     texts = [line.rstrip("\n") for line in open(base / "test_text.txt", encoding="utf-8")]
     gold = [int(line) for line in open(base / "test_labels.txt", encoding="utf-8")]
     rows = [("VADER (compound, +-0.05)", macro_recall(gold, _vader_labels(texts), 3))]
+    if limit:
+        texts, gold = texts[:limit], gold[:limit]
     fast = sentiment.load_fast()
     rows.append((f"goodwill fast ({fast.version})", macro_recall(gold, fast.predict_proba(texts).argmax(axis=1).tolist(), 3)))
     accurate = sentiment.load_accurate()
@@ -250,7 +253,7 @@ def sentiment_quality() -> list[tuple[str, float]]:
     return rows
 
 
-def ibm_needs_response() -> tuple[int, float, dict[str, int]]:
+def ibm_needs_response(limit: int = 0) -> tuple[int, float, dict[str, int]]:
     """Cross-domain check on data the models never saw (IBM customer-care
     threads, 2020, 24 brands): every first customer turn there was answered by
     the brand, so it needed a response. Returns (n, share predicted
@@ -261,17 +264,19 @@ def ibm_needs_response() -> tuple[int, float, dict[str, int]]:
         dialogs = json.load(f)
     firsts = [next(t["message"] for t in d["dialogContent"] if "client" in t) for d in dialogs
               if any("client" in t for t in d["dialogContent"])]
-    batch = enrich(firsts)
+    batch = enrich(firsts[:limit] if limit else firsts)
     intents: dict[str, int] = {}
     for s in batch:
         intents[s.intent] = intents.get(s.intent, 0) + 1
-    return len(firsts), float(batch.needs_response.mean()), intents
+    return len(batch.needs_response), float(batch.needs_response.mean()), intents
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--quality-limit", type=int, default=0,
+                        help="Goodwill's models read only the first N TweetEval test tweets and IBM dialogs (a quick run)")
     parser.add_argument("--classify-lines", type=int, default=0, help="also run goodwill classify on a file of this many lines")
     parser.add_argument("--tweeteval", action="store_true",
                         help="also run benchmarks/tweeteval_bench.py: sentiment, emotion and offensive beside the published rows")
@@ -314,14 +319,15 @@ def main() -> None:
         return
 
     # Intent, needs_response and urgency on held-out sets: benchmarks/quality_bench.py.
-    n, share, intents = ibm_needs_response()
+    n, share, intents = ibm_needs_response(args.quality_limit)
     print(f"\nunseen domain: IBM customer-care threads (2020), {n} first customer turns, all answered by the brand: "
           f"needs_response predicted for {share:.1%}; intents {json.dumps(intents)}")
 
-    print("\nTweetEval sentiment test (12,284 tweets), macro-recall")
+    limited = f"; Goodwill's models on the first {args.quality_limit:,}" if args.quality_limit else ""
+    print(f"\nTweetEval sentiment test (12,284 tweets{limited}), macro-recall")
     print("| model | macro-recall |")
     print("|---|---|")
-    for name, score in sentiment_quality():
+    for name, score in sentiment_quality(args.quality_limit):
         print(f"| {name} | {100 * score:.1f} |")
     if args.tweeteval:
         sys.path.insert(0, str(Path(__file__).parent))
