@@ -30,20 +30,16 @@ class AdminToken:
     """An admin's token, made again whenever a fuzzed call revoked it or reset the admin's password."""
 
     def __init__(self, settings: Settings, token: str) -> None:
-        self.settings = settings
+        self.store = open_workspace(settings)  # one store for every check, not one opened per call
         self.token = token
 
     def header(self) -> dict[str, str]:
-        store = open_workspace(self.settings)
         try:
-            try:
-                team.token_actor(store, self.token, origin=Origin.API, address=None)
-            except AuthenticationError:
-                operator = team.cli_actor()
-                team.update_user(store, operator, "admin1", disabled=False, role="admin")
-                self.token = team.create_token(store, operator, "fuzz", owner="admin1")[0]
-        finally:
-            store.close()
+            team.token_actor(self.store, self.token, origin=Origin.API, address=None)
+        except AuthenticationError:
+            operator = team.cli_actor()
+            team.update_user(self.store, operator, "admin1", disabled=False, role="admin")
+            self.token = team.create_token(self.store, operator, "fuzz", owner="admin1")[0]
         return {"Authorization": f"Bearer {self.token}"}
 
 
@@ -53,7 +49,9 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Admi
     app_settings = Settings(workspace=Path(tmp) / "ws")
     tokens = build_workspace(app_settings, Path(tmp))
     app = create_app(app_settings)
-    yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), AdminToken(app_settings, tokens["admin"])
+    admin = AdminToken(app_settings, tokens["admin"])
+    yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), admin
+    admin.store.close()
     app.state.store.close()
 
 
