@@ -4,6 +4,7 @@ command and flag it shows exists in the `goodwill` app."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def _cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
 
 
+@cache
 def _root() -> Any:
+    """The click command tree of the app, built once (building it takes typer a while)."""
     return typer.main.get_command(app)
 
 
