@@ -21,7 +21,6 @@ from typing import Any
 from goodwill.domain.people import History
 from goodwill.domain.team import Actor, Role
 from goodwill.errors import FieldError, NotFoundError
-from goodwill.metrics import charts
 from goodwill.metrics import health as core
 from goodwill.metrics.report import render_html, shown
 from goodwill.metrics.report import table as report_table
@@ -358,6 +357,8 @@ def summary_line(f: dict[str, Any]) -> str:
 
 def chart_svgs(figures: dict[str, Any]) -> dict[str, str]:
     """The report's charts as SVG text, by name (see `goodwill.metrics.charts`)."""
+    from goodwill.metrics import charts  # matplotlib loads only when a report draws its charts
+
     return charts.all_charts(figures)
 
 

@@ -15,6 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -55,8 +56,13 @@ TOKEN_PREFIX = "gw_"
 # so a flood of made-up names cannot fill the audit log.
 UNKNOWN_NAME_WINDOW = timedelta(minutes=1)
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a failed sign-in the same whether or not the user exists.
-_DUMMY_HASH = _hasher.hash("not a password anybody has")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify an unknown name's password against, so a failed sign-in takes the same time whether or
+    not the user exists; made on the first sign-in, not when the module loads."""
+    return _hasher.hash("not a password anybody has")
 
 
 def parse_role(value: str, field: str = "role") -> Role:
@@ -225,7 +231,7 @@ def authenticate(store: Store, username: str, password: str, *, origin: Origin, 
     """
     with store.begin() as conn:
         row = user_store.find_user(conn, username)
-        ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
         if row is None or not ok or row.disabled:
             attempted = username.strip()[:80] or "?"
             if row is not None:
