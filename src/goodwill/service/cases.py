@@ -49,6 +49,7 @@ from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
+from goodwill.store.kept import KeptRows
 from goodwill.store.people import engaged_by
 from goodwill.store.users import find_user
 from goodwill.understand.rules import urgency_phrases
@@ -378,21 +379,16 @@ def refresh_priorities(conn: Connection, now: datetime) -> int:
     return len(due)
 
 
-def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolicy] | None = None,
-            escalations: Sequence[Mapping[str, Any]] = (), awaiting: int = 0) -> dict[str, Any]:
-    due = c["sla_due_at"]
+def _steady(c: Mapping[str, Any]) -> dict[str, Any]:
+    """What `_public` shows of a case row that does not depend on the time now, the SLA policies, escalations
+    or held replies (those keys hold placeholders, so the public dict keeps one order of keys)."""
     waiting = c["waiting_since"] if c["status"] in ACTIVE_STATUSES else None
-    breached = due is not None and c["first_response_at"] is None and due <= now
-    near = bool(due is not None and c["first_response_at"] is None and not breached and due - now <= timedelta(minutes=30))
-    sla = routing.sla_view(policies or {}, c, now) if c["status"] in ACTIVE_STATUSES else None
-    if sla is not None:  # a policy of the workspace: its business hours and near-breach share decide
-        breached, near = sla["state"] == "breached", sla["state"] == "near breach"
     return {
         "id": c["id"],
         "status": c["status"],
         "priority": c["priority"],
         "band": c["priority_band"],
-        "reason": reason_now(c["priority_reason"], waiting, now),
+        "reason": None,
         "platform": c["platform"],
         "platform_id": c["first_platform_id"],
         "message_id": c["first_message_id"],
@@ -405,11 +401,11 @@ def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolic
         "last_customer_at": iso(c["last_customer_at"]),
         "waiting_since": iso(waiting),
         "sla_policy": c["sla_policy"],
-        "sla_due_at": iso(due),
-        "sla_breached": breached,
-        "sla_near": near,
-        "sla": sla,
-        "escalations": list(escalations),
+        "sla_due_at": iso(c["sla_due_at"]),
+        "sla_breached": None,
+        "sla_near": None,
+        "sla": None,
+        "escalations": None,
         "assignee": c["assignee"],
         "team": c["team"],
         "tags": list(c["tags"] or []),
@@ -419,11 +415,44 @@ def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolic
         "resolved_at": iso(c["resolved_at"]),
         "resolved_public": c["resolved_public"],
         "reopened": c["reopened"],
-        "awaiting_approval": awaiting,
+        "awaiting_approval": None,
         "factors": {"urgency": c["urgency"], "intent": c["intent"], "sentiment": c["sentiment"],
                     "needs_response": bool(c["needs_response"]), "emergency": [list(e) for e in c["emergency"] or ()],
                     "stage": c["stage"], "stage_reason": c["stage_reason"], "engaged_by": c["engaged_by"]},
     }
+
+
+#: `_steady` of listed rows, under the row's identity. The store hands out the same (kept) dict for a row
+#: that has not changed, and a changed row is a new dict; each entry holds its row, so the identity it is
+#: kept under is never taken by another row while it is kept.
+_STEADY: KeptRows[int, tuple[Mapping[str, Any], dict[str, Any]]] = KeptRows(4096)
+
+
+def _kept_steady(c: Mapping[str, Any]) -> dict[str, Any]:
+    found = _STEADY.get(id(c))
+    if found is not None and found[0] is c:
+        return found[1]
+    steady = _steady(c)
+    _STEADY.put(id(c), (c, steady))
+    return steady
+
+
+def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolicy] | None = None,
+            escalations: Sequence[Mapping[str, Any]] = (), awaiting: int = 0,
+            steady: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A case as the services show it; `steady`: the row's `_steady` when the caller has it already."""
+    due = c["sla_due_at"]
+    active = c["status"] in ACTIVE_STATUSES
+    waiting = c["waiting_since"] if active else None
+    breached = due is not None and c["first_response_at"] is None and due <= now
+    near = bool(due is not None and c["first_response_at"] is None and not breached and due - now <= timedelta(minutes=30))
+    sla = routing.sla_view(policies, c, now) if active and policies else None
+    if sla is not None:  # a policy of the workspace: its business hours and near-breach share decide
+        breached, near = sla["state"] == "breached", sla["state"] == "near breach"
+    out = dict(_steady(c) if steady is None else steady)
+    out.update(reason=reason_now(c["priority_reason"], waiting, now), sla_breached=breached, sla_near=near, sla=sla,
+               escalations=list(escalations), awaiting_approval=awaiting)
+    return out
 
 
 def _statuses(status: str | None) -> list[str]:
@@ -492,8 +521,8 @@ def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None,
         policies = routing.policies_by_name(conn)
         escalated = routing.escalations_of(conn, ids)
         awaiting = approval_store.standing_in(conn, ids)
-    return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0))
-                      for r in rows], "total": total}
+    return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0),
+                              _kept_steady(r)) for r in rows], "total": total}
 
 
 def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:

@@ -7,15 +7,16 @@ each inside the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, bindparam, func, select, type_coerce
-from sqlalchemy.types import NullType
+from sqlalchemy import JSON, Connection, bindparam, func, select, union_all
 
 from goodwill.errors import NotFoundError
 from goodwill.store.kept import KeptRows
@@ -240,27 +241,74 @@ def _listed_query() -> Any:
 _LISTED = _listed_query()
 
 
-def _matching(team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool,
-              band: Band | None = None) -> list[Any]:
-    """WHERE terms of the case list's filters but the status."""
+@dataclass(frozen=True)
+class _Shape:
+    """Which of the case list's filters are in use (what its statements are built from, once per shape)."""
+
+    statuses: int
+    band: bool = False
+    lowest: bool = False
+    below: bool = False
+    team: bool = False
+    awaiting: bool = False
+    assignee: bool = False
+    unassigned: bool = False
+
+
+def _filters(statuses: Sequence[str], team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool,
+             band: Band | None) -> tuple[_Shape, dict[str, Any]]:
+    """The shape of the case list's filters and the values of its parameters."""
+    wanted = list(dict.fromkeys(statuses))
+    values: dict[str, Any] = {f"status_{i}": status for i, status in enumerate(wanted)}
+    name, lowest, below = band if band is not None else (None, None, None)
+    values.update(band=name, lowest=lowest, below=below, team=None if team is None else team.strip().lower(),
+                  assignee=assignee_id)
+    return _Shape(statuses=len(wanted), band=band is not None, lowest=lowest is not None, below=below is not None,
+                  team=team is not None, awaiting=awaiting, assignee=assignee_id is not None,
+                  unassigned=unassigned), {k: v for k, v in values.items() if v is not None}
+
+
+def _matching(shape: _Shape) -> list[Any]:
+    """WHERE terms of the case list's filters but the status, as parameters."""
     terms: list[Any] = []
-    if band is not None:  # the band's priority range lets ix_cases_list_order seek to the band's cases
-        name, lowest, below = band
-        terms.append(cases.c.priority_band == name)
-        if lowest is not None:
-            terms.append(cases.c.priority >= lowest)
-        if below is not None:
-            terms.append(cases.c.priority < below)
-    if team is not None:
-        terms.append(func.lower(cases.c.team) == team.strip().lower())
-    if awaiting:
+    if shape.band:  # the band's priority range lets ix_cases_list_order seek to the band's cases
+        terms.append(cases.c.priority_band == bindparam("band"))
+        if shape.lowest:
+            terms.append(cases.c.priority >= bindparam("lowest"))
+        if shape.below:
+            terms.append(cases.c.priority < bindparam("below"))
+    if shape.team:
+        terms.append(func.lower(cases.c.team) == bindparam("team"))
+    if shape.awaiting:
         p = pending_replies.c
         terms.append(select(p.id).where(p.case_id == cases.c.id, p.status.in_(("pending", "sending"))).exists())
-    if assignee_id is not None:
-        terms.append(cases.c.assignee_id == assignee_id)
-    if unassigned:
+    if shape.assignee:
+        terms.append(cases.c.assignee_id == bindparam("assignee"))
+    if shape.unassigned:
         terms.append(cases.c.assignee_id.is_(None))
     return terms
+
+
+@functools.cache
+def _statements(shape: _Shape) -> tuple[Any, Any]:
+    """The case list's two statements for one shape of filters, built once: the ids of the first `limit` cases,
+    most urgent first (then oldest first): one status read off `ix_cases_list_order` as it is ordered, several
+    each status's first `limit` merged; and how many match, each status counted off the index up to `upto`."""
+    terms = _matching(shape)
+    order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
+    limit: Any = bindparam("limit")
+    of_status = [cases.c.status == bindparam(f"status_{i}") for i in range(shape.statuses)]
+    if shape.statuses == 1:
+        heads = select(cases.c.id).where(of_status[0], *terms).order_by(*order).limit(limit)
+    else:
+        each = [select(cases.c.id, cases.c.priority, cases.c.opened_at).where(status, *terms).order_by(*order)
+                .limit(limit).subquery() for status in of_status]
+        merged = union_all(*(select(head.c.id, head.c.priority, head.c.opened_at) for head in each)).subquery()
+        heads = select(merged.c.id).order_by(merged.c.priority.desc(), merged.c.opened_at, merged.c.id).limit(limit)
+    counts = select(*(select(func.count()).select_from(select(cases.c.id).where(status, *terms)
+                                                       .limit(bindparam("upto")).subquery()).scalar_subquery()
+                      for status in of_status))
+    return heads, counts
 
 
 def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
@@ -270,24 +318,20 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
     `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent);
     `band`: only cases of that priority band, given as (name, lowest priority or None, priority below or None).
 
-    Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), the
-    statuses' lists merged here, and only the rows listed are joined to their message and author."""
-    terms = _matching(team, assignee_id, unassigned, awaiting, band)
-    order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
-    heads: list[tuple[int, Any, int]] = []
-    for status in dict.fromkeys(statuses):
-        # The opening time as the database holds it (merged as the database orders it): not converted.
-        heads += [(-int(p), at, int(i)) for i, p, at in conn.execute(
-            select(cases.c.id, cases.c.priority, type_coerce(cases.c.opened_at, NullType()))
-            .where(cases.c.status == status, *terms).order_by(*order).limit(limit))]
-    ids = [i for _, _, i in sorted(heads)[:limit]]
+    Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), merged by
+    the database in the same statement (a sort of at most `limit` per status), and only the rows listed are
+    joined to their message and author."""
+    if not statuses:
+        return []
+    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band)
+    ids = [int(i) for (i,) in conn.execute(_statements(shape)[0], {**values, "limit": limit})]
     if not ids:
         return []
     found = {int(row["id"]): row for row in _read_listed(conn, ids)}
     return [found[i] for i in ids if i in found]
 
 
-class _Kept(KeptRows):
+class _Kept(KeptRows[bytes, dict[str, Any]]):
     """Listed case rows as dicts, kept under the row the driver returned (its values as JSON bytes, every
     column: the case's and its first message's, author's and assignee's), so a case the list showed before
     and that has not changed since is not converted again; with the listed query compiled once per size."""
@@ -349,15 +393,11 @@ def _read_listed(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
 
 def count_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
                 unassigned: bool = False, awaiting: bool = False, band: Band | None = None, upto: int = 500) -> int:
-    """How many cases `list_cases` would find with no limit, counted no further than `upto`."""
-    terms = _matching(team, assignee_id, unassigned, awaiting, band)
-    total = 0
-    for status in dict.fromkeys(statuses):
-        if total >= upto:
-            break
-        some = select(cases.c.id).where(cases.c.status == status, *terms).limit(upto - total).subquery()
-        total += int(conn.execute(select(func.count()).select_from(some)).scalar_one())
-    return min(total, upto)
+    """How many cases `list_cases` would find with no limit, counted no further than `upto` (one statement)."""
+    if not statuses:
+        return 0
+    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band)
+    return min(sum(int(n) for n in conn.execute(_statements(shape)[1], {**values, "upto": upto}).one()), upto)
 
 
 def listed(conn: Connection, case_id: int) -> dict[str, Any]:

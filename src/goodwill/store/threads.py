@@ -143,7 +143,7 @@ def list_threads(conn: Connection, filters: ThreadFilter, *, cursor: str | None 
     return {"items": items, "next_cursor": next_cursor}
 
 
-_KEPT = KeptRows(8192)  # listed threads, under the row they were made from
+_KEPT: KeptRows[bytes, dict[str, Any]] = KeptRows(8192)  # listed threads, under the row they were made from
 
 
 def _listed_thread(r: Any) -> dict[str, Any]:
