@@ -5,6 +5,7 @@
     python benchmarks/web_bench.py --workdir /tmp/wb    # reuse the workspace built there before
     python benchmarks/web_bench.py --workers 2          # goodwill serve --workers 2
     python benchmarks/web_bench.py --generator wrk --client-cpus 0 --server-cpus 1
+    python benchmarks/web_bench.py --workdir /tmp/wb --kinds "case list,conversation list"
 
 The load comes from Debian's `wrk` when it is installed (`--generator wrk`,
 the default then: a C program that costs the server's CPUs little; a Lua
@@ -27,7 +28,10 @@ random. The case list pages are those of the cases the demo's import opened (all
 the active list, one status, unassigned cases; a priority band (which reads the first 500 cases to
 filter them) is measured on its own. The session cookie is the one a browser holds after its first page
 (with the session's form token in it), so pages do not sign a new cookie each time. The server's background work (the accurate pass,
-SLA escalation, upkeep) is switched off, so the CPU counted is the requests' own.
+SLA escalation, upkeep) is switched off, so the CPU counted is the requests' own; its runs that work out again
+the priorities waiting longer raised (every GOODWILL_REPRIORITISE_EVERY seconds, so that the case lists read
+without writing) stay on, as they are part of how the case list is served. `--kinds` measures only the kinds
+of request whose names contain one of its words (e.g. `--kinds case,conversation`).
 
 Goal: p95 under 100 ms on SQLite for the conversation list, case list and thread pages.
 """
@@ -246,6 +250,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds of load per kind (wrk)")
     parser.add_argument("--client-cpus", default=None, help="CPUs for the load generator, e.g. 0 (taskset list)")
     parser.add_argument("--server-cpus", default=None, help="CPUs for the server, e.g. 1 (taskset list)")
+    parser.add_argument("--kinds", default=None,
+                        help="measure only the kinds of request whose names contain one of these comma-separated words")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -321,6 +327,9 @@ def main() -> None:
             ("case list page, one band", None, cookies, ["/cases?band=high"] * args.requests),
             ("API thread", api, None, [f"/api/v1/threads/{t}" for t in thread_ids]),
         ]
+        if args.kinds:
+            words = [w.strip() for w in args.kinds.split(",") if w.strip()]
+            kinds = [k for k in kinds if any(w in k[0] for w in words)]
         asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
         sharing = (f"load generator on CPU {args.client_cpus or 'any'}, server on CPU {args.server_cpus or 'any'}")
         load_words = (f"{args.requests} requests per kind" if args.generator == "httpx"
@@ -359,10 +368,11 @@ def main() -> None:
                 assert client.get("/").status_code == 200
                 solo.append((time.perf_counter() - started) * 1000)
         print(f"\noverview page (whole-workspace counts), one client: median {statistics.median(solo):.0f} ms of 3")
-        worst = max(results["conversation list page"], results["case list page"], results["thread page"])
-        verdict = "met" if worst < GOAL_P95_MS else "NOT met"
-        print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the conversation list, case list and thread pages: {verdict} "
-              f"(worst p95 {worst:.1f} ms)")
+        judged = [k for k in ("conversation list page", "case list page", "thread page") if k in results]
+        if judged:
+            worst = max(results[k] for k in judged)
+            verdict = "met" if worst < GOAL_P95_MS else "NOT met"
+            print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the {', '.join(judged)}: {verdict} (worst p95 {worst:.1f} ms)")
     finally:
         server.terminate()
         try:

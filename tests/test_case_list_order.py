@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from goodwill.config import Settings
@@ -19,6 +21,7 @@ from goodwill.service import cases, team
 from goodwill.service.imports import import_path
 from goodwill.store import Store
 from goodwill.store import cases as case_store
+from goodwill.web.app import create_app
 
 ADMIN = Actor(None, "tester", Role.ADMIN, Origin.CLI, "local")
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
@@ -232,3 +235,72 @@ def test_a_kept_listed_row_follows_its_case_message_author_and_assignee(store: S
     assert (after["id"], after["assignee"], after["text"], after["author"]) == \
         (before["id"], "ana-maria", "changed <b>text</b>", "renamed")
     assert after["opened_at"] == before["opened_at"] and after["factors"] == before["factors"]
+
+
+def _due_case(store: Store, settings: Settings, tmp_path: Path) -> int:
+    """A workspace whose one new case waited 3 days but still holds the priority it had when it was opened,
+    due to be worked out again since then."""
+    ids = _workspace(store, settings, tmp_path, n=8)
+    with store.begin() as conn:
+        conn.execute(text("UPDATE cases SET status = 'new', priority = 1, priority_band = 'low',"
+                          " priority_next_at = :due, waiting_since = :at WHERE id = :i"),
+                     {"due": (T0 + timedelta(minutes=15)).replace(tzinfo=None), "at": T0.replace(tzinfo=None), "i": ids[0]})
+    return ids[0]
+
+
+def _stored(store: Store, case_id: int) -> tuple[int, str, Any]:
+    with store.begin() as conn:
+        row = conn.execute(text("SELECT priority, priority_band, priority_next_at FROM cases WHERE id = :i"),
+                           {"i": case_id}).one()
+    return int(row[0]), str(row[1]), row[2]
+
+
+def test_a_list_that_does_not_refresh_writes_nothing_and_reprioritise_catches_up(store: Store, settings: Settings,
+                                                                                 tmp_path: Path) -> None:
+    """Where the web server works priorities out in the background, its lists read them as stored (with the
+    waiting time in words brought up to now) and write nothing; `reprioritise` writes what waiting raised."""
+    case_id = _due_case(store, settings, tmp_path)
+    now = T0 + timedelta(days=3, minutes=5)
+    before = _stored(store, case_id)
+    listed = {c["id"]: c for c in cases.list_cases(store, ADMIN, status="new", refresh=False, now=now)}
+    assert _stored(store, case_id) == before
+    assert (listed[case_id]["priority"], listed[case_id]["band"]) == (1, "low")
+    assert listed[case_id]["reason"].endswith("waiting 3 days")
+    assert list(listed)[-1] == case_id  # the stored order: last
+
+    assert cases.reprioritise(store, now=now) == 1
+    priority, band, next_at = _stored(store, case_id)
+    assert priority > 170 and band in ("normal", "high") and next_at is None  # 72 h and more: the last step
+    assert cases.reprioritise(store, now=now) == 0
+    fresh = cases.list_cases(store, ADMIN, status="new", refresh=False, now=now)
+    assert fresh[0]["id"] == case_id and fresh[0]["priority"] == priority
+    assert fresh[0]["reason"].endswith("waiting 3 days")
+
+
+def test_the_case_list_works_priorities_out_first_only_without_the_server_s_runs(store: Store, settings: Settings,
+                                                                                 tmp_path: Path) -> None:
+    """`GET /api/v1/cases` (like the Cases page) writes nothing while the server works priorities out in the
+    background; with GOODWILL_REPRIORITISE_EVERY 0 it works them out itself first; the server's run does at start."""
+    case_id = _due_case(store, settings, tmp_path)
+    before = _stored(store, case_id)
+    token = team.create_token(store, team.user_actor(store, "ana"), "tests")[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    background = create_app(settings.model_copy(update={"reprioritise_every": 30.0}), store=store)
+    listed = TestClient(background).get("/api/v1/cases?status=new", headers=auth).json()["items"]
+    assert _stored(store, case_id) == before and listed[-1]["id"] == case_id and listed[-1]["priority"] == 1
+
+    inline = create_app(settings.model_copy(update={"reprioritise_every": 0.0}), store=store)
+    listed = TestClient(inline).get("/api/v1/cases?status=new", headers=auth).json()["items"]
+    assert _stored(store, case_id)[0] > 170 and listed[0]["id"] == case_id
+
+
+def test_the_server_works_priorities_out_when_it_starts(store: Store, settings: Settings, tmp_path: Path) -> None:
+    """The server's first background run comes as it starts, before any interval has passed."""
+    case_id = _due_case(store, settings, tmp_path)
+    app = create_app(settings.model_copy(update={"reprioritise_every": 30.0}), store=store)
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 20
+        while _stored(store, case_id)[0] == 1:
+            assert time.monotonic() < deadline, "the server's run did not work the priority out"
+            time.sleep(0.05)
+        assert client.get("/api/v1/health").status_code == 200

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         default=60.0, ge=0,
         description="Seconds between the web server's runs of SLA escalation; 0 leaves it to `goodwill cases escalate`.",
     )
+    reprioritise_every: float = Field(
+        default=30.0, ge=0,
+        description="Seconds between the web server's runs that work out again the priorities of cases that "
+        "waiting longer has raised; its case lists then read the priorities as stored (at most this old; the "
+        "waiting time in words is always current) and never write. 0: every case list works them out first.",
+    )
 
     accurate_pass_every: float = Field(
         default=60.0, ge=0,

@@ -379,6 +379,13 @@ def refresh_priorities(conn: Connection, now: datetime) -> int:
     return len(due)
 
 
+def reprioritise(store: Store, *, now: datetime | None = None) -> int:
+    """`refresh_priorities` in a transaction of its own: what the web server runs every
+    GOODWILL_REPRIORITISE_EVERY seconds, so its case lists read without writing. Returns how many changed."""
+    with store.begin() as conn:
+        return refresh_priorities(conn, now or datetime.now(UTC))
+
+
 def _steady(c: Mapping[str, Any]) -> dict[str, Any]:
     """What `_public` shows of a case row that does not depend on the time now, the SLA policies, escalations
     or held replies (those keys hold placeholders, so the public dict keeps one order of keys)."""
@@ -465,13 +472,15 @@ def _statuses(status: str | None) -> list[str]:
 
 def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
                assignee: str | None = None, awaiting_approval: bool = False, limit: int = 50,
-               now: datetime | None = None) -> list[dict[str, Any]]:
+               refresh: bool = True, now: datetime | None = None) -> list[dict[str, Any]]:
     """Cases most urgent first: by default the active ones (new, open, waiting); `status` names one or more
     (comma-separated), `active` or `all`; `team` a team (case ignored; an unknown one is an error);
     `assignee` a user name, or `none` for unassigned cases; `awaiting_approval`: only cases with a reply
-    held for a manager's approval."""
+    held for a manager's approval; `refresh`: work out first the priorities waiting longer has raised (a write),
+    or (False, where `reprioritise` runs regularly) read them as stored."""
     items: list[dict[str, Any]] = list_cases_counted(store, actor, status=status, team=team, assignee=assignee,
-                                                     awaiting_approval=awaiting_approval, limit=limit, now=now)["items"]
+                                                     awaiting_approval=awaiting_approval, limit=limit,
+                                                     refresh=refresh, now=now)["items"]
     return items
 
 
@@ -488,7 +497,8 @@ def _band_range(band: str) -> case_store.Band:
 
 def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
                        assignee: str | None = None, awaiting_approval: bool = False, band: str | None = None,
-                       limit: int = 50, count_upto: int = 0, now: datetime | None = None) -> dict[str, Any]:
+                       limit: int = 50, count_upto: int = 0, refresh: bool = True,
+                       now: datetime | None = None) -> dict[str, Any]:
     """`list_cases` as `items`, with `total`: how many cases match, counted up to `count_upto` (at least
     as many as listed), so a page can say it shows the first of more without reading them all; `band`:
     only cases of that priority band (emergency, high, normal or low)."""
@@ -499,7 +509,8 @@ def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None,
     statuses = _statuses(status)
     now = now or datetime.now(UTC)
     with store.begin() as conn:
-        refresh_priorities(conn, now)
+        if refresh:
+            refresh_priorities(conn, now)
         assignee_id, unassigned = None, False
         if assignee is not None and assignee.strip().lower() == "none":
             unassigned = True

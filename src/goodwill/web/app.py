@@ -29,7 +29,7 @@ from goodwill import __version__
 from goodwill.config import Settings, load_settings
 from goodwill.domain.team import Actor, Origin, Role
 from goodwill.errors import GoodwillError, ModelUnavailableError
-from goodwill.service import routing, team, understanding, upkeep
+from goodwill.service import cases, routing, team, understanding, upkeep
 from goodwill.service.workspace import Store, open_workspace
 from goodwill.web.deps import LoginRequired
 from goodwill.web.fragments import Fragments
@@ -92,6 +92,17 @@ async def _escalate_every(store: Store, every: float) -> None:
             log.exception("SLA escalation failed")
 
 
+async def _reprioritise_every(store: Store, every: float) -> None:
+    """The priorities waiting longer has raised, worked out again in the background every `every` seconds (the
+    first run at once), so the case lists read without writing."""
+    while True:
+        try:
+            await asyncio.to_thread(cases.reprioritise, store)
+        except Exception:  # noqa: BLE001 - a failed run is logged and the next one tried; the server goes on
+            log.exception("working out priorities again failed")
+        await asyncio.sleep(every)
+
+
 async def _read_pending_every(store: Store, every: float) -> None:
     """The accurate pass in the background, every `every` seconds (the first run after one interval):
     the provisional signals import and listening stored are read again with the encoder."""
@@ -133,12 +144,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         escalating = asyncio.create_task(_escalate_every(store, settings.escalate_every)) \
             if settings.escalate_every > 0 else None
+        reprioritising = asyncio.create_task(_reprioritise_every(store, settings.reprioritise_every)) \
+            if settings.reprioritise_every > 0 else None
         reading = asyncio.create_task(_read_pending_every(store, settings.accurate_pass_every)) \
             if settings.accurate_pass_every > 0 else None
         upkeeping = asyncio.create_task(_upkeep_every(store, settings.upkeep_every, settings.rescore_every)) \
             if settings.upkeep_every > 0 else None
         yield
-        for task in (escalating, reading, upkeeping):
+        for task in (escalating, reprioritising, reading, upkeeping):
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):

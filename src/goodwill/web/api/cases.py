@@ -64,7 +64,7 @@ class Presence(Strict):
 
 @router.get("/cases", summary="Cases, most urgent first, each with its priority and the reason in words")
 def list_cases(
-    store: StoreDep, actor: ApiActor,
+    request: Request, store: StoreDep, actor: ApiActor,
     status: Annotated[str | None, Query(max_length=100, description="new, open, waiting, resolved, closed "
                                         "(comma-separated), active (the default) or all")] = None,
     team: Annotated[str | None, Query(max_length=100)] = None,
@@ -73,7 +73,8 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee,
-                                      awaiting_approval=awaiting_approval, limit=limit)}
+                                      awaiting_approval=awaiting_approval, limit=limit,
+                                      refresh=request.app.state.settings.reprioritise_every <= 0)}
 
 
 @router.get("/cases/approval-policy", summary="Which teams' and tags' cases hold agents' replies for a manager's approval")

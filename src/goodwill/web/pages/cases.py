@@ -54,7 +54,8 @@ def cases_page(
         found = cases.list_cases_counted(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
                                          awaiting_approval=approval == "awaiting",
                                          band=band if band in BANDS else None,
-                                         limit=cases.MAX_PAGE if narrowed else PAGE, count_upto=cases.MAX_PAGE)
+                                         limit=cases.MAX_PAGE if narrowed else PAGE, count_upto=cases.MAX_PAGE,
+                                         refresh=_refreshes(request))
         items, total, problem = found["items"], found["total"], None
     except FieldError as exc:
         items, total, problem = [], 0, str(exc)
@@ -66,6 +67,12 @@ def cases_page(
                   bands=BANDS, band=band if band in BANDS else "", team=team or "", assignee=assignee or "",
                   sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=total,
                   problem=problem)
+
+
+def _refreshes(request: Request) -> bool:
+    """Whether a case list works out the priorities waiting longer raised first: only when the server does not
+    do so in the background (GOODWILL_REPRIORITISE_EVERY 0)."""
+    return bool(request.app.state.settings.reprioritise_every <= 0)
 
 
 def _platform(case: dict[str, Any]) -> str | None:
@@ -87,7 +94,7 @@ def _case_page(request: Request, store: StoreDep, actor: Actor, case_id: int, st
         except NotFoundError:  # erased since the case opened
             person = None
     suggested = knowledge.suggest_for_case(store, actor, case_id)["items"]
-    pos = [c["id"] for c in cases.list_cases(store, actor, limit=100)]
+    pos = [c["id"] for c in cases.list_cases(store, actor, limit=100, refresh=_refreshes(request))]
     at = pos.index(case_id) if case_id in pos else -1
     around = {"prev": pos[at - 1] if at > 0 else None,
               "next": pos[at + 1] if 0 <= at < len(pos) - 1 else (pos[0] if at == -1 and pos else None)}
