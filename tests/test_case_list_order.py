@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import bindparam, event, text
 
 from goodwill.config import Settings
 from goodwill.domain.team import Actor, Origin, Role
@@ -21,6 +23,7 @@ from goodwill.service import cases, team
 from goodwill.service.imports import import_path
 from goodwill.store import Store
 from goodwill.store import cases as case_store
+from goodwill.store.tables import cases as case_table
 from goodwill.web.app import create_app
 
 ADMIN = Actor(None, "tester", Role.ADMIN, Origin.CLI, "local")
@@ -43,11 +46,11 @@ def _workspace(store: Store, settings: Settings, tmp_path: Path, n: int = 90) ->
         ids = [int(i) for i in conn.execute(text("SELECT id FROM cases ORDER BY id")).scalars()]
         rng = random.Random(17)
         for i in ids:
-            conn.execute(text(
+            conn.execute(text(  # the opening time as the store writes it (its column's type)
                 "UPDATE cases SET status = :s, priority = :p, opened_at = :at, team = :t, assignee_id = :a,"
-                " priority_next_at = NULL WHERE id = :i"),
+                " priority_next_at = NULL WHERE id = :i").bindparams(bindparam("at", type_=case_table.c.opened_at.type)),
                 {"s": rng.choice(STATUSES), "p": rng.choice((10, 40, 40, 55, 55, 55, 90)),
-                 "at": (T0 + timedelta(hours=rng.randrange(6))).replace(tzinfo=None),  # ties in time too
+                 "at": T0 + timedelta(hours=rng.randrange(6)),  # ties in time too
                  "t": rng.choice((None, "care", "sales")), "a": rng.choice((None, ana)), "i": i})
     assert len(ids) == n
     return ids
@@ -115,7 +118,7 @@ def test_sqlite_reads_the_first_page_off_the_index_without_sorting(tmp_path: Pat
         store.close()
 
 
-def test_the_cases_page_shows_a_hundred_and_counts_on_to_five_hundred(tmp_path: Path) -> None:
+def test_the_cases_page_shows_fifty_counts_on_to_five_hundred_and_pages_on(tmp_path: Path) -> None:
     from starlette.testclient import TestClient
 
     from goodwill.service.workspace import init_workspace
@@ -146,17 +149,33 @@ def test_the_cases_page_shows_a_hundred_and_counts_on_to_five_hundred(tmp_path: 
         token = csrf_of(client.get("/login").text)
         assert client.post("/login", data={"username": "bo", "password": "a-long-password-2", "csrf_token": token},
                            follow_redirects=False).status_code == 303
+        def listed(html: str) -> list[int]:
+            return [int(part.split('"', 1)[0]) for part in html.split('<td><a href="/cases/')[1:]]
+
+        def next_link(html: str) -> str | None:
+            found = re.search(r'<a href="([^"]+)" rel="next">', html)
+            return None if found is None else found.group(1).replace("&amp;", "&")
+
         page = client.get("/cases").text
-        listed = [int(part.split('"', 1)[0]) for part in page.split('<td><a href="/cases/')[1:]]
-        assert listed == expected[:100]
-        assert f"Showing the first 100 of {active}." in page
+        assert listed(page) == expected[:50]
+        assert f"Showing the first 50 of {active}." in page
         assert page.count('class="top-case ') == 1 and f'<a href="/cases/{expected[0]}">case {expected[0]}</a>' in page
         again = client.get("/cases").text  # the rows come from kept HTML the second time: the same page
         assert again.split('<table class="cases"')[1] == page.split('<table class="cases"')[1]
+        # The next links walk the whole list in order, once each, and the last page links no further.
+        walked, link, pages = listed(page), next_link(page), 1
+        while link is not None:
+            later = client.get(link).text
+            assert "top-case" not in later and "First page" in later and "Showing the first" not in later
+            walked += listed(later)
+            link, pages = next_link(later), pages + 1
+        assert walked == expected and pages == -(-active // 50)
+        assert "not a cursor this list handed out" in client.get("/cases?cursor=7.bm90LWEtY3Vyc29y").text
         care_page = client.get("/cases?team=care").text
-        assert care_page.count('<td><a href="/cases/') == care and "Showing the first" not in care_page
+        assert care_page.count('<td><a href="/cases/') == min(care, 50)
+        assert (f"Showing the first 50 of {care}." in care_page) == (care > 50)
         low_page = client.get("/cases?band=low").text
-        assert low_page.count('<td><a href="/cases/') == low
+        assert low_page.count('<td><a href="/cases/') == min(low, 50)
         assert low_page.split('<tr class="top-case ', 1)[1].split('"', 1)[0].endswith("band-low")
 
 
@@ -304,3 +323,31 @@ def test_the_server_works_priorities_out_when_it_starts(store: Store, settings: 
             assert time.monotonic() < deadline, "the server's run did not work the priority out"
             time.sleep(0.05)
         assert client.get("/api/v1/health").status_code == 200
+
+
+def test_next_pages_follow_the_list_s_order_whatever_the_filters(store: Store, settings: Settings,
+                                                                 tmp_path: Path) -> None:
+    """Paging by cursor (ties in priority and opening time among them) gives the list sorting every case
+    would give, each case once, with the filters and across statuses; counts from a cursor count what follows."""
+    from goodwill.errors import FieldError
+
+    _workspace(store, settings, tmp_path)
+    now = T0 + timedelta(days=3)
+    for status, statuses in (("active", ["new", "open", "waiting"]), ("new", ["new"]),
+                             ("resolved,open", ["resolved", "open"])):
+        for team_name, assignee in ((None, None), ("care", None), (None, "none")):
+            expected = _sorted_all(store, statuses, team_name, assignee)
+            walked: list[int] = []
+            cursor = None
+            while True:
+                page = cases.list_cases_counted(store, ADMIN, status=status, team=team_name, assignee=assignee,
+                                                limit=4, count_upto=500, cursor=cursor, now=now)
+                assert page["total"] == len(expected) - len(walked) if page["next_cursor"] else len(page["items"])
+                walked += [c["id"] for c in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert walked == expected, (status, team_name, assignee)
+    for bad in ("", "x", "12.", "1.bm90LWEtY3Vyc29y", "-1.MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHw1"):
+        with pytest.raises(FieldError, match="cursor"):
+            cases.list_cases_counted(store, ADMIN, cursor=bad)

@@ -497,15 +497,18 @@ def _band_range(band: str) -> case_store.Band:
 
 def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,
                        assignee: str | None = None, awaiting_approval: bool = False, band: str | None = None,
-                       limit: int = 50, count_upto: int = 0, refresh: bool = True,
+                       limit: int = 50, count_upto: int = 0, cursor: str | None = None, refresh: bool = True,
                        now: datetime | None = None) -> dict[str, Any]:
     """`list_cases` as `items`, with `total`: how many cases match, counted up to `count_upto` (at least
     as many as listed), so a page can say it shows the first of more without reading them all; `band`:
-    only cases of that priority band (emergency, high, normal or low)."""
+    only cases of that priority band (emergency, high, normal or low); `next_cursor`: where the next page
+    starts (None when no case follows), and `cursor` such a place: the cases after it (counting then starts
+    there too)."""
     require(actor, CASE_ROLE)
     if not 1 <= limit <= MAX_PAGE:
         raise FieldError("limit", f"use 1-{MAX_PAGE}")
     banded = None if band is None else _band_range(band)
+    after = None if cursor is None else case_store.decode_after(cursor)
     statuses = _statuses(status)
     now = now or datetime.now(UTC)
     with store.begin() as conn:
@@ -522,18 +525,23 @@ def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None,
         if team is not None and not routing_store.known_team(conn, team):
             raise FieldError("team", f"no team {team!r} (`goodwill teams list` shows teams)")
         rows = case_store.list_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
-                                     unassigned=unassigned, awaiting=awaiting_approval, band=banded, limit=limit)
+                                     unassigned=unassigned, awaiting=awaiting_approval, band=banded, after=after,
+                                     limit=limit + 1)
+        more, rows = len(rows) > limit, rows[:limit]
         total = len(rows)
-        if count_upto > total and total == limit:
+        if count_upto > total and more:
             total = case_store.count_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
                                            unassigned=unassigned, awaiting=awaiting_approval, band=banded,
-                                           upto=count_upto)
+                                           after=after, upto=count_upto)
         ids = [int(r["id"]) for r in rows]
         policies = routing.policies_by_name(conn)
         escalated = routing.escalations_of(conn, ids)
         awaiting = approval_store.standing_in(conn, ids)
+    last = rows[-1] if more else None
     return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0),
-                              _kept_steady(r)) for r in rows], "total": total}
+                              _kept_steady(r)) for r in rows], "total": total,
+            "next_cursor": None if last is None else case_store.encode_after(last["priority"], last["opened_at"],
+                                                                             last["id"])}
 
 
 def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None = None) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, bindparam, func, select, union_all
+from sqlalchemy import JSON, Connection, bindparam, func, select, tuple_, union_all
 
-from goodwill.errors import NotFoundError
+from goodwill.errors import FieldError, NotFoundError
 from goodwill.store.kept import KeptRows
 from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
 from goodwill.store.tables import (
@@ -33,13 +33,31 @@ from goodwill.store.tables import (
     pending_replies,
     users,
 )
+from goodwill.store.threads import decode_cursor, encode_cursor
 
 #: A priority band as the case list filters on it: its name, its lowest priority and the priority it stays
 #: below (None where the band has no such bound).
 Band = tuple[str, int | None, int | None]
 
+#: Where a next page of the case list starts: after the case of this priority, opening time and id.
+After = tuple[int, datetime, int]
+
 #: Columns the service may change on a case row (everything but its identity).
 MUTABLE = tuple(c.name for c in cases.c if c.name not in ("id", "platform", "thread_root_id", "created_at"))
+
+
+def encode_after(priority: int, opened_at: datetime, ident: int) -> str:
+    """A next page's cursor: after the case of this priority, opening time and id."""
+    return f"{int(priority)}.{encode_cursor(opened_at, ident)}"
+
+
+def decode_after(cursor: str) -> After:
+    """The case a cursor of `encode_after` names; FieldError when it is not one."""
+    priority, _, rest = cursor.partition(".")
+    if not priority.isdigit() or len(priority) > 9:
+        raise FieldError("cursor", "not a cursor this list handed out")
+    at, ident = decode_cursor(rest)
+    return int(priority), at, ident
 
 
 def _driver_value(column: Any, sqlite: bool) -> Any:
@@ -253,19 +271,22 @@ class _Shape:
     awaiting: bool = False
     assignee: bool = False
     unassigned: bool = False
+    after: bool = False
 
 
 def _filters(statuses: Sequence[str], team: str | None, assignee_id: int | None, unassigned: bool, awaiting: bool,
-             band: Band | None) -> tuple[_Shape, dict[str, Any]]:
+             band: Band | None, after: After | None = None) -> tuple[_Shape, dict[str, Any]]:
     """The shape of the case list's filters and the values of its parameters."""
     wanted = list(dict.fromkeys(statuses))
-    values: dict[str, Any] = {f"status_{i}": status for i, status in enumerate(wanted)}
+    values: dict[str, Any] = {f"list_status{i}": status for i, status in enumerate(wanted)}
     name, lowest, below = band if band is not None else (None, None, None)
     values.update(band=name, lowest=lowest, below=below, team=None if team is None else team.strip().lower(),
                   assignee=assignee_id)
+    if after is not None:
+        values.update(after_priority=after[0], after_at=after[1], after_id=after[2])
     return _Shape(statuses=len(wanted), band=band is not None, lowest=lowest is not None, below=below is not None,
                   team=team is not None, awaiting=awaiting, assignee=assignee_id is not None,
-                  unassigned=unassigned), {k: v for k, v in values.items() if v is not None}
+                  unassigned=unassigned, after=after is not None), {k: v for k, v in values.items() if v is not None}
 
 
 def _matching(shape: _Shape) -> list[Any]:
@@ -293,37 +314,46 @@ def _matching(shape: _Shape) -> list[Any]:
 def _statements(shape: _Shape) -> tuple[Any, Any]:
     """The case list's two statements for one shape of filters, built once: the ids of the first `limit` cases,
     most urgent first (then oldest first): one status read off `ix_cases_list_order` as it is ordered, several
-    each status's first `limit` merged; and how many match, each status counted off the index up to `upto`."""
+    each status's first `limit` merged; and how many match, each status counted off the index up to `upto`.
+    After a case (a next page), each status is read in two parts: the rest of that case's priority, and below it."""
     terms = _matching(shape)
     order = (cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
     limit: Any = bindparam("limit")
-    of_status = [cases.c.status == bindparam(f"status_{i}") for i in range(shape.statuses)]
-    if shape.statuses == 1:
-        heads = select(cases.c.id).where(of_status[0], *terms).order_by(*order).limit(limit)
+    of_status = [cases.c.status == bindparam(f"list_status{i}") for i in range(shape.statuses)]
+    first: list[list[Any]] = [[status] for status in of_status]  # each read off the index in its order
+    if shape.after:  # after a case: the rest of its priority after it, then every lower priority
+        priority: Any = bindparam("after_priority")
+        later = tuple_(cases.c.opened_at, cases.c.id) > tuple_(
+            bindparam("after_at", type_=cases.c.opened_at.type), bindparam("after_id"))
+        first = [[status, cases.c.priority == priority, later] for status in of_status] + \
+            [[status, cases.c.priority < priority] for status in of_status]
+    if len(first) == 1:
+        heads = select(cases.c.id).where(*first[0], *terms).order_by(*order).limit(limit)
     else:
-        each = [select(cases.c.id, cases.c.priority, cases.c.opened_at).where(status, *terms).order_by(*order)
-                .limit(limit).subquery() for status in of_status]
+        each = [select(cases.c.id, cases.c.priority, cases.c.opened_at).where(*where, *terms).order_by(*order)
+                .limit(limit).subquery() for where in first]
         merged = union_all(*(select(head.c.id, head.c.priority, head.c.opened_at) for head in each)).subquery()
         heads = select(merged.c.id).order_by(merged.c.priority.desc(), merged.c.opened_at, merged.c.id).limit(limit)
-    counts = select(*(select(func.count()).select_from(select(cases.c.id).where(status, *terms)
+    counts = select(*(select(func.count()).select_from(select(cases.c.id).where(*where, *terms)
                                                        .limit(bindparam("upto")).subquery()).scalar_subquery()
-                      for status in of_status))
+                      for where in first))
     return heads, counts
 
 
 def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
-               unassigned: bool = False, awaiting: bool = False, band: Band | None = None,
+               unassigned: bool = False, awaiting: bool = False, band: Band | None = None, after: After | None = None,
                limit: int = 50) -> list[dict[str, Any]]:
     """Cases in `statuses`, most urgent first (then oldest first), with their first message and author;
     `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent);
-    `band`: only cases of that priority band, given as (name, lowest priority or None, priority below or None).
+    `band`: only cases of that priority band, given as (name, lowest priority or None, priority below or None);
+    `after`: only those after the case of this (priority, opening time, id) in that order (a next page).
 
     Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), merged by
     the database in the same statement (a sort of at most `limit` per status), and only the rows listed are
     joined to their message and author."""
     if not statuses:
         return []
-    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band)
+    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band, after)
     ids = [int(i) for (i,) in conn.execute(_statements(shape)[0], {**values, "limit": limit})]
     if not ids:
         return []
@@ -392,11 +422,12 @@ def _read_listed(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def count_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = None, assignee_id: int | None = None,
-                unassigned: bool = False, awaiting: bool = False, band: Band | None = None, upto: int = 500) -> int:
+                unassigned: bool = False, awaiting: bool = False, band: Band | None = None, after: After | None = None,
+                upto: int = 500) -> int:
     """How many cases `list_cases` would find with no limit, counted no further than `upto` (one statement)."""
     if not statuses:
         return 0
-    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band)
+    shape, values = _filters(statuses, team, assignee_id, unassigned, awaiting, band, after)
     return min(sum(int(n) for n in conn.execute(_statements(shape)[1], {**values, "upto": upto}).one()), upto)
 
 

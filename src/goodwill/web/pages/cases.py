@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -28,7 +29,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
 STATUS_CHOICES = ("active", "new", "open", "waiting", "resolved", "closed", "all")
 MOVES = ("open", "waiting", "resolved", "closed")
 BANDS = ("emergency", "high", "normal", "low")
-PAGE = 100
+PAGE = 50
 Draft = Annotated[str, Form(max_length=tone.MAX_DRAFT)]
 
 
@@ -41,32 +42,41 @@ def cases_page(
     band: Annotated[str | None, Query(max_length=20)] = None,
     sla: Annotated[str | None, Query(max_length=20)] = None,
     approval: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """Cases most urgent first, the top one marked; filters on status, team, assignee (a name, `me` or
-    `none`), priority band, SLA (`near`: breached or due soon) and approval (`awaiting`: a reply awaits a
-    manager's approval)."""
+    """Cases most urgent first, the top one marked, a page at a time; filters on status, team, assignee (a
+    name, `me` or `none`), priority band, SLA (`near`: breached or due soon) and approval (`awaiting`: a reply
+    awaits a manager's approval)."""
     chosen = status if status in STATUS_CHOICES else "active"
     who = actor.name if (assignee or "").strip() == "me" else (assignee or "").strip() or None
     narrowed = sla == "near"
+    after = None if narrowed else cursor or None
+    next_cursor = None
     try:
-        # The SLA is judged on the listed cases, so that filter reads the first MAX_PAGE; without it the page
-        # reads the PAGE it shows (of the band, when one is chosen) and counts the rest up to MAX_PAGE.
+        # The SLA is judged on the listed cases, so that filter reads the first MAX_PAGE (one page, no next);
+        # without it the page reads the PAGE it shows (of the band, when one is chosen), counts the rest up to
+        # MAX_PAGE on the first page, and links to the next.
         found = cases.list_cases_counted(store, actor, status=chosen, team=(team or "").strip() or None, assignee=who,
                                          awaiting_approval=approval == "awaiting",
                                          band=band if band in BANDS else None,
-                                         limit=cases.MAX_PAGE if narrowed else PAGE, count_upto=cases.MAX_PAGE,
+                                         limit=cases.MAX_PAGE if narrowed else PAGE,
+                                         count_upto=0 if after else cases.MAX_PAGE, cursor=after,
                                          refresh=_refreshes(request))
         items, total, problem = found["items"], found["total"], None
+        next_cursor = None if narrowed else found["next_cursor"]
     except FieldError as exc:
         items, total, problem = [], 0, str(exc)
     if sla == "near":
         items = [c for c in items if c["sla_breached"] or c["sla_near"]]
     if narrowed:
         total = len(items)
+    params = {k: v for k, v in {"status": status, "team": team, "assignee": assignee, "band": band, "sla": sla,
+                                "approval": approval}.items() if v}
     return render(request, "cases.html", actor, items=items[:PAGE], status=chosen, choices=STATUS_CHOICES,
                   bands=BANDS, band=band if band in BANDS else "", team=team or "", assignee=assignee or "",
                   sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=total,
-                  problem=problem)
+                  problem=problem, later=after is not None, first_url="/cases?" + urlencode(params),
+                  next_url="/cases?" + urlencode({**params, "cursor": next_cursor}) if next_cursor else None)
 
 
 def _refreshes(request: Request) -> bool:
