@@ -431,7 +431,8 @@ def _steady(c: Mapping[str, Any]) -> dict[str, Any]:
 
 #: `_steady` of listed rows, under the row's identity. The store hands out the same (kept) dict for a row
 #: that has not changed, and a changed row is a new dict; each entry holds its row, so the identity it is
-#: kept under is never taken by another row while it is kept.
+#: kept under is never taken by another row while it is kept. Its lists and dicts (tags, factors) are shared
+#: by every list that shows the row: read, never changed.
 _STEADY: KeptRows[int, tuple[Mapping[str, Any], dict[str, Any]]] = KeptRows(4096)
 
 
