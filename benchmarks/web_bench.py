@@ -25,8 +25,8 @@ prints the median and 95th-percentile latency. The baseline is
 `/api/v1/health`, served by the same process. The conversation list pages go
 through the filters and cursor pages a user would reach (a signal filter among them); threads are picked at
 random. The case list pages are those of the cases the demo's import opened (all of them still open):
-the active list, one status, unassigned cases; a priority band (which reads the first 500 cases to
-filter them) is measured on its own. The session cookie is the one a browser holds after its first page
+the active list, one status, unassigned cases (the first page of each); a priority band (its cases read
+off the list order index by the band's priority range) is measured on its own. The session cookie is the one a browser holds after its first page
 (with the session's form token in it), so pages do not sign a new cookie each time. The server's background work (the accurate pass,
 SLA escalation, upkeep) is switched off, so the CPU counted is the requests' own; its runs that work out again
 the priorities waiting longer raised (every GOODWILL_REPRIORITISE_EVERY seconds, so that the case lists read
