@@ -372,7 +372,9 @@ def main() -> None:
         if judged:
             worst = max(results[k] for k in judged)
             verdict = "met" if worst < GOAL_P95_MS else "NOT met"
-            print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the {', '.join(judged)}: {verdict} (worst p95 {worst:.1f} ms)")
+            names = [k.removesuffix(" page") for k in judged]
+            pages = (", ".join(names[:-1]) + " and " + names[-1] + " pages") if len(names) > 1 else names[0] + " page"
+            print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the {pages}: {verdict} (worst p95 {worst:.1f} ms)")
     finally:
         server.terminate()
         try:
