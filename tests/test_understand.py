@@ -83,6 +83,31 @@ def test_urgency_reasons(text: str, reason: str) -> None:
     assert rules.urgency(text, needs_response=True, complaint=True) == "high"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@mybank there are three card payments on my statement that I don't recognise",
+        "@paynow somebody drained my account overnight, 900 pounds gone",
+        "@shopnow I paid but never received the jacket, it has been a month",
+        "@streamco you keep charging me after I cancelled in March",
+        "@telco_care still no refund for the phone I sent back in June",
+        "@cardco there are unauthorised transactions on my card from abroad",
+        "@airline_help I got charged 3 times for one seat upgrade",
+        "@wallet_help the purchase I never made is still on my account",
+    ],
+)
+def test_money_lost_is_always_urgent(text: str) -> None:
+    assert "money" in rules.urgency_reasons(text)
+    (signals,) = enrich([text])
+    assert signals.urgency == "high" and "money" in signals.reasons["urgency"]
+
+
+def test_money_words_without_money_lost_are_not_urgent_phrases() -> None:
+    for text in ("How much does the premium plan cost per month?", "My account got hacked, how do I change my password?",
+                 "Our fraud protection team will call you back", "Shut up and take my money, the new Ridge looks great"):
+        assert "money" not in rules.urgency_reasons(text), text
+
+
 def test_urgency_levels_without_reasons() -> None:
     assert rules.urgency("Fire roads all weekend, loved it", needs_response=False, complaint=False) == "low"
     assert rules.urgency("How do I change my delivery address?", needs_response=True, complaint=False) == "normal"

@@ -53,9 +53,10 @@ def _texts(items: Sequence[str] | Sequence[HasText]) -> list[str]:
 
 
 def _urgent_phrase(found: Sequence[list[str]]) -> npt.NDArray[np.bool_]:
-    """A safety phrase (fire, injury, hospital, assault, ...) or a threat to leave (cancel my
-    subscription, switching to, ...) always makes a message urgent."""
-    return np.fromiter(("u:safety" in f or "u:leaving" in f for f in found), dtype=bool, count=len(found))
+    """A safety phrase (fire, injury, hospital, assault, ...), money lost (charged twice, transactions
+    I never made, account emptied, still no refund, ...) or a threat to leave (cancel my subscription,
+    switching to, ...) always makes a message urgent."""
+    return np.fromiter(("u:safety" in f or "u:money" in f or "u:leaving" in f for f in found), dtype=bool, count=len(found))
 
 
 def _urgency(urgent: npt.NDArray[np.bool_], needs: npt.NDArray[np.bool_], complaint: npt.NDArray[np.bool_]) -> list[str]:
