@@ -54,3 +54,24 @@ def test_an_unknown_label_is_an_error_naming_the_field(tmp_path: Path) -> None:
     path.write_text(",".join(care.FIELDS) + "\ntwcs,twcs_head5000.csv,1,abc,train,rant,1,normal,,\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"care\.csv:2: field 'intent' is 'rant'"):
         care.read_labels(path)
+
+
+def test_cued_labels_are_a_prefix_of_the_cued_sample_and_hold_no_held_out_text(shared_data: Path) -> None:
+    """The second sample (labels/care_cued.csv) trains only, never repeats the first, never reads a held-out text."""
+    from goodwill.understand.training import sets
+
+    rows = care.read_labels(care.CUED_LABELS)
+    keys = [(r["dataset"], r["file"], r["row"]) for r in rows]
+    assert len(rows) >= 400 and all(r["split"] == "train" for r in rows)
+    assert keys == [m.key for m in care.cued_sample(shared_data)][: len(keys)]
+    first = care.messages(shared_data)
+    assert not set(keys) & {x.message.key for x in first}
+    test_shas = {x.message.sha for x in first if x.split == "test"}
+    held = sets.held_out(shared_data)
+    for x in care.messages(shared_data, care.CUED_LABELS):
+        assert x.message.sha not in test_shas and sets.key(x.message.text) not in held
+        text = " ".join(x.message.text.split()).lower()
+        assert all(r.lower() in text for r in x.reasons), (x.message.key, x.reasons)
+        assert (x.urgency == "high") == bool(x.urgency_reason)
+    counts = Counter(r["intent"] for r in rows)
+    assert counts["purchase_intent"] >= 20 and counts["suggestion"] >= 50 and counts["praise"] >= 50

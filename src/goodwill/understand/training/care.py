@@ -37,7 +37,14 @@ from goodwill.understand.training.corpus import data_dir
 
 LABELS_DIR = Path(__file__).parent / "labels"
 CARE_LABELS = LABELS_DIR / "care.csv"
+#: The second, targeted sample: messages with a purchase, suggestion, praise or question cue (training only).
+CUED_LABELS = LABELS_DIR / "care_cued.csv"
 SAMPLE_SEED = "goodwill-care-sample-v1"
+CUED_SEED = "goodwill-care-cued-v1"
+#: The cue kinds of the second sample (`rules.CUES`), taken in turn; purchase twice a round, since
+#: most messages with a purchase cue ("how much", "in stock") turn out to be questions or complaints.
+CUED_KINDS = ("c:purchase", "c:suggest", "c:praise", "c:question")
+CUED_ROUND = ("c:purchase", "c:suggest", "c:purchase", "c:praise", "c:question")
 TEST_SEED = "goodwill-care-test-v1"
 TEST_SHARE = 0.24
 BATCH = 100
@@ -134,6 +141,46 @@ def sample(data: Path) -> list[CareMessage]:
     return chosen
 
 
+def cued_sample(data: Path) -> list[CareMessage]:
+    """The second labelling sample, for the intents the first has few of: customer messages of the same
+    sources that hold a purchase, suggestion, praise or question cue phrase (`rules.CUES`), the
+    kinds taken in turn (`CUED_ROUND`), each in an order fixed by a seeded hash; one message per customer (none of
+    those of the first sample), no repeated text, and no text of the first sample or of a held-out set
+    (`sets.held_out`: by the matching key and by the text's hash), so no held-out message is read."""
+    from goodwill.understand import rules
+    from goodwill.understand.training import sets
+
+    first = sample(data)
+    held = sets.held_out(data)
+    first_groups = {m.group for m in first}
+    first_keys = {sets.key(m.text) for m in first}
+    first_shas = {m.sha for m in first}
+    queues: dict[str, list[CareMessage]] = {kind: [] for kind in CUED_KINDS}
+    for m in sorted(sources(data), key=lambda m: seeded_unit(CUED_SEED, m.key)):
+        k = sets.key(m.text)
+        if m.group in first_groups or k in held or k in first_keys or m.sha in first_shas:
+            continue
+        found = set(rules.CUES.find(rules.words(m.text)))
+        kind = next((c for c in CUED_KINDS if c in found), None)
+        if kind is not None:
+            queues[kind].append(m)
+    seen_groups: set[str] = set()
+    seen_texts: set[str] = set()
+    chosen: list[CareMessage] = []
+    while any(queues.values()):
+        for kind in CUED_ROUND:
+            while queues[kind]:
+                m = queues[kind].pop(0)
+                norm = _norm(m.text)
+                if m.group in seen_groups or norm in seen_texts or not norm:
+                    continue
+                seen_groups.add(m.group)
+                seen_texts.add(norm)
+                chosen.append(m)
+                break
+    return chosen
+
+
 def read_labels(path: Path = CARE_LABELS) -> list[dict[str, str]]:
     """The label rows, each checked: an unknown intent or urgency is an error naming the line."""
     with open(path, encoding="utf-8", newline="") as f:
@@ -185,11 +232,17 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     batch = sub.add_parser("batch", help="print one batch of the sample for labelling")
     batch.add_argument("n", type=int)
+    cued = sub.add_parser("cued-batch", help="print one batch of the second (cued) sample for labelling")
+    cued.add_argument("n", type=int)
     sub.add_parser("check", help="check the labels against the data folder and print their counts")
     args = parser.parse_args(argv)
     if args.command == "batch":
         for i, m in enumerate(sample(data_dir(args.data))[args.n * BATCH:(args.n + 1) * BATCH], start=args.n * BATCH):
             print(f"{i}\t{_one_line(m.text)}")
+        return
+    if args.command == "cued-batch":
+        for i, m in enumerate(cued_sample(data_dir(args.data))[args.n * BATCH:(args.n + 1) * BATCH], start=args.n * BATCH):
+            print(f"{i}\t{m.dataset}\t{m.file}\t{m.row}\t{m.sha}\t{_one_line(m.text)}")
         return
     labelled = messages(args.data)
     for split in ("train", "test"):

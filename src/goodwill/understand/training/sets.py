@@ -3,8 +3,8 @@
 Training sets (never the care set's test split, and never a text that is also
 in it):
 
-- ``care``: the hand-labelled care set's train split (intent, needs_response,
-  urgency), the strongest labels;
+- ``care``: the hand-labelled care set's train split and its second, cued
+  sample (intent, needs_response, urgency), the strongest labels;
 - ``weak``: the weak labels of ``labels/intent.csv`` (TWCS and Tweet Acts;
   intent and needs_response), train split only;
 - ``tweetsumm``: the first customer turn of each TweetSumm dialog, labelled
@@ -98,8 +98,10 @@ def key(text: str) -> str:
 
 
 def care_items(data: Path, split: str) -> list[Item]:
+    """The hand-labelled care set's `split`; the train split includes the second, cued sample (`care.cued_sample`)."""
+    labelled = care.messages(data) + (care.messages(data, care.CUED_LABELS) if split == "train" else [])
     return [Item(x.message.text, "care", x.intent, x.needs_response, x.urgency == URGENT, 1.0, domain=industry(x.message.text))
-            for x in care.messages(data) if x.split == split]
+            for x in labelled if x.split == split]
 
 
 def weak_items(data: Path) -> list[Item]:
