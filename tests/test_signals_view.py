@@ -89,8 +89,10 @@ def test_urgent_words_are_the_reason(api) -> None:
     for m in urgent:  # the words quoted are the message's own
         quoted = re.findall(r"“([^”]+)”", m["signals"]["reasons"]["urgency"])
         assert quoted and all(q.lower() in m["text"].lower() for q in quoted), (m["text"], quoted)
-    day47 = [m for m in urgent if "Day 47 of waiting" in m["text"]]
-    assert day47 and "“refund”" in day47[0]["signals"]["reasons"]["urgency"]
+    # A refund withheld is money lost: the category is named in words, the message's own words are quoted.
+    withheld = [m for m in urgent if "still no refund" in m["text"].lower()]
+    assert withheld and all(m["signals"]["reasons"]["urgency"].startswith("high: money lost, ") for m in withheld)
+    assert any("“refund”" in m["signals"]["reasons"]["urgency"] for m in withheld)
 
 
 @pytest.mark.parametrize("endpoint", ["/api/v1/conversations", "/api/v1/search"])

@@ -76,6 +76,17 @@ def _quoted(words: list[str]) -> str:
     return ", ".join(f"“{w}”" for w in words)
 
 
+#: The urgency phrase categories that `reasons["urgency"]` names before the message's own words.
+_URGENCY_KINDS = {"safety": "safety", "money": "money lost", "escalation": "public escalation", "leaving": "a threat to leave"}
+
+
+def _urgency_words(words: list[str]) -> str:
+    """The categories in words of their own, then the message's words quoted."""
+    kinds = [_URGENCY_KINDS[w] for w in words if w in _URGENCY_KINDS]
+    quoted = [w for w in words if w not in _URGENCY_KINDS]
+    return ", ".join(kinds + ([_quoted(quoted)] if quoted else []))
+
+
 def signal_reasons(sentiment: str, sentiment_score: float, intent: str, needs_response: bool, urgency: str,
                    words: dict[str, list[str]]) -> dict[str, str]:
     """Each stored label with its reason in words. `words` are the phrases the models
@@ -88,7 +99,7 @@ def signal_reasons(sentiment: str, sentiment_score: float, intent: str, needs_re
     else:
         out["intent"] = f"{intent}: the intent model's most likely label"
     if urgency == "high":
-        out["urgency"] = f"high: {_quoted(words['urgency'])}" if words.get("urgency") else "high: the urgency model"
+        out["urgency"] = f"high: {_urgency_words(words['urgency'])}" if words.get("urgency") else "high: the urgency model"
     elif urgency == "normal":
         out["urgency"] = "normal: waits for an answer or complains, with no urgent words"
     else:
