@@ -15,9 +15,14 @@ are dropped. The `test` split, about a quarter, was fixed by a hash of the
 key before any model was trained on these labels; it is never used to revise
 rules, features or thresholds.
 
+A second, targeted sample (`cued_sample`, labels in `labels/care_cued.csv`,
+training only) holds messages with purchase, suggestion, praise or question
+cue phrases, so the rare intents have more examples.
+
 `python -m goodwill.understand.training.care batch N` prints batch N of the
-sample (100 messages) for labelling; `... check` verifies the labels against
-the data folder and prints their counts.
+sample (100 messages) for labelling, `... cued-batch N` the same for the cued
+sample; `... check` verifies the labels against the data folder and prints
+their counts.
 """
 
 from __future__ import annotations
