@@ -22,6 +22,11 @@ sentiment=mode)`; "cascade" and "accurate" need the accurate extra):
   test split (521 messages), with the majority-class and the "negative means
   complaint" baselines beside.
 None of these sets is trained on (see docs/models.md).
+
+Before the modes it prints how often the urgency phrases that always make a
+message urgent (money lost; safety and leaving) fire on messages that are
+not held out: the care set's training labels (how many of those fired on are
+labelled urgent) and the TWCS customer tweets (how many fire at all).
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from goodwill.domain.signals import INTENTS, SENTIMENTS
+from goodwill.understand import rules
 from goodwill.understand.enrich import MODES, Mode, enrich
-from goodwill.understand.training import sets
+from goodwill.understand.training import care, sets
 from goodwill.understand.training._data import tweeteval_split
 from goodwill.understand.training.corpus import data_dir
 from goodwill.understand.training.train_heads import binary_report, intent_report
@@ -70,6 +76,22 @@ def installed(mode: Mode) -> bool:
     return sentiment.load_accurate() is not None
 
 
+def always_urgent_phrases(data: Path, limit: int) -> None:
+    """How often the money phrases, and all the phrases that always make a message urgent, fire on
+    the care set's training labels and on TWCS customer tweets (neither held out)."""
+    train = sets.care_items(data, "train")
+    held = sets.held_out(data)
+    twcs = [m.text for m in care.sources(data) if m.dataset in ("twcs", "twcs_extra") and sets.key(m.text) not in held]
+    if limit:
+        train, twcs = train[:limit], twcs[:limit]
+    for name, kinds in {"money": {"money"}, "money, safety or leaving": {"money", "safety", "leaving"}}.items():
+        fired = [i for i in train if kinds & set(rules.urgency_reasons(i.text))]
+        on_twcs = sum(bool(kinds & set(rules.urgency_reasons(t))) for t in twcs)
+        print(f"always-urgent phrases ({name}): care training labels ({len(train):,}, {sum(bool(i.urgent) for i in train)} urgent): "
+              f"fire on {len(fired)}, {sum(bool(i.urgent) for i in fired)} labelled urgent; TWCS customer tweets ({len(twcs):,}): "
+              f"fire on {on_twcs} ({100 * on_twcs / max(len(twcs), 1):.2f}%)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=None, help="the shared data folder (default: ../shared/data)")
@@ -89,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         inbox = list(csv.DictReader(f))
 
     print(f"data {data}; modes {', '.join(modes)}")
+    always_urgent_phrases(data, args.limit)
     for mode in modes:
         t0 = time.perf_counter()
         print(f"\n## mode: {mode}")

@@ -69,6 +69,8 @@ def test_quality_bench_runs_small(shared_data: Path) -> None:
     assert re.search(r"inbox check \(33 messages\): complaints flagged needs_response \d of 6; chit-chat flagged needs_response \d+ of 10; "
                      r"emergencies urgency=high \d of 3", out)
     assert re.search(r"care set, fresh test split \(300\): intent accuracy 0\.\d+, macro-F1 0\.\d+ \(majority class", out)
+    assert re.search(r"always-urgent phrases \(money\): care training labels \(300, \d+ urgent\): fire on \d+, \d+ labelled urgent; "
+                     r"TWCS customer tweets \(300\): fire on \d+", out)
 
 
 def test_understand_bench_runs_small(shared_data: Path) -> None:
