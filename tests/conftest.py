@@ -20,6 +20,11 @@ from typing import NoReturn
 import pytest
 import sqlalchemy as sa
 
+# The commands' output is checked as a pipe gives it: not wrapped. pytest-xdist's workers inherit a COLUMNS
+# of 80, which the consoles would take as the width asked for; drop it before the consoles are made.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 from goodwill.config import Settings
 from goodwill.domain import Workspace
 from goodwill.service.workspace import init_workspace
