@@ -200,22 +200,13 @@ def create_app(
     from goodwill.web.pages import replies as page_replies
     from goodwill.web.pages import routes as pages
 
-    app.include_router(api.router)
-    app.include_router(api_replies.router)
-    app.include_router(api_advocacy.router)
-    app.include_router(api_knowledge.router)
-    app.include_router(pages.router)
-    app.include_router(pages_advocacy.router)
-    app.include_router(kb_pages.router)
-    app.include_router(api_giving.router)
-    app.include_router(giving_pages.router)
-    app.include_router(page_replies.router)
-    app.include_router(api_report.router)
-    app.include_router(dashboard_pages.router)
-    app.include_router(api_cases.router)
-    app.include_router(pages_cases.router)
-    app.include_router(api_posts.router)
-    app.include_router(posts_pages.router)
+    # Pages first, then the API: a request is matched against each router's routes in turn, and no page path
+    # can match an /api/v1 path or the reverse, so the order only decides how many routes a request passes.
+    for router in (pages.router, pages_cases.router, pages_advocacy.router, kb_pages.router, giving_pages.router,
+                   page_replies.router, dashboard_pages.router, posts_pages.router,
+                   api.router, api_cases.router, api_replies.router, api_advocacy.router, api_knowledge.router,
+                   api_giving.router, api_report.router, api_posts.router):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount(f"{DOCS_URL}/assets", StaticFiles(directory=SWAGGER_ASSETS), name="api-docs-assets")
 
