@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from goodwill.config import Settings
+from goodwill.domain import Workspace
 from goodwill.service.demo import DEMO_PASSWORD, DEMO_USER, build_demo
+from goodwill.service.workspace import init_workspace
 from tests.test_cli import invoke
 
 
@@ -165,3 +167,19 @@ def test_users_add_asks_for_the_password_twice_on_a_terminal(tmp_path: Path) -> 
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, seen
     assert answered == 2 and b"bob" in seen and b"(agent)" in seen and b"prompted password" not in seen, seen  # no echo
+
+
+def test_the_server_works_on_as_many_requests_at_once_as_set(tmp_path: Path) -> None:
+    """`web_threads` is the number of requests a server process works on at once (its thread pool's size)."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from goodwill.web.app import create_app
+
+    settings = Settings(workspace=tmp_path / "ws", web_threads=3, escalate_every=0, accurate_pass_every=0,
+                        upkeep_every=0, reprioritise_every=0)
+    init_workspace(settings, Workspace(name="Threads")).close()
+    with TestClient(create_app(settings)) as client:
+        assert client.portal is not None
+        assert client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 3
+        assert client.get("/api/v1/health").status_code == 200

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64,
         description="Password checks (argon2) the web server runs at once; more sign-ins at once answer 429.",
     )
+    web_threads: int = Field(
+        default=8, ge=1, le=1000,
+        description="Requests each web server process works on at once, in threads (the rest wait their turn in "
+        "order): few keep a busy server's slowest answers close to its typical ones; more let slow requests, "
+        "such as replies sent to a platform, not hold up the pages.",
+    )
     escalate_every: float = Field(
         default=60.0, ge=0,
         description="Seconds between the web server's runs of SLA escalation; 0 leaves it to `goodwill cases escalate`.",

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -142,6 +143,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         escalating = asyncio.create_task(_escalate_every(store, settings.escalate_every)) \
             if settings.escalate_every > 0 else None
         reprioritising = asyncio.create_task(_reprioritise_every(store, settings.reprioritise_every)) \
