@@ -47,8 +47,9 @@ def _workspace(store: Store, settings: Settings, tmp_path: Path, n: int = 90) ->
         rng = random.Random(17)
         for i in ids:
             conn.execute(text(  # the opening time as the store writes it (its column's type)
-                "UPDATE cases SET status = :s, priority = :p, opened_at = :at, team = :t, assignee_id = :a,"
-                " priority_next_at = NULL WHERE id = :i").bindparams(bindparam("at", type_=case_table.c.opened_at.type)),
+                "UPDATE cases SET status = :s, priority = :p, priority_band = 'low', opened_at = :at, team = :t,"
+                " assignee_id = :a, priority_next_at = NULL WHERE id = :i").bindparams(
+                    bindparam("at", type_=case_table.c.opened_at.type)),
                 {"s": rng.choice(STATUSES), "p": rng.choice((10, 40, 40, 55, 55, 55, 90)),
                  "at": T0 + timedelta(hours=rng.randrange(6)),  # ties in time too
                  "t": rng.choice((None, "care", "sales")), "a": rng.choice((None, ana)), "i": i})
@@ -134,8 +135,7 @@ def test_the_cases_page_shows_fifty_counts_on_to_five_hundred_and_pages_on(tmp_p
             conn.execute(text("UPDATE cases SET status = 'new', team = 'care' WHERE id % 2 = 0"))
             conn.execute(text("UPDATE cases SET status = 'open', team = NULL WHERE id % 2 = 1"))
             conn.execute(text("UPDATE cases SET status = 'closed' WHERE id % 13 = 0"))
-            conn.execute(text("UPDATE cases SET priority_band = 'low' WHERE priority = 10"))
-            conn.execute(text("UPDATE cases SET priority_band = 'high' WHERE priority > 10"))
+            conn.execute(text("UPDATE cases SET priority = priority + 400, priority_band = 'high' WHERE priority > 10"))
             active = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed'")).scalar_one()
             care = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed' AND team = 'care'")).scalar_one()
             low = conn.execute(text("SELECT count(*) FROM cases WHERE status <> 'closed' AND priority_band = 'low'")
@@ -187,11 +187,12 @@ def test_a_priority_band_lists_its_own_cases_in_order_off_the_index(store: Store
     from goodwill.inbox.priority import EMERGENCY, band_of
 
     _workspace(store, settings, tmp_path)
-    scores = (EMERGENCY + 5, 900, 400, 399, 150, 149, 10, 0)  # each band's edges
+    edges = (EMERGENCY + 5, EMERGENCY, 999, 900, 400, 399, 150, 149, 10, 0)  # each band's edges
+    rng = random.Random(29)
     with store.begin() as conn:
         ids = [int(i) for i in conn.execute(text("SELECT id FROM cases ORDER BY id")).scalars()]
         for n, i in enumerate(ids):
-            score = scores[n % len(scores)]
+            score = edges[n] if n < len(edges) else rng.choice(edges + (rng.randrange(EMERGENCY + 900),))
             conn.execute(text("UPDATE cases SET priority = :p, priority_band = :b WHERE id = :i"),
                          {"p": score, "b": band_of(score), "i": i})
         banded = {int(i): str(b) for i, b in conn.execute(text("SELECT id, priority_band FROM cases"))}
@@ -208,6 +209,16 @@ def test_a_priority_band_lists_its_own_cases_in_order_off_the_index(store: Store
                 assert found["total"] == len(expected)
             capped = cases.list_cases_counted(store, ADMIN, status=status, band=band, limit=1, count_upto=2, now=now)
             assert capped["total"] == min(len(expected), 2)
+            walked: list[int] = []  # a band's next pages, by cursor, walk the band's cases once each in order
+            cursor = None
+            while True:
+                page = cases.list_cases_counted(store, ADMIN, status=status, band=band, limit=3, count_upto=500,
+                                                cursor=cursor, now=now)
+                walked += [c["id"] for c in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert walked == expected, (band, status)
     try:
         cases.list_cases_counted(store, ADMIN, band="urgent")
         raise AssertionError("an unknown band was accepted")
@@ -221,11 +232,45 @@ def test_a_priority_band_lists_its_own_cases_in_order_off_the_index(store: Store
 
         event.listen(store.engine, "before_cursor_execute", grab)
         with store.begin() as conn:
-            case_store.list_cases(conn, statuses=["new"], band=("normal", 150, 400), limit=5)
+            case_store.list_cases(conn, statuses=["new"], band=(150, 400), limit=5)
             event.remove(store.engine, "before_cursor_execute", grab)
             statement, params = next((s, p) for s, p in seen if "ORDER BY" in s)
             plan = " | ".join(str(r[3]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
             assert "ix_cases_list_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_band_s_priority_range_holds_exactly_the_priorities_of_that_band() -> None:
+    """The band filter reads a band's priority range alone: a case's band is stored with its priority as
+    `band_of` that priority, and every priority (any below zero too) lies in the range of exactly that band."""
+    from goodwill.inbox.priority import BANDS, EMERGENCY, band_of
+    from goodwill.service.cases import _band_range
+
+    ranges = {name: _band_range(name) for name, _ in BANDS}
+    for score in range(-200, 2 * EMERGENCY + 2000):
+        holding = [name for name, (lowest, below) in ranges.items()
+                   if (lowest is None or score >= lowest) and (below is None or score < below)]
+        assert holding == [band_of(score)], score
+
+
+def test_stored_bands_are_the_bands_of_stored_priorities(store: Store, settings: Settings, tmp_path: Path) -> None:
+    """Cases the service writes, as they arrive and as waiting raises their priority, keep the band their
+    priority falls in (what filtering a band by its priority range relies on)."""
+    from goodwill.inbox.priority import band_of
+
+    path = tmp_path / "mixed.jsonl"
+    words = ("@halcyonbikes where is my order? two weeks late, this is ridiculous",
+             "@halcyonbikes my bike caught fire while charging, I want a refund now",
+             "@halcyonbikes love the new saddle", "@halcyonbikes how do I pump the tyres?")
+    path.write_text("".join(json.dumps({
+        "id": f"m{i}", "platform": "twitter", "author": f"writer{i % 7}", "reply_to": None, "text": words[i % 4],
+        "created_at": (T0 + timedelta(minutes=i)).isoformat().replace("+00:00", "Z")}) + "\n" for i in range(40)))
+    import_path(store, ADMIN, settings, path, ImportOptions())
+    for later in (timedelta(0), timedelta(hours=2), timedelta(days=4)):
+        cases.list_cases_counted(store, ADMIN, status="all", limit=500, now=T0 + later)
+        with store.begin() as conn:
+            rows = conn.execute(text("SELECT priority, priority_band FROM cases")).all()
+        assert rows and all(band == band_of(int(p)) for p, band in rows), rows
+        assert len({band for _, band in rows}) > 1
 
 
 def test_a_kept_listed_row_follows_its_case_message_author_and_assignee(store: Store, settings: Settings,

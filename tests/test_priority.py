@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 from goodwill.domain.cases import CaseStatus, check_transition, parse_status
 from goodwill.errors import ConflictError, FieldError
 from goodwill.inbox.priority import (
+    BANDS,
     EMERGENCY,
     INTENT_ORDER,
     STAGE_POINTS,
     URGENCY_ORDER,
     Factors,
+    band_of,
     prioritise,
     reason_now,
     waiting_words,
@@ -34,6 +36,18 @@ factors = st.builds(
     stage_reason=st.sampled_from((None, "latest message is negative after praising twice before")),
     engaged_by=st.integers(0, 10_000),
 )
+
+
+@given(factors, st.sampled_from((None, "safety", "money", "legal")), st.one_of(st.none(), st.integers(0, 10**7)))
+def test_a_priority_s_band_is_the_band_its_score_falls_in(f: Factors, kind: str | None, waited: int | None) -> None:
+    """The band stored with a case is always the band of its score (BANDS' lowest scores), so a band is
+    exactly a range of scores."""
+    if kind is not None:
+        f = Factors(urgency="high", intent=f.intent, emergency=((kind, "words"),), stage=f.stage,
+                    engaged_by=f.engaged_by)
+    p = prioritise(f, None if waited is None else NOW - timedelta(seconds=waited), NOW)
+    assert p.band == band_of(p.score)
+    assert p.band == next(name for name, lowest in BANDS if p.score >= lowest)
 
 
 @given(factors, st.integers(0, 10_000), st.sampled_from(("safety", "money", "legal")), st.integers(0, 600))

@@ -486,14 +486,15 @@ def list_cases(store: Store, actor: Actor, *, status: str | None = None, team: s
 
 
 def _band_range(band: str) -> case_store.Band:
-    """A priority band by name with its priority range: from its lowest score up to the next band's."""
+    """A priority band's priority range by name: from its lowest score up to the next band's (a case's band is
+    `band_of` its priority, so the range holds exactly the band's cases)."""
     names = [name for name, _ in BANDS]
     if band not in names:
         raise FieldError("band", f"use one of {', '.join(names)}")
     at = names.index(band)
     lowest = None if at == len(BANDS) - 1 else BANDS[at][1]  # the lowest band also takes any score below it
     below = None if at == 0 else BANDS[at - 1][1]
-    return band, lowest, below
+    return lowest, below
 
 
 def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None, team: str | None = None,

@@ -35,9 +35,10 @@ from goodwill.store.tables import (
 )
 from goodwill.store.threads import decode_cursor, encode_cursor
 
-#: A priority band as the case list filters on it: its name, its lowest priority and the priority it stays
-#: below (None where the band has no such bound).
-Band = tuple[str, int | None, int | None]
+#: A priority band as the case list filters on it: its lowest priority and the priority it stays below (None
+#: where the band has no such bound). A case's stored band is the one its stored priority falls in, so the
+#: range alone picks the band's cases, and `ix_cases_list_order` serves it.
+Band = tuple[int | None, int | None]
 
 #: Where a next page of the case list starts: after the case of this priority, opening time and id.
 After = tuple[int, datetime, int]
@@ -264,7 +265,6 @@ class _Shape:
     """Which of the case list's filters are in use (what its statements are built from, once per shape)."""
 
     statuses: int
-    band: bool = False
     lowest: bool = False
     below: bool = False
     team: bool = False
@@ -279,12 +279,12 @@ def _filters(statuses: Sequence[str], team: str | None, assignee_id: int | None,
     """The shape of the case list's filters and the values of its parameters."""
     wanted = list(dict.fromkeys(statuses))
     values: dict[str, Any] = {f"list_status{i}": status for i, status in enumerate(wanted)}
-    name, lowest, below = band if band is not None else (None, None, None)
-    values.update(band=name, lowest=lowest, below=below, team=None if team is None else team.strip().lower(),
+    lowest, below = band if band is not None else (None, None)
+    values.update(lowest=lowest, below=below, team=None if team is None else team.strip().lower(),
                   assignee=assignee_id)
     if after is not None:
         values.update(after_priority=after[0], after_at=after[1], after_id=after[2])
-    return _Shape(statuses=len(wanted), band=band is not None, lowest=lowest is not None, below=below is not None,
+    return _Shape(statuses=len(wanted), lowest=lowest is not None, below=below is not None,
                   team=team is not None, awaiting=awaiting, assignee=assignee_id is not None,
                   unassigned=unassigned, after=after is not None), {k: v for k, v in values.items() if v is not None}
 
@@ -292,12 +292,10 @@ def _filters(statuses: Sequence[str], team: str | None, assignee_id: int | None,
 def _matching(shape: _Shape) -> list[Any]:
     """WHERE terms of the case list's filters but the status, as parameters."""
     terms: list[Any] = []
-    if shape.band:  # the band's priority range lets ix_cases_list_order seek to the band's cases
-        terms.append(cases.c.priority_band == bindparam("band"))
-        if shape.lowest:
-            terms.append(cases.c.priority >= bindparam("lowest"))
-        if shape.below:
-            terms.append(cases.c.priority < bindparam("below"))
+    if shape.lowest:  # a band's priority range: ix_cases_list_order seeks to the band's cases
+        terms.append(cases.c.priority >= bindparam("lowest"))
+    if shape.below:
+        terms.append(cases.c.priority < bindparam("below"))
     if shape.team:
         terms.append(func.lower(cases.c.team) == bindparam("team"))
     if shape.awaiting:
@@ -345,7 +343,7 @@ def list_cases(conn: Connection, *, statuses: Sequence[str], team: str | None = 
                limit: int = 50) -> list[dict[str, Any]]:
     """Cases in `statuses`, most urgent first (then oldest first), with their first message and author;
     `team` ignores case; `awaiting`: only cases with a reply held for approval (pending or being sent);
-    `band`: only cases of that priority band, given as (name, lowest priority or None, priority below or None);
+    `band`: only cases of that priority band, given as (lowest priority or None, priority below or None);
     `after`: only those after the case of this (priority, opening time, id) in that order (a next page).
 
     Each status's first `limit` are read off `ix_cases_list_order` (no sort of every open case), merged by
