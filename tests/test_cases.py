@@ -261,3 +261,24 @@ def test_routing_rules_and_sla_policies_decide_a_new_case(store: Store, settings
     question = found["k1"]
     assert question["team"] is None and question["assignee"] is None and question["sla_policy"] == "standard"
     assert scalar(store, "SELECT count(*) FROM case_routes") == 3
+
+
+def test_someone_else_in_the_thread_adds_signals_not_their_stage(store: Store, settings: Settings,
+                                                                   tmp_path: Path) -> None:
+    """Another customer chiming in on a case's thread adds what they said (a complaint, negative), but the case's
+    stage and its reason stay those of the case's own person: a detractor joining a newcomer's case does not
+    make the newcomer's case a detractor's."""
+    _import(store, settings, tmp_path, "jo.jsonl", [
+        _r("j1", "jo", "@halcyonbikes my brakes squeal again, awful, third repair this month", 1),
+        _r("j2", "jo", "@halcyonbikes still broken after the repair, terrible service, I want a refund", 2),
+    ])
+    assert _by_first(store)["j2"]["factors"]["stage"] == "detractor"
+    _import(store, settings, tmp_path, "lee.jsonl", [
+        _r("n1", "lee", "@halcyonbikes how do I pair the app with my new Loop?", 3),
+        _r("n2", "jo", "@lee good luck, their app is garbage and support never answers", 3.5, "n1"),
+    ])
+    case = _by_first(store)["n1"]
+    assert case["factors"]["stage"] == "new", case["factors"]
+    assert "detractor" not in case["reason"]
+    assert [m["platform_id"] for m in cases.get_case(store, ADMIN, case["id"])["messages"]] == ["n1", "n2"]
+    assert case["factors"]["intent"] == "complaint"  # what jo said still counts toward the case

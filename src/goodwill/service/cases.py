@@ -21,7 +21,7 @@ entry (`case.sync`) per batch that changed any.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -256,8 +256,18 @@ def _event(case: dict[str, Any], kind: EventKind, actor: Actor, at: datetime, me
             "message_id": message_id, "details": details}
 
 
+def _as_the_case(case: dict[str, Any], r: Any, f: Factors) -> Factors:
+    """The factors message `r` brings to `case`: all of them from the case's own person; from anyone else in the
+    thread what they said, with the case's person's stage and reach kept (the case is about its person)."""
+    if r.person_id == case["person_id"]:
+        return f
+    own = _factors(case)
+    return replace(f, stage=own.stage, stage_reason=own.stage_reason, engaged_by=own.engaged_by)
+
+
 def _customer_joins(case: dict[str, Any], r: Any, f: Factors, actor: Actor, sync: Sync) -> None:
     case["last_customer_at"] = max(case["last_customer_at"], r.created_at)
+    f = _as_the_case(case, r, f)
     if case["status"] in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         if r.created_at >= (case["resolved_at"] or case["updated_at"]) and reopens(r):
             case.update(status=CaseStatus.OPEN.value, reopened=case["reopened"] + 1, waiting_since=r.created_at,
