@@ -29,4 +29,3 @@ class KeptRows(Generic[K, V]):
             while len(self._kept) >= self.size:
                 self._kept.pop(next(iter(self._kept)), None)
             self._kept[key] = item
-

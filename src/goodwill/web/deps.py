@@ -24,6 +24,12 @@ class LoginRequired(Exception):
     """A page was asked for without a live session: the browser is sent to sign in."""
 
 
+def refreshes_priorities(request: Request) -> bool:
+    """Whether a case list works out first the priorities waiting longer has raised (a write): only when the
+    server does not do so in the background (GOODWILL_REPRIORITISE_EVERY 0)."""
+    return bool(request.app.state.settings.reprioritise_every <= 0)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

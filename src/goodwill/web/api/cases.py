@@ -10,7 +10,7 @@ from pydantic import Field
 
 from goodwill.service import approval, cases, casework
 from goodwill.web.api.routes import Strict
-from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query
+from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query, refreshes_priorities
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
@@ -74,7 +74,7 @@ def list_cases(
 ) -> dict[str, Any]:
     return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee,
                                       awaiting_approval=awaiting_approval, limit=limit,
-                                      refresh=request.app.state.settings.reprioritise_every <= 0)}
+                                      refresh=refreshes_priorities(request))}
 
 
 @router.get("/cases/approval-policy", summary="Which teams' and tags' cases hold agents' replies for a manager's approval")

@@ -22,7 +22,7 @@ from goodwill.errors import (
     PermissionDeniedError,
 )
 from goodwill.service import approval, cases, casework, knowledge, people, saved_replies, tone
-from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul
+from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul, refreshes_priorities
 from goodwill.web.pages.routes import Csrf, back, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
@@ -61,7 +61,7 @@ def cases_page(
                                          band=band if band in BANDS else None,
                                          limit=cases.MAX_PAGE if narrowed else PAGE,
                                          count_upto=0 if after else cases.MAX_PAGE, cursor=after,
-                                         refresh=_refreshes(request))
+                                         refresh=refreshes_priorities(request))
         items, total, problem = found["items"], found["total"], None
         next_cursor = None if narrowed else found["next_cursor"]
     except FieldError as exc:
@@ -77,12 +77,6 @@ def cases_page(
                   sla=sla == "near", awaiting=approval == "awaiting", shown=min(len(items), PAGE), total=total,
                   problem=problem, later=after is not None, first_url="/cases?" + urlencode(params),
                   next_url="/cases?" + urlencode({**params, "cursor": next_cursor}) if next_cursor else None)
-
-
-def _refreshes(request: Request) -> bool:
-    """Whether a case list works out the priorities waiting longer raised first: only when the server does not
-    do so in the background (GOODWILL_REPRIORITISE_EVERY 0)."""
-    return bool(request.app.state.settings.reprioritise_every <= 0)
 
 
 def _platform(case: dict[str, Any]) -> str | None:
@@ -104,7 +98,7 @@ def _case_page(request: Request, store: StoreDep, actor: Actor, case_id: int, st
         except NotFoundError:  # erased since the case opened
             person = None
     suggested = knowledge.suggest_for_case(store, actor, case_id)["items"]
-    pos = [c["id"] for c in cases.list_cases(store, actor, limit=100, refresh=_refreshes(request))]
+    pos = [c["id"] for c in cases.list_cases(store, actor, limit=100, refresh=refreshes_priorities(request))]
     at = pos.index(case_id) if case_id in pos else -1
     around = {"prev": pos[at - 1] if at > 0 else None,
               "next": pos[at + 1] if 0 <= at < len(pos) - 1 else (pos[0] if at == -1 and pos else None)}
