@@ -74,6 +74,30 @@ def test_cases_api(web) -> None:
     assert {"case.assigned", "case.note", "case.status"} <= set(actions)
 
 
+def test_the_case_list_pages_by_cursor_and_band(web) -> None:
+    """Walking the list 7 at a time by `next_cursor` gives the one-page list, in its order, once each."""
+    client, headers, _ = web
+    agent = headers["agent"]
+    whole = client.get("/api/v1/cases", params={"limit": 500}, headers=agent).json()
+    assert whole["next_cursor"] is None and len(whole["items"]) > 14
+    walked, cursor = [], None
+    while True:
+        page = client.get("/api/v1/cases", params={"limit": 7, **({"cursor": cursor} if cursor else {})},
+                          headers=agent).json()
+        assert len(page["items"]) <= 7
+        walked += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == [c["id"] for c in whole["items"]]
+    high = client.get("/api/v1/cases", params={"band": "high", "limit": 500}, headers=agent).json()["items"]
+    assert high and {c["band"] for c in high} == {"high"}
+    assert [c["id"] for c in high] == [c["id"] for c in whole["items"] if c["band"] == "high"]
+    for field, value in (("cursor", "nonsense"), ("band", "purple")):
+        r = client.get("/api/v1/cases", params={field: value}, headers=agent)
+        assert r.status_code == 422 and r.json()["field"] == field, r.json()
+
+
 def _store(settings: Settings):
     from goodwill.service.workspace import open_workspace
 

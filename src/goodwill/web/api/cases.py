@@ -70,11 +70,17 @@ def list_cases(
     team: Annotated[str | None, Query(max_length=100)] = None,
     assignee: Annotated[str | None, Query(max_length=80, description="a user name, or none for unassigned")] = None,
     awaiting_approval: Annotated[bool, Query(description="only cases with a reply awaiting a manager's approval")] = False,
+    band: Annotated[str | None, Query(max_length=20, description="only this priority band: emergency, high, "
+                                      "normal or low")] = None,
     limit: Annotated[int, Query(ge=1, le=cases.MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="the `next_cursor` of the page before: "
+                                        "the cases after it")] = None,
 ) -> dict[str, Any]:
-    return {"items": cases.list_cases(store, actor, status=status, team=team, assignee=assignee,
-                                      awaiting_approval=awaiting_approval, limit=limit,
-                                      refresh=refreshes_priorities(request))}
+    """A page of cases; `next_cursor` is where the next page starts (null on the last page)."""
+    found = cases.list_cases_counted(store, actor, status=status, team=team, assignee=assignee,
+                                     awaiting_approval=awaiting_approval, band=band, limit=limit, cursor=cursor,
+                                     refresh=refreshes_priorities(request))
+    return {"items": found["items"], "next_cursor": found["next_cursor"]}
 
 
 @router.get("/cases/approval-policy", summary="Which teams' and tags' cases hold agents' replies for a manager's approval")
