@@ -5,6 +5,7 @@ expiring after PRESENCE_TTL), a reply that would cross another agent's reply or 
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,6 +122,38 @@ def test_api_presence_and_crossed_reply(store: Store, settings: Settings) -> Non
                     os.environ.pop(k, None)
             assert r.status_code == 409 and r.json()["code"] == "reply_crossed", r.text
             assert "Hold the pairing button" in r.json()["message"]
+    assert len(state.posted) == 1
+
+
+def test_a_reply_waiting_on_a_slow_platform_holds_up_no_page(store: Store, settings: Settings) -> None:
+    """With one page thread, a reply waiting for the platform's answer runs on a send thread: the case list
+    answers meanwhile, and the reply is sent once the platform answers."""
+    ann, _ = _people(store)
+    auth = {"Authorization": f"Bearer {team.create_token(store, ann, 'tests')[0]}"}  # type: ignore[arg-type]
+    state = _state()
+    state.post_gate = threading.Event()
+    with serving(mastodon_server(state)) as srv:
+        _listened(store, settings, srv.url)
+        case_id = _one_case(settings)
+        one_thread = settings.model_copy(update={"web_threads": 1, "send_threads": 2})
+        with TestClient(create_app(one_thread)) as client, pytest.MonkeyPatch.context() as mp:
+            for k, v in TOKEN_ENV.items():
+                mp.setenv(k, v)
+            sent: dict[str, object] = {}
+            body = {"text": "Hold the pairing button for 5 s.", "send": True}
+            sender = threading.Thread(target=lambda: sent.update(
+                r=client.post(f"/api/v1/cases/{case_id}/reply", json=body, headers=auth)))
+            sender.start()
+            try:
+                assert state.post_arrived.wait(20), "the reply did not reach the platform"
+                listed = client.get("/api/v1/cases", headers=auth)
+                waiting = sender.is_alive() and not state.post_gate.is_set()
+            finally:
+                state.post_gate.set()
+                sender.join(30)
+            assert listed.status_code == 200 and case_id in [c["id"] for c in listed.json()["items"]]
+            assert waiting, "the case list waited for the platform's answer"
+            assert sent["r"].status_code == 200, sent["r"].text  # type: ignore[attr-defined]
     assert len(state.posted) == 1
 
 

@@ -74,8 +74,14 @@ class Settings(BaseSettings):
     web_threads: int = Field(
         default=8, ge=1, le=1000,
         description="Requests each web server process works on at once, in threads (the rest wait their turn in "
-        "order): few keep a busy server's slowest answers close to its typical ones; more let slow requests, "
-        "such as replies sent to a platform, not hold up the pages.",
+        "order): few keep a busy server's slowest answers close to its typical ones; more let slow requests "
+        "not hold up the pages. Replies sent to a platform have threads of their own (`send_threads`).",
+    )
+    send_threads: int = Field(
+        default=8, ge=1, le=1000,
+        description="Requests that send a reply to a platform's server (and wait for its answer) each web server "
+        "process works on at once, in threads of their own, apart from `web_threads`: a slow platform holds "
+        "up other sends, never the pages.",
     )
     escalate_every: float = Field(
         default=60.0, ge=0,

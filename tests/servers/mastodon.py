@@ -4,6 +4,7 @@ notifications and posting, paged with min_id/max_id as the real one is."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,8 @@ class MastodonState:
     overlap: int = 0
     by_key: dict[str, dict[str, Any]] = field(default_factory=dict)  # statuses made, by Idempotency-Key
     post_delay: float = 0.0  # seconds to wait before answering a new status
+    post_gate: threading.Event | None = None  # when set up: a new status waits for it (at most 20 s)
+    post_arrived: threading.Event = field(default_factory=threading.Event)  # a new status was asked for
 
     def page(self, items: list[dict[str, Any]], req: Request) -> list[dict[str, Any]]:
         """A page newest first, as Mastodon pages: `max_id` keeps what is older
@@ -91,6 +94,9 @@ class MastodonState:
                 pieces.append(f"event: {name}\ndata: {data}\n\n".encode())
             return Response(200, stream=pieces, delay=0.01)
         if req.method == "POST" and req.path == "/api/v1/statuses":
+            self.post_arrived.set()
+            if self.post_gate is not None:
+                self.post_gate.wait(20)
             form = req.form()
             key = req.headers.get("idempotency-key")
             if key and key in self.by_key:  # as Mastodon does: the same key returns the status it made

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, ParamSpec, TypeVar
 
+import anyio
 from fastapi import Depends, Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -28,6 +31,34 @@ def refreshes_priorities(request: Request) -> bool:
     """Whether a case list works out first the priorities waiting longer has raised (a write): only when the
     server does not do so in the background (GOODWILL_REPRIORITISE_EVERY 0)."""
     return bool(request.app.state.settings.reprioritise_every <= 0)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def sends_to_a_platform(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """An endpoint that may wait on a platform's server (sending a reply), run on the send threads
+    (`GOODWILL_SEND_THREADS`) instead of the page threads (`GOODWILL_WEB_THREADS`), so a slow platform holds
+    up other sends, never the pages. The endpoint takes `request`; its signature is FastAPI's to read as before."""
+
+    @functools.wraps(endpoint)
+    async def on_send_threads(*args: P.args, **kwargs: P.kwargs) -> R:
+        request = kwargs["request"]
+        assert isinstance(request, Request)
+        return await anyio.to_thread.run_sync(functools.partial(endpoint, *args, **kwargs),
+                                              limiter=_send_limiter(request))
+
+    return on_send_threads
+
+
+def _send_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The process's send threads, made on first use (in the server's event loop)."""
+    state = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "send_limiter", None)
+    if limiter is None:
+        limiter = state.send_limiter = anyio.CapacityLimiter(state.settings.send_threads)
+    return limiter
 
 
 def client_address(request: Request) -> str:

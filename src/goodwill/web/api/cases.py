@@ -10,7 +10,7 @@ from pydantic import Field
 
 from goodwill.service import approval, cases, casework
 from goodwill.web.api.routes import Strict
-from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query, refreshes_priorities
+from goodwill.web.deps import ApiActor, PathId, StoreDep, known_query, refreshes_priorities, sends_to_a_platform
 
 router = APIRouter(prefix="/api/v1", tags=["api"], dependencies=[Depends(known_query)])
 
@@ -109,6 +109,7 @@ def get_held(store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, An
 
 @router.post("/cases/approvals/{reply_id}/approve",
              summary="Approve a held reply (managers): it is sent through the platform's connector")
+@sends_to_a_platform
 def approve(request: Request, store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
     return approval.approve(store, actor, reply_id, environ=dict(os.environ), settings=request.app.state.settings)
 
@@ -152,6 +153,7 @@ def add_note(store: StoreDep, actor: ApiActor, case_id: PathId, body: NoteCreate
 
 
 @router.post("/cases/{case_id}/reply", summary="Reply in public to the case's newest customer message (dry run unless send)")
+@sends_to_a_platform
 def reply(request: Request, store: StoreDep, actor: ApiActor, case_id: PathId, body: CaseReply) -> dict[str, Any]:
     return cases.reply(store, actor, case_id, body.text, send=body.send, environ=dict(os.environ),
                        settings=request.app.state.settings, seen=body.seen)

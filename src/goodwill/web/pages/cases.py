@@ -22,7 +22,7 @@ from goodwill.errors import (
     PermissionDeniedError,
 )
 from goodwill.service import approval, cases, casework, knowledge, people, saved_replies, tone
-from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul, refreshes_priorities
+from goodwill.web.deps import PageActor, PathId, StoreDep, no_nul, refreshes_priorities, sends_to_a_platform
 from goodwill.web.pages.routes import Csrf, back, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(no_nul)])
@@ -147,6 +147,7 @@ def case_status(request: Request, store: StoreDep, actor: PageActor, case_id: Pa
 
 
 @router.post("/cases/{case_id}/reply", dependencies=[Csrf])
+@sends_to_a_platform
 def case_reply(request: Request, store: StoreDep, actor: PageActor, case_id: PathId, text: Draft,
                seen: Annotated[int, Form(ge=0, le=2**63 - 1)] = 0,
                action: Annotated[str, Form(max_length=10)] = "check") -> Response:
@@ -233,6 +234,7 @@ Where = Annotated[str, Form(max_length=20)]
 
 
 @router.post("/approvals/{reply_id}/approve", dependencies=[Csrf])
+@sends_to_a_platform
 def approvals_approve(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId,
                       where: Where = "case") -> Response:
     held = approval.get_held(store, actor, reply_id)
