@@ -45,7 +45,6 @@ from goodwill.people import stage_from
 from goodwill.service import approval, casework, routing
 from goodwill.service.audit import iso, record, require
 from goodwill.store import Connection, Store, said_series
-from goodwill.store import approval as approval_store
 from goodwill.store import cases as case_store
 from goodwill.store import casework as casework_store
 from goodwill.store import routing as routing_store
@@ -455,10 +454,15 @@ def _kept_steady(c: Mapping[str, Any]) -> dict[str, Any]:
     return steady
 
 
+def _escalations(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """The escalations of the listed rows that had any (their `escalation_count`), by case."""
+    escalated = [int(r["id"]) for r in rows if r["escalation_count"]]
+    return routing.escalations_of(conn, escalated) if escalated else {}
+
+
 def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolicy] | None = None,
-            escalations: Sequence[Mapping[str, Any]] = (), awaiting: int = 0,
-            steady: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A case as the services show it; `steady`: the row's `_steady` when the caller has it already."""
+            escalations: Sequence[Mapping[str, Any]] = (), steady: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A case as the services show it (a listed row); `steady`: the row's `_steady` when the caller has it already."""
     due = c["sla_due_at"]
     active = c["status"] in ACTIVE_STATUSES
     waiting = c["waiting_since"] if active else None
@@ -469,7 +473,7 @@ def _public(c: Mapping[str, Any], now: datetime, policies: Mapping[str, SlaPolic
         breached, near = sla["state"] == "breached", sla["state"] == "near breach"
     out = dict(_steady(c) if steady is None else steady)
     out.update(reason=reason_now(c["priority_reason"], waiting, now), sla_breached=breached, sla_near=near, sla=sla,
-               escalations=list(escalations), awaiting_approval=awaiting)
+               escalations=list(escalations), awaiting_approval=c["held_replies"])
     return out
 
 
@@ -545,13 +549,11 @@ def list_cases_counted(store: Store, actor: Actor, *, status: str | None = None,
             total = case_store.count_cases(conn, statuses=statuses, team=team, assignee_id=assignee_id,
                                            unassigned=unassigned, awaiting=awaiting_approval, band=banded,
                                            after=after, upto=count_upto)
-        ids = [int(r["id"]) for r in rows]
         policies = routing.policies_by_name(conn)
-        escalated = routing.escalations_of(conn, ids)
-        awaiting = approval_store.standing_in(conn, ids)
+        escalated = _escalations(conn, rows)
     last = rows[-1] if more else None
-    return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), awaiting.get(int(r["id"]), 0),
-                              _kept_steady(r)) for r in rows], "total": total,
+    return {"items": [_public(r, now, policies, escalated.get(int(r["id"]), ()), _kept_steady(r)) for r in rows],
+            "total": total,
             "next_cursor": None if last is None else case_store.encode_after(last["priority"], last["opened_at"],
                                                                              last["id"])}
 
@@ -563,8 +565,7 @@ def get_case(store: Store, actor: Actor, case_id: int, *, now: datetime | None =
     with store.begin() as conn:
         refresh_priorities(conn, now)
         row = case_store.listed(conn, case_id)
-        data = _public(row, now, routing.policies_by_name(conn), routing.escalations_of(conn, [case_id]).get(case_id, ()),
-                       approval_store.standing_in(conn, [case_id]).get(case_id, 0))
+        data = _public(row, now, routing.policies_by_name(conn), _escalations(conn, [row]).get(case_id, ()))
         data["routing"] = routing.route_of(conn, case_id)
         data["messages"] = [
             {"id": m["id"], "platform_id": m["platform_id"], "at": iso(m["created_at"]), "author": m["author"],

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, select
 
 from goodwill.errors import NotFoundError
 from goodwill.store.messages import chunks
@@ -90,22 +90,6 @@ def update(conn: Connection, reply_id: int, values: dict[str, Any], *, only_if: 
     if only_if is not None:
         stmt = stmt.where(pending_replies.c.status.in_(list(only_if)))
     return bool(conn.execute(stmt.values(**values)).rowcount)
-
-
-def standing_in(conn: Connection, case_ids: Sequence[int]) -> dict[int, int]:
-    """How many replies stand held (pending or being sent) in each of these cases that has any."""
-    found: dict[int, int] = {}
-    for chunk in chunks(sorted(set(case_ids))):
-        for case_id, n in conn.execute(_STANDING_IN, {"ids": [int(i) for i in chunk]}):
-            found[int(case_id)] = int(n)
-    return found
-
-
-#: One statement for any ids (compiled once, not per call).
-_STANDING_IN = (select(pending_replies.c.case_id, func.count())
-                .where(pending_replies.c.case_id.in_(bindparam("ids", expanding=True)),
-                       pending_replies.c.status.in_(list(STANDING)))
-                .group_by(pending_replies.c.case_id))
 
 
 def texts_of(conn: Connection, reply_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

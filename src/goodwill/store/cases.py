@@ -16,9 +16,10 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Connection, bindparam, func, select, tuple_, union_all
+from sqlalchemy import JSON, Connection, bindparam, func, literal_column, select, tuple_, union_all
 
 from goodwill.errors import FieldError, NotFoundError
+from goodwill.store.approval import STANDING
 from goodwill.store.kept import KeptRows
 from goodwill.store.messages import CHUNK, by_platform, chunks, one_of
 from goodwill.store.tables import (
@@ -31,6 +32,7 @@ from goodwill.store.tables import (
     message_signals,
     messages,
     pending_replies,
+    sla_escalations,
     users,
 )
 from goodwill.store.threads import decode_cursor, encode_cursor
@@ -247,16 +249,24 @@ def due_for_priority(conn: Connection, statuses: Sequence[str], now: datetime) -
 def _listed_query() -> Any:
     first = messages.alias("first")
     author = accounts.alias("author")
+    held = (select(func.count()).select_from(pending_replies)
+            .where(pending_replies.c.case_id == cases.c.id,  # the statuses inline: the statement's one list is its ids
+                   pending_replies.c.status.in_([literal_column(f"'{status}'") for status in STANDING]))
+            .scalar_subquery().label("held_replies"))
+    escalated = (select(func.count()).select_from(sla_escalations).where(sla_escalations.c.case_id == cases.c.id)
+                 .scalar_subquery().label("escalation_count"))
     return (
         select(cases, first.c.platform_id.label("first_platform_id"), first.c.text.label("first_text"),
-               first.c.url.label("first_url"), author.c.handle.label("author"), users.c.username.label("assignee"))
+               first.c.url.label("first_url"), author.c.handle.label("author"), users.c.username.label("assignee"),
+               held, escalated)
         .select_from(cases.join(first, first.c.id == cases.c.first_message_id)
                      .join(author, author.c.id == first.c.account_id)
                      .outerjoin(users, users.c.id == cases.c.assignee_id))
     )
 
 
-#: A case with its first message, its author and its assignee's name (built once: statements are immutable).
+#: A case with its first message, its author, its assignee's name, how many of its replies are held for approval
+#: (`held_replies`) and how many SLA escalations it had (`escalation_count`); built once: statements are immutable.
 _LISTED = _listed_query()
 
 
