@@ -51,7 +51,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -254,6 +258,10 @@ def main() -> None:
     parser.add_argument("--server-cpus", default=None, help="CPUs for the server, e.g. 1 (taskset list)")
     parser.add_argument("--kinds", default=None,
                         help="measure only the kinds of request whose names contain one of these comma-separated words")
+    parser.add_argument("--threads", default=None,
+                        help="compare these GOODWILL_WEB_THREADS values (comma-separated): a server of each in turn, "
+                             "--rounds times, interleaved")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of a --threads comparison")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -303,23 +311,16 @@ def main() -> None:
             params.append(f"cursor={pages[i % len(pages)]}")
         list_queries.append("?" + "&".join(params) if params else "")
 
-    port = free_port()
-    # The server's background work (the accurate pass over the demo's provisional signals, SLA escalation,
-    # upkeep and scoring people) is left off: the CPU counted per request is the requests'.
-    env = {**os.environ, "GOODWILL_WORKSPACE": str(ws), "GOODWILL_ACCURATE_PASS_EVERY": "0",
-           "GOODWILL_ESCALATE_EVERY": "0", "GOODWILL_UPKEEP_EVERY": "0"}
-    pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
+
     if args.client_cpus and args.generator == "httpx":
         os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
-    server = subprocess.Popen(
-        [*pin, sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, server)
-        cookies = sign_in(base)
-        api = {"Authorization": f"Bearer {token}"}
+    sharing = f"load generator on CPU {args.client_cpus or 'any'}, server on CPU {args.server_cpus or 'any'}"
+    load_words = f"{args.requests} requests per kind" if args.generator == "httpx" else f"{args.seconds:.0f} s per kind"
+    print(f"\n{stored:,} messages, {open_cases:,} open cases, {args.clients} concurrent clients ({args.generator}), "
+          f"{load_words}, {args.workers} server process{'es' if args.workers > 1 else ''}, {sharing}, load average "
+          f"before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+
+    def kinds_for(cookies: dict[str, str], api: dict[str, str]) -> list[tuple[str, Any, Any, list[str]]]:
         kinds = [
             ("baseline: GET /api/v1/health", api, None, ["/api/v1/health"] * args.requests),
             ("conversation list page", None, cookies, ["/conversations" + q for q in list_queries]),
@@ -332,36 +333,27 @@ def main() -> None:
         if args.kinds:
             words = [w.strip() for w in args.kinds.split(",") if w.strip()]
             kinds = [k for k in kinds if any(w in k[0] for w in words)]
-        asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
-        sharing = (f"load generator on CPU {args.client_cpus or 'any'}, server on CPU {args.server_cpus or 'any'}")
-        load_words = (f"{args.requests} requests per kind" if args.generator == "httpx"
-                      else f"{args.seconds:.0f} s per kind")
-        print(f"\n{stored:,} messages, {open_cases:,} open cases, {args.clients} concurrent clients ({args.generator}), {load_words}, "
-              f"{args.workers} server process{'es' if args.workers > 1 else ''}, {sharing}, load average before: "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
-        print("| request | median ms | p95 ms | requests/s | server CPU ms per request |")
-        print("|---|---|---|---|---|")
-        results: dict[str, float] = {}
-        cookie_header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        for label, headers, jar, paths in kinds:
-            cpu_before = cpu_seconds(server.pid)
-            if args.generator == "wrk":
-                median, p95, rate, count = run_wrk(base, headers or cookie_header, paths, args.clients, args.seconds,
-                                                   args.client_cpus, workdir)
-            else:
-                started = time.perf_counter()
-                timings = asyncio.run(load(base, headers, jar, paths, args.clients))
-                wall = time.perf_counter() - started
-                median, p95, rate, count = statistics.median(timings), percentile(timings, 0.95), len(timings) / wall, len(timings)
-            cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(count, 1)
-            # Requests still queued when the load stops are answered before the next kind starts (a thread
-            # read waits behind them in the server's thread pool), so one kind's backlog is not the next's.
-            httpx.get(base + f"/api/v1/threads/{thread_ids[0]}", headers=api, timeout=1800)
-            results[label] = p95 if count else float("inf")
-            if not count:
-                print(f"| {label} | - | - | 0 | - (no answer within the run) |", flush=True)
-                continue
-            print(f"| {label} | {median:.1f} | {p95:.1f} | {rate:.0f} | {cpu:.2f} |", flush=True)
+        return kinds
+
+    if args.threads:
+        compare_threads(args, ws, token, kinds_for, thread_ids[0], [int(t) for t in args.threads.split(",")])
+        return
+    print("| request | median ms | p95 ms | requests/s | server CPU ms per request |")
+    print("|---|---|---|---|---|")
+
+    def shown(label: str, measured: Measured | None) -> None:
+        if measured is None:
+            print(f"| {label} | - | - | 0 | - (no answer within the run) |", flush=True)
+        else:
+            print(f"| {label} | {measured.median:.1f} | {measured.p95:.1f} | {measured.rate:.0f} | {measured.cpu:.2f} |",
+                  flush=True)
+
+    results: dict[str, float] = {}
+    with serving(args, ws, {}) as (base, server):
+        cookies = sign_in(base)
+        api = {"Authorization": f"Bearer {token}"}
+        for label, measured in measure(args, base, server, kinds_for(cookies, api), api, thread_ids[0], shown).items():
+            results[label] = measured.p95 if measured is not None else float("inf")
         print(f"\nload average after: {os.getloadavg()[0]:.1f}")
         with httpx.Client(base_url=base, cookies=cookies, timeout=120) as client:
             solo = []
@@ -370,19 +362,101 @@ def main() -> None:
                 assert client.get("/").status_code == 200
                 solo.append((time.perf_counter() - started) * 1000)
         print(f"\noverview page (whole-workspace counts), one client: median {statistics.median(solo):.0f} ms of 3")
-        judged = [k for k in ("conversation list page", "case list page", "thread page") if k in results]
-        if judged:
-            worst = max(results[k] for k in judged)
-            verdict = "met" if worst < GOAL_P95_MS else "NOT met"
-            names = [k.removesuffix(" page") for k in judged]
-            pages = (", ".join(names[:-1]) + " and " + names[-1] + " pages") if len(names) > 1 else names[0] + " page"
-            print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the {pages}: {verdict} (worst p95 {worst:.1f} ms)")
+    judged = [k for k in ("conversation list page", "case list page", "thread page") if k in results]
+    if judged:
+        worst = max(results[k] for k in judged)
+        verdict = "met" if worst < GOAL_P95_MS else "NOT met"
+        names = [k.removesuffix(" page") for k in judged]
+        pages = (", ".join(names[:-1]) + " and " + names[-1] + " pages") if len(names) > 1 else names[0] + " page"
+        print(f"\ngoal p95 < {GOAL_P95_MS:.0f} ms for the {pages}: {verdict} (worst p95 {worst:.1f} ms)")
+
+
+@dataclass(frozen=True)
+class Measured:
+    median: float
+    p95: float
+    rate: float
+    cpu: float
+
+
+@contextmanager
+def serving(args: argparse.Namespace, ws: Path, settings: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server of the workspace on a free port (with these GOODWILL_* settings), stopped afterwards."""
+    port = free_port()
+    # The server's background work (the accurate pass over the demo's provisional signals, SLA escalation,
+    # upkeep and scoring people) is left off: the CPU counted per request is the requests'.
+    env = {**os.environ, "GOODWILL_WORKSPACE": str(ws), "GOODWILL_ACCURATE_PASS_EVERY": "0",
+           "GOODWILL_ESCALATE_EVERY": "0", "GOODWILL_UPKEEP_EVERY": "0", **settings}
+    pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
+    server = subprocess.Popen(
+        [*pin, sys.executable, "-m", "goodwill", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers",
+         str(args.workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, server)
+        yield base, server
     finally:
         server.terminate()
         try:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def measure(args: argparse.Namespace, base: str, server: subprocess.Popen[bytes],
+            kinds: list[tuple[str, Any, Any, list[str]]], api: dict[str, str], thread_id: int,
+            each: Callable[[str, Measured | None], None]) -> dict[str, Measured | None]:
+    """Each kind of request under load in turn (None: no answer within the run); `each` hears of each as it ends."""
+    asyncio.run(load(base, api, None, ["/api/v1/health"] * 50, args.clients))  # warm up
+    out: dict[str, Measured | None] = {}
+    for label, headers, jar, paths in kinds:
+        cpu_before = cpu_seconds(server.pid)
+        if args.generator == "wrk":
+            cookie_header = {"Cookie": "; ".join(f"{k}={v}" for k, v in (jar or {}).items())}
+            median, p95, rate, count = run_wrk(base, headers or cookie_header, paths, args.clients, args.seconds,
+                                               args.client_cpus, Path(args.workdir or tempfile.gettempdir()))
+        else:
+            started = time.perf_counter()
+            timings = asyncio.run(load(base, headers, jar, paths, args.clients))
+            wall = time.perf_counter() - started
+            median, p95, rate, count = statistics.median(timings), percentile(timings, 0.95), len(timings) / wall, len(timings)
+        cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(count, 1)
+        # Requests still queued when the load stops are answered before the next kind starts (a thread
+        # read waits behind them in the server's thread pool), so one kind's backlog is not the next's.
+        httpx.get(base + f"/api/v1/threads/{thread_id}", headers=api, timeout=1800)
+        out[label] = Measured(median, p95, rate, cpu) if count else None
+        each(label, out[label])
+    return out
+
+
+def compare_threads(args: argparse.Namespace, ws: Path, token: str,
+                    kinds_for: Callable[[dict[str, str], dict[str, str]], list[tuple[str, Any, Any, list[str]]]],
+                    thread_id: int, counts: list[int]) -> None:
+    """A server of each thread count in turn, `--rounds` times (interleaved, so a slow spell of a shared machine
+    falls on each alike), each kind under load; then each kind's median p95 and CPU per request by thread count."""
+    print("| round | GOODWILL_WEB_THREADS | request | median ms | p95 ms | requests/s | server CPU ms per request |")
+    print("|---|---|---|---|---|---|---|")
+    seen: dict[tuple[int, str], list[Measured]] = {}
+    for round_ in range(1, args.rounds + 1):
+        for count in counts:
+            def each(label: str, measured: Measured | None, count: int = count, round_: int = round_) -> None:
+                if measured is None:
+                    print(f"| {round_} | {count} | {label} | - | - | 0 | - |", flush=True)
+                    return
+                seen.setdefault((count, label), []).append(measured)
+                print(f"| {round_} | {count} | {label} | {measured.median:.1f} | {measured.p95:.1f} | "
+                      f"{measured.rate:.0f} | {measured.cpu:.2f} |", flush=True)
+
+            with serving(args, ws, {"GOODWILL_WEB_THREADS": str(count)}) as (base, server):
+                api = {"Authorization": f"Bearer {token}"}
+                measure(args, base, server, kinds_for(sign_in(base), api), api, thread_id, each)
+    print("\n| GOODWILL_WEB_THREADS | request | runs | median of p95 ms | median CPU ms per request |")
+    print("|---|---|---|---|---|")
+    for (count, label), runs in sorted(seen.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"| {count} | {label} | {len(runs)} | {statistics.median(m.p95 for m in runs):.1f} | "
+              f"{statistics.median(m.cpu for m in runs):.2f} |")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,22 @@ def test_web_bench_runs_small(tmp_path: Path) -> None:
     assert re.search(r"overview page \(whole-workspace counts\), one client: median \d+ ms", out)
 
 
+def test_web_bench_compares_thread_counts(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "web_bench.py"), "--messages", "2000", "--requests", "30",
+         "--seconds", "1", "--workdir", str(tmp_path), "--kinds", "baseline", "--threads", "1,3", "--rounds", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for round_ in (1, 2):
+        for threads in (1, 3):
+            assert re.search(rf"\| {round_} \| {threads} \| baseline: GET /api/v1/health \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \|",
+                             out), (round_, threads)
+    for threads in (1, 3):
+        assert re.search(rf"\| {threads} \| baseline: GET /api/v1/health \| 2 \| [\d.]+ \| [\d.]+ \|", out), threads
+
+
 def test_listen_bench_runs_small(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "listen_bench.py"), "--events", "3000", "--workdir", str(tmp_path)],
