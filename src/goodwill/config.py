@@ -72,10 +72,11 @@ class Settings(BaseSettings):
         description="Password checks (argon2) the web server runs at once; more sign-ins at once answer 429.",
     )
     web_threads: int = Field(
-        default=8, ge=1, le=1000,
+        default=2, ge=1, le=1000,
         description="Requests each web server process works on at once, in threads (the rest wait their turn in "
-        "order): few keep a busy server's slowest answers close to its typical ones; more let slow requests "
-        "not hold up the pages. Replies sent to a platform have threads of their own (`send_threads`).",
+        "order). Python runs one thread of a process at a time, so threads beyond two add switching, not speed, "
+        "and make a busy server's slowest answers slower; more help when requests wait on something slow, such as "
+        "a database across a network. Replies sent to a platform have threads of their own (`send_threads`).",
     )
     send_threads: int = Field(
         default=8, ge=1, le=1000,
