@@ -132,7 +132,9 @@ def explain(ws: Path) -> None:
 
             cases += (("case list: one status's first page", lambda: list_cases(conn, statuses=["new"], limit=100)),
                       ("case list: one status, band high", lambda: list_cases(conn, statuses=["new"], band=(400, 1000),
-                                                                             limit=100)))
+                                                                             limit=100)),
+                      ("case list: one status, unassigned", lambda: list_cases(conn, statuses=["new"], unassigned=True,
+                                                                              limit=100)))
             for label, run in cases:
                 seen.clear()
                 event.listen(store.engine, "before_cursor_execute", grab)

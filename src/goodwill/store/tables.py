@@ -427,8 +427,10 @@ cases = Table(
 
 # The case list: one status's cases read in the list's order (most urgent first, then oldest), so the
 # first page stops after its rows instead of sorting every open case (migration 0017; it replaced
-# an index on status and priority alone).
-Index("ix_cases_list_order", cases.c.status, cases.c.priority.desc(), cases.c.opened_at, cases.c.id)
+# an index on status and priority alone). The assignee and team follow (migration 0020), so the unassigned,
+# one agent's and one team's lists read the index alone too, without each candidate's row.
+Index("ix_cases_list_order", cases.c.status, cases.c.priority.desc(), cases.c.opened_at, cases.c.id,
+      cases.c.assignee_id, cases.c.team)
 
 # Which messages belong to which case (a message to one case at most).
 case_messages = Table(
