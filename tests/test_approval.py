@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,6 +25,7 @@ from tests.servers.http import serving
 from tests.servers.mastodon import MastodonState, account, status
 from tests.servers.mastodon import server as mastodon_server
 from tests.test_service_layer import TOKEN_ENV, _listened, audit
+from tests.web_helpers import csrf_of
 
 PW = "long enough pw"
 QUESTION = "#halcyon I was charged twice for my Drift, can I get a refund?"
@@ -221,6 +222,71 @@ def test_approval_failing_to_send_leaves_it_waiting(store: Store, settings: Sett
         assert audit(store, "reply.approve") == []
         approval.approve(store, mia, held["id"], environ=TOKEN_ENV, settings=settings)  # type: ignore[arg-type]
     assert len(state.posted) == 1
+
+
+def test_an_interrupted_send_waits_for_a_manager_to_release_it(store: Store, settings: Settings) -> None:
+    """An approval whose process stopped mid-send leaves the reply "being sent"; after SENDING_STALE it shows
+    as interrupted, and a manager (service, API, CLI) releases it to await approval again."""
+    from goodwill.store import approval as approval_store
+
+    ann, _bea, mia = _people(store)
+    mia_auth = {"Authorization": f"Bearer {team.create_token(store, mia, 'tests')[0]}"}  # type: ignore[arg-type]
+    state = _state()
+
+    def claimed(minutes_ago: float, reply_id: int) -> None:  # as `approve` claims it before calling the platform
+        with store.begin() as conn:
+            approval_store.update(conn, reply_id, {"status": "sending",
+                                                   "claimed_at": datetime.now(UTC) - timedelta(minutes=minutes_ago)})
+
+    with serving(mastodon_server(state)) as srv:
+        case_id = _billing_case(store, settings, srv.url, mia)
+        held = cases.reply(store, ann, case_id, "We refund it today.", send=True, environ=TOKEN_ENV,  # type: ignore[arg-type]
+                           settings=settings)["held"]
+        with pytest.raises(ConflictError, match="is not being sent .*pending"):
+            approval.release(store, mia, held["id"])  # type: ignore[arg-type]
+        claimed(2, held["id"])  # a send in progress is not interrupted
+        now = approval.get_held(store, mia, held["id"])  # type: ignore[arg-type]
+        assert now["status"] == "sending" and now["interrupted"] is False and now["sending_since"]
+        with pytest.raises(ConflictError, match="is being sent now"):
+            approval.release(store, mia, held["id"])  # type: ignore[arg-type]
+        with pytest.raises(ConflictError, match="is being sent"):
+            approval.approve(store, mia, held["id"], environ=TOKEN_ENV, settings=settings)  # type: ignore[arg-type]
+        claimed(approval.SENDING_STALE.total_seconds() / 60 + 1, held["id"])
+        assert approval.get_held(store, mia, held["id"])["interrupted"] is True  # type: ignore[arg-type]
+        listed = cli(settings, "cases", "approvals")
+        assert "interrupted" in listed.output and f"goodwill cases release {held['id']}" in listed.output
+        with pytest.raises(PermissionDeniedError):
+            approval.release(store, ann, held["id"])  # type: ignore[arg-type]
+        released = approval.release(store, mia, held["id"])  # type: ignore[arg-type]
+        assert released["status"] == "pending" and released["interrupted"] is False
+        assert [e["kind"] for e in cases.get_case(store, mia, case_id)["events"]][-1] == "released"  # type: ignore[arg-type]
+        # Released, it goes out on approval as any held reply does (nothing landed in the thread meanwhile).
+        approval.approve(store, mia, held["id"], environ=TOKEN_ENV, settings=settings)  # type: ignore[arg-type]
+        assert len(state.posted) == 1
+        # The API and the CLI release too.
+        second = cases.reply(store, ann, case_id, "And the charger today.", send=True, environ=TOKEN_ENV,  # type: ignore[arg-type]
+                             settings=settings)["held"]
+        claimed(30, second["id"])
+        with TestClient(create_app(settings)) as client:
+            r = client.post(f"/api/v1/cases/approvals/{second['id']}/release", headers=mia_auth)
+            assert r.status_code == 200 and r.json()["status"] == "pending", r.text
+            r = client.post(f"/api/v1/cases/approvals/{second['id']}/release", headers=mia_auth)
+            assert r.status_code == 409
+        claimed(30, second["id"])
+        done = cli(settings, "--as", "mia", "cases", "release", str(second["id"]), "--json")
+        assert done.exit_code == 0 and json.loads(done.output)["status"] == "pending", done.output
+        # The case page says so, and its manager releases it there.
+        claimed(30, second["id"])
+        with TestClient(create_app(settings)) as page:
+            _signed_in(page, "mia")
+            shown = page.get(f"/cases/{case_id}").text
+            assert "the send was interrupted" in shown and "Release to await approval again" in shown
+            r = page.post(f"/approvals/{second['id']}/release", data={"csrf_token": csrf_of(shown), "where": "case"},
+                          follow_redirects=True)
+            assert "awaits approval again" in r.text and "Release to await approval again" not in r.text
+    releases = audit(store, "reply.release")
+    assert len(releases) == 4 and all(str(e["actor"]).startswith("mia") for e in releases)
+    assert [e["origin"] for e in releases] == ["cli", "api", "cli", "web"]  # the service called directly acts as the CLI operator
 
 
 def test_the_cli_holds_lists_approves_and_declines(store: Store, settings: Settings) -> None:

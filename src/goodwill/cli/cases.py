@@ -49,7 +49,8 @@ def _line(text: str) -> str:
 
 
 def _print_held(h: dict[str, Any]) -> None:
-    said = {"pending": "awaiting approval", "sending": "being sent", "sent": f"approved by {h['decided_by']}, sent",
+    sending = f"being sent since {h['sending_since']}: interrupted" if h["interrupted"] else "being sent"
+    said = {"pending": "awaiting approval", "sending": sending, "sent": f"approved by {h['decided_by']}, sent",
             "declined": f"declined by {h['decided_by']}: {h['reason']}", "withdrawn": "withdrawn"}[h["status"]]
     out.print(f"  held reply {h['id']} by {h['author']} {h['updated_at']} ({said}): {_line(h['text'])}",
               markup=False, highlight=False)
@@ -356,6 +357,10 @@ def register(app: typer.Typer) -> None:
                 out.print(f"  tone: {f['code']}: {f['why']}", markup=False, highlight=False)
             if h["reason"]:
                 out.print(f"  declined by {h['decided_by']}: {h['reason']}", markup=False, highlight=False)
+            if h["interrupted"]:
+                out.print(f"  being sent since {h['sending_since']} with no answer from {h['platform']}: interrupted. "
+                          f"Look on {h['platform']} for it, then `goodwill cases release {h['id']}` to let it await "
+                          "approval again.", markup=False, highlight=False)
 
     @cases_app.command("approve")
     def approve(
@@ -450,6 +455,31 @@ def register(app: typer.Typer) -> None:
             _json(data)
             return
         out.print(f"Withdrew held reply {reply_id} in case {data['case']}.", markup=False, highlight=False)
+
+    @cases_app.command("release")
+    def release(
+        ctx: typer.Context,
+        reply_id: Annotated[int, typer.Argument(metavar="HELD_REPLY", help="The held reply's id.")],
+        as_json: AsJson = False,
+    ) -> None:
+        """Release a held reply whose sending was interrupted (managers): it awaits approval again.
+
+        An approval that never finished (its process stopped before the platform answered) leaves the reply
+        "being sent"; after 10 minutes it shows as interrupted. Look on the platform first: it may have been
+        published.
+
+        Example:
+
+            goodwill cases release 3
+        """
+        from goodwill.service import approval
+
+        with workspace_session(ctx) as ws:
+            data = approval.release(ws.store, ws.actor, reply_id)
+        if as_json:
+            _json(data)
+            return
+        out.print(f"Held reply {reply_id} in case {data['case']} awaits approval again.", markup=False, highlight=False)
 
     @cases_app.command("escalate")
     def escalate(ctx: typer.Context, as_json: AsJson = False) -> None:

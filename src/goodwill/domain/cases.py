@@ -63,6 +63,7 @@ class EventKind(enum.StrEnum):
     APPROVED = "approved"  # a manager approved a held reply, and it was sent
     DECLINED = "declined"  # a manager declined a held reply, with a reason
     WITHDRAWN = "withdrawn"  # its author withdrew a held reply
+    RELEASED = "released"  # a manager released a held reply whose sending was interrupted: it waits again
 
 
 def parse_status(value: str, field_name: str = "status") -> CaseStatus:

@@ -9,7 +9,10 @@ may edit or withdraw it while it waits. A manager approves it (`approve`:
 sent through the connector of the case's platform exactly as a normal reply,
 joining the thread; the case's first response is when it was sent) or
 declines it with a reason its author sees (`decline`). Managers' own replies
-go straight out.
+go straight out. An approval whose sending never finished (its process
+stopped before the platform answered) leaves the reply "being sent"; after
+`SENDING_STALE` it shows as interrupted, and a manager may release it to wait
+again (`release`), having looked on the platform first.
 
 A held reply counts as its author's reply for collision detection: a reply
 written on an older version of the case is refused while it waits
@@ -18,7 +21,7 @@ refused while one waits, and approving is refused when someone else replied
 in the thread or moved the case after it was held (or last edited).
 
 Every step is audited in the same transaction as the change: `approval.set`,
-`reply.hold`, `reply.edit`, `reply.withdraw`, `reply.decline`, and for an
+`reply.hold`, `reply.edit`, `reply.withdraw`, `reply.decline`, `reply.release`, and for an
 approval `reply.approve` with `reply.send`, in the transaction that stores the
 sent reply.
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,9 @@ STATUSES = ("pending", "sending", "sent", "declined", "withdrawn")
 MAX_NAME = 100
 MAX_REASON = 2000
 MAX_PAGE = 500
+#: How long an approval may be sending a reply before the send counts as interrupted: the platform answers
+#: within a connector's timeouts, so a reply still "being sent" after this had its process stop mid-send.
+SENDING_STALE = timedelta(minutes=10)
 
 
 # -- the policy -------------------------------------------------------------------------
@@ -122,9 +128,16 @@ def case_reason(conn: Connection, case: Mapping[str, Any]) -> str | None:
 # -- held replies ------------------------------------------------------------------------
 
 
+def _interrupted(r: Mapping[str, Any], now: datetime) -> bool:
+    """Whether an approval began sending the reply `SENDING_STALE` ago or more and never finished."""
+    return bool(r["status"] == "sending" and (r["claimed_at"] is None or now - r["claimed_at"] >= SENDING_STALE))
+
+
 def _public(r: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": r["id"], "case": r["case_id"], "status": r["status"], "text": r["text"], "tone": list(r["tone"] or []),
+        "sending_since": iso(r["claimed_at"]) if r["status"] == "sending" else None,
+        "interrupted": _interrupted(r, datetime.now(UTC)),
         "author": r["author_name"], "author_id": r["author_id"], "created_at": iso(r["created_at"]),
         "updated_at": iso(r["updated_at"]), "message_id": r["message_id"], "customer": r["customer"],
         "answering": r["answered_text"], "platform": r["platform"], "team": r["team"], "tags": list(r["tags"] or []),
@@ -278,6 +291,31 @@ def decline(store: Store, actor: Actor, reply_id: int, reason: str, *, now: date
         _touch(conn, row["case_id"], now)
         record(conn, actor, "reply.decline", f"case {row['case_id']}", reply=reply_id, author=row["author_name"],
                reason=reason)
+        return _public(approval_store.get(conn, reply_id))
+
+
+def release(store: Store, actor: Actor, reply_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+    """A manager releases a held reply whose sending was interrupted (an approval began sending it at least
+    `SENDING_STALE` ago and never finished: its process stopped before the platform answered), so it awaits
+    approval again. It may have been published: look on the platform first. Approving it again is refused,
+    as any approval is, when a reply has landed in the thread or the case moved since it was held."""
+    require(actor, APPROVE_ROLE)
+    now = now or datetime.now(UTC)
+    with store.begin() as conn:
+        row = approval_store.get(conn, reply_id)
+        if row["status"] != "sending":
+            raise ConflictError(f"held reply {reply_id} is not being sent (it is {row['status']}); only a reply whose "
+                                "sending was interrupted can be released")
+        if not _interrupted(row, now):
+            minutes = int(SENDING_STALE.total_seconds() // 60)
+            raise ConflictError(f"held reply {reply_id} is being sent now (since {iso(row['claimed_at'])}); it can be "
+                                f"released once {minutes} minutes pass without an answer from the platform")
+        approval_store.update(conn, reply_id, {"status": "pending", "claimed_at": None, "updated_at": now},
+                              only_if=("sending",))
+        _event(conn, row["case_id"], actor, EventKind.RELEASED, now, reply=reply_id, author=row["author_name"],
+               sending_since=iso(row["claimed_at"]))
+        record(conn, actor, "reply.release", f"case {row['case_id']}", reply=reply_id, author=row["author_name"],
+               sending_since=iso(row["claimed_at"]))
         return _public(approval_store.get(conn, reply_id))
 
 

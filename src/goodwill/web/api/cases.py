@@ -124,6 +124,14 @@ def edit_held(store: StoreDep, actor: ApiActor, reply_id: PathId, body: HeldEdit
     return approval.edit(store, actor, reply_id, body.text, seen=body.seen)
 
 
+@router.post("/cases/approvals/{reply_id}/release",
+             summary="Release a held reply whose sending was interrupted (managers): it awaits approval again")
+def release(store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
+    """Only a reply `interrupted` (being sent for 10 minutes or more: its process stopped before the platform
+    answered); look on the platform first, it may have been published."""
+    return approval.release(store, actor, reply_id)
+
+
 @router.post("/cases/approvals/{reply_id}/withdraw", summary="Withdraw your reply while it awaits approval")
 def withdraw(store: StoreDep, actor: ApiActor, reply_id: PathId) -> dict[str, Any]:
     return approval.withdraw(store, actor, reply_id)

@@ -272,6 +272,18 @@ def approvals_edit(request: Request, store: StoreDep, actor: PageActor, reply_id
     return back(request, _return_to(held, "case"), "Your held reply is changed; it still awaits approval.")
 
 
+@router.post("/approvals/{reply_id}/release", dependencies=[Csrf])
+def approvals_release(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId,
+                      where: Where = "case") -> Response:
+    held = approval.get_held(store, actor, reply_id)
+    try:
+        approval.release(store, actor, reply_id)
+    except (ConflictError, PermissionDeniedError) as exc:
+        return back(request, _return_to(held, where), str(exc), "error")
+    return back(request, _return_to(held, where), f"{held['author']}'s reply awaits approval again. Look on "
+                f"{held['platform']} before approving it: the interrupted send may have published it.")
+
+
 @router.post("/approvals/{reply_id}/withdraw", dependencies=[Csrf])
 def approvals_withdraw(request: Request, store: StoreDep, actor: PageActor, reply_id: PathId) -> Response:
     held = approval.get_held(store, actor, reply_id)
