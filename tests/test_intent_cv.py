@@ -7,7 +7,7 @@ import pytest
 
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.heads import COMPLAINT, HeadScores
-from goodwill.understand.training import intent_cv, train_heads
+from goodwill.understand.training import intent_cv, sets, train_heads
 
 
 def _raw(rows: list[tuple[str, float]]) -> np.ndarray:
@@ -46,3 +46,29 @@ def test_the_shipped_offsets_name_only_non_complaint_intents() -> None:
     shifted[:, INTENTS.index("other")] += 1.0
     assert np.allclose(HeadScores.from_raw(raw).intent[:, INTENTS.index("complaint")],
                        HeadScores.from_raw(shifted).intent[:, INTENTS.index("complaint")])
+
+
+def _care(gold: list[str], cued: list[bool]) -> list[sets.Item]:
+    return [sets.Item(f"message {n}", "care", label, None, None, cued=c) for n, (label, c) in enumerate(zip(gold, cued, strict=True))]
+
+
+def test_offsets_are_chosen_and_scored_on_the_random_sample_only() -> None:
+    # Random items: questions that score a little above suggestion. Cued items (drawn by cue phrases, twice
+    # as many): suggestions that score the same way. Choosing on them too pushes suggestion up and turns
+    # the random sample's questions into suggestions.
+    raw = _raw([("question", 1.0)] * 60)
+    raw[:, INTENTS.index("suggestion")] = 0.5
+    gold = ["question"] * 20 + ["suggestion"] * 40
+    care = _care(gold, [False] * 20 + [True] * 40)
+    result = intent_cv.report(care, {"encoder": raw})
+    assert result["n"] == 20 and result["n_cued"] == 40
+    assert result["counts"]["question"] == 20 and result["counts"]["suggestion"] == 0
+    r = result["encoder"]
+    assert r["offsets"]["suggestion"] == 0.0
+    assert r["nested"]["f1"] == {"question": 1.0}
+    assert set(intent_cv.predict(raw[:20], intent_cv.choose(gold, raw))) == {"suggestion"}
+    assert r["nested_chosen_with_cued"]["f1"] == {"question": 0.0}
+
+
+def test_the_cued_sample_is_marked_in_the_training_items() -> None:
+    assert sets.Item("x", "care", "question", None, None).cued is False

@@ -71,6 +71,9 @@ class Item:
     weight: float = 1.0
     is_complaint: bool | None = None  # for sets that say complaint or not without naming the other intent
     domain: str = "other"
+    #: A care item of the cued sample (drawn by cue phrases, so its intents are not at their natural
+    #: prevalence), not of the first, random sample.
+    cued: bool = False
 
     @property
     def complaint(self) -> bool | None:
@@ -99,9 +102,11 @@ def key(text: str) -> str:
 
 def care_items(data: Path, split: str) -> list[Item]:
     """The hand-labelled care set's `split`; the train split includes the second, cued sample (`care.cued_sample`)."""
-    labelled = care.messages(data) + (care.messages(data, care.CUED_LABELS) if split == "train" else [])
-    return [Item(x.message.text, "care", x.intent, x.needs_response, x.urgency == URGENT, 1.0, domain=industry(x.message.text))
-            for x in labelled if x.split == split]
+    labelled = [(x, False) for x in care.messages(data)]
+    if split == "train":
+        labelled += [(x, True) for x in care.messages(data, care.CUED_LABELS)]
+    return [Item(x.message.text, "care", x.intent, x.needs_response, x.urgency == URGENT, 1.0, domain=industry(x.message.text), cued=cued)
+            for x, cued in labelled if x.split == split]
 
 
 def weak_items(data: Path) -> list[Item]:
