@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.heads import COMPLAINT, HeadScores
-from goodwill.understand.training import intent_cv, sets, train_heads
+from goodwill.understand.training import care, intent_cv, sets, train_heads
 
 
 def _raw(rows: list[tuple[str, float]]) -> np.ndarray:
@@ -72,3 +75,17 @@ def test_offsets_are_chosen_and_scored_on_the_random_sample_only() -> None:
 
 def test_the_cued_sample_is_marked_in_the_training_items() -> None:
     assert sets.Item("x", "care", "question", None, None).cued is False
+
+
+def test_tweet_acts_weak_questions_teach_needs_response_only(shared_data: Path) -> None:
+    weak = sets.weak_items(shared_data)
+    with open(care.LABELS_DIR / "intent.csv", encoding="utf-8", newline="") as f:
+        dropped = sum(r["split"] == "train" and (r["dataset"], r["intent"]) in sets.WEAK_INTENT_DROPPED for r in csv.DictReader(f))
+    left_out = [i for i in weak if i.intent is None]
+    assert dropped > 400 and len(left_out) == dropped
+    assert all(i.needs is not None and i.complaint is None for i in left_out)
+    # TWCS questions (to brands) keep their label.
+    assert sum(i.intent == "question" for i in weak) > 300
+    items = sets.training(shared_data)
+    assert any(i.source == "weak" and i.intent is None for i in items)
+    assert train_heads._head_rows([i for i in items if i.source == "weak" and i.intent is None], "intent")[0].size == 0

@@ -212,6 +212,21 @@ def test_tokens_mark_cues_links_and_mentions() -> None:
     assert tokens("")[:1] == ["__bias__"]
 
 
+@pytest.mark.parametrize(
+    ("text", "marks"),
+    [
+        ("How many kids fit on the Tandem Cargo?", {"^:wh", "?:end", "?:wh"}),
+        ("@brand hi, does the Nest seat fit the Drift", {"^:aux"}),
+        ("@brand I got no points for my flight. Who should I contact? Thanks", {"?:wh"}),
+        ("Can I pay by card? https://x.example", {"^:aux", "?:aux"}),  # the last word is the link
+        ("my order never arrived?", {"?:end"}),
+        ("Great ride today. Love the new saddle!", set()),
+    ],
+)
+def test_tokens_mark_the_form_of_a_question(text: str, marks: set[str]) -> None:
+    assert {f for f in tokens(text) if f.startswith(("^:", "?:"))} == marks
+
+
 def test_intent_model_reads_typical_messages() -> None:
     cases = {
         "How do I change the delivery address on my order?": "question",

@@ -2,8 +2,9 @@
 
 A message becomes a set of feature ids: lower-cased word unigrams and
 bigrams, its first word, marker tokens for links, mentions, numbers,
-question marks and emoji, and `cue:`/`urg:` markers for the customer-care
-cue phrases and urgency phrases of `rules`. A model is one weight matrix over those ids plus
+question marks and emoji, `cue:`/`urg:` markers for the customer-care
+cue phrases and urgency phrases of `rules`, and markers of a question's form
+(`question_form`). A model is one weight matrix over those ids plus
 a bias row; scoring a batch is one gather and one segmented sum, so it runs
 at tens of thousands of messages a second in a single process.
 """
@@ -27,6 +28,13 @@ _MENTION = re.compile(r"@\w+")
 _DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|[?!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 BIAS = "__bias__"
+_WH = frozenset("how what when where why who whom whose which".split())
+_AUX = frozenset("can could do does did is are was were will would should shall may might have has am isn't aren't doesn't don't didn't "
+                 "can't cannot won't wouldn't couldn't shouldn't any anyone".split())
+#: Words passed over when looking for the word a message or a clause opens with (greetings, mentions, links).
+_OPENER_SKIP = frozenset("xxuser xxurl hi hey hello dear so and but ok okay also please pls yes no".split())
+_TERMINATOR = re.compile(r"([.!?\n])")
+_WORD = re.compile(r"[a-z][a-z']*")
 
 Floats = npt.NDArray[np.float32]
 
@@ -54,6 +62,36 @@ def tokens(text: str, found: list[str] | None = None) -> list[str]:
     out.append("^empty" if first is None else "^" + first)
     if len(ws) - special <= 3:
         out.append("^short")
+    out.extend(question_form(t, ws))
+    return out
+
+
+def _opener(ws: Iterable[str]) -> str | None:
+    """"wh" or "aux" when the first word that is not a greeting, mention or link is a wh-word or an auxiliary."""
+    for w in ws:
+        if w not in _OPENER_SKIP:
+            return "wh" if w in _WH else "aux" if w in _AUX else None
+    return None
+
+
+def question_form(t: str, ws: list[str]) -> list[str]:
+    """Markers of a question's form, whatever its words: `^:wh` / `^:aux` when the message opens with a
+    wh-word or an auxiliary ("how many ...", "does it ..."), `?:end` when its last token is a question mark,
+    and `?:wh` / `?:aux` when a clause ending in a question mark opens with one ("I got no points. Who
+    should I contact?"). `t` is the lower-cased text with links and mentions replaced, `ws` its tokens."""
+    out: list[str] = []
+    first = _opener(w for w in ws if w != "?" and w != "!")
+    if first is not None:
+        out.append("^:" + first)
+    if "?" in t:
+        if ws and ws[-1] == "?" or t.rstrip().endswith("?"):
+            out.append("?:end")
+        parts = _TERMINATOR.split(t)
+        for clause, end in zip(parts[::2], parts[1::2], strict=False):
+            if end == "?":
+                kind = _opener(_WORD.findall(clause))
+                if kind is not None and "?:" + kind not in out:
+                    out.append("?:" + kind)
     return out
 
 

@@ -61,13 +61,12 @@ C_ENCODER = 0.5
 #: recall (TweetSumm's fold is about 80% complaints), and calls chatty praise a complaint (docs/models.md).
 COMPLAINT_SHIFT = {"fast": 0.0, "encoder": 0.0}
 #: Added to the biases of the non-complaint intent columns, per head: chosen by cross-validation inside the
-#: care train split (`intent_cv`), to raise the intent macro-F1. Intents not named get 0. The fast head
-#: takes none: its offsets (question -1, praise -0.5, suggestion +0.75, purchase intent +1.25, other +1.25)
-#: gained only 0.007 of nested macro-F1, and turned plain praise ("the new saddle is perfect, thank you!")
-#: into `other` (docs/models.md).
+#: care train split (`intent_cv`), to raise the intent macro-F1 of the first, random sample's items (the cued
+#: sample trains the folds but, drawn by cue phrases, is not scored). Intents not named get 0. The fast head
+#: takes none: chosen the same way, its offsets lowered its nested macro-F1 (docs/models.md).
 INTENT_OFFSETS: dict[str, dict[str, float]] = {
     "fast": {},
-    "encoder": {"question": -1.0, "praise": -0.75, "suggestion": 1.25, "purchase_intent": 1.5, "other": 0.75},
+    "encoder": {},
 }
 THRESHOLDS = {"needs_response": 0.5, "urgent": 0.3}
 HEADS = (("intent", slice(0, NEEDS)), ("needs_response", slice(NEEDS, NEEDS + 1)), ("urgent", slice(URGENT, URGENT + 1)),
