@@ -73,6 +73,36 @@ def test_offsets_are_chosen_and_scored_on_the_random_sample_only() -> None:
     assert r["nested_chosen_with_cued"]["f1"] == {"question": 0.0}
 
 
+def test_the_blend_share_takes_from_each_head_what_it_gets_right() -> None:
+    # The fast head gets the questions right and leans wrong on the praise; the encoder head the reverse, and
+    # each is surer where it is right: a blend gets both, either head alone only half.
+    gold = ["question"] * 10 + ["praise"] * 10
+    fast = _raw([("question", 3.0)] * 10 + [("question", 0.5)] * 10)
+    fast[10:, INTENTS.index("praise")] = 0.0
+    encoder = _raw([("praise", 0.5)] * 10 + [("praise", 3.0)] * 10)
+    encoder[:10, INTENTS.index("question")] = 0.0
+    raw = {"fast": fast, "encoder": encoder}
+    assert intent_cv.blend(raw, 0.0) == ["question"] * 20 and intent_cv.blend(raw, 1.0) == ["praise"] * 20
+    share = intent_cv.choose_share(gold, raw)
+    assert 0.0 < share < 1.0 and intent_cv.blend(raw, share) == gold
+    care = _care(gold, [False] * 20)
+    blended = intent_cv.report(care, raw)["blend"]
+    assert blended["share"] == share and blended["by_share"]["0.0"]["macro_f1"] < 0.5
+    assert 0.0 <= train_heads.ENCODER_INTENT_SHARE <= 1.0
+
+
+def test_the_shipped_heads_blend_intents_by_their_share() -> None:
+    from goodwill.understand import heads
+
+    model = heads.load()
+    assert model.encoder_intent_share == train_heads.ENCODER_INTENT_SHARE
+    fast = np.array([[0.7, 0.1, 0.1, 0.05, 0.03, 0.02]], dtype=np.float32)
+    encoder = np.array([[0.1, 0.7, 0.1, 0.05, 0.03, 0.02]], dtype=np.float32)
+    mixed = model.blend_intent(fast, encoder)
+    share = model.encoder_intent_share
+    assert np.allclose(mixed, share * encoder + (1 - share) * fast) and np.allclose(mixed.sum(axis=1), 1.0)
+
+
 def test_the_cued_sample_is_marked_in_the_training_items() -> None:
     assert sets.Item("x", "care", "question", None, None).cued is False
 

@@ -125,7 +125,8 @@ def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64]
     It re-scores sentiment (the encoder's head blended with the fast model,
     whose scores are in the batch already) and intent, needs_response and
     urgency (the intent heads' encoder head, whose complaint column reads
-    that sentiment), with their reasons."""
+    that sentiment; the intent probabilities are blended with the fast
+    head's, in the batch already, by `Heads.blend_intent`), with their reasons."""
     from goodwill.understand import sentiment as models
 
     accurate = models.load_accurate()
@@ -136,10 +137,11 @@ def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64]
     scores = model.encoder_scores(chosen, vectors, found, batch.sentiment_scores[rows])
     needs, urgent = heads.decide(scores, model.thresholds)
     urgent |= _urgent_phrase(found)
-    complaint = scores.intent.argmax(axis=1) == _COMPLAINT
-    batch.intent_scores[rows] = scores.intent
+    intent = model.blend_intent(batch.intent_scores[rows], scores.intent)
+    complaint = intent.argmax(axis=1) == _COMPLAINT
+    batch.intent_scores[rows] = intent
     batch.needs_response[rows] = needs
-    reasons = reasons_for(model, chosen, found, scores.intent, urgent)
+    reasons = reasons_for(model, chosen, found, intent, urgent)
     for k, (row, level) in enumerate(zip(rows, _urgency(urgent, needs, complaint), strict=True)):
         batch.urgency[int(row)] = level
         if batch.reasons:

@@ -102,6 +102,16 @@ class Heads:
     #: the accurate model's for the encoder head (only the complaint column reads them).
     fast_sentiment: Floats = field(default_factory=lambda: np.zeros((3, len(COLUMNS)), dtype=np.float32))
     encoder_sentiment: Floats = field(default_factory=lambda: np.zeros((3, len(COLUMNS)), dtype=np.float32))
+    #: Where the encoder head reads a message, its share of the intent probabilities; the fast head's
+    #: probabilities make up the rest (`blend_intent`). 1.0: the encoder head's alone.
+    encoder_intent_share: float = 1.0
+
+    def blend_intent(self, fast: Floats, encoder: Floats) -> Floats:
+        """The intent probabilities of messages both heads read: `encoder_intent_share` of the encoder head's,
+        the rest the fast head's (each row still sums to 1)."""
+        share = self.encoder_intent_share
+        out: Floats = np.asarray(share * encoder + (1.0 - share) * fast, dtype=np.float32)
+        return out
 
     def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None,
                     sentiment: Floats | None = None) -> HeadScores:
@@ -155,7 +165,7 @@ class Heads:
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         meta = json.dumps({"fast": self.fast.version, "encoder_name": self.encoder_name, "version": self.version,
-                           "thresholds": self.thresholds, "vocabulary": sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)})
+                           "thresholds": self.thresholds, "encoder_intent_share": self.encoder_intent_share, "vocabulary": sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)})
         if self.fast.vocabulary != self.encoder_ngrams.vocabulary:
             raise ValueError("the two heads must share one vocabulary")
         np.savez_compressed(buf, fast=self.fast.weights.astype(np.float16), encoder_ngrams=self.encoder_ngrams.weights.astype(np.float16),
@@ -178,7 +188,7 @@ class Heads:
         return cls(LinearModel(vocabulary, fast, LAYOUT, meta["version"] + "-fast"),
                    LinearModel(vocabulary, ngrams, LAYOUT, meta["version"] + "-encoder"),
                    dense, meta["encoder_name"], meta["version"], {k: float(v) for k, v in meta["thresholds"].items()},
-                   fast_sentiment, encoder_sentiment)
+                   fast_sentiment, encoder_sentiment, float(meta.get("encoder_intent_share", 1.0)))
 
 
 @lru_cache(maxsize=1)

@@ -138,6 +138,43 @@ def nested(gold: Sequence[str], raw: Floats, folds: npt.NDArray[np.int64], chose
     return out
 
 
+#: The encoder head's shares of the intent probabilities tried when blending them with the fast head's.
+SHARES = tuple(round(0.1 * k, 1) for k in range(11))
+
+
+def blend(raw: dict[str, Floats], share: float) -> list[str]:
+    """The intents of `share` of the encoder head's intent probabilities and the rest of the fast head's."""
+    mixed = share * HeadScores.from_raw(raw["encoder"]).intent + (1 - share) * HeadScores.from_raw(raw["fast"]).intent
+    return [INTENTS[k] for k in mixed.argmax(axis=1)]
+
+
+def choose_share(gold: Sequence[str], raw: dict[str, Floats]) -> float:
+    """The share in `SHARES` with the highest intent macro-F1 (the encoder head's alone, 1.0, on a tie)."""
+    scores = {share: float(intent_report(gold, blend(raw, share))["macro_f1"]) for share in SHARES}
+    return max(reversed(SHARES), key=lambda share: scores[share])
+
+
+def _blend_report(gold: Sequence[str], raw: dict[str, Floats], folds: npt.NDArray[np.int64],
+                  random: npt.NDArray[np.bool_]) -> dict[str, Any]:
+    """Each share's out-of-fold scores on the random sample's items, and the nested estimate: each fold's
+    intents with the share chosen on the other folds' random items."""
+    scored = np.flatnonzero(random)
+    gold_r = [gold[int(j)] for j in scored]
+    on_random = {kind: scores[scored] for kind, scores in raw.items()}
+    out = [""] * len(gold)
+    chosen_per_fold = []
+    for k in range(FOLDS):
+        inner = np.flatnonzero((folds != k) & random)
+        share = choose_share([gold[int(j)] for j in inner], {kind: scores[inner] for kind, scores in raw.items()})
+        chosen_per_fold.append(share)
+        outer = np.flatnonzero(folds == k)
+        for j, label in zip(outer, blend({kind: scores[outer] for kind, scores in raw.items()}, share), strict=True):
+            out[j] = label
+    return {"by_share": {str(share): intent_report(gold_r, blend(on_random, share)) for share in SHARES},
+            "nested": intent_report(gold_r, [out[j] for j in scored]), "chosen_per_fold": chosen_per_fold,
+            "share": choose_share(gold_r, on_random)}
+
+
 def report(care: Sequence[sets.Item], raw: dict[str, Floats]) -> dict[str, Any]:
     """Out-of-fold scores of the random sample's items: without offsets, with nested offsets (chosen on
     random items; and, as before, on all care items), and the offsets chosen on every random item."""
@@ -158,6 +195,8 @@ def report(care: Sequence[sets.Item], raw: dict[str, Floats]) -> dict[str, Any]:
                      "nested_chosen_with_cued": intent_report(gold_r, [by_all[j] for j in scored]),
                      "offsets": dict(zip(INTENTS, chosen, strict=True)),
                      "with_chosen_in_sample": intent_report(gold_r, predict(scores[scored], chosen))}
+    if {"fast", "encoder"} <= set(raw):
+        out["blend"] = _blend_report(gold, raw, folds, random)
     return out
 
 
@@ -177,6 +216,14 @@ def main(argv: list[str] | None = None) -> None:
                            ("nested_chosen_with_cued", "nested (offsets chosen on the other folds' random and cued items)")):
             print(f"{kind:8} {what}: accuracy {r[name]['accuracy']:.3f}, macro-F1 {r[name]['macro_f1']:.3f} {r[name]['f1']}")
         print(f"{kind:8} offsets chosen on all folds' random items: {r['offsets']} (in-sample macro-F1 {r['with_chosen_in_sample']['macro_f1']:.3f})")
+    if "blend" in result:
+        b = result["blend"]
+        for share in SHARES:
+            r = b["by_share"][str(share)]
+            print(f"blend, encoder share {share:.1f}: out of fold accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}")
+        print(f"blend, nested (share chosen on the other folds' random items: {b['chosen_per_fold']}): accuracy "
+              f"{b['nested']['accuracy']:.3f}, macro-F1 {b['nested']['macro_f1']:.3f} {b['nested']['f1']}")
+        print(f"blend: share chosen on all folds' random items {b['share']} (train_heads.ENCODER_INTENT_SHARE)")
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
 

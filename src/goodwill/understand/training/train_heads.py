@@ -68,6 +68,10 @@ INTENT_OFFSETS: dict[str, dict[str, float]] = {
     "fast": {},
     "encoder": {},
 }
+#: Where both heads read a message (the cascade's encoder pass), the encoder head's share of its intent
+#: probabilities, the fast head's the rest: chosen by cross-validation inside the care train split
+#: (`intent_cv`, on the random sample's items, nested), like the offsets above.
+ENCODER_INTENT_SHARE = 0.3
 THRESHOLDS = {"needs_response": 0.5, "urgent": 0.3}
 HEADS = (("intent", slice(0, NEEDS)), ("needs_response", slice(NEEDS, NEEDS + 1)), ("urgent", slice(URGENT, URGENT + 1)),
          ("complaint", slice(COMPLAINT, COMPLAINT + 1)))
@@ -174,8 +178,11 @@ def train_fast(items: Sequence[Item]) -> tuple[LinearModel, Floats]:
     return _as_model(w, vocab, "fast"), sent
 
 
-def _version(fast: LinearModel, enc_ngrams: LinearModel, dense: Floats, *sentiment: Floats) -> str:
+def _version(fast: LinearModel, enc_ngrams: LinearModel, dense: Floats, *sentiment: Floats,
+             share: float = ENCODER_INTENT_SHARE) -> str:
     parts = fast.weights.tobytes() + enc_ngrams.weights.tobytes() + dense.tobytes() + b"".join(s.tobytes() for s in sentiment)
+    if share != 1.0:  # the share decides intents too (the heads before it had none: the encoder head's alone)
+        parts += np.float32(share).tobytes()
     return "heads-2." + hashlib.sha256(parts).hexdigest()[:8]
 
 
@@ -196,7 +203,7 @@ def train(data: Path, encoder: embeddings.Encoder | None = None, *, encoder_name
     enc_ngrams = _as_model(np.vstack([full[:n], full[-1:]]), vocab, "encoder")
     dense = (EMBEDDING_SCALE * full[n:-1]).astype(np.float16).astype(np.float32)
     return Heads(fast, enc_ngrams, dense, encoder_name, _version(fast, enc_ngrams, dense, fast_sent, enc_sent), dict(THRESHOLDS),
-                 fast_sent, enc_sent)
+                 fast_sent, enc_sent, ENCODER_INTENT_SHARE)
 
 
 def write_fast_only(data: Path, out_dir: Path, shipped: Path = MODELS_DIR / MODEL_FILE) -> str:
@@ -206,8 +213,9 @@ def write_fast_only(data: Path, out_dir: Path, shipped: Path = MODELS_DIR / MODE
     if fast.vocabulary != old.fast.vocabulary:
         raise ValueError(f"the retrained fast head's vocabulary differs from the one in {shipped}: retrain both heads")
     heads = Heads(fast, old.encoder_ngrams, old.encoder_dense, old.encoder_name,
-                  _version(fast, old.encoder_ngrams, old.encoder_dense, fast_sent, old.encoder_sentiment), old.thresholds,
-                  fast_sent, old.encoder_sentiment)
+                  _version(fast, old.encoder_ngrams, old.encoder_dense, fast_sent, old.encoder_sentiment,
+                           share=old.encoder_intent_share), old.thresholds,
+                  fast_sent, old.encoder_sentiment, old.encoder_intent_share)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MODEL_FILE).write_bytes(heads.to_bytes())
     return heads.version
