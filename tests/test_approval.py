@@ -289,6 +289,40 @@ def test_an_interrupted_send_waits_for_a_manager_to_release_it(store: Store, set
     assert [e["origin"] for e in releases] == ["cli", "api", "cli", "web"]  # the service called directly acts as the CLI operator
 
 
+def test_a_release_that_an_approval_finishing_overtakes_changes_and_records_nothing(
+        store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.service.workspace import open_workspace
+    from goodwill.store import approval as approval_store
+
+    ann, _bea, mia = _people(store)
+    with serving(mastodon_server(_state())) as srv:
+        case_id = _billing_case(store, settings, srv.url, mia)
+        held = cases.reply(store, ann, case_id, "We refund it today.", send=True, environ=TOKEN_ENV,  # type: ignore[arg-type]
+                           settings=settings)["held"]
+    with store.begin() as conn:
+        approval_store.update(conn, held["id"], {"status": "sending",
+                                                 "claimed_at": datetime.now(UTC) - timedelta(minutes=30)})
+    read = approval_store.get
+
+    def read_then_sent(conn, reply_id):  # type: ignore[no-untyped-def]
+        row = read(conn, reply_id)
+        other = open_workspace(settings)  # the approval's own process stores its sent reply meanwhile
+        try:
+            with other.begin() as c:
+                approval_store.update(c, reply_id, {"status": "sent"}, only_if=("sending",))
+        finally:
+            other.close()
+        return row
+
+    monkeypatch.setattr(approval.approval_store, "get", read_then_sent)
+    with pytest.raises(ConflictError, match="changed while it was being released"):
+        approval.release(store, mia, held["id"])  # type: ignore[arg-type]
+    monkeypatch.undo()
+    assert approval.get_held(store, mia, held["id"])["status"] == "sent"  # type: ignore[arg-type]
+    assert audit(store, "reply.release") == []
+    assert "released" not in [e["kind"] for e in cases.get_case(store, mia, case_id)["events"]]  # type: ignore[arg-type]
+
+
 def test_the_cli_holds_lists_approves_and_declines(store: Store, settings: Settings) -> None:
     _ann, _bea, mia = _people(store)
     state = _state()

@@ -310,8 +310,10 @@ def release(store: Store, actor: Actor, reply_id: int, *, now: datetime | None =
             minutes = int(SENDING_STALE.total_seconds() // 60)
             raise ConflictError(f"held reply {reply_id} is being sent now (since {iso(row['claimed_at'])}); it can be "
                                 f"released once {minutes} minutes pass without an answer from the platform")
-        approval_store.update(conn, reply_id, {"status": "pending", "claimed_at": None, "updated_at": now},
-                              only_if=("sending",))
+        # Only while it is still being sent: an approval finishing meanwhile (PostgreSQL) wins, and nothing is recorded.
+        if not approval_store.update(conn, reply_id, {"status": "pending", "claimed_at": None, "updated_at": now},
+                                     only_if=("sending",)):
+            raise ConflictError(f"held reply {reply_id} changed while it was being released; read it again")
         _event(conn, row["case_id"], actor, EventKind.RELEASED, now, reply=reply_id, author=row["author_name"],
                sending_since=iso(row["claimed_at"]))
         record(conn, actor, "reply.release", f"case {row['case_id']}", reply=reply_id, author=row["author_name"],
