@@ -265,7 +265,7 @@ def main() -> None:
                              "--rounds times, interleaved")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of a --threads comparison")
     args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
+    workdir = args.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="goodwill-web-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ws, token = build(workdir, args.messages)
     explain(ws)
@@ -418,7 +418,7 @@ def measure(args: argparse.Namespace, base: str, server: subprocess.Popen[bytes]
         if args.generator == "wrk":
             cookie_header = {"Cookie": "; ".join(f"{k}={v}" for k, v in (jar or {}).items())}
             median, p95, rate, count = run_wrk(base, headers or cookie_header, paths, args.clients, args.seconds,
-                                               args.client_cpus, Path(args.workdir or tempfile.gettempdir()))
+                                               args.client_cpus, args.workdir)
         else:
             started = time.perf_counter()
             timings = asyncio.run(load(base, headers, jar, paths, args.clients))

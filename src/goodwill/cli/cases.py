@@ -48,8 +48,14 @@ def _line(text: str) -> str:
     return one if len(one) <= 80 else one[:79] + "…"
 
 
+def _interrupted(h: dict[str, Any]) -> str:
+    """What to do about a held reply whose send was interrupted."""
+    return (f"being sent since {h['sending_since']} with no answer from {h['platform']}: interrupted. Look on "
+            f"{h['platform']} for it, then `goodwill cases release {h['id']}` to let it await approval again")
+
+
 def _print_held(h: dict[str, Any]) -> None:
-    sending = f"being sent since {h['sending_since']}: interrupted" if h["interrupted"] else "being sent"
+    sending = _interrupted(h) if h["interrupted"] else "being sent"
     said = {"pending": "awaiting approval", "sending": sending, "sent": f"approved by {h['decided_by']}, sent",
             "declined": f"declined by {h['decided_by']}: {h['reason']}", "withdrawn": "withdrawn"}[h["status"]]
     out.print(f"  held reply {h['id']} by {h['author']} {h['updated_at']} ({said}): {_line(h['text'])}",
@@ -358,9 +364,7 @@ def register(app: typer.Typer) -> None:
             if h["reason"]:
                 out.print(f"  declined by {h['decided_by']}: {h['reason']}", markup=False, highlight=False)
             if h["interrupted"]:
-                out.print(f"  being sent since {h['sending_since']} with no answer from {h['platform']}: interrupted. "
-                          f"Look on {h['platform']} for it, then `goodwill cases release {h['id']}` to let it await "
-                          "approval again.", markup=False, highlight=False)
+                out.print(f"  {_interrupted(h)}.", markup=False, highlight=False)
 
     @cases_app.command("approve")
     def approve(

@@ -144,13 +144,22 @@ SHARES = tuple(round(0.1 * k, 1) for k in range(11))
 
 def blend(raw: dict[str, Floats], share: float) -> list[str]:
     """The intents of `share` of the encoder head's intent probabilities and the rest of the fast head's."""
-    mixed = share * HeadScores.from_raw(raw["encoder"]).intent + (1 - share) * HeadScores.from_raw(raw["fast"]).intent
-    return [INTENTS[k] for k in mixed.argmax(axis=1)]
+    return _blended(_probabilities(raw), share)
+
+
+def _probabilities(raw: dict[str, Floats]) -> tuple[Floats, Floats]:
+    return HeadScores.from_raw(raw["fast"]).intent, HeadScores.from_raw(raw["encoder"]).intent
+
+
+def _blended(probabilities: tuple[Floats, Floats], share: float) -> list[str]:
+    fast, encoder = probabilities
+    return [INTENTS[k] for k in (share * encoder + (1 - share) * fast).argmax(axis=1)]
 
 
 def choose_share(gold: Sequence[str], raw: dict[str, Floats]) -> float:
     """The share in `SHARES` with the highest intent macro-F1 (the encoder head's alone, 1.0, on a tie)."""
-    scores = {share: float(intent_report(gold, blend(raw, share))["macro_f1"]) for share in SHARES}
+    probabilities = _probabilities(raw)
+    scores = {share: float(intent_report(gold, _blended(probabilities, share))["macro_f1"]) for share in SHARES}
     return max(reversed(SHARES), key=lambda share: scores[share])
 
 
@@ -170,7 +179,8 @@ def _blend_report(gold: Sequence[str], raw: dict[str, Floats], folds: npt.NDArra
         outer = np.flatnonzero(folds == k)
         for j, label in zip(outer, blend({kind: scores[outer] for kind, scores in raw.items()}, share), strict=True):
             out[j] = label
-    return {"by_share": {str(share): intent_report(gold_r, blend(on_random, share)) for share in SHARES},
+    probabilities = _probabilities(on_random)
+    return {"by_share": {str(share): intent_report(gold_r, _blended(probabilities, share)) for share in SHARES},
             "nested": intent_report(gold_r, [out[j] for j in scored]), "chosen_per_fold": chosen_per_fold,
             "share": choose_share(gold_r, on_random)}
 
