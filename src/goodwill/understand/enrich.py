@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
 from goodwill.understand import heads, language, rules
+from goodwill.understand.features import Features
 from goodwill.understand.heads import URGENT as URGENT_COLUMN
 from goodwill.understand.heads import Heads
 from goodwill.understand.signals import SignalBatch
@@ -63,17 +64,20 @@ def _urgency(urgent: npt.NDArray[np.bool_], needs: npt.NDArray[np.bool_], compla
     return ["high" if u else "normal" if n or c else "low" for u, n, c in zip(urgent, needs, complaint, strict=True)]
 
 
-def reasons_for(model: Heads, texts: Sequence[str], found: Sequence[list[str]], intent_scores: npt.NDArray[np.float32],
+def reasons_for(model: Heads, features: Features, found: Sequence[list[str]], intent_scores: npt.NDArray[np.float32],
                 urgent: npt.NDArray[np.bool_]) -> list[dict[str, list[str]]]:
-    """The words behind each message's intent (unless `other`) and behind a high urgency."""
-    out: list[dict[str, list[str]]] = []
+    """The words behind each message's intent (unless `other`) and behind a high urgency; `features` are the
+    messages' `model.fast.features`."""
     top = intent_scores.argmax(axis=1)
-    for i, text in enumerate(texts):
+    intent = model.reasons_of(features, np.where(top == _OTHER, -1, top))
+    urgency = model.reasons_of(features, np.where(urgent, URGENT_COLUMN, -1))
+    out: list[dict[str, list[str]]] = []
+    for i in range(len(found)):
         r: dict[str, list[str]] = {}
         if top[i] != _OTHER:
-            r["intent"] = model.reasons(text, int(top[i]), found[i])
+            r["intent"] = intent[i]
         if urgent[i]:
-            r["urgency"] = list(dict.fromkeys([c[2:] for c in found[i] if c[0] == "u"] + model.reasons(text, URGENT_COLUMN, found[i])))[:3]
+            r["urgency"] = list(dict.fromkeys([c[2:] for c in found[i] if c[0] == "u"] + urgency[i]))[:3]
         out.append(r)
     return out
 
@@ -134,14 +138,15 @@ def refine(batch: SignalBatch, texts: Sequence[str], rows: npt.NDArray[np.int64]
     batch.sentiment_scores[rows] = accurate.from_vectors(vectors, chosen, batch.sentiment_scores[rows])
     model = heads.load()
     found = [rules.PHRASES.find(rules.words(t)) for t in chosen]
-    scores = model.encoder_scores(chosen, vectors, found, batch.sentiment_scores[rows])
+    features = model.fast.features(chosen, found)
+    scores = model.encoder_scores(chosen, vectors, found, batch.sentiment_scores[rows], features)
     needs, urgent = heads.decide(scores, model.thresholds)
     urgent |= _urgent_phrase(found)
     intent = model.blend_intent(batch.intent_scores[rows], scores.intent)
     complaint = intent.argmax(axis=1) == _COMPLAINT
     batch.intent_scores[rows] = intent
     batch.needs_response[rows] = needs
-    reasons = reasons_for(model, chosen, found, intent, urgent)
+    reasons = reasons_for(model, features, found, intent, urgent)
     for k, (row, level) in enumerate(zip(rows, _urgency(urgent, needs, complaint), strict=True)):
         batch.urgency[int(row)] = level
         if batch.reasons:
@@ -168,7 +173,8 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
     found = [rules.PHRASES.find(w) for w in ws]
     model = heads.load()
     sentiment_scores = np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32)
-    scores = model.fast_scores(texts, found, sentiment_scores)
+    features = model.fast.features(texts, found)
+    scores = model.fast_scores(texts, found, sentiment_scores, features)
     needs, urgent = heads.decide(scores, model.thresholds)
     urgent |= _urgent_phrase(found)
     intent_scores = scores.intent
@@ -190,7 +196,7 @@ def enrich(items: Sequence[str] | Sequence[HasText], *, sentiment: Mode = DEFAUL
         promotional=np.fromiter((rules.promotional(t, w, f) for t, w, f in zip(texts, ws, found, strict=True)), dtype=np.float32,
                                 count=len(texts)),
         model_version=model_version(sentiment),
-        reasons=reasons_for(model, texts, found, intent_scores, urgent),
+        reasons=reasons_for(model, features, found, intent_scores, urgent),
     )
     if sentiment != "fast" and texts:
         if sentiment == "accurate":

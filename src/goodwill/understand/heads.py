@@ -32,13 +32,13 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
-from goodwill.understand.features import BIAS, LinearModel, tokens
+from goodwill.understand.features import BIAS, Features, LinearModel
 
 Floats = npt.NDArray[np.float32]
 COLUMNS = (*INTENTS, "needs_response", "urgent", "complaint")
@@ -114,53 +114,77 @@ class Heads:
         return out
 
     def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None,
-                    sentiment: Floats | None = None) -> HeadScores:
+                    sentiment: Floats | None = None, features: Features | None = None) -> HeadScores:
         """Scores from the fast head; `sentiment` is the fast sentiment model's probabilities of `texts`
-        (computed here when not given)."""
+        (computed here when not given), `features` their `fast.features` (likewise)."""
         if sentiment is None:
             from goodwill.understand import sentiment as models
 
             sentiment = np.asarray(models.load_fast().predict_proba(list(texts)), dtype=np.float32)
-        return HeadScores.from_raw(self.fast.scores(texts, found) + log_sentiment(sentiment) @ self.fast_sentiment)
+        if features is None:
+            features = self.fast.features(texts, found)
+        return HeadScores.from_raw(self.fast.score(features) + log_sentiment(sentiment) @ self.fast_sentiment)
 
     def encoder_scores(self, texts: Sequence[str], embeddings: Floats, found: Sequence[list[str]] | None = None,
-                       sentiment: Floats | None = None) -> HeadScores:
+                       sentiment: Floats | None = None, features: Features | None = None) -> HeadScores:
         """Scores from the encoder head; `embeddings` is (len(texts), dim) from the encoder named `encoder_name`,
-        `sentiment` the accurate sentiment model's probabilities from them (computed here when not given)."""
+        `sentiment` the accurate sentiment model's probabilities from them (computed here when not given),
+        `features` the texts' n-gram features (the two heads share one vocabulary)."""
         if embeddings.shape != (len(texts), self.encoder_dense.shape[0]):
             raise ValueError(f"expected embeddings of shape ({len(texts)}, {self.encoder_dense.shape[0]}), got {embeddings.shape}")
         if sentiment is None:
             from goodwill.understand import sentiment as models
 
             sentiment = models.load_accurate().from_vectors(embeddings, texts)
-        raw = (self.encoder_ngrams.scores(texts, found) + embeddings.astype(np.float32) @ self.encoder_dense
+        if features is None:
+            features = self.encoder_ngrams.features(texts, found)
+        raw = (self.encoder_ngrams.score(features) + embeddings.astype(np.float32) @ self.encoder_dense
                + log_sentiment(sentiment) @ self.encoder_sentiment)
         return HeadScores.from_raw(raw)
 
     def reasons(self, text: str, column: int, found: list[str] | None = None, limit: int = 3) -> list[str]:
         """The n-grams of `text` that weigh most toward `column` (positive weight only), best first.
         The complaint intent is explained by the complaint column, which decides it."""
-        if column == _COMPLAINT_INTENT:
-            column = COMPLAINT
-        vocab = self.fast.vocabulary
-        seen: dict[str, float] = {}
-        for f in tokens(text, found):
-            i = vocab.get(f)
-            if i is None or f == BIAS or f.startswith("^") or ":" in f or f in seen:  # words only, not markers
+        return self.reasons_of(self.fast.features([text], None if found is None else [found]), np.asarray([column]), limit)[0]
+
+    def reasons_of(self, features: Features, columns: npt.NDArray[np.int64], limit: int = 3) -> list[list[str]]:
+        """`reasons` of a batch: for text `i`, the words behind column `columns[i]` (none where it is negative).
+
+        The weight test and the word tests are one lookup per feature in a table made once
+        (`_explaining`); only the few features that pass are ranked, per text, in Python."""
+        columns = np.where(columns == _COMPLAINT_INTENT, COMPLAINT, columns)
+        out: list[list[str]] = [[] for _ in range(len(features))]
+        rows = features.rows()
+        wanted = columns[rows]
+        keep = wanted >= 0
+        ids, rows, wanted = features.ids[keep], rows[keep], wanted[keep]
+        weights = self.fast.weights[ids, wanted]
+        keep = self._explaining[ids] & (weights > 0.5)
+        ids, rows, weights = ids[keep], rows[keep], weights[keep]
+        # By text, then weight (highest first), then where the feature first occurs.
+        order = np.lexsort((np.arange(len(ids)), -weights, rows))
+        names = self._names
+        for row, i in zip(rows[order].tolist(), ids[order].tolist(), strict=True):
+            chosen = out[row]
+            if len(chosen) == limit:
                 continue
-            w = float(self.fast.weights[i, column])
-            if w > 0.5:
-                seen[f] = w
-        ranked = sorted(seen, key=lambda f: -seen[f])
-        out: list[str] = []
-        for f in ranked:
-            word = f
-            if "xx" in word or word in ("?", "!") or all(w in _FUNCTION_WORDS for w in word.split()) or any(word in o or o in word for o in out):
-                continue
-            out.append(word)
-            if len(out) == limit:
-                break
+            word = names[i]
+            if not any(word in o or o in word for o in chosen):
+                chosen.append(word)
         return out
+
+    @cached_property
+    def _names(self) -> list[str]:
+        """The fast head's feature strings by id."""
+        return sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)
+
+    @cached_property
+    def _explaining(self) -> npt.NDArray[np.bool_]:
+        """Per feature id: can it be named as a reason? Words and bigrams only: not a marker (`^...`, `cue:...`),
+        the bias, a link or mention placeholder, a lone ? or !, nor function words alone."""
+        return np.fromiter((not (f == BIAS or f.startswith("^") or ":" in f or "xx" in f or f in ("?", "!")
+                                 or all(w in _FUNCTION_WORDS for w in f.split())) for f in self._names),
+                           dtype=bool, count=len(self._names))
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
