@@ -394,3 +394,12 @@ def test_child_import_shares_signals_with_the_writer(store: Store, tmp_path: Pat
     for i, r in enumerate(records):
         got = rows[r["id"]]
         assert (got["intent"], got["urgency"], got["language"]) == (inline[i].intent, inline[i].urgency, inline[i].language)
+
+
+def test_a_batch_read_whole_gives_each_messages_signals() -> None:
+    texts = ["Where is my refund?? charged twice", "love it", "", "@brand how do I reset my password", "🔥🔥🔥"]
+    batch = enrich(texts, sentiment="fast")
+    assert list(batch) == [batch[i] for i in range(len(texts))]
+    assert list(batch.records()) == [batch[i].to_dict() for i in range(len(texts))]
+    assert all(isinstance(v, float) for s in batch for v in (*s.sentiment_scores.values(), *s.intent_scores.values(), s.promotional))
+    assert list(enrich([], sentiment="fast")) == []

@@ -57,7 +57,29 @@ class SignalBatch:
         )
 
     def __iter__(self) -> Iterator[Signals]:
-        return (self[i] for i in range(len(self)))
+        """Every message's `Signals`, in order: the columns are rounded and turned into Python values once
+        for the whole batch, not a numpy scalar at a time (the values of `self[i]`)."""
+        sentiments = np.round(self.sentiment_scores.astype(np.float64), 4).tolist()
+        intents = np.round(self.intent_scores.astype(np.float64), 4).tolist()
+        top_sentiment = self.sentiment_scores.argmax(axis=1).tolist() if len(self) else []
+        top_intent = self.intent_scores.argmax(axis=1).tolist() if len(self) else []
+        needs = self.needs_response.tolist()
+        promotional = np.round(self.promotional.astype(np.float64), 3).tolist()
+        reasons = self.reasons or [{} for _ in range(len(self))]
+        for i in range(len(self)):
+            yield Signals(
+                language=self.language[i],
+                sentiment=SENTIMENTS[top_sentiment[i]],
+                sentiment_scores=dict(zip(SENTIMENTS, sentiments[i], strict=True)),
+                intent=INTENTS[top_intent[i]],
+                intent_scores=dict(zip(INTENTS, intents[i], strict=True)),
+                needs_response=bool(needs[i]),
+                urgency=self.urgency[i],
+                aspects=self.aspects[i],
+                promotional=promotional[i],
+                model_version=self.model_version,
+                reasons=reasons[i],
+            )
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One dict per message with the keys in `KEYS`."""
