@@ -10,13 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 URGENCY_LEVELS = ("low", "normal", "high")
-
-
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
 
 
 class Lexicon:
@@ -200,7 +195,7 @@ ASPECTS: dict[str, tuple[str, str]] = {
     "product quality": ("defective faulty quality apart stopped", r"defective|faulty|poor quality|fell apart|stopped working"),
     "delivery": ("deliver* shipping shipment* courier* tracking", r"deliver\w*|shipping|shipment|courier|tracking"),
 }
-_ASPECT_RX = {name: _rx(pattern) for name, (_, pattern) in ASPECTS.items()}
+_ASPECT_RX = {name: re.compile(pattern) for name, (_, pattern) in ASPECTS.items()}  # read on lower-cased text
 _TRIGGERS: dict[str, list[str]] = {}
 _PREFIXES: list[tuple[str, str]] = []
 for _name, (_words, _) in ASPECTS.items():
@@ -225,12 +220,22 @@ _VERBISH = re.compile(r"(?:ed|ing|ly)$")
 MAX_ASPECTS = 3
 
 
-@lru_cache(maxsize=1 << 16)
-def _triggered(word: str) -> tuple[str, ...]:
-    names = _TRIGGERS.get(word, [])
-    if word[:3] in _PREFIX_START:
-        names = names + [name for p, name in _PREFIXES if word.startswith(p)]
-    return tuple(names)
+class _Triggered(dict[str, tuple[str, ...]]):
+    """Word -> the aspects it triggers (exactly or by a prefix), worked out once per word; at most
+    `_TRIGGERED_WORDS` words are kept (then it starts again), so a long listening run does not grow it."""
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
+        names = _TRIGGERS.get(word, [])
+        if word[:3] in _PREFIX_START:
+            names = names + [name for p, name in _PREFIXES if word.startswith(p)]
+        if len(self) >= _TRIGGERED_WORDS:
+            self.clear()
+        self[word] = found = tuple(names)
+        return found
+
+
+_TRIGGERED_WORDS = 1 << 16
+_triggered = _Triggered().__getitem__
 
 
 def aspects(text: str, ws: list[str] | None = None) -> list[str]:
