@@ -82,6 +82,22 @@ class HeadScores:
         return cls(intent, _sigmoid(raw[:, NEEDS]), _sigmoid(raw[:, URGENT]))
 
 
+def blend(fast: Floats, encoder: Floats, share: float, complaint_share: float) -> Floats:
+    """Intent probabilities (n, 6) mixed from two heads' rows: p(complaint) is `complaint_share` of the encoder
+    head's and the rest the fast head's; the five other intents are mixed by `share` and rescaled to share
+    1 - p(complaint), as in `HeadScores.from_raw`, so each row sums to 1. The complaint decision has its own
+    share because the fast head's complaint column carries less well to unseen domains than the encoder
+    head's (docs/models.md); with equal shares this is the plain mix of the two rows."""
+    fast, encoder = np.asarray(fast, dtype=np.float32), np.asarray(encoder, dtype=np.float32)
+    complaint = complaint_share * encoder[:, _COMPLAINT_INTENT] + (1.0 - complaint_share) * fast[:, _COMPLAINT_INTENT]
+    others = share * encoder[:, _NOT_COMPLAINT] + (1.0 - share) * fast[:, _NOT_COMPLAINT]
+    total = others.sum(axis=1, keepdims=True)
+    out = np.empty(fast.shape, dtype=np.float32)
+    out[:, _NOT_COMPLAINT] = others * ((1.0 - complaint)[:, None] / np.maximum(total, np.float32(1e-12)))
+    out[:, _COMPLAINT_INTENT] = complaint
+    return out
+
+
 def log_sentiment(probs: Floats) -> Floats:
     """The sentiment features of the complaint column: log p(negative, neutral, positive)."""
     out: Floats = np.log(np.asarray(probs, dtype=np.float32) + 1e-6)
@@ -105,13 +121,19 @@ class Heads:
     #: Where the encoder head reads a message, its share of the intent probabilities; the fast head's
     #: probabilities make up the rest (`blend_intent`). 1.0: the encoder head's alone.
     encoder_intent_share: float = 1.0
+    #: The encoder head's share of p(complaint) alone, where it differs from `encoder_intent_share`. None
+    #: (heads written before it had its own): the intent share, so such heads blend as they always did.
+    encoder_complaint_share: float | None = None
+
+    @property
+    def complaint_share(self) -> float:
+        """The encoder head's share of p(complaint) in `blend_intent`."""
+        return self.encoder_intent_share if self.encoder_complaint_share is None else self.encoder_complaint_share
 
     def blend_intent(self, fast: Floats, encoder: Floats) -> Floats:
-        """The intent probabilities of messages both heads read: `encoder_intent_share` of the encoder head's,
-        the rest the fast head's (each row still sums to 1)."""
-        share = self.encoder_intent_share
-        out: Floats = np.asarray(share * encoder + (1.0 - share) * fast, dtype=np.float32)
-        return out
+        """The intent probabilities of messages both heads read (`blend`): p(complaint) takes `complaint_share`
+        of the encoder head's, the other intents `encoder_intent_share`; the fast head's make up the rest."""
+        return blend(fast, encoder, self.encoder_intent_share, self.complaint_share)
 
     def fast_scores(self, texts: Sequence[str], found: Sequence[list[str]] | None = None,
                     sentiment: Floats | None = None, features: Features | None = None) -> HeadScores:
@@ -189,7 +211,8 @@ class Heads:
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         meta = json.dumps({"fast": self.fast.version, "encoder_name": self.encoder_name, "version": self.version,
-                           "thresholds": self.thresholds, "encoder_intent_share": self.encoder_intent_share, "vocabulary": sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)})
+                           "thresholds": self.thresholds, "encoder_intent_share": self.encoder_intent_share,
+                           "encoder_complaint_share": self.encoder_complaint_share, "vocabulary": sorted(self.fast.vocabulary, key=self.fast.vocabulary.__getitem__)})
         if self.fast.vocabulary != self.encoder_ngrams.vocabulary:
             raise ValueError("the two heads must share one vocabulary")
         np.savez_compressed(buf, fast=self.fast.weights.astype(np.float16), encoder_ngrams=self.encoder_ngrams.weights.astype(np.float16),
@@ -212,7 +235,8 @@ class Heads:
         return cls(LinearModel(vocabulary, fast, LAYOUT, meta["version"] + "-fast"),
                    LinearModel(vocabulary, ngrams, LAYOUT, meta["version"] + "-encoder"),
                    dense, meta["encoder_name"], meta["version"], {k: float(v) for k, v in meta["thresholds"].items()},
-                   fast_sentiment, encoder_sentiment, float(meta.get("encoder_intent_share", 1.0)))
+                   fast_sentiment, encoder_sentiment, float(meta.get("encoder_intent_share", 1.0)),
+                   None if meta.get("encoder_complaint_share") is None else float(meta["encoder_complaint_share"]))
 
 
 @lru_cache(maxsize=1)

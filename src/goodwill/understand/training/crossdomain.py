@@ -24,6 +24,12 @@ sentiment model (on the same vectors). For each recipe the complaint F1 is
 given at the trained decision (shift 0) and over a grid of shifts of the
 complaint column's log-odds, with the one shift that is best on average over
 the folds (`train_heads.COMPLAINT_SHIFT` says which shift the shipped heads take, and why).
+
+For recipes with a complaint column it also scores the cascade's blend of
+the two heads (`heads.blend`, unshifted): the other intents mixed by
+`train_heads.ENCODER_INTENT_SHARE`, p(complaint) by each encoder share of
+`COMPLAINT_SHARES`, with the mean complaint F1 over the folds; each head's
+probabilities are computed once per fold.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
-from goodwill.understand.heads import COMPLAINT, HeadScores, log_sentiment
+from goodwill.understand.heads import COMPLAINT, HeadScores, blend, log_sentiment
 from goodwill.understand.training import embeddings, sets
 from goodwill.understand.training.corpus import data_dir
 from goodwill.understand.training.sets import Item
@@ -48,6 +54,7 @@ from goodwill.understand.training.train_heads import (
     C_ENCODER,
     C_FAST,
     EMBEDDING_SCALE,
+    ENCODER_INTENT_SHARE,
     SOURCE_WEIGHT,
     binary_report,
     fit_columns,
@@ -58,6 +65,8 @@ Floats = npt.NDArray[np.float32]
 FOLDS = ("airline", "telecom", "tweetsumm")
 SHIFTS = tuple(round(x, 2) for x in np.arange(-2.0, 2.01, 0.25))
 _COMPLAINT = INTENTS.index("complaint")
+#: The encoder head's shares of p(complaint) tried in the blend of the two heads (`heads.blend`).
+COMPLAINT_SHARES = (0.3, 0.5, 0.7, 0.85, 1.0)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ def run_fold(recipe: Recipe, train: Sequence[Item], test: Sequence[Item], name: 
     et = embeddings.embed(test_texts, progress=False)
     gold = [bool(i.complaint) for i in test]
     out: dict[str, Any] = {"train": len(items), "test": len(test), "complaints": sum(gold)}
+    probabilities: dict[str, Floats] = {}
     for kind in ("fast", "encoder"):
         c = recipe.c_fast if kind == "fast" else recipe.c_encoder
         xa, xta = (x, xt) if kind == "fast" else (hstack([x, EMBEDDING_SCALE * emb]).tocsr(), hstack([xt, EMBEDDING_SCALE * et]).tocsr())
@@ -145,7 +155,18 @@ def run_fold(recipe: Recipe, train: Sequence[Item], test: Sequence[Item], name: 
             raw[:, COMPLAINT] = _raw(w, xta)[:, COMPLAINT]
         shifts = SHIFTS if recipe.complaint_column else (0.0,)
         out[kind] = {str(s): binary_report(gold, list(map(bool, _decide(raw, recipe.complaint_column, s)))) for s in shifts}
+        probabilities[kind] = HeadScores.from_raw(raw).intent
+    if recipe.complaint_column:
+        out["blend"] = blend_reports(gold, probabilities["fast"], probabilities["encoder"])
     return out
+
+
+def blend_reports(gold: Sequence[bool], fast: Floats, encoder: Floats,
+                  share: float = ENCODER_INTENT_SHARE) -> dict[str, Any]:
+    """Complaint F1 of the two heads' blended intents (`heads.blend`), per encoder share of p(complaint)
+    in `COMPLAINT_SHARES`; `fast` and `encoder` are the heads' intent probabilities of the same messages."""
+    return {str(c): binary_report(gold, [bool(k == _COMPLAINT) for k in blend(fast, encoder, share, c).argmax(axis=1)])
+            for c in COMPLAINT_SHARES}
 
 
 def baselines(test: Sequence[Item]) -> dict[str, Any]:
@@ -180,6 +201,9 @@ def protocol(data: Path, recipes: Sequence[str]) -> dict[str, Any]:
             best = max(shifts, key=lambda s: mean[s])
             summary[kind] = {"mean_f1_at_0": round(mean["0.0"], 4), "best_shift": float(best), "mean_f1_at_best": round(mean[best], 4),
                              "at_best": {f: per[f][kind][best] for f in FOLDS}, "at_0": {f: per[f][kind]["0.0"] for f in FOLDS}}
+        if all("blend" in per[f] for f in FOLDS):
+            summary["blend"] = {c: {"mean_f1": round(float(np.mean([per[f]["blend"][c]["f1"] for f in FOLDS])), 4),
+                                    "folds": {f: per[f]["blend"][c] for f in FOLDS}} for c in per[FOLDS[0]]["blend"]}
         report["recipes"][r] = {"summary": summary, "cpu_s": round(time.process_time() - t0, 1)}
     return report
 
@@ -192,8 +216,14 @@ def print_report(report: dict[str, Any]) -> None:
               f"negative (accurate) {b['negative_accurate']['f1']:.3f}")
     for r, rep in report["recipes"].items():
         for kind, s in rep["summary"].items():
+            if kind == "blend":
+                continue
             folds = ", ".join(f"{f} {v['f1']:.3f} (P {v['precision']:.2f} R {v['recall']:.2f})" for f, v in s["at_best"].items())
             print(f"{r:10} {kind:8} mean F1 {s['mean_f1_at_0']:.3f} at shift 0; {s['mean_f1_at_best']:.3f} at shift {s['best_shift']:+.2f}: {folds}")
+        for c, b in rep["summary"].get("blend", {}).items():
+            folds = ", ".join(f"{f} {v['f1']:.3f} (P {v['precision']:.2f} R {v['recall']:.2f})" for f, v in b["folds"].items())
+            print(f"{r:10} blend, intent share {ENCODER_INTENT_SHARE}, complaint share {float(c):.2f}: mean F1 {b['mean_f1']:.3f} "
+                  f"at shift 0: {folds}")
         print(f"  ({rep['cpu_s']} s CPU)")
 
 

@@ -22,6 +22,12 @@ the offsets gain is nested: the offsets applied to each fold's random items
 are chosen on the other four folds' random items only. Beside it, the same
 nested estimate for offsets chosen on all the care items, cued ones
 included (the rule this replaced), scored on the same random items.
+
+It also scores the blend of the two heads' intents (`heads.blend`): each
+encoder share of the intent probabilities in `SHARES`, the share chosen
+nested, and, at `train_heads.ENCODER_INTENT_SHARE`, each encoder share of
+p(complaint) alone in `crossdomain.COMPLAINT_SHARES` (which the
+cross-domain folds choose; here it is checked not to cost intent macro-F1).
 """
 
 from __future__ import annotations
@@ -39,13 +45,15 @@ from goodwill.domain.labels import seeded_unit
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.features import build_vocabulary
 from goodwill.understand.heads import COMPLAINT, HeadScores
+from goodwill.understand.heads import blend as blend_heads
 from goodwill.understand.training import embeddings, sets
 from goodwill.understand.training.corpus import data_dir
-from goodwill.understand.training.crossdomain import sentiment_features
+from goodwill.understand.training.crossdomain import COMPLAINT_SHARES, sentiment_features
 from goodwill.understand.training.train_heads import (
     C_ENCODER,
     C_FAST,
     EMBEDDING_SCALE,
+    ENCODER_INTENT_SHARE,
     fit_columns,
     intent_report,
     ngram_matrix,
@@ -180,9 +188,12 @@ def _blend_report(gold: Sequence[str], raw: dict[str, Floats], folds: npt.NDArra
         for j, label in zip(outer, blend({kind: scores[outer] for kind, scores in raw.items()}, share), strict=True):
             out[j] = label
     probabilities = _probabilities(on_random)
+    fast, encoder = probabilities
+    by_complaint_share = {str(c): intent_report(gold_r, [INTENTS[k] for k in blend_heads(fast, encoder, ENCODER_INTENT_SHARE, c).argmax(axis=1)])
+                          for c in COMPLAINT_SHARES}
     return {"by_share": {str(share): intent_report(gold_r, _blended(probabilities, share)) for share in SHARES},
             "nested": intent_report(gold_r, [out[j] for j in scored]), "chosen_per_fold": chosen_per_fold,
-            "share": choose_share(gold_r, on_random)}
+            "share": choose_share(gold_r, on_random), "by_complaint_share": by_complaint_share}
 
 
 def report(care: Sequence[sets.Item], raw: dict[str, Floats]) -> dict[str, Any]:
@@ -234,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"blend, nested (share chosen on the other folds' random items: {b['chosen_per_fold']}): accuracy "
               f"{b['nested']['accuracy']:.3f}, macro-F1 {b['nested']['macro_f1']:.3f} {b['nested']['f1']}")
         print(f"blend: share chosen on all folds' random items {b['share']} (train_heads.ENCODER_INTENT_SHARE)")
+        for c, r in b["by_complaint_share"].items():
+            print(f"blend, encoder share {ENCODER_INTENT_SHARE}, of p(complaint) {float(c):.2f}: out of fold accuracy {r['accuracy']:.3f}, "
+                  f"macro-F1 {r['macro_f1']:.3f} {r['f1']}")
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
 
