@@ -82,3 +82,16 @@ def test_each_fold_trains_without_the_domain_it_tests(shared_data: Path) -> None
         else:
             assert not any(i.domain == name for i in train)
             assert all(i.source == "uva" and i.domain == name for i in test)
+
+
+def test_the_folds_score_the_blend_at_each_complaint_share() -> None:
+    complaint = INTENTS.index("complaint")
+    fast = np.full((4, len(INTENTS)), 0.1, dtype=np.float32)
+    fast[:, complaint] = [0.2, 0.2, 0.8, 0.8]  # the fast head misses the first two complaints
+    encoder = np.full((4, len(INTENTS)), 0.1, dtype=np.float32)
+    encoder[:, complaint] = [0.9, 0.9, 0.9, 0.02]  # the encoder head finds them and rejects the last
+    fast /= fast.sum(axis=1, keepdims=True)
+    encoder /= encoder.sum(axis=1, keepdims=True)
+    reports = crossdomain.blend_reports([True, True, True, False], fast, encoder)
+    assert list(reports) == [str(c) for c in crossdomain.COMPLAINT_SHARES]
+    assert reports["1.0"]["f1"] == pytest.approx(1.0) and reports["0.3"]["f1"] < reports["1.0"]["f1"]

@@ -91,16 +91,56 @@ def test_the_blend_share_takes_from_each_head_what_it_gets_right() -> None:
     assert 0.0 <= train_heads.ENCODER_INTENT_SHARE <= 1.0
 
 
-def test_the_shipped_heads_blend_intents_by_their_share() -> None:
+def test_the_shipped_heads_blend_intents_by_their_shares() -> None:
     from goodwill.understand import heads
 
     model = heads.load()
     assert model.encoder_intent_share == train_heads.ENCODER_INTENT_SHARE
+    assert model.complaint_share == train_heads.ENCODER_COMPLAINT_SHARE
     fast = np.array([[0.7, 0.1, 0.1, 0.05, 0.03, 0.02]], dtype=np.float32)
     encoder = np.array([[0.1, 0.7, 0.1, 0.05, 0.03, 0.02]], dtype=np.float32)
     mixed = model.blend_intent(fast, encoder)
-    share = model.encoder_intent_share
-    assert np.allclose(mixed, share * encoder + (1 - share) * fast) and np.allclose(mixed.sum(axis=1), 1.0)
+    complaint = INTENTS.index("complaint")
+    s_c = model.complaint_share
+    assert np.isclose(mixed[0, complaint], s_c * encoder[0, complaint] + (1 - s_c) * fast[0, complaint])
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+
+
+def _rows(n: int, seed: int) -> np.ndarray:
+    """`n` random rows of intent probabilities (each sums to 1), some with p(complaint) near 0 or 1."""
+    rows = np.random.default_rng(seed).dirichlet(np.full(len(INTENTS), 0.5), size=n).astype(np.float32)
+    rows[0] = np.eye(len(INTENTS), dtype=np.float32)[INTENTS.index("complaint")]
+    return rows
+
+
+def test_the_blend_gives_p_complaint_its_own_share_and_rows_that_sum_to_one() -> None:
+    from goodwill.understand.heads import blend
+
+    fast, encoder = _rows(50, 1), _rows(50, 2)
+    complaint = INTENTS.index("complaint")
+    for share, s_c in ((0.3, 0.3), (0.3, 0.5), (0.3, 1.0), (0.0, 1.0), (1.0, 0.0)):
+        mixed = blend(fast, encoder, share, s_c)
+        np.testing.assert_allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
+        assert (mixed >= 0).all()
+        np.testing.assert_allclose(mixed[:, complaint], s_c * encoder[:, complaint] + (1 - s_c) * fast[:, complaint], atol=1e-6)
+    # s_c = 1: p(complaint) is the encoder head's, whatever the share of the other intents.
+    np.testing.assert_allclose(blend(fast, encoder, 0.3, 1.0)[:, complaint], encoder[:, complaint], atol=1e-7)
+    # Equal shares: the plain mix of the two rows, as before p(complaint) had a share of its own.
+    np.testing.assert_allclose(blend(fast, encoder, 0.3, 0.3), 0.3 * encoder + 0.7 * fast, atol=1e-6)
+
+
+def test_heads_written_without_a_complaint_share_blend_p_complaint_by_the_intent_share() -> None:
+    from dataclasses import replace
+
+    from goodwill.understand import heads
+
+    old = replace(heads.load(), encoder_complaint_share=None)
+    again = heads.Heads.from_bytes(old.to_bytes())
+    assert again.encoder_complaint_share is None and again.complaint_share == old.encoder_intent_share
+    fast, encoder = _rows(20, 3), _rows(20, 4)
+    share = old.encoder_intent_share
+    np.testing.assert_allclose(again.blend_intent(fast, encoder), share * encoder + (1 - share) * fast, atol=1e-6)
+    assert heads.Heads.from_bytes(heads.load().to_bytes()).complaint_share == train_heads.ENCODER_COMPLAINT_SHARE
 
 
 def test_the_cued_sample_is_marked_in_the_training_items() -> None:
