@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from goodwill.errors import StoreError, WorkspaceError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The databases Goodwill runs on.
@@ -49,12 +48,17 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (a no-op when it is there already)."""
+        from alembic import command  # imported when used: commands that open no store start faster
+
         with self.engine.begin() as conn:
             cfg = _alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
     def is_current(self) -> bool:
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
         return current == ScriptDirectory.from_config(_alembic_config()).get_current_head()
@@ -64,6 +68,8 @@ class Store:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg

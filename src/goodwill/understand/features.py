@@ -21,7 +21,6 @@ from itertools import chain, repeat
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
 
 from goodwill.understand.rules import CUES, URGENCY, words
 
@@ -148,6 +147,8 @@ class LinearModel:
         texts joined together; unigram ids are one dictionary lookup per word, bigram ids one sorted-array
         search for the whole batch, and repeats are dropped by building a sparse matrix (which sums them).
         Only the few `_markers` of each text are made one text at a time."""
+        from scipy.sparse import csr_matrix  # imported when used: commands that read no text start faster
+
         n = len(texts)
         if n == 0:
             return Features(np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))

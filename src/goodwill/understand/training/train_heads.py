@@ -95,13 +95,18 @@ def ngram_matrix(texts: Sequence[str], vocab: dict[str, int]) -> Any:
 
 
 def _fit(x: Any, y: npt.NDArray[np.int64], w: Floats, c: float) -> tuple[Floats, Floats]:
-    """Coefficients (features, classes or 1) and intercepts, with classes balanced inside the sample weights."""
+    """Coefficients (features, classes or 1) and intercepts, with classes balanced inside the sample weights.
+
+    The solver runs on one BLAS thread: its sums then come out in the same order on every machine, so a
+    rebuild gives the shipped weights bit for bit however many cores it has."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     classes, counts = np.unique(y, return_counts=True)
     balance = {k: len(y) / (len(classes) * n) for k, n in zip(classes, counts, strict=True)}
     weight = w * np.array([balance[k] for k in y], dtype=np.float32)
-    model = LogisticRegression(C=c, max_iter=4000, random_state=SEED).fit(x, y, sample_weight=weight)
+    with threadpool_limits(limits=1):
+        model = LogisticRegression(C=c, max_iter=4000, random_state=SEED).fit(x, y, sample_weight=weight)
     return model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)
 
 
