@@ -63,9 +63,11 @@ def import_(
                 out.print(f"{path}: already imported (run {report.run_id}); nothing new.")
             else:
                 resumed = f", resumed after record {report.resumed_from:,}" if report.resumed_from else ""
+                erased = (f"; {report.erased:,} left out, erased before (deleted on their platform, or their author forgotten)"
+                          if report.erased else "")
                 out.print(
                     f"{path}: {report.records:,} records ({report.format}), "
-                    f"[bold]{report.added:,} new[/] messages in {report.seconds:.1f}s{resumed}."
+                    f"[bold]{report.added:,} new[/] messages in {report.seconds:.1f}s{resumed}{erased}."
                 )
         if wait and not failed:
             from goodwill.cli.understand import _enrich

@@ -47,6 +47,7 @@ ACCOUNT_CACHE_LIMIT = 500_000
 class BatchResult:
     records: int = 0
     added: int = 0
+    erased: int = 0  # messages left out because they were erased before (`erasure.erased_among`)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class ImportReport:
     already_imported: bool = False
     seconds: float = 0.0
     platforms: dict[str, int] = field(default_factory=dict)
+    erased: int = 0  # messages left out by this call because they were erased before (deleted on their platform, or forgotten)
 
 
 class Ingestor:
@@ -92,6 +94,9 @@ class Ingestor:
         """Store one prepared batch (inside the caller's transaction)."""
         if not batch.rows:
             return BatchResult(records=batch.records)
+        batch, erased = _without_erased(self.conn, batch)
+        if not batch.rows:
+            return BatchResult(records=batch.records, erased=erased)
         if batch.signals_deferred:
             add_signals(batch)
         account_ids = self._upsert_accounts(batch)
@@ -118,7 +123,7 @@ class Ingestor:
             if not self.sqlite and self._written >= self._analyze_at:
                 stored.analyze(self.conn)
                 self._analyze_at = 2 * self._written
-        return BatchResult(records=batch.records, added=len(new))
+        return BatchResult(records=batch.records, added=len(new), erased=erased)
 
     # -- pieces of a batch ---------------------------------------------------
 
@@ -212,6 +217,42 @@ class Ingestor:
         stored.add_people(self.conn)
 
 
+_REFERENCES = (7, 9, 10)  # a message row's reply_to_id, quote_of_id and repost_of_id (MESSAGE_ROW_COLUMNS)
+_NAMING = (4, 11, 15)  # its text, mentions and raw payload (the last two serialised JSON)
+
+
+def _without_erased(conn: Connection, batch: Prepared) -> tuple[Prepared, int]:
+    """`batch` without what was erased before (`erasure.erased_among`): posts deleted on their platform, and
+    the posts and accounts of forgotten people, whether as authors or mentioned (a message that names one
+    keeps `[forgotten]` in its place). A reference to an erased post is cleared (a reply to it begins a
+    thread of its own). Returns the batch and how many of its messages were left out."""
+    keys = [(r[0], r[1]) for r in batch.rows]
+    gone_posts = erasure.erased_among(conn, erasure.POST, keys + [(r[0], r[i]) for r in batch.rows for i in _REFERENCES if r[i]])
+    gone_accounts = erasure.erased_among(conn, erasure.ACCOUNT, [(a[0], a[1]) for a in batch.accounts.values()])
+    if not gone_posts and not gone_accounts:
+        return batch, 0
+    kept = [i for i, (key, author) in enumerate(zip(keys, batch.authors, strict=True))
+            if key not in gone_posts and (key[0], author) not in gone_accounts]
+    rows = [list(batch.rows[i]) for i in kept]
+    for row, i in zip(rows, kept, strict=True):
+        for col in _REFERENCES:
+            if row[col] and (row[0], row[col]) in gone_posts:
+                row[col] = None
+        forgotten = [k for k in batch.mentions[i] if (row[0], k) in gone_accounts]
+        if forgotten:  # a new message naming a forgotten person names them as `forget` left the others
+            for col in _NAMING:
+                row[col] = erasure.forgotten_in(row[col], forgotten)
+    mentions = [[k for k in batch.mentions[i] if (batch.rows[i][0], k) not in gone_accounts] for i in kept]
+    used = {(r[0], author) for r, author in zip(rows, (batch.authors[i] for i in kept), strict=True)}
+    used |= {(r[0], k) for r, ks in zip(rows, mentions, strict=True) for k in ks}
+    out = Prepared(
+        records=batch.records, rows=rows, authors=[batch.authors[i] for i in kept], mentions=mentions,
+        accounts={k: a for k, a in batch.accounts.items() if (a[0], a[1]) in used},
+        signals=[batch.signals[i] for i in kept] if batch.signals else [], signals_deferred=batch.signals_deferred,
+    )
+    return out, len(batch.rows) - len(rows)
+
+
 def _batches(items: Iterable[ParsedMessage], size: int) -> Iterator[list[ParsedMessage]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -269,6 +310,7 @@ def import_file(
     if previous is not None and previous["status"] == "done":
         return ImportReport(str(path), fmt, previous["id"], previous["records_done"], 0, already_imported=True)
     done, added = (previous["records_done"], previous["added"]) if previous is not None else (0, 0)
+    erased = 0
     resumed_from, added_before = done, added
     with store.begin() as conn:
         workspace = load_workspace(conn)
@@ -299,6 +341,7 @@ def import_file(
                     result = ingestor.apply(batch)
                     done += result.records
                     added += result.added
+                    erased += result.erased
                     stored.record_progress(conn, run_id, done, added)
                     if checked(wait=False):
                         trans.commit()
@@ -310,7 +353,7 @@ def import_file(
                 assert verdict is not None
                 report = ImportReport(
                     str(path), fmt, run_id, verdict[0], added - added_before,
-                    resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=verdict[1],
+                    resumed_from=resumed_from, seconds=time.perf_counter() - started, platforms=verdict[1], erased=erased,
                 )
                 if on_finished is not None:
                     on_finished(conn, report)

@@ -43,7 +43,7 @@ def import_path(
 
     def audit(conn: Connection, report: ImportReport) -> None:
         record(conn, actor, "import.run", str(path), run=report.run_id, format=report.format,
-               records=report.records, added=report.added, resumed_from=report.resumed_from)
+               records=report.records, added=report.added, resumed_from=report.resumed_from, erased=report.erased)
 
     report = import_file(
         store,

@@ -8,10 +8,17 @@ their handles, names, user ids and message ids are replaced with FORGOTTEN.
 A post deleted on its platform is erased the same way (`erase_deleted`): its
 replies answer its parent instead, and its id and address are replaced with
 DELETED in the messages of its thread and those that quote or repost it.
+
+What was erased stays erased: each deleted post's key, and each forgotten
+person's accounts and posts, leave a digest in `erased_keys` (`digest`: a
+sha256 that can confirm an id one already holds and names none), and
+`erased_among` tells imports and listening which keys of a batch not to store
+again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +36,7 @@ from goodwill.store.tables import (
     accounts,
     audit_log,
     cases,
+    erased_keys,
     interactions,
     message_days,
     message_signals,
@@ -196,6 +204,13 @@ def _scrub(value: Any, pattern: re.Pattern[str], marker: str = FORGOTTEN) -> Any
     return value
 
 
+def forgotten_in(text: str, handles: Iterable[str]) -> str:
+    """`text` (plain or serialised JSON) with each of `handles` (with or without its "@"), as a whole word,
+    replaced with FORGOTTEN: how a new message names a forgotten person."""
+    pattern = _pattern([form for h in handles for form in (h.lstrip("@"), "@" + h.lstrip("@"))])
+    return text if pattern is None else pattern.sub(FORGOTTEN, text)
+
+
 def _mentioning(conn: Connection, columns: Sequence[Any], terms: Sequence[str]) -> Any:
     return or_(*(func.lower(cast(c, Text)).contains(t.lower(), autoescape=True) for c in columns for t in terms))
 
@@ -244,12 +259,43 @@ def redact(conn: Connection, terms: Sequence[str], *, marker: str = FORGOTTEN, a
     return changed
 
 
+POST = "post"
+ACCOUNT = "account"
+
+
+def digest(kind: str, platform: str, key: str) -> str:
+    """The digest `erased_keys` keeps of a post (its platform id) or an account (its account key)."""
+    return hashlib.sha256(f"goodwill-erased-1\x1f{kind}\x1f{platform}\x1f{key}".encode()).hexdigest()
+
+
+def remember_erased(conn: Connection, kind: str, keys: Iterable[tuple[str, str]]) -> None:
+    """Keep the digests of `keys` (platform, id or account key), so that they are not stored again."""
+    wanted = {digest(kind, platform, key) for platform, key in keys}
+    for chunk in _chunks(sorted(wanted)):
+        known = {d for (d,) in conn.execute(select(erased_keys.c.digest).where(erased_keys.c.digest.in_(chunk)))}
+        fresh = [{"digest": d, "kind": kind, "erased_at": datetime.now(UTC)} for d in chunk if d not in known]
+        if fresh:
+            conn.execute(erased_keys.insert(), fresh)
+
+
+def erased_among(conn: Connection, kind: str, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of `keys` (platform, id or account key) were erased: posts deleted on their platform or
+    posts and accounts of forgotten people."""
+    by_digest = {digest(kind, platform, key): (platform, key) for platform, key in keys}
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(by_digest)):
+        found |= {by_digest[d] for (d,) in conn.execute(select(erased_keys.c.digest).where(erased_keys.c.digest.in_(chunk)))}
+    return found
+
+
 def erase_deleted(conn: Connection, keys: Sequence[tuple[str, str]]) -> int:
     """Posts deleted on their platform (keys of platform, platform id): each stored one is erased with
     everything derived from it, as `erase_messages` does. Its replies answer its parent instead (the
     nearest one not deleted; none when it began its thread), and its platform id and address are
     replaced with DELETED in the rest of its thread and in the messages quoting or reposting it.
+    Every key is remembered (`remember_erased`), stored or not, so the post is never stored later.
     Returns how many stored messages were erased."""
+    remember_erased(conn, POST, keys)
     rows = []
     for platform, wanted in by_platform(set(keys)).items():
         for chunk in _chunks(sorted(set(wanted))):
@@ -290,10 +336,15 @@ def erase_person(conn: Connection, person_id: int) -> Erased:
     done = Erased(people=len(pids), accounts=len(ids))
     mine: list[int] = []
     theirs: list[str] = []
+    posts: list[tuple[str, str]] = []
     for chunk in _chunks(ids):
-        for m in conn.execute(select(messages.c.id, messages.c.platform_id, messages.c.url).where(messages.c.account_id.in_(chunk))):
+        for m in conn.execute(select(messages.c.id, messages.c.platform, messages.c.platform_id, messages.c.url)
+                              .where(messages.c.account_id.in_(chunk))):
             mine.append(m.id)
+            posts.append((m.platform, m.platform_id))
             theirs += [m.platform_id] + ([m.url] if m.url else [])
+    remember_erased(conn, POST, posts)
+    remember_erased(conn, ACCOUNT, [(a.platform, a.account_key) for a in accts])
     done.messages, done.interactions, done.threads = erase_messages(conn, mine)
     for chunk in _chunks(ids):
         done.interactions += conn.execute(delete(interactions).where(or_(

@@ -780,3 +780,15 @@ person_scores = Table(
     Index("ix_person_scores_last_at", "last_at"),
     Index("ix_person_scores_influence", "influence"),
 )
+
+# --- what was erased, kept so that it is not stored again (migration 0021) ---
+
+erased_keys = Table(
+    "erased_keys",
+    metadata,
+    # sha256 of the kind, the platform and the post's id or the account's key (`erasure.digest`): it can confirm
+    # an id one already holds, and names none.
+    Column("digest", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),  # "post" (deleted on its platform, or a forgotten person's) or "account"
+    Column("erased_at", UTCDateTime, nullable=False),
+)
