@@ -230,3 +230,20 @@ def test_cli_people_person_forget(loaded: Store, settings: Settings) -> None:
     assert result.exit_code != 0 and f"no person {mara}" in result.output
     assert runner.invoke(app, [*args, "retention", "set", "90"], catch_exceptions=False).exit_code == 0
     assert "kept 90 days" in runner.invoke(app, [*args, "retention", "show"], catch_exceptions=False).stdout
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_histories_read_together_are_each_persons_own(loaded: Store, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    from goodwill.store import people as people_store
+    from goodwill.store import scores as scores_store
+
+    monkeypatch.setattr(people_store, "HISTORY_ACCOUNTS", chunk)
+    with loaded.begin() as conn:
+        groups = [p["accounts"] for p in scores_store.to_score(conn)]
+        together = people_store.histories(conn, groups)
+        alone = [people_store.histories(conn, [g])[0] for g in groups]
+    assert together == alone
+    assert len(groups) >= 3 and sum(len(h.said) for h in together) == 8  # everyone's messages but the brand's
+    # The brand's reply to Mara answers her message, in her history only.
+    answered = [b for h in together for b in h.brand if b.answers is not None]
+    assert len(answered) == 1 and answered[0].kind == "reply"

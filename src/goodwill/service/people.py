@@ -100,7 +100,7 @@ def compute_scores(store: Store, *, now: datetime | None = None) -> tuple[dateti
         at = _now(conn, now)
         everyone = scores_store.to_score(conn)
         records = [(str(s), str(t), k, when) for s, t, k, when in people_store.interaction_records(conn) if k in KINDS]
-        histories = [people_store.history(conn, p["accounts"]) for p in everyone]
+        histories = people_store.histories(conn, [p["accounts"] for p in everyone])
     graph = score_edges(Edges.from_records(records)) if records else None
     index = {name: i for i, name in enumerate(graph.accounts)} if graph is not None else {}
     received = graph.received.sum(axis=1) if graph is not None else None
