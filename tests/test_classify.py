@@ -195,3 +195,23 @@ def test_train_rebuilds_the_shipped_fast_head(shared_data: Path, tmp_path: Path)
     shipped = heads.load()
     assert rebuilt.version == shipped.version and f"fast head {shipped.version}" in result.stdout
     assert np.array_equal(rebuilt.fast.weights, shipped.fast.weights)
+
+
+def test_classify_uses_every_core_for_a_big_file_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from goodwill.service import understanding
+
+    small, big = tmp_path / "small.txt", tmp_path / "big.txt"
+    small.write_text("where is my refund?\n", encoding="utf-8")
+    big.write_text("where is my refund?\n" * (understanding.AUTO_WORKERS_BYTES // 20 + 1), encoding="utf-8")
+    monkeypatch.setattr(understanding.os, "cpu_count", lambda: 8)
+    assert understanding.auto_workers(big) == understanding.AUTO_WORKERS_MAX
+    assert understanding.auto_workers(small) == 1
+    assert understanding.auto_workers(None) == 1  # standard input
+    assert understanding.auto_workers(tmp_path / "missing.txt") == 1  # the reader names the missing file
+    monkeypatch.setattr(understanding.os, "cpu_count", lambda: 2)
+    assert understanding.auto_workers(big) == 2
+    # The command on the big file, with no --workers: every line gets its line, in order, from two processes.
+    proc = subprocess.run([sys.executable, "-m", "goodwill", "classify", str(big), "--fast"], capture_output=True, check=True)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == understanding.AUTO_WORKERS_BYTES // 20 + 1
+    assert {json.loads(lines[0])["intent"], json.loads(lines[-1])["intent"]} <= {"question", "complaint"}

@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
         text_column: Annotated[str, typer.Option("--text-column", "-c", help="The CSV column or JSONL field holding the text.")] = "text",
         fast: Annotated[bool, typer.Option("--fast", help="The fast models only (no encoder pass).")] = False,
         accurate: Annotated[bool, typer.Option("--accurate", help="The encoder on every message, not only those that might reach the inbox.")] = False,
-        workers: Annotated[int, typer.Option("--workers", "-j", min=1, max=64, help="Processes to classify with.")] = 1,
+        workers: Annotated[int | None, typer.Option(
+            "--workers", "-j", min=1, max=64,
+            help="Processes to classify with (default: one per core, at most 4, for a file of 4 MB or more; else one).")] = None,
     ) -> None:
         """Print the signals of each message as JSON lines, in input order.
 
@@ -76,9 +78,11 @@ def register(app: typer.Typer) -> None:
             goodwill classify mentions.csv --text-column body > signals.jsonl
         """
         from goodwill.errors import ConfigError
-        from goodwill.service.understanding import classify_file
+        from goodwill.service.understanding import auto_workers, classify_file
 
         path = None if file == "-" else Path(file)
+        if workers is None:
+            workers = auto_workers(path)
         stdout = typer.get_binary_stream("stdout")
         mode: Mode = "fast" if fast else "accurate" if accurate else "cascade"
         try:

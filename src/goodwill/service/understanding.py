@@ -9,6 +9,7 @@ entry (`signals.enrich`, with the count) on the transaction of its last batch.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -201,6 +202,22 @@ def _in_pool(chunks: Iterator[list[str]], workers: int, mode: Mode) -> Iterator[
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+#: `classify` spreads a file at least this big over several processes by default (smaller ones would
+#: spend longer starting them, about a second each, than classifying).
+AUTO_WORKERS_BYTES = 4 << 20
+AUTO_WORKERS_MAX = 4
+
+
+def auto_workers(path: Path | None) -> int:
+    """How many processes `classify` uses when not told: one per core (at most AUTO_WORKERS_MAX) for a file of
+    AUTO_WORKERS_BYTES or more, else one (standard input included: its size is not known)."""
+    try:
+        big = path is not None and path.stat().st_size >= AUTO_WORKERS_BYTES
+    except OSError:  # a missing file: the reader names it
+        big = False
+    return min(AUTO_WORKERS_MAX, os.cpu_count() or 1) if big else 1
 
 
 def classify_file(
