@@ -289,6 +289,34 @@ def test_an_interrupted_send_waits_for_a_manager_to_release_it(store: Store, set
     assert [e["origin"] for e in releases] == ["cli", "api", "cli", "web"]  # the service called directly acts as the CLI operator
 
 
+def test_an_interrupted_send_that_went_out_is_refused_once_listening_has_heard_it(store: Store, settings: Settings) -> None:
+    """The platform published the reply before the process stopped: once listening hears the brand's post in the
+    thread, approving the released reply again is refused as crossing it, so the customer is not answered twice."""
+    from goodwill.store import approval as approval_store
+
+    ann, _bea, mia = _people(store)
+    state = _state()
+    with serving(mastodon_server(state)) as srv:
+        case_id = _billing_case(store, settings, srv.url, mia)
+        text = "We refund the second charge today."
+        held = cases.reply(store, ann, case_id, text, send=True, environ=TOKEN_ENV,  # type: ignore[arg-type]
+                           settings=settings)["held"]
+        with store.begin() as conn:  # claimed as `approve` claims it, long ago: the process stopped mid-send
+            approval_store.update(conn, held["id"], {"status": "sending", "claimed_at": datetime.now(UTC) - timedelta(hours=1)})
+        # It had gone out: the brand's post is on the platform, and listening hears it in the thread.
+        brand = {**account(0, "bikes.example"), "username": "halcyon", "acct": "halcyon@bikes.example"}
+        sent = status(101, f"#halcyon {text}", who=brand, tags=["halcyon"], reply_to=100)
+        sent["created_at"] = (datetime.now(UTC) + timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+        state.tags["halcyon"].append(sent)
+        assert cli(settings, "listen", "--once", env=TOKEN_ENV).exit_code == 0
+        assert approval.get_held(store, mia, held["id"])["interrupted"] is True  # type: ignore[arg-type]
+        approval.release(store, mia, held["id"])  # type: ignore[arg-type]
+        with pytest.raises(CrossedReplyError):
+            approval.approve(store, mia, held["id"], environ=TOKEN_ENV, settings=settings)  # type: ignore[arg-type]
+        assert approval.get_held(store, mia, held["id"])["status"] == "pending"  # type: ignore[arg-type]
+    assert state.posted == []  # nothing was sent a second time
+
+
 def test_a_release_that_an_approval_finishing_overtakes_changes_and_records_nothing(
         store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     from goodwill.service.workspace import open_workspace
