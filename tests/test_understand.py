@@ -399,7 +399,16 @@ def test_child_import_shares_signals_with_the_writer(store: Store, tmp_path: Pat
 def test_a_batch_read_whole_gives_each_messages_signals() -> None:
     texts = ["Where is my refund?? charged twice", "love it", "", "@brand how do I reset my password", "🔥🔥🔥"]
     batch = enrich(texts, sentiment="fast")
-    assert list(batch) == [batch[i] for i in range(len(texts))]
+    for i, s in enumerate(batch):  # each value as its column holds it, rounded
+        assert s == batch[i] == batch[i - len(texts)]
+        assert s.sentiment == SENTIMENTS[int(batch.sentiment_scores[i].argmax())]
+        assert s.intent == INTENTS[int(batch.intent_scores[i].argmax())]
+        assert s.sentiment_scores == {k: round(float(p), 4) for k, p in zip(SENTIMENTS, batch.sentiment_scores[i], strict=True)}
+        assert s.intent_scores == {k: round(float(p), 4) for k, p in zip(INTENTS, batch.intent_scores[i], strict=True)}
+        assert s.promotional == round(float(batch.promotional[i]), 3) and s.needs_response is bool(batch.needs_response[i])
+        assert (s.language, s.urgency, s.aspects, s.reasons) == (batch.language[i], batch.urgency[i], batch.aspects[i], batch.reasons[i])
+    with pytest.raises(IndexError):
+        batch[len(texts)]
     assert list(batch.records()) == [batch[i].to_dict() for i in range(len(texts))]
     assert all(isinstance(v, float) for s in batch for v in (*s.sentiment_scores.values(), *s.intent_scores.values(), s.promotional))
     assert list(enrich([], sentiment="fast")) == []

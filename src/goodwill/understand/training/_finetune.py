@@ -75,6 +75,36 @@ def _batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> lis
     return batches
 
 
+def padded(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
+    """Token ids of a batch padded to its longest text, and the attention mask."""
+    import torch
+
+    width = max(len(x) for x in ids)
+    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids), width), dtype=torch.long)
+    for r, x in enumerate(ids):
+        input_ids[r, : len(x)] = torch.tensor(x)
+        mask[r, : len(x)] = 1
+    return input_ids, mask
+
+
+def optimiser(model: Any, lr: float, total: int, warmup_share: float) -> tuple[Any, Any]:
+    """AdamW (no weight decay on biases and layer norms) and a linear schedule with warm-up over `total` steps."""
+    import torch
+
+    warmup = max(1, int(warmup_share * total))
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": 0.01},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
+    )
+    return opt, sched
+
+
 def predict_logits(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     """Logits for ``texts`` (float32, one row per text, in input order)."""
     import torch
@@ -129,17 +159,7 @@ def finetune(
     pad_id = int(tokenizer.pad_token_id)
 
     steps_per_epoch = math.ceil(len(ids) / batch_size)
-    total = steps_per_epoch * epochs
-    warmup = max(1, int(warmup_share * total))
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0},
-    ]
-    opt = torch.optim.AdamW(groups, lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup)))
-    )
+    opt, sched = optimiser(model, lr, steps_per_epoch * epochs, warmup_share)
     loss_fn = torch.nn.CrossEntropyLoss()
     step = 0
     last = work_dir / "epoch0.pt"
@@ -148,13 +168,7 @@ def finetune(
         t0 = time.time()
         running = 0.0
         for b, idx in enumerate(_batches([len(s) for s in ids], batch_size, rng)):
-            width = max(len(ids[i]) for i in idx)
-            input_ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(idx), width), dtype=torch.long)
-            for r, i in enumerate(idx):
-                input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
-                mask[r, : len(ids[i])] = 1
-            loss = loss_fn(model(input_ids, mask), y[idx])
+            loss = loss_fn(model(*padded([ids[i] for i in idx], pad_id)), y[idx])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

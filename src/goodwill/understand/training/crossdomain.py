@@ -59,6 +59,7 @@ from goodwill.understand.training.train_heads import (
     binary_report,
     fit_columns,
     ngram_matrix,
+    raw_scores,
 )
 
 Floats = npt.NDArray[np.float32]
@@ -107,11 +108,6 @@ def _decide(raw: Floats, column: bool, shift: float) -> npt.NDArray[np.bool_]:
     return np.asarray(HeadScores.from_raw(shifted).intent.argmax(axis=1) == _COMPLAINT)
 
 
-def _raw(weights: Floats, x: Any) -> Floats:
-    out: Floats = np.asarray(x @ weights[:-1] + weights[-1], dtype=np.float32)
-    return out
-
-
 def sentiment_features(texts: Sequence[str], vectors: Floats | None) -> Floats:
     """log p(negative, neutral, positive): the fast model's, or the accurate model's when `vectors` are given."""
     from goodwill.understand import sentiment
@@ -146,13 +142,13 @@ def run_fold(recipe: Recipe, train: Sequence[Item], test: Sequence[Item], name: 
         cache = (name, kind, c, recipe.uva)
         if cache not in _INTENT_FITS or not name:
             _INTENT_FITS[cache] = fit_columns(xa, items, c, source_weight=recipe.source_weight, only=("intent",))
-        raw = _raw(_INTENT_FITS[cache], xta)
+        raw = raw_scores(_INTENT_FITS[cache], xta)
         if recipe.complaint_column:
             if recipe.sentiment:
                 xa = hstack([xa, csr_matrix(sentiment_features(texts, None if kind == "fast" else emb))]).tocsr()
                 xta = hstack([xta, csr_matrix(sentiment_features(test_texts, None if kind == "fast" else et))]).tocsr()
             w = fit_columns(xa, items, c, source_weight=recipe.source_weight, only=("complaint",))
-            raw[:, COMPLAINT] = _raw(w, xta)[:, COMPLAINT]
+            raw[:, COMPLAINT] = raw_scores(w, xta)[:, COMPLAINT]
         shifts = SHIFTS if recipe.complaint_column else (0.0,)
         out[kind] = {str(s): binary_report(gold, list(map(bool, _decide(raw, recipe.complaint_column, s)))) for s in shifts}
         probabilities[kind] = HeadScores.from_raw(raw).intent

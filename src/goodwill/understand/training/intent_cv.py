@@ -57,6 +57,7 @@ from goodwill.understand.training.train_heads import (
     fit_columns,
     intent_report,
     ngram_matrix,
+    raw_scores,
 )
 
 FOLDS = 5
@@ -70,11 +71,6 @@ _OTHERS = [k for k, label in enumerate(INTENTS) if label != "complaint"]
 
 def fold_of(item: sets.Item) -> int:
     return int(seeded_unit(FOLD_SEED, (sets.key(item.text),)) * FOLDS)
-
-
-def _raw(weights: Floats, x: Any) -> Floats:
-    out: Floats = np.asarray(x @ weights[:-1] + weights[-1], dtype=np.float32)
-    return out
 
 
 def out_of_fold(data: Path) -> tuple[list[sets.Item], dict[str, Floats]]:
@@ -95,10 +91,10 @@ def out_of_fold(data: Path) -> tuple[list[sets.Item], dict[str, Floats]]:
         for kind in ("fast", "encoder"):
             c = C_FAST if kind == "fast" else C_ENCODER
             xa, xta = (x, xt) if kind == "fast" else (hstack([x, EMBEDDING_SCALE * emb]).tocsr(), hstack([xt, EMBEDDING_SCALE * et]).tocsr())
-            scores = _raw(fit_columns(xa, items, c, only=("intent",)), xta)
+            scores = raw_scores(fit_columns(xa, items, c, only=("intent",)), xta)
             xs = hstack([xa, csr_matrix(sentiment_features(texts, None if kind == "fast" else emb))]).tocsr()
             xts = hstack([xta, csr_matrix(sentiment_features(test_texts, None if kind == "fast" else et))]).tocsr()
-            scores[:, COMPLAINT] = _raw(fit_columns(xs, items, c, only=("complaint",)), xts)[:, COMPLAINT]
+            scores[:, COMPLAINT] = raw_scores(fit_columns(xs, items, c, only=("complaint",)), xts)[:, COMPLAINT]
             raw[kind][folds == k] = scores
         print(f"fold {k}: trained on {len(items)}, scored {len(test)}", flush=True)
     return care, raw

@@ -35,7 +35,6 @@ import argparse
 import json
 import math
 import random
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,7 +56,9 @@ from goodwill.understand.training.train_heads import (
     fit_columns,
     intent_report,
     ngram_matrix,
+    raw_scores,
 )
+from goodwill.understand.training.train_sentiment import log, macro_recall
 
 Floats = npt.NDArray[np.float32]
 #: The tasks and their number of classes; -100 marks a label an example does not carry.
@@ -66,10 +67,6 @@ MISSING = -100
 HELD_OUT_DOMAIN = "telecom"
 WORK_DIR = Path("build/multitask")
 SEED = 13
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def held_out_fold(item: sets.Item) -> bool:
@@ -135,25 +132,13 @@ def build_model() -> Any:
     return MultiTask()
 
 
-def _padded(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(x) for x in ids)
-    input_ids = torch.full((len(ids), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for r, x in enumerate(ids):
-        input_ids[r, : len(x)] = torch.tensor(x)
-        mask[r, : len(x)] = 1
-    return input_ids, mask
-
-
 def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Path, *, stop_at: float | None = None,
              lr: float = 8e-5, batch_size: int = 32, threads: int = 2) -> dict[str, Any]:
     """One epoch of multi-task fine-tuning (the recipe of `_finetune.finetune`); stops early at `stop_at`
     (a Unix time). Writes ``multitask.pt`` and returns what ran."""
     import torch
 
-    from goodwill.understand.training._finetune import MAX_TOKENS, _batches, load_tokenizer
+    from goodwill.understand.training._finetune import MAX_TOKENS, _batches, load_tokenizer, optimiser, padded
 
     torch.manual_seed(SEED)
     torch.set_num_threads(threads)
@@ -162,12 +147,8 @@ def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Pa
     ids: list[list[int]] = tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
     y = torch.tensor([list(row) for row in labels], dtype=torch.long)
     batches = _batches([len(s) for s in ids], batch_size, random.Random(SEED))
-    total, warmup = len(batches), max(1, int(0.06 * len(batches)))
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm")
-    opt = torch.optim.AdamW([
-        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": 0.01},
-        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0}], lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / max(1, total - warmup))))
+    total = len(batches)
+    opt, sched = optimiser(model, lr, total, 0.06)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=MISSING)
     model.train()
     t0, running, done = time.time(), 0.0, 0
@@ -175,7 +156,7 @@ def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Pa
         if stop_at is not None and time.time() >= stop_at:
             log(f"stopped at step {b} of {total} (time limit)")
             break
-        logits = model(*_padded([ids[i] for i in idx], int(tokenizer.pad_token_id)))
+        logits = model(*padded([ids[i] for i in idx], int(tokenizer.pad_token_id)))
         target = y[idx]
         loss = sum(loss_fn(logits[task], target[:, k]) for k, task in enumerate(TASKS) if bool((target[:, k] != MISSING).any()))
         opt.zero_grad()
@@ -224,11 +205,6 @@ def model_outputs(model: Any, texts: Sequence[str], batch_size: int = 64, thread
     return vectors, sentiment
 
 
-def _raw(weights: Floats, x: Any) -> Floats:
-    out: Floats = np.asarray(x @ weights[:-1] + weights[-1], dtype=np.float32)
-    return out
-
-
 def score_heads(train: Sequence[sets.Item], pieces: dict[str, Sequence[sets.Item]], vectors: dict[str, Floats]) -> dict[str, Any]:
     """Fit the encoder head's intent and complaint columns on `train` and score each piece.
     `vectors` holds the embedding of "train" and of each piece's texts."""
@@ -243,7 +219,7 @@ def score_heads(train: Sequence[sets.Item], pieces: dict[str, Sequence[sets.Item
     out: dict[str, Any] = {}
     for name, items in pieces.items():
         xt = hstack([ngram_matrix([i.text for i in items], vocab), EMBEDDING_SCALE * vectors[name]]).tocsr()
-        raw = _raw(weights, xt)
+        raw = raw_scores(weights, xt)
         pred = [INTENTS[k] for k in HeadScores.from_raw(raw).intent.argmax(axis=1)]
         part: dict[str, Any] = {"n": len(items),
                                 "complaint": binary_report([bool(i.complaint) for i in items], [p == "complaint" for p in pred])}
@@ -251,12 +227,6 @@ def score_heads(train: Sequence[sets.Item], pieces: dict[str, Sequence[sets.Item
             part["intent"] = intent_report([str(i.intent) for i in items], pred)
         out[name] = part
     return out
-
-
-def sentiment_recall(logits: Floats, gold: Sequence[int]) -> float:
-    """Macro-recall of the argmax of sentiment logits (TweetEval's metric)."""
-    pred, g = logits.argmax(axis=1), np.asarray(gold)
-    return float(np.mean([np.mean(pred[g == c] == c) for c in range(TASKS["sentiment"]) if np.any(g == c)]))
 
 
 def compare(data: Path, encoders: Sequence[str], work_dir: Path) -> dict[str, Any]:
@@ -280,7 +250,7 @@ def compare(data: Path, encoders: Sequence[str], work_dir: Path) -> dict[str, An
             model = load_model(work_dir)
             vectors = {part: model_outputs(model, ts)[0] for part, ts in texts.items()}
             val_logits = model_outputs(model, val_texts)[1]
-        out[name] = {**score_heads(train, pieces, vectors), "tweeteval_val_macro_recall": round(sentiment_recall(val_logits, val_gold), 4),
+        out[name] = {**score_heads(train, pieces, vectors), "tweeteval_val_macro_recall": round(macro_recall(val_gold, val_logits.argmax(axis=1), TASKS["sentiment"]), 4),
                      "seconds": round(time.time() - t0)}
         log(f"{name}: {json.dumps(out[name])}")
     return out

@@ -142,6 +142,12 @@ def fit_columns(x: Any, items: Sequence[Item], c: float, *, shift: float = 0.0,
     return weights
 
 
+def raw_scores(weights: Floats, x: Any) -> Floats:
+    """Raw scores of features `x` under `fit_columns`' weights (its last row is the bias)."""
+    out: Floats = np.asarray(x @ weights[:-1] + weights[-1], dtype=np.float32)
+    return out
+
+
 def _as_model(w: Floats, vocab: dict[str, int], tag: str) -> LinearModel:
     """n-gram weights with the bias folded into the bias feature's row (every text has it), as stored (float16)."""
     n = len(vocab)
