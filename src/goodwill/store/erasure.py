@@ -270,10 +270,10 @@ def digest(kind: str, platform: str, key: str) -> str:
 
 def remember_erased(conn: Connection, kind: str, keys: Iterable[tuple[str, str]]) -> None:
     """Keep the digests of `keys` (platform, id or account key), so that they are not stored again."""
-    wanted = {digest(kind, platform, key) for platform, key in keys}
+    wanted, at = {digest(kind, platform, key) for platform, key in keys}, datetime.now(UTC)
     for chunk in _chunks(sorted(wanted)):
         known = {d for (d,) in conn.execute(select(erased_keys.c.digest).where(erased_keys.c.digest.in_(chunk)))}
-        fresh = [{"digest": d, "kind": kind, "erased_at": datetime.now(UTC)} for d in chunk if d not in known]
+        fresh = [{"digest": d, "kind": kind, "erased_at": at} for d in chunk if d not in known]
         if fresh:
             conn.execute(erased_keys.insert(), fresh)
 

@@ -161,13 +161,14 @@ class LinearModel:
         starts, ends = np.concatenate(([0], bounds + 1)).tolist(), [*bounds.tolist(), len(toks)]
         marks = [_markers(t, toks[s:e], f) for t, s, e, f in zip(big.split(_SEPARATOR), starts, ends, found, strict=True)]
         token_rows = np.cumsum(ids == _SEPARATOR_ID)
+        keys, bigram_ids = self._bigram_table
         pairs = ids[:-1] * len(self.vocabulary) + ids[1:]
-        at = np.minimum(np.searchsorted(self._bigram_keys, pairs), len(self._bigram_keys) - 1)
-        bigram = (ids[:-1] >= 0) & (ids[1:] >= 0) & (self._bigram_keys[at] == pairs)
+        at = np.minimum(np.searchsorted(keys, pairs), len(keys) - 1)
+        bigram = (ids[:-1] >= 0) & (ids[1:] >= 0) & (keys[at] == pairs)
         mark_ids = np.fromiter(map(self._lookup.get, chain.from_iterable(marks), repeat(-1)), dtype=np.int64)
         mark_rows = np.repeat(np.arange(n, dtype=np.int64), list(map(len, marks)))
         rows = np.concatenate((np.arange(n), token_rows[ids >= 0], token_rows[:-1][bigram], mark_rows[mark_ids >= 0]))
-        cols = np.concatenate((np.full(n, self.vocabulary[BIAS]), ids[ids >= 0], self._bigram_ids[at[bigram]], mark_ids[mark_ids >= 0]))
+        cols = np.concatenate((np.full(n, self.vocabulary[BIAS]), ids[ids >= 0], bigram_ids[at[bigram]], mark_ids[mark_ids >= 0]))
         matrix = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(self.vocabulary)))
         return Features(matrix.indices.astype(np.int64), matrix.indptr.astype(np.int64))
 
@@ -186,14 +187,6 @@ class LinearModel:
             keyed = [(-1, -1)]
         keys, ids = zip(*keyed, strict=True)
         return np.asarray(keys, dtype=np.int64), np.asarray(ids, dtype=np.int64)
-
-    @property
-    def _bigram_keys(self) -> npt.NDArray[np.int64]:
-        return self._bigram_table[0]
-
-    @property
-    def _bigram_ids(self) -> npt.NDArray[np.int64]:
-        return self._bigram_table[1]
 
     def score(self, features: Features) -> Floats:
         """Raw scores of texts' `features`, (texts, columns)."""

@@ -20,10 +20,6 @@ from goodwill.domain.signals import INTENTS, KEYS, SENTIMENTS, URGENCIES, Signal
 __all__ = ["INTENTS", "KEYS", "SENTIMENTS", "URGENCIES", "SignalBatch", "Signals"]
 
 
-def _scores(labels: tuple[str, ...], row: npt.NDArray[np.float32]) -> dict[str, float]:
-    return {label: round(float(p), 4) for label, p in zip(labels, row, strict=True)}
-
-
 @dataclass
 class SignalBatch:
     """The signals of a batch of messages, one column per signal."""
@@ -42,43 +38,38 @@ class SignalBatch:
         return len(self.language)
 
     def __getitem__(self, i: int) -> Signals:
-        return Signals(
-            language=self.language[i],
-            sentiment=SENTIMENTS[int(self.sentiment_scores[i].argmax())],
-            sentiment_scores=_scores(SENTIMENTS, self.sentiment_scores[i]),
-            intent=INTENTS[int(self.intent_scores[i].argmax())],
-            intent_scores=_scores(INTENTS, self.intent_scores[i]),
-            needs_response=bool(self.needs_response[i]),
-            urgency=self.urgency[i],
-            aspects=self.aspects[i],
-            promotional=round(float(self.promotional[i]), 3),
-            model_version=self.model_version,
-            reasons=self.reasons[i] if self.reasons else {},
-        )
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"message {i} of a batch of {n}")
+        i %= n
+        return next(self._signals(i, i + 1))
 
     def __iter__(self) -> Iterator[Signals]:
-        """Every message's `Signals`, in order: the columns are rounded and turned into Python values once
-        for the whole batch, not a numpy scalar at a time (the values of `self[i]`)."""
-        sentiments = np.round(self.sentiment_scores.astype(np.float64), 4).tolist()
-        intents = np.round(self.intent_scores.astype(np.float64), 4).tolist()
-        top_sentiment = self.sentiment_scores.argmax(axis=1).tolist() if len(self) else []
-        top_intent = self.intent_scores.argmax(axis=1).tolist() if len(self) else []
-        needs = self.needs_response.tolist()
-        promotional = np.round(self.promotional.astype(np.float64), 3).tolist()
-        reasons = self.reasons or [{} for _ in range(len(self))]
-        for i in range(len(self)):
+        return self._signals(0, len(self))
+
+    def _signals(self, start: int, stop: int) -> Iterator[Signals]:
+        """The `Signals` of messages start..stop-1: the columns are rounded and turned into Python values once
+        for the range, not a numpy scalar at a time."""
+        rows = slice(start, stop)
+        sentiments = np.round(self.sentiment_scores[rows].astype(np.float64), 4).tolist()
+        intents = np.round(self.intent_scores[rows].astype(np.float64), 4).tolist()
+        top_sentiment = self.sentiment_scores[rows].argmax(axis=1).tolist() if stop > start else []
+        top_intent = self.intent_scores[rows].argmax(axis=1).tolist() if stop > start else []
+        needs = self.needs_response[rows].tolist()
+        promotional = np.round(self.promotional[rows].astype(np.float64), 3).tolist()
+        for k, i in enumerate(range(start, stop)):
             yield Signals(
                 language=self.language[i],
-                sentiment=SENTIMENTS[top_sentiment[i]],
-                sentiment_scores=dict(zip(SENTIMENTS, sentiments[i], strict=True)),
-                intent=INTENTS[top_intent[i]],
-                intent_scores=dict(zip(INTENTS, intents[i], strict=True)),
-                needs_response=bool(needs[i]),
+                sentiment=SENTIMENTS[top_sentiment[k]],
+                sentiment_scores=dict(zip(SENTIMENTS, sentiments[k], strict=True)),
+                intent=INTENTS[top_intent[k]],
+                intent_scores=dict(zip(INTENTS, intents[k], strict=True)),
+                needs_response=bool(needs[k]),
                 urgency=self.urgency[i],
                 aspects=self.aspects[i],
-                promotional=promotional[i],
+                promotional=promotional[k],
                 model_version=self.model_version,
-                reasons=reasons[i],
+                reasons=self.reasons[i] if self.reasons else {},
             )
 
     def records(self) -> Iterator[dict[str, Any]]:
