@@ -198,20 +198,43 @@ def test_train_rebuilds_the_shipped_fast_head(shared_data: Path, tmp_path: Path)
 
 
 def test_classify_uses_every_core_for_a_big_file_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from goodwill.service import understanding
+    from goodwill.service import classify
 
     small, big = tmp_path / "small.txt", tmp_path / "big.txt"
     small.write_text("where is my refund?\n", encoding="utf-8")
-    big.write_text("where is my refund?\n" * (understanding.AUTO_WORKERS_BYTES // 20 + 1), encoding="utf-8")
-    monkeypatch.setattr(understanding.os, "cpu_count", lambda: 8)
-    assert understanding.auto_workers(big) == understanding.AUTO_WORKERS_MAX
-    assert understanding.auto_workers(small) == 1
-    assert understanding.auto_workers(None) == 1  # standard input
-    assert understanding.auto_workers(tmp_path / "missing.txt") == 1  # the reader names the missing file
-    monkeypatch.setattr(understanding.os, "cpu_count", lambda: 2)
-    assert understanding.auto_workers(big) == 2
+    big.write_text("where is my refund?\n" * (classify.AUTO_WORKERS_BYTES // 20 + 1), encoding="utf-8")
+    monkeypatch.setattr(classify.os, "cpu_count", lambda: 8)
+    assert classify.auto_workers(big) == classify.AUTO_WORKERS_MAX
+    assert classify.auto_workers(small) == 1
+    assert classify.auto_workers(None) == 1  # standard input
+    assert classify.auto_workers(tmp_path / "missing.txt") == 1  # the reader names the missing file
+    monkeypatch.setattr(classify.os, "cpu_count", lambda: 2)
+    assert classify.auto_workers(big) == 2
     # The command on the big file, with no --workers: every line gets its line, in order, from two processes.
     proc = subprocess.run([sys.executable, "-m", "goodwill", "classify", str(big), "--fast"], capture_output=True, check=True)
     lines = proc.stdout.splitlines()
-    assert len(lines) == understanding.AUTO_WORKERS_BYTES // 20 + 1
+    assert len(lines) == classify.AUTO_WORKERS_BYTES // 20 + 1
     assert {json.loads(lines[0])["intent"], json.loads(lines[-1])["intent"]} <= {"question", "complaint"}
+
+
+def test_classify_starts_without_the_workspace_layers(tmp_path: Path) -> None:
+    """`goodwill classify` runs on an app of its own: it loads neither the store, nor the service layer of a
+    workspace, nor the web app (they took longer to import than a small file takes to classify)."""
+    path = tmp_path / "in.txt"
+    path.write_text("where is my refund?\nlove the new app\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from goodwill.cli.launch import main\n"
+        "sys.argv = ['goodwill', 'classify', '--fast', sys.argv[1]]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    heavy = sorted(m for m in ('sqlalchemy', 'goodwill.store', 'goodwill.service.workspace', 'fastapi') if m in sys.modules)\n"
+        "    print('loaded:', ','.join(heavy), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["intent"] for line in proc.stdout.splitlines()][0] in {"question", "complaint"}
+    assert proc.stderr.strip().splitlines()[-1] == "loaded:"
+    usage = subprocess.run([sys.executable, "-m", "goodwill", "classify", "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Usage: goodwill classify [OPTIONS]" in usage.stderr

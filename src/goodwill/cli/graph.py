@@ -28,13 +28,6 @@ def _load_edges(path: Path, topic: str | None) -> Edges:
         raise _fail(str(exc)) from None
 
 
-def standalone() -> typer.Typer:
-    """An app holding only this module's commands, for `goodwill.cli.launch`."""
-    app = typer.Typer(name="goodwill", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
-    register(app)
-    return app
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
 

@@ -1,9 +1,10 @@
 """The `goodwill` entry point.
 
-Commands that work on files alone (`influence`, `communities --edges`) start
-without loading the workspace, store and web layers, which take longer to
-import than these commands take to run; everything else (`communities`
-without `--edges` reads the workspace) goes to the full app. The common forms
+Commands that work on files alone (`influence`, `communities --edges`,
+`classify`) start without loading the workspace, store and web layers, which
+take longer to import than these commands take to run (and `classify`'s worker
+processes need none of them either); everything else (`communities` without
+`--edges` reads the workspace) goes to the full app. The common forms
 of `influence --edges` start without Typer too (`goodwill.cli.scoring`).
 """
 
@@ -52,10 +53,16 @@ def main() -> None:
 
         if quick_influence(args[1:]):
             return
-    if args and args[0] in STANDALONE and (args[0] != "communities" or _has_edges(args)):
-        from goodwill.cli.graph import standalone
+    if args and args[0] == "classify":
+        from goodwill.cli import classify
+        from goodwill.cli.console import standalone
 
-        standalone()(args=args, prog_name="goodwill")
+        standalone(classify.register)(args=args[1:], prog_name="goodwill classify")
+    elif args and args[0] in STANDALONE and (args[0] != "communities" or _has_edges(args)):
+        from goodwill.cli import graph
+        from goodwill.cli.console import standalone
+
+        standalone(graph.register)(args=args, prog_name="goodwill")
     else:
         from goodwill.cli.main import main as full
 

@@ -75,6 +75,7 @@ def main_options(
 
 from goodwill.cli import advocacy as _advocacy  # noqa: E402
 from goodwill.cli import cases as _cases  # noqa: E402
+from goodwill.cli import classify as _classify  # noqa: E402
 from goodwill.cli import giving as _giving  # noqa: E402
 from goodwill.cli import graph as _graph  # noqa: E402
 from goodwill.cli import imports as _imports  # noqa: E402
@@ -91,7 +92,7 @@ from goodwill.cli import understand as _understand  # noqa: E402
 from goodwill.cli import web as _web  # noqa: E402
 from goodwill.cli import workspace as _workspace  # noqa: E402
 
-for _group in (_workspace, _imports, _web, _sources, _listening, _understand, _graph, _topics, _people, _tone, _routing,
+for _group in (_workspace, _imports, _web, _sources, _listening, _classify, _understand, _graph, _topics, _people, _tone, _routing,
                _advocacy, _giving, _knowledge, _report, _cases, _posts):
     _group.register(app)
 
