@@ -126,6 +126,22 @@ def test_links_and_handles_are_treated_as_tweeteval_does() -> None:
     np.testing.assert_allclose(raw, plain, atol=1e-5)
 
 
+def test_unknown_words_are_resolved_alike_and_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    featurizer = load_fast().featurizer
+    unknown = ["https://example.com/a", "@somebrand", "gooooooooood", "zzqxv", "wooooooooow", "@another", "qqqzz1", "xxyyzz"]
+    before = featurizer.token_ids(["\n".join(unknown)])  # a fresh vocabulary would resolve them the same way
+    monkeypatch.setattr(sentiment, "_REMEMBERED", 3)
+    vocab = sentiment._Vocabulary((w, i) for i, w in enumerate(featurizer.unigrams))
+    known = len(vocab)
+    assert not any(t in vocab for t in unknown)
+    ids = [vocab[t] for t in unknown]
+    assert ids == [vocab._resolve(t) for t in unknown] and ids[0] == 2 and ids[1] == vocab["@user"] and ids[3] == 1
+    assert ids[2] == vocab["good"] != 1  # an elongated word is read as its short form
+    assert known < len(vocab) <= known + 3  # at most three remembered at a time
+    assert [vocab[t] for t in unknown] == ids  # and forgetting changes nothing
+    assert featurizer.token_ids(["\n".join(unknown)]).tolist() == before.tolist()
+
+
 def test_non_string_input_counts_as_empty() -> None:
     model = load_fast()
     probs = model.predict_proba([None, 3, ""])  # type: ignore[list-item]

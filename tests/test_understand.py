@@ -410,5 +410,6 @@ def test_a_batch_read_whole_gives_each_messages_signals() -> None:
     with pytest.raises(IndexError):
         batch[len(texts)]
     assert list(batch.records()) == [batch[i].to_dict() for i in range(len(texts))]
+    assert all(list(r) == list(KEYS) for r in batch.records())  # the keys in order, as classify prints them
     assert all(isinstance(v, float) for s in batch for v in (*s.sentiment_scores.values(), *s.intent_scores.values(), s.promotional))
     assert list(enrich([], sentiment="fast")) == []

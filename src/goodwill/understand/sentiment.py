@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -81,9 +81,25 @@ def _joined(texts: Sequence[str]) -> str:
 
 
 class _Vocabulary(dict[str, int]):
-    """Word -> id; unknown words are resolved once by :meth:`__missing__` (links, handles, elongations)."""
+    """Word -> id; an unknown word is resolved by :meth:`__missing__` (links, handles, elongations) and
+    remembered: at most `_REMEMBERED` of them at a time (then they are forgotten together), so a long
+    listening run does not grow it."""
+
+    def __init__(self, words: Iterable[tuple[str, int]]) -> None:
+        super().__init__(words)
+        self._remembered: list[str] = []
 
     def __missing__(self, token: str) -> int:
+        found = self._resolve(token)
+        if len(self._remembered) >= _REMEMBERED:
+            for t in self._remembered:
+                del self[t]
+            self._remembered.clear()
+        self[token] = found
+        self._remembered.append(token)
+        return found
+
+    def _resolve(self, token: str) -> int:
         if token.startswith(("http://", "https://", "www.")):
             return 2
         if token.startswith("@"):
@@ -92,6 +108,9 @@ class _Vocabulary(dict[str, int]):
         if short != token:
             return self.get(short, 1)
         return 1
+
+
+_REMEMBERED = 1 << 16
 
 
 def words(text: str) -> list[str]:

@@ -48,8 +48,12 @@ class SignalBatch:
         return self._signals(0, len(self))
 
     def _signals(self, start: int, stop: int) -> Iterator[Signals]:
-        """The `Signals` of messages start..stop-1: the columns are rounded and turned into Python values once
-        for the range, not a numpy scalar at a time."""
+        """The `Signals` of messages start..stop-1."""
+        return (Signals(**row) for row in self._rows(start, stop))
+
+    def _rows(self, start: int, stop: int) -> Iterator[dict[str, Any]]:
+        """The signals of messages start..stop-1 as dicts with the keys in `KEYS`, in order: the columns are
+        rounded and turned into Python values once for the range, not a numpy scalar at a time."""
         rows = slice(start, stop)
         sentiments = np.round(self.sentiment_scores[rows].astype(np.float64), 4).tolist()
         intents = np.round(self.intent_scores[rows].astype(np.float64), 4).tolist()
@@ -57,21 +61,23 @@ class SignalBatch:
         top_intent = self.intent_scores[rows].argmax(axis=1).tolist() if stop > start else []
         needs = self.needs_response[rows].tolist()
         promotional = np.round(self.promotional[rows].astype(np.float64), 3).tolist()
+        reasons = self.reasons[rows]
+        version = self.model_version
         for k, i in enumerate(range(start, stop)):
-            yield Signals(
-                language=self.language[i],
-                sentiment=SENTIMENTS[top_sentiment[k]],
-                sentiment_scores=dict(zip(SENTIMENTS, sentiments[k], strict=True)),
-                intent=INTENTS[top_intent[k]],
-                intent_scores=dict(zip(INTENTS, intents[k], strict=True)),
-                needs_response=bool(needs[k]),
-                urgency=self.urgency[i],
-                aspects=self.aspects[i],
-                promotional=promotional[k],
-                model_version=self.model_version,
-                reasons=self.reasons[i] if self.reasons else {},
-            )
+            yield {
+                "language": self.language[i],
+                "sentiment": SENTIMENTS[top_sentiment[k]],
+                "sentiment_scores": dict(zip(SENTIMENTS, sentiments[k], strict=True)),
+                "intent": INTENTS[top_intent[k]],
+                "intent_scores": dict(zip(INTENTS, intents[k], strict=True)),
+                "needs_response": needs[k],
+                "urgency": self.urgency[i],
+                "aspects": self.aspects[i],
+                "promotional": promotional[k],
+                "reasons": reasons[k] if reasons else {},
+                "model_version": version,
+            }
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """One dict per message with the keys in `KEYS`."""
-        return (s.to_dict() for s in self)
+        """One dict per message with the keys in `KEYS`, in order."""
+        return self._rows(0, len(self))
