@@ -105,6 +105,8 @@ def test_understand_bench_runs_small(shared_data: Path) -> None:
     assert re.search(r"default \(cascade\): [\d,]+/s at best, [\d.]+ x VADER \(goal >= 0\.25\); the encoder read \d+%", out)
     for flags in ("--fast --workers 1", "--fast", "(default)"):
         assert re.search(rf"\| goodwill classify {re.escape(flags)} \| 1,500 \| [\d.]+ \| [\d,]+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d.]+ \| [\d,]+ \|", out), flags
+    assert re.search(r"goodwill classify --fast on \d+ cores: [\d.]+ x VADER's rate \(goal >= 1\): (met|NOT met)", out)
+    assert re.search(r"goodwill classify \(default\) on \d+ cores: [\d.]+ x VADER's rate \(goal >= 0\.25\): (met|NOT met)", out)
     assert re.search(r"\| VADER \(compound, \+-0\.05\) \| 57\.0 \|", out)  # the published figure, measured again
     assert re.search(r"needs_response predicted for [\d.]+%", out)
 
