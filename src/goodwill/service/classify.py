@@ -63,7 +63,7 @@ def _in_pool(chunks: Iterator[list[str]], workers: int, mode: Mode) -> Iterator[
 
 
 #: `classify` spreads a file at least this big over several processes by default (smaller ones would
-#: spend longer starting them, about half a second of CPU each to load the models, than classifying).
+#: spend longer starting them, about half a second of CPU each to load the models (timed by hand), than classifying).
 AUTO_WORKERS_BYTES = 4 << 20
 AUTO_WORKERS_MAX = 4
 
