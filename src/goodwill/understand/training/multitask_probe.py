@@ -1,6 +1,6 @@
 """A measurement, not a model: would fine-tuning the shared encoder on intents as well as sentiment help the encoder head?
 
-    python -m goodwill.understand.training.multitask_probe finetune [--sentiment-limit N] [--stop-at HH:MM]
+    python -m goodwill.understand.training.multitask_probe finetune [--sentiment-limit N] [--stop-at HH:MM] [--intent-weight W]
     python -m goodwill.understand.training.multitask_probe compare [--encoders shipped,multitask]
 
 ``finetune`` tunes all-MiniLM-L6-v2 from its base weights for one epoch on
@@ -8,7 +8,8 @@ several tasks at once: the sentiment pool `train_sentiment` fine-tunes on
 (SemEval 2013-2016, `_data.sentiment_train`) and the intent training items
 (`sets.training`), mean-pooled, one linear head per task (sentiment 3-way,
 intent 6-way, complaint yes/no, needs_response yes/no). The loss of a batch
-is the sum of the cross-entropies of the tasks some of its items carry. The
+is the sum of the cross-entropies of the tasks some of its items carry, the
+three intent tasks' each times `--intent-weight` (default 1). The
 recipe is `_finetune.finetune`'s (batch 32, lr 8e-5, 6% warm-up, linear
 decay, 64 word pieces). The checkpoint goes to ``build/multitask/``.
 
@@ -133,9 +134,10 @@ def build_model() -> Any:
 
 
 def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Path, *, stop_at: float | None = None,
-             lr: float = 8e-5, batch_size: int = 32, threads: int = 2) -> dict[str, Any]:
+             intent_weight: float = 1.0, lr: float = 8e-5, batch_size: int = 32, threads: int = 2) -> dict[str, Any]:
     """One epoch of multi-task fine-tuning (the recipe of `_finetune.finetune`); stops early at `stop_at`
-    (a Unix time). Writes ``multitask.pt`` and returns what ran."""
+    (a Unix time). `intent_weight` scales the intent, complaint and needs_response losses against sentiment's.
+    Writes ``multitask.pt`` and returns what ran."""
     import torch
 
     from goodwill.understand.training._finetune import MAX_TOKENS, _batches, load_tokenizer, optimiser, padded
@@ -158,7 +160,8 @@ def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Pa
             break
         logits = model(*padded([ids[i] for i in idx], int(tokenizer.pad_token_id)))
         target = y[idx]
-        loss = sum(loss_fn(logits[task], target[:, k]) for k, task in enumerate(TASKS) if bool((target[:, k] != MISSING).any()))
+        loss = sum((1.0 if task == "sentiment" else intent_weight) * loss_fn(logits[task], target[:, k])
+                   for k, task in enumerate(TASKS) if bool((target[:, k] != MISSING).any()))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -170,7 +173,8 @@ def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Pa
             log(f"step {done}/{total} loss {running / 100:.4f} {(time.time() - t0) / done:.2f} s/step")
             running = 0.0
     torch.save(model.state_dict(), work_dir / "multitask.pt")
-    run = {"examples": len(texts), "steps": done, "steps_planned": total, "seconds": round(time.time() - t0)}
+    run = {"examples": len(texts), "steps": done, "steps_planned": total, "intent_weight": intent_weight,
+           "seconds": round(time.time() - t0)}
     (work_dir / "run.json").write_text(json.dumps(run) + "\n")
     return run
 
@@ -277,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sentiment-limit", type=int, default=None, help="a seeded sample of this many sentiment examples")
     parser.add_argument("--stop-at", default=None, help="stop fine-tuning at this UTC time (HH:MM) whatever its state")
     parser.add_argument("--encoders", default="shipped,multitask")
+    parser.add_argument("--intent-weight", type=float, default=1.0,
+                        help="the intent, complaint and needs_response losses' weight against sentiment's (finetune)")
     args = parser.parse_args(argv)
     data = data_dir(args.data)
     if args.stage == "finetune":
@@ -287,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             stop = time.time() + ((hour * 60 + minute) - (now.tm_hour * 60 + now.tm_min)) * 60 - now.tm_sec
         texts, labels = examples(data, args.sentiment_limit)
         log(f"{len(texts)} examples, {math.ceil(len(texts) / 32)} steps")
-        print(json.dumps(finetune(texts, labels, args.work_dir, stop_at=stop)))
+        print(json.dumps(finetune(texts, labels, args.work_dir, stop_at=stop, intent_weight=args.intent_weight)))
         return
     result = compare(data, args.encoders.split(","), args.work_dir)
     (args.work_dir / f"compare-{'-'.join(args.encoders.split(','))}.json").write_text(json.dumps(result, indent=1) + "\n")
