@@ -95,9 +95,7 @@ def torch_reference(checkpoint: Path, accurate: Any, texts: list[str], raw_texts
     from goodwill.understand.training import _finetune
 
     torch.set_num_threads(threads)
-    model = _finetune.build_classifier(3, pretrained=False)
-    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True), strict=False)
-    model.eval()
+    model = _finetune.load_checkpoint(checkpoint, 3)
     tokenizer = _finetune.load_tokenizer()
     fast = accurate.fast.predict_proba(raw_texts)
     w = accurate.fast_weight

@@ -10,13 +10,14 @@ import pytest
 from goodwill.domain.signals import INTENTS
 from goodwill.understand.training import multitask_probe as probe
 from goodwill.understand.training import sets
+from goodwill.understand.training.train_sentiment import task_labels
 
 
 def test_an_item_carries_only_the_labels_its_set_gives() -> None:
     care = sets.Item("my order never came", "care", "complaint", True, False)
     uva = sets.Item("thanks for nothing", "uva", None, None, None, is_complaint=True, domain="telecom")
-    assert probe._labels(care) == [probe.MISSING, INTENTS.index("complaint"), 1, 1]
-    assert probe._labels(uva) == [probe.MISSING, probe.MISSING, 1, probe.MISSING]
+    assert task_labels(care) == [probe.MISSING, INTENTS.index("complaint"), 1, 1]
+    assert task_labels(uva) == [probe.MISSING, probe.MISSING, 1, probe.MISSING]
 
 
 def test_the_model_gives_one_output_per_task() -> None:
@@ -45,7 +46,7 @@ def test_intent_weight_scales_the_intent_tasks_against_sentiment(tmp_path: Path)
         work = tmp_path / str(weight)
         run = probe.finetune(texts, labels, work, intent_weight=weight, batch_size=4, threads=1)
         assert run["steps"] == 1 and run["intent_weight"] == weight
-        after = torch.load(work / "multitask.pt", map_location="cpu", weights_only=True)
+        after = torch.load(work / run["checkpoint"], map_location="cpu", weights_only=True)
         moved[weight] = {task: float((after[f"heads.{task}.weight"] - first[f"heads.{task}.weight"]).abs().max()) for task in probe.TASKS}
     for task in ("intent", "complaint", "needs_response"):
         assert moved[0.0][task] < moved[1.0][task] / 100, task

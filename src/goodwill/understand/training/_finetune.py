@@ -13,13 +13,15 @@ import math
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 MAX_TOKENS = 64
+#: Marks a label an example does not carry (multi-task fine-tuning): its task's loss skips it.
+MISSING = -100
 
 
 def base_model_path() -> Path:
@@ -31,29 +33,75 @@ def base_model_path() -> Path:
 
 def build_classifier(n_labels: int, *, pretrained: bool = True) -> Any:
     """A MiniLM encoder with mean pooling and a linear head."""
+    return build_multitask({"label": n_labels}, pretrained=pretrained, single=True)
+
+
+def build_multitask(tasks: Mapping[str, int], *, pretrained: bool = True, single: bool = False) -> Any:
+    """A MiniLM encoder with mean pooling and one linear head per task (`tasks`: name -> classes).
+
+    The output is a dict of logits per task, and `.head` is the first task's head (what `_export.save_head`
+    writes). With `single` (one task) it is `build_classifier`'s model: its head is stored as ``head`` and
+    its output is that head's logits."""
     import torch
     from transformers import AutoConfig, AutoModel
 
     path = base_model_path()
+    first = next(iter(tasks))
 
-    class Classifier(torch.nn.Module):
+    class Pooled(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             if pretrained:
                 self.encoder = AutoModel.from_pretrained(str(path))
             else:
                 self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)))  # type: ignore[no-untyped-call]
-            hidden = int(self.encoder.config.hidden_size)
+            self.hidden = int(self.encoder.config.hidden_size)
             self.dropout = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(hidden, n_labels)
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+        def pooled(self, input_ids: Any, attention_mask: Any) -> Any:
             out = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(out.dtype)
-            pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(self.dropout(pooled))
+            return (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
-    return Classifier()
+    class Classifier(Pooled):
+        def __init__(self) -> None:
+            super().__init__()
+            self.head = torch.nn.Linear(self.hidden, tasks[first])
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.head(self.dropout(self.pooled(input_ids, attention_mask)))
+
+    class MultiTask(Pooled):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heads = torch.nn.ModuleDict({task: torch.nn.Linear(self.hidden, n) for task, n in tasks.items()})
+
+        @property
+        def head(self) -> Any:
+            return self.heads[first]
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            pooled = self.dropout(self.pooled(input_ids, attention_mask))
+            return {task: head(pooled) for task, head in self.heads.items()}
+
+    return Classifier() if single else MultiTask()
+
+
+def load_checkpoint(path: Path, n_labels: int) -> Any:
+    """A fine-tuned state dict as its model, in eval mode: `build_multitask`'s (sentiment first, then
+    `INTENT_TASKS`) when it holds several heads, else `build_classifier`'s."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    multitask = any(k.startswith("heads.") for k in state)
+    model = (build_multitask({"sentiment": n_labels, **INTENT_TASKS}, pretrained=False) if multitask
+             else build_classifier(n_labels, pretrained=False))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    # position_ids is a buffer some transformers versions keep and others do not
+    if [m for m in missing if not m.endswith("position_ids")] or [u for u in unexpected if not u.endswith("position_ids")]:
+        raise SystemExit(f"{path}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    model.multitask = multitask
+    return model.eval()
 
 
 def load_tokenizer() -> Any:
@@ -106,7 +154,7 @@ def optimiser(model: Any, lr: float, total: int, warmup_share: float) -> tuple[A
 
 
 def predict_logits(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-    """Logits for ``texts`` (float32, one row per text, in input order)."""
+    """Logits of the model's (first) head for ``texts`` (float32, one row per text, in input order)."""
     import torch
 
     model.eval()
@@ -118,14 +166,14 @@ def predict_logits(model: Any, tokenizer: Any, texts: Sequence[str], batch_size:
             idx = order[start : start + batch_size]
             enc = tokenizer([texts[i] or " " for i in idx], padding=True, truncation=True,
                             max_length=MAX_TOKENS, return_tensors="pt")
-            logits = model(enc["input_ids"], enc["attention_mask"])
+            logits = model.head(model.pooled(enc["input_ids"], enc["attention_mask"]))
             out[idx] = logits.float().numpy()
     return out
 
 
 def finetune(
     texts: Sequence[str],
-    labels: Sequence[int],
+    labels: Sequence[int] | Sequence[Sequence[int]],
     val_texts: Sequence[str],
     val_labels: Sequence[int],
     *,
@@ -140,8 +188,16 @@ def finetune(
     init_state: Path | None = None,
     save_every: int = 0,
     warmup_share: float = 0.06,
+    tasks: Mapping[str, float] | None = None,
+    stop_at: float | None = None,
 ) -> Path:
-    """Fine-tune and write ``epoch<N>.pt`` (state dict) and val logits per epoch; return the last checkpoint."""
+    """Fine-tune and write ``epoch<N>.pt`` (state dict) and val logits per epoch; return the last checkpoint.
+
+    With `tasks` (name -> weight of its loss; the first task's classes are `n_labels`, the others' come from
+    `task_classes`), the model is `build_multitask`'s: each of `labels` is a row with one label per task,
+    `MISSING` where the example does not carry it, and a batch's loss is the weighted sum of the
+    cross-entropies of the tasks some of its examples carry. `val_labels` are the first task's.
+    `stop_at` (a Unix time) ends the run there, writing the epoch's checkpoint as it stands."""
     import torch
 
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -150,25 +206,37 @@ def finetune(
     rng = random.Random(seed)
     work_dir.mkdir(parents=True, exist_ok=True)
     tokenizer = load_tokenizer()
-    model = build_classifier(n_labels)
+    model = build_classifier(n_labels) if tasks is None else build_multitask(task_classes(tasks, n_labels))
     if init_state is not None:  # continue from an earlier run's weights (a fresh optimiser and schedule)
         model.load_state_dict(torch.load(init_state, map_location="cpu", weights_only=True))
     enc = tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)
     ids: list[list[int]] = enc["input_ids"]
-    y = torch.tensor(list(labels), dtype=torch.long)
+    y = torch.tensor([list(row) for row in labels] if tasks is not None else list(labels), dtype=torch.long)  # type: ignore[arg-type]
     pad_id = int(tokenizer.pad_token_id)
+    weights = list(tasks.values()) if tasks is not None else []
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=MISSING)
+
+    def loss_of(logits: Any, target: Any) -> Any:
+        if tasks is None:
+            return loss_fn(logits, target)
+        return sum(w * loss_fn(logits[task], target[:, k]) for k, (task, w) in enumerate(zip(tasks, weights, strict=True))
+                   if bool((target[:, k] != MISSING).any()))
 
     steps_per_epoch = math.ceil(len(ids) / batch_size)
     opt, sched = optimiser(model, lr, steps_per_epoch * epochs, warmup_share)
-    loss_fn = torch.nn.CrossEntropyLoss()
     step = 0
     last = work_dir / "epoch0.pt"
     for epoch in range(1, epochs + 1):
         model.train()
         t0 = time.time()
         running = 0.0
+        stopped = False
         for b, idx in enumerate(_batches([len(s) for s in ids], batch_size, rng)):
-            loss = loss_fn(model(*padded([ids[i] for i in idx], pad_id)), y[idx])
+            if stop_at is not None and time.time() >= stop_at:
+                log(f"epoch {epoch} stopped at step {b} of {steps_per_epoch} (time limit)")
+                stopped = True
+                break
+            loss = loss_of(model(*padded([ids[i] for i in idx], pad_id)), y[idx])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -185,11 +253,26 @@ def finetune(
                 running = 0.0
         last = work_dir / f"epoch{epoch}.pt"
         torch.save(model.state_dict(), last)
-        val_logits = predict_logits(model, tokenizer, val_texts)
-        np.save(work_dir / f"epoch{epoch}_val_logits.npy", val_logits)
-        pred = val_logits.argmax(1)
-        gold = np.asarray(val_labels)
-        recall = float(np.mean([np.mean(pred[gold == c] == c) for c in range(n_labels) if np.any(gold == c)]))
-        log(f"epoch {epoch} done in {time.time() - t0:.0f}s; val macro-recall {100 * recall:.1f}")
-        (work_dir / "progress.json").write_text(json.dumps({"epoch": epoch, "val_macro_recall": recall}))
+        recall = None
+        if len(val_texts):
+            val_logits = predict_logits(model, tokenizer, val_texts)
+            np.save(work_dir / f"epoch{epoch}_val_logits.npy", val_logits)
+            pred = val_logits.argmax(1)
+            gold = np.asarray(val_labels)
+            recall = float(np.mean([np.mean(pred[gold == c] == c) for c in range(n_labels) if np.any(gold == c)]))
+            log(f"epoch {epoch} done in {time.time() - t0:.0f}s; val macro-recall {100 * recall:.1f}")
+        (work_dir / "progress.json").write_text(json.dumps({"epoch": epoch, "steps": step, "stopped": stopped,
+                                                             "val_macro_recall": recall}))
+        if stopped:
+            break
     return last
+
+
+#: The intent tasks fine-tuned beside sentiment (`train_sentiment --intent-weight`) and their classes.
+INTENT_TASKS = {"intent": 6, "complaint": 2, "needs_response": 2}
+
+
+def task_classes(tasks: Mapping[str, float], n_labels: int) -> dict[str, int]:
+    """Classes per task: the first task's `n_labels`, the others' from `INTENT_TASKS`."""
+    first = next(iter(tasks))
+    return {task: n_labels if task == first else INTENT_TASKS[task] for task in tasks}

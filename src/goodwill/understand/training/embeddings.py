@@ -4,12 +4,13 @@ Training the intent, needs-response and urgency heads needs the shared
 encoder's embedding of every training text. Computing them is the slow part
 (a few hundred texts a second on two cores), so they are cached outside the
 repository (``$GOODWILL_CACHE``, default ``~/.cache/goodwill``), keyed by the
-encoder's name and a hash of each text; a second training run reads them back.
+encoder's name (and the installed encoder's version) and a hash of each text; a
+second training run reads them back.
 
 The encoder is the one the cascade runs (`goodwill.understand.encoder`):
 the accurate sentiment model's fine-tuned all-MiniLM-L6-v2, mean-pooled.
-The shipped heads were trained on its torch float32 output (before the
-ONNX int8 export); the cached vectors carry that encoder's name.
+The heads are trained on the ONNX int8 encoder's vectors, what the cascade
+computes.
 """
 
 from __future__ import annotations
@@ -49,9 +50,19 @@ def shared_encoder(threads: int = 2) -> Encoder:
     return load_encoder().embed
 
 
+def cache_path(name: str, encoder: Encoder | None) -> Path:
+    """The cache file of an encoder's vectors: for the shared encoder (`encoder` None) its name and the
+    installed encoder's version, so a newly trained encoder never reads an older one's vectors."""
+    if encoder is None:
+        from goodwill.understand.encoder import describe
+
+        name = f"{name}-{describe().get('version', 'none')}"
+    return cache_dir() / f"embeddings-{name}.npz"
+
+
 def embed(texts: Sequence[str], encoder: Encoder | None = None, name: str = ENCODER_NAME, *, progress: bool = True) -> Floats:
     """The embedding of each text, from the cache where it has one; new ones are computed and added."""
-    path = cache_dir() / f"embeddings-{name}.npz"
+    path = cache_path(name, encoder)
     keys: list[bytes] = []
     vectors: list[Floats] = []
     index: dict[bytes, int] = {}

