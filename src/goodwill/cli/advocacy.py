@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.console import out
+from goodwill.cli.shell import workspace_session
 
 gestures_app = typer.Typer(
     help="Surprise-and-delight gestures: whom to thank and why, logging a gesture, a manager's approval.\n\n"

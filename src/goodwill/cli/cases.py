@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, reporting, workspace_session
+from goodwill.cli.console import out, reporting
+from goodwill.cli.shell import workspace_session
 from goodwill.cli.tone import print_reply_tone
 
 cases_app = typer.Typer(

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from goodwill.cli.shell import err, fail, out, reporting, workspace_session
+from goodwill.cli.console import err, fail, out, reporting
+from goodwill.cli.shell import workspace_session
 from goodwill.errors import ConfigError, GoodwillError
 from goodwill.service.imports import FORMATS, ImportOptions, ImportReport, import_path, parse_mapping
 from goodwill.service.workspace import Session

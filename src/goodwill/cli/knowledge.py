@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, reporting, workspace_session
+from goodwill.cli.console import out, reporting
+from goodwill.cli.shell import workspace_session
 from goodwill.errors import ConfigError
 
 kb_app = typer.Typer(

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from goodwill.cli.shell import err, out, workspace_session
+from goodwill.cli.console import err, out
+from goodwill.cli.shell import workspace_session
 from goodwill.cli.tone import print_reply_tone
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from goodwill import __version__
-from goodwill.cli.shell import ShellState, fail, out
+from goodwill.cli.console import fail, out
+from goodwill.cli.shell import ShellState
 from goodwill.config import load_settings
 from goodwill.errors import GoodwillError
 

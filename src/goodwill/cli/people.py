@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.console import out
+from goodwill.cli.shell import workspace_session
 
 people_app = typer.Typer(no_args_is_help=True)
 retention_app = typer.Typer(

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.console import out
+from goodwill.cli.shell import workspace_session
 from goodwill.cli.tone import print_flags
 
 posts_app = typer.Typer(

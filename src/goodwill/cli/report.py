@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import out, reporting, workspace_session
+from goodwill.cli.console import out, reporting
+from goodwill.cli.shell import workspace_session
 from goodwill.errors import FieldError
 
 report_app = typer.Typer(no_args_is_help=False)

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from goodwill.cli.shell import out, reporting, workspace_session
+from goodwill.cli.console import out, reporting
+from goodwill.cli.shell import workspace_session
 from goodwill.errors import FieldError
 
 rules_app = typer.Typer(

@@ -168,7 +168,7 @@ def quick_influence(args: list[str]) -> bool:
 
 
 def report(message: str) -> None:
-    """The one-line error every command prints (as `goodwill.cli.shell` does)."""
+    """The one-line error every command prints (as `goodwill.cli.console` does)."""
     from rich.console import Console
 
     Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)

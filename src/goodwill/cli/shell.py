@@ -17,12 +17,10 @@ from dataclasses import dataclass
 
 import typer
 
-from goodwill.cli.console import err, fail, out, reporting
+from goodwill.cli.console import reporting
 from goodwill.config import Settings
 from goodwill.service import workspace as workspace_service
 from goodwill.service.workspace import Session
-
-__all__ = ["ShellState", "err", "fail", "out", "reporting", "settings_of", "state_of", "workspace_session"]
 
 
 @dataclass

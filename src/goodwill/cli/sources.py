@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.console import out
+from goodwill.cli.shell import workspace_session
 from goodwill.domain.sources import SOURCE_PLATFORMS
 
 sources_app = typer.Typer(

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from goodwill.cli.shell import out, workspace_session
+from goodwill.cli.console import out
+from goodwill.cli.shell import workspace_session
 
 replies_app = typer.Typer(
     help="Replies the team keeps ready.\n\nExample:\n\n    goodwill replies saved list",

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import err, fail, out, workspace_session
+from goodwill.cli.console import err, fail, out
+from goodwill.cli.shell import workspace_session
 from goodwill.errors import ConfigError
 from goodwill.service import audience
 from goodwill.service import topics as topic_service

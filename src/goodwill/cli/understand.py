@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from goodwill.cli.shell import err, out, reporting, workspace_session
+from goodwill.cli.console import err, out, reporting
+from goodwill.cli.shell import workspace_session
 
 if TYPE_CHECKING:
 

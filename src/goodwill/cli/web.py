@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from goodwill.cli.shell import err, fail, out, reporting, settings_of, workspace_session
+from goodwill.cli.console import err, fail, out, reporting
+from goodwill.cli.shell import settings_of, workspace_session
 from goodwill.config import Settings
 from goodwill.errors import ConfigError
 

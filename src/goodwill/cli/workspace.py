@@ -10,7 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from goodwill.cli.shell import err, out, reporting, settings_of, state_of, workspace_session
+from goodwill.cli.console import err, out, reporting
+from goodwill.cli.shell import settings_of, state_of, workspace_session
 from goodwill.domain import Workspace
 
 
