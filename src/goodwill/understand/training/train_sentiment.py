@@ -3,6 +3,7 @@
     python -m goodwill.understand.training.train_sentiment                 # sentiment: fast + accurate
     python -m goodwill.understand.training.train_sentiment --fast-only     # only the numpy model
     python -m goodwill.understand.training.train_sentiment --task emotion  # TweetEval emotion (report only)
+    python -m goodwill.understand.training.train_sentiment --skip-fast --intent-weight 0.3  # encoder on intents too
 
 Sentiment trains on ``semeval2017_task4a/sentiment_train_substitute.tsv`` (the
 SemEval 2013-2016 pool with TweetEval's val and test tweets removed), and the
