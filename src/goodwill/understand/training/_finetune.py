@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from goodwill.domain.signals import INTENTS
+
 MAX_TOKENS = 64
 #: Marks a label an example does not carry (multi-task fine-tuning): its task's loss skips it.
 MISSING = -100
@@ -269,7 +271,7 @@ def finetune(
 
 
 #: The intent tasks fine-tuned beside sentiment (`train_sentiment --intent-weight`) and their classes.
-INTENT_TASKS = {"intent": 6, "complaint": 2, "needs_response": 2}
+INTENT_TASKS = {"intent": len(INTENTS), "complaint": 2, "needs_response": 2}
 
 
 def task_classes(tasks: Mapping[str, float], n_labels: int) -> dict[str, int]:

@@ -79,7 +79,7 @@ from goodwill.understand.training.train_sentiment import log, macro_recall, task
 
 Floats = npt.NDArray[np.float32]
 #: The tasks and their number of classes; -100 marks a label an example does not carry.
-TASKS = {"sentiment": 3, "intent": len(INTENTS), "complaint": 2, "needs_response": 2}
+TASKS = {"sentiment": 3, **_finetune.INTENT_TASKS}
 MISSING = _finetune.MISSING
 HELD_OUT_DOMAIN = "telecom"
 WORK_DIR = Path("build/multitask")
