@@ -87,3 +87,31 @@ def test_a_checkpoint_loads_as_the_model_it_was_saved_from(tmp_path: Path) -> No
     torch.save({"head.weight": torch.zeros(3, 384)}, tmp_path / "odd.pt")
     with pytest.raises(SystemExit, match="odd.pt: missing"):
         _finetune.load_checkpoint(tmp_path / "odd.pt", 3)
+
+
+def test_the_probe_scores_both_heads_and_their_blends_as_the_cascade_mixes_them() -> None:
+    """`score_heads` fits the fast head (words) and the encoder head (words and vectors) and reports each
+    and their blends; at shares 1/1 the blend is the encoder head's reading, and vectors that carry the
+    intent let the encoder head read messages whose words do not."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    kinds = [("complaint", True, "my order is late again"), ("question", True, "what time do you open"),
+             ("praise", False, "love the new saddle"), ("suggestion", True, "you should add a bell"),
+             ("purchase_intent", True, "want to buy one soon"), ("other", False, "nice weather today folks")]
+    train = [sets.Item(f"{text} {k}", "care", intent, needs, intent == "complaint" and k % 2 == 0)
+             for k in range(30) for intent, needs, text in kinds]
+    test = [sets.Item(f"message number {k}", "care", intent, needs, False) for k in range(8) for intent, needs, _ in kinds]
+
+    def vectors(items: list[sets.Item]) -> np.ndarray:  # the intent in a dimension of its own, plus noise
+        out = rng.normal(0.0, 0.05, (len(items), 384)).astype(np.float32)
+        for row, item in enumerate(items):
+            out[row, [k for k, _, _ in kinds].index(str(item.intent))] = 1.0
+        return out
+
+    accurate = {"train": np.full((len(train), 3), 1 / 3, dtype=np.float32), "care": np.full((len(test), 3), 1 / 3, dtype=np.float32)}
+    result = probe.score_heads(train, {"care": test}, {"train": vectors(train), "care": vectors(test)}, accurate)["care"]
+    assert set(result) == {"n", "fast", "encoder", *(f"blend {a}/{b}" for a, b in probe.BLENDS)}
+    assert result["encoder"]["intent"]["accuracy"] == 1.0 and result["encoder"]["needs_response"]["f1"] == 1.0
+    assert result["fast"]["intent"]["accuracy"] < 0.5  # the test's words say nothing of the intent
+    assert result["blend 1.0/1.0"] == result["encoder"]

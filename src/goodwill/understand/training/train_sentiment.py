@@ -40,6 +40,7 @@ from goodwill.understand.sentiment import (
     words,
 )
 from goodwill.understand.training import _data, sets
+from goodwill.understand.training._finetune import MISSING
 
 SEED = 13
 
@@ -261,8 +262,6 @@ def train_fast(
 def task_labels(item: sets.Item) -> list[int]:
     """An intent training item's label per multi-task head (sentiment, intent, complaint, needs_response),
     `_finetune.MISSING` where its set does not say (it carries no sentiment label)."""
-    from goodwill.understand.training._finetune import MISSING
-
     complaint, needs = item.complaint, item.needs
     return [MISSING, INTENTS.index(item.intent) if item.intent is not None else MISSING,
             MISSING if complaint is None else int(complaint), MISSING if needs is None else int(needs)]
@@ -272,8 +271,6 @@ def with_intents(texts: Sequence[str], labels: Sequence[int], data: Path) -> tup
     """The sentiment examples (their label first, the intent tasks' missing) followed by the intent heads'
     training items (`sets.training`: the held-out sets' texts are already out), normalised as the encoder
     reads them. Sentiment texts of the held-out sets are left out too."""
-    from goodwill.understand.training._finetune import MISSING
-
     held = sets.held_out(data)
     items = sets.training(data)
     pool = [(t, y) for t, y in zip(texts, labels, strict=True) if sets.key(t) not in held]
