@@ -215,13 +215,12 @@ def finetune(
     ids: list[list[int]] = enc["input_ids"]
     y = torch.tensor([list(row) for row in labels] if tasks is not None else list(labels), dtype=torch.long)  # type: ignore[arg-type]
     pad_id = int(tokenizer.pad_token_id)
-    weights = list(tasks.values()) if tasks is not None else []
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=MISSING)
 
     def loss_of(logits: Any, target: Any) -> Any:
         if tasks is None:
             return loss_fn(logits, target)
-        return sum(w * loss_fn(logits[task], target[:, k]) for k, (task, w) in enumerate(zip(tasks, weights, strict=True))
+        return sum(w * loss_fn(logits[task], target[:, k]) for k, (task, w) in enumerate(tasks.items())
                    if bool((target[:, k] != MISSING).any()))
 
     steps_per_epoch = math.ceil(len(ids) / batch_size)

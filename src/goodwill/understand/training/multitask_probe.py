@@ -75,7 +75,7 @@ from goodwill.understand.training.train_heads import (
     ngram_matrix,
     raw_scores,
 )
-from goodwill.understand.training.train_sentiment import log, macro_recall, task_labels
+from goodwill.understand.training.train_sentiment import log, macro_recall, task_rows
 
 Floats = npt.NDArray[np.float32]
 #: The tasks and their number of classes; -100 marks a label an example does not carry.
@@ -110,9 +110,7 @@ def examples(data: Path, sentiment_limit: int | None) -> tuple[list[str], list[l
     pool = [(t, y) for t, y in zip(texts, labels, strict=True) if sets.key(t) not in held]
     if sentiment_limit is not None and sentiment_limit < len(pool):
         pool = random.Random(SEED).sample(pool, sentiment_limit)
-    out_texts = [t for t, _ in pool] + [normalize(i.text) for i in train]
-    out_labels = [[y, MISSING, MISSING, MISSING] for _, y in pool] + [task_labels(i) for i in train]
-    return out_texts, out_labels
+    return task_rows(pool, train)
 
 
 def build_model(*, pretrained: bool = True) -> Any:

@@ -267,15 +267,18 @@ def task_labels(item: sets.Item) -> list[int]:
             MISSING if complaint is None else int(complaint), MISSING if needs is None else int(needs)]
 
 
+def task_rows(sentiment: Sequence[tuple[str, int]], items: Sequence[sets.Item]) -> tuple[list[str], list[list[int]]]:
+    """Multi-task fine-tuning examples: the (text, sentiment label) pairs, their intent tasks missing,
+    followed by the intent items (normalised as the encoder reads them) with `task_labels`."""
+    return ([t for t, _ in sentiment] + [normalize(i.text) for i in items],
+            [[y, MISSING, MISSING, MISSING] for _, y in sentiment] + [task_labels(i) for i in items])
+
+
 def with_intents(texts: Sequence[str], labels: Sequence[int], data: Path) -> tuple[list[str], list[list[int]]]:
-    """The sentiment examples (their label first, the intent tasks' missing) followed by the intent heads'
-    training items (`sets.training`: the held-out sets' texts are already out), normalised as the encoder
-    reads them. Sentiment texts of the held-out sets are left out too."""
+    """`task_rows` of the sentiment examples and the intent heads' training items (`sets.training`: the
+    held-out sets' texts are already out). Sentiment texts of the held-out sets are left out too."""
     held = sets.held_out(data)
-    items = sets.training(data)
-    pool = [(t, y) for t, y in zip(texts, labels, strict=True) if sets.key(t) not in held]
-    return ([t for t, _ in pool] + [normalize(i.text) for i in items],
-            [[y, MISSING, MISSING, MISSING] for _, y in pool] + [task_labels(i) for i in items])
+    return task_rows([(t, y) for t, y in zip(texts, labels, strict=True) if sets.key(t) not in held], sets.training(data))
 
 
 def latest_checkpoint(folder: Path) -> Path | None:
