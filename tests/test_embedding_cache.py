@@ -13,15 +13,20 @@ from goodwill.understand import encoder
 from goodwill.understand.training import embeddings
 
 
-def test_the_shared_encoders_cache_is_named_by_its_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shared_encoders_cache_is_named_by_its_version_and_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOODWILL_CACHE", str(tmp_path))
     version = encoder.describe().get("version", "none")
-    assert embeddings.cache_path("heads", None) == tmp_path / f"embeddings-heads-{version}.npz"
-    meta = tmp_path / "encoder" / "meta.json"
-    meta.parent.mkdir()
-    meta.write_text('{"version": "encoder-next-9"}', encoding="utf-8")
-    monkeypatch.setattr(encoder, "ENCODER_DIR", meta.parent)
-    assert embeddings.cache_path("heads", None) == tmp_path / "embeddings-heads-encoder-next-9.npz"
+    assert embeddings.cache_path("heads", None).name.startswith(f"embeddings-heads-{version}-")
+    folder = tmp_path / "encoder"
+    folder.mkdir()
+    (folder / "meta.json").write_text('{"version": "encoder-next-9"}', encoding="utf-8")
+    monkeypatch.setattr(encoder, "ENCODER_DIR", folder)
+    assert embeddings.cache_path("heads", None) == tmp_path / "embeddings-heads-encoder-next-9-none.npz"
+    (folder / encoder.MODEL_FILE).write_bytes(b"weights of one run")
+    first = embeddings.cache_path("heads", None)
+    (folder / encoder.MODEL_FILE).write_bytes(b"weights of a rebuild under the same version")
+    second = embeddings.cache_path("heads", None)
+    assert first != second and first.name.startswith("embeddings-heads-encoder-next-9-")
     assert embeddings.cache_path("heads", lambda texts: np.zeros((len(texts), 2), dtype=np.float32)) == tmp_path / "embeddings-heads.npz"
 
 

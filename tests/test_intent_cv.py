@@ -159,3 +159,18 @@ def test_tweet_acts_weak_questions_teach_needs_response_only(shared_data: Path) 
     items = sets.training(shared_data)
     assert any(i.source == "weak" and i.intent is None for i in items)
     assert train_heads._head_rows([i for i in items if i.source == "weak" and i.intent is None], "intent")[0].size == 0
+
+
+def test_needs_share_scores_the_fast_head_at_0_and_the_encoder_head_where_it_reads_at_1() -> None:
+    from goodwill.understand.training import needs_share
+
+    gold = [True, True, False, False]
+    fast = np.array([0.9, 0.2, 0.7, 0.1], dtype=np.float32)
+    encoder = np.array([0.0, 0.8, 0.2, 0.9], dtype=np.float32)
+    gate = np.array([False, True, True, False])  # the encoder reads rows 1 and 2 only
+    scores = needs_share.by_share(gold, fast, encoder, gate)
+    # At 0 the fast head decides everywhere (rows 0 and 2 flagged); at 1 the encoder head decides where it
+    # reads (rows 1 flagged, 2 not) and the fast head elsewhere (row 0 flagged, row 3 not).
+    assert (scores[0.0]["precision"], scores[0.0]["recall"]) == (0.5, 0.5)
+    assert (scores[1.0]["precision"], scores[1.0]["recall"]) == (1.0, 1.0)
+    assert set(scores) == set(needs_share.SHARES)

@@ -4,7 +4,7 @@ Training the intent, needs-response and urgency heads needs the shared
 encoder's embedding of every training text. Computing them is the slow part
 (a few hundred texts a second on two cores), so they are cached outside the
 repository (``$GOODWILL_CACHE``, default ``~/.cache/goodwill``), keyed by the
-encoder's name (and the installed encoder's version) and a hash of each text; a
+encoder's name (and the installed encoder's version and weights) and a hash of each text; a
 second training run reads them back.
 
 The encoder is the one the cascade runs (`goodwill.understand.encoder`):
@@ -51,12 +51,15 @@ def shared_encoder(threads: int = 2) -> Encoder:
 
 
 def cache_path(name: str, encoder: Encoder | None) -> Path:
-    """The cache file of an encoder's vectors: for the shared encoder (`encoder` None) its name and the
-    installed encoder's version, so a newly trained encoder never reads an older one's vectors."""
+    """The cache file of an encoder's vectors: for the shared encoder (`encoder` None) its name, the
+    installed encoder's version and the start of its weights' SHA-256, so a newly trained encoder never
+    reads an older one's vectors, even when a rebuild keeps the version's name."""
     if encoder is None:
-        from goodwill.understand.encoder import describe
+        from goodwill.understand.encoder import ENCODER_DIR, MODEL_FILE, describe
 
-        name = f"{name}-{describe().get('version', 'none')}"
+        weights = ENCODER_DIR / MODEL_FILE
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8] if weights.exists() else "none"
+        name = f"{name}-{describe().get('version', 'none')}-{digest}"
     return cache_dir() / f"embeddings-{name}.npz"
 
 

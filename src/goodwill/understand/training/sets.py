@@ -116,14 +116,16 @@ def care_items(data: Path, split: str) -> list[Item]:
 WEAK_INTENT_DROPPED = {("tweet_acts", "question")}
 
 
-def weak_items(data: Path) -> list[Item]:
+def weak_items(data: Path, split: str = "train") -> list[Item]:
+    """The weak labels of one split: ``train`` (trained on) or ``heldout`` (never trained on; `needs_share`
+    chooses the heads' needs_response blend on it)."""
     examples = load(data)
     with open(care.LABELS_DIR / "intent.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return [Item(examples[(r["dataset"], r["id"])].text, "weak",
                  None if (r["dataset"], r["intent"]) in WEAK_INTENT_DROPPED else r["intent"], r["needs_response"] == "1", None, 1.0,
                  domain=industry(examples[(r["dataset"], r["id"])].text))
-            for r in rows if r["split"] == "train" and (r["dataset"], r["id"]) in examples]
+            for r in rows if r["split"] == split and (r["dataset"], r["id"]) in examples]
 
 
 def tweetsumm_items(data: Path) -> list[Item]:
