@@ -174,3 +174,14 @@ def test_needs_share_scores_the_fast_head_at_0_and_the_encoder_head_where_it_rea
     assert (scores[0.0]["precision"], scores[0.0]["recall"]) == (0.5, 0.5)
     assert (scores[1.0]["precision"], scores[1.0]["recall"]) == (1.0, 1.0)
     assert set(scores) == set(needs_share.SHARES)
+
+
+def test_the_weak_labels_held_out_split_is_read_on_its_own(shared_data: Path) -> None:
+    with open(care.LABELS_DIR / "intent.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    held = sets.weak_items(shared_data, "heldout")
+    assert 0 < len(held) <= sum(r["split"] == "heldout" for r in rows)
+    assert len(held) + len(sets.weak_items(shared_data)) <= len(rows)
+    assert {i.needs for i in held} == {True, False}
+    with pytest.raises(ValueError, match="split must be train or heldout, not 'test'"):
+        sets.weak_items(shared_data, "test")

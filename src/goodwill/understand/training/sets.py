@@ -118,7 +118,9 @@ WEAK_INTENT_DROPPED = {("tweet_acts", "question")}
 
 def weak_items(data: Path, split: str = "train") -> list[Item]:
     """The weak labels of one split: ``train`` (trained on) or ``heldout`` (never trained on; `needs_share`
-    chooses the heads' needs_response blend on it)."""
+    measures on it)."""
+    if split not in ("train", "heldout"):
+        raise ValueError(f"split must be train or heldout, not {split!r}")
     examples = load(data)
     with open(care.LABELS_DIR / "intent.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
