@@ -15,6 +15,7 @@ computes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -58,9 +59,16 @@ def cache_path(name: str, encoder: Encoder | None) -> Path:
         from goodwill.understand.encoder import ENCODER_DIR, MODEL_FILE, describe
 
         weights = ENCODER_DIR / MODEL_FILE
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8] if weights.exists() else "none"
+        digest = _digest(weights, weights.stat().st_mtime_ns, weights.stat().st_size) if weights.exists() else "none"
         name = f"{name}-{describe().get('version', 'none')}-{digest}"
     return cache_dir() / f"embeddings-{name}.npz"
+
+
+@functools.lru_cache(maxsize=4)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    """The start of a file's SHA-256, read once per version of the file (its time and size are the key):
+    the cross-validations embed a few times per fold, and the encoder file is 19 MB."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:8]
 
 
 def embed(texts: Sequence[str], encoder: Encoder | None = None, name: str = ENCODER_NAME, *, progress: bool = True) -> Floats:

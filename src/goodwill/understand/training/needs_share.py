@@ -40,14 +40,13 @@ def needs_probabilities(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.nd
 
     model = heads.load()
     found = [rules.PHRASES.find(rules.words(t)) for t in texts]
-    fast_sentiment = np.asarray(models.load_fast().predict_proba(texts), dtype=np.float32)
-    fast = model.fast_scores(texts, found, fast_sentiment).needs_response
-    batch = enrich(texts, sentiment="fast")
+    batch = enrich(texts, sentiment="fast")  # the fast signals, as the cascade's gate reads them
+    fast = model.fast_scores(texts, found, batch.sentiment_scores).needs_response
     gate = might_reach_inbox(batch.sentiment_scores, batch.intent_scores, np.asarray(batch.needs_response), batch.urgency)
     rows = np.flatnonzero(gate)
     chosen = [texts[int(i)] for i in rows]
     vectors = load_encoder().embed(chosen)
-    accurate = models.load_accurate().from_vectors(vectors, chosen, fast_sentiment[rows])
+    accurate = models.load_accurate().from_vectors(vectors, chosen, batch.sentiment_scores[rows])
     encoder = np.zeros(len(texts), dtype=np.float32)
     encoder[rows] = model.encoder_scores(chosen, vectors, [found[int(i)] for i in rows], accurate).needs_response
     return fast, encoder, gate

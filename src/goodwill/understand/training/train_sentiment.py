@@ -326,19 +326,20 @@ def train_accurate(
     if intent_weight is not None and task != "sentiment":
         raise SystemExit("--intent-weight fine-tunes the shared encoder: only with --task sentiment")
     if checkpoint is None:
-        if intent_weight is None:
-            checkpoint = _finetune.finetune(texts, labels, val_texts, val_labels, n_labels=n,
-                                            work_dir=work / ("finetune" if init_from is None else "finetune-continued"),
-                                            epochs=epochs, lr=lr, seed=seed, threads=threads, log=log,
-                                            init_state=init_from, warmup_share=warmup_share, save_every=300)
-        else:
-            ft_texts, ft_rows = with_intents(texts, labels, _data.data_root())
-            log(f"fine-tuning on {len(texts)} sentiment and {len(ft_texts) - len(texts)} intent examples "
+        ft_texts: list[str] = list(texts)
+        ft_labels: list[int] | list[list[int]] = list(labels)
+        tasks = None
+        folder = "finetune" if init_from is None else "finetune-continued"
+        if intent_weight is not None:
+            ft_texts, ft_labels = with_intents(texts, labels, _data.data_root())
+            tasks = {"sentiment": 1.0, **dict.fromkeys(_finetune.INTENT_TASKS, intent_weight)}
+            folder = "finetune-intents"
+            sentiment_rows = sum(row[0] != MISSING for row in ft_labels)
+            log(f"fine-tuning on {sentiment_rows} sentiment and {len(ft_texts) - sentiment_rows} intent examples "
                 f"(the intent tasks' losses at {intent_weight})")
-            checkpoint = _finetune.finetune(ft_texts, ft_rows, val_texts, val_labels, n_labels=n, work_dir=work / "finetune-intents",
-                                            epochs=epochs, lr=lr, seed=seed, threads=threads, log=log, init_state=init_from,
-                                            warmup_share=warmup_share, save_every=300,
-                                            tasks={"sentiment": 1.0, **dict.fromkeys(_finetune.INTENT_TASKS, intent_weight)})
+        checkpoint = _finetune.finetune(ft_texts, ft_labels, val_texts, val_labels, n_labels=n, work_dir=work / folder,
+                                        epochs=epochs, lr=lr, seed=seed, threads=threads, log=log, init_state=init_from,
+                                        warmup_share=warmup_share, save_every=300, tasks=tasks)
     log(f"exporting {checkpoint}")
     torch.set_num_threads(threads)
     classifier = _finetune.load_checkpoint(checkpoint, n)
